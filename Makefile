@@ -1,0 +1,36 @@
+# The README's two commands: `make demo` and `make test`. Each creates the virtual environment
+# .venv (if needed), installs papers into it, and runs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DB ?= data/demo.duckdb
+
+.PHONY: demo test bench clean examples
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/papers ingest survey data/examples/survey_qualtrics.csv --sample example \
+		--mapping data/examples/survey_mapping.yaml \
+		--demographics data/examples/prolific_demographics.csv --db $(DEMO_DB)
+	$(BIN)/papers ingest responses data/examples/model_responses.jsonl --db $(DEMO_DB)
+	$(BIN)/papers db info --db $(DEMO_DB)
+
+test: $(VENV)/.installed
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/ingest.py
+
+examples: $(VENV)/.installed
+	$(BIN)/python data/examples/make_examples.py
+
+clean:
+	rm -rf $(VENV) dist build $(DEMO_DB) $(DEMO_DB).wal

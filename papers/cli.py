@@ -1,0 +1,222 @@
+"""The `papers` command line: each command parses its options, calls one library function, prints.
+
+Heavy imports (polars, duckdb, litellm, pingouin) happen inside the commands, so `papers --help`
+stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from papers import __version__
+from papers.errors import PapersError
+from papers.options import db_option, encoding_option, instrument_option, json_option, strict_option
+
+
+class UserError(click.ClickException):
+    """A PapersError shown as `Error: message` and `Hint: fix`, exit code 1, no traceback."""
+
+    def __init__(self, error: PapersError):
+        super().__init__(error.message)
+        self.hint = error.hint
+
+    def show(self, file=None) -> None:
+        err = file or sys.stderr
+        click.echo(f"Error: {self.message}", err=True, file=err)
+        if self.hint:
+            click.echo(f"Hint: {self.hint}", err=True, file=err)
+
+
+class PapersGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PapersError as e:
+            raise UserError(e) from e
+
+
+def emit(data, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
+
+
+@click.group(cls=PapersGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="papers")
+def cli():
+    """Audit the values large language models prioritise (the PAPERS method).
+
+    Run it at the root of an audit project: collect or ingest answers, analyze, report.
+    """
+
+
+# ------------------------------------------------------------------------------- instrument
+
+
+@cli.group(cls=PapersGroup)
+def instrument():
+    """Show and validate instruments."""
+
+
+@instrument.command("show")
+@click.argument("ref", required=False)
+@click.option("--canonical", is_flag=True, help="Print the canonical JSON that is hashed.")
+def instrument_show(ref, canonical):
+    """Print an instrument readably (default: the bundled PAPERS instrument)."""
+    from papers.instrument import describe, load_instrument
+
+    inst = load_instrument(ref)
+    click.echo(inst.canonical if canonical else describe(inst))
+
+
+@instrument.command("validate")
+@click.argument("ref", required=False)
+def instrument_validate(ref):
+    """Check an instrument file; names the field at fault, or prints its hash."""
+    from papers.instrument import load_instrument
+
+    inst = load_instrument(ref)
+    click.echo(
+        f"OK: {inst.source} is a valid instrument: {inst.id} {inst.version}, "
+        f"{len(inst.dimensions)} dimensions, {len(inst.conditions)} conditions, "
+        f"tasks {', '.join(inst.task_keys)}.\nsha256 {inst.sha256}"
+    )
+
+
+# ------------------------------------------------------------------------------- db
+
+
+@cli.group(cls=PapersGroup)
+def db():
+    """Inspect the store."""
+
+
+@db.command("info")
+@db_option
+@json_option
+def db_info(db_path, as_json):
+    """Counts per table, instruments, loads and schema version."""
+    from papers.dbinfo import format_info, store_info
+    from papers.store import open_store
+
+    store = open_store(db_path, read_only=True)
+    try:
+        info = store_info(store)
+    finally:
+        store.close()
+    emit(info, as_json, format_info(info))
+
+
+# ------------------------------------------------------------------------------- ingest
+
+
+@cli.group(cls=PapersGroup)
+def ingest():
+    """Load files: model responses, human surveys."""
+
+
+@ingest.command("responses")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["auto", "csv", "jsonl", "parquet"]), default="auto",
+              show_default=True, help="File format (auto: by extension).")
+@instrument_option
+@encoding_option
+@strict_option
+@db_option
+@json_option
+def ingest_responses_cmd(file, fmt, instrument, encoding, skip_bad_rows, db_path, as_json):
+    """Load model answers collected elsewhere (JSONL, CSV or Parquet).
+
+    Columns: model, task, condition, trial, raw_text; optional item_order, temperature,
+    model_reported, created_at, instrument. Each answer is parsed and classified as collected
+    answers are (valid, refused, unparseable, incomplete); the raw text is always kept.
+    """
+    from papers.ingest.files import check_readable
+    from papers.ingest.responses import ingest_responses
+    from papers.store import open_store
+
+    check_readable(file)
+    store = open_store(db_path)
+    try:
+        report = ingest_responses(store, file, instrument=instrument, fmt=fmt, encoding=encoding,
+                                  strict=not skip_bad_rows)
+    finally:
+        store.close()
+    emit(report.as_dict(), as_json, _load_text(report))
+
+
+@ingest.command("survey")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--sample", required=True, help="Name of the human sample, e.g. prolific-2026-11.")
+@click.option("--format", "fmt", type=click.Choice(["auto", "csv", "qualtrics"]), default="auto",
+              show_default=True, help="Survey layout (auto: Qualtrics when its header rows are found).")
+@click.option("--mapping", type=click.Path(path_type=Path), help="YAML file that renames columns and recodes values.")
+@click.option("--demographics", type=click.Path(path_type=Path), help="Prolific demographics export to join by participant ID.")
+@instrument_option
+@encoding_option
+@strict_option
+@db_option
+@json_option
+def ingest_survey_cmd(file, sample, fmt, mapping, demographics, instrument, encoding, skip_bad_rows, db_path, as_json):
+    """Load a human survey export (plain CSV or Qualtrics), applying exclusion rules.
+
+    Default columns: participant_id, <task>_<condition>_<KEY> (e.g. rate_non_sentient_EI),
+    item_<key>, and optional finished and attention_check_passed. Excluded participants are kept
+    and marked with the reason.
+    """
+    from papers.ingest.files import check_readable
+    from papers.ingest.survey import ingest_survey
+    from papers.store import open_store
+
+    check_readable(file)
+    for extra in (mapping, demographics):
+        if extra is not None:
+            check_readable(extra)
+    store = open_store(db_path)
+    try:
+        report = ingest_survey(store, file, sample=sample, fmt=fmt, mapping=mapping, demographics=demographics,
+                               instrument=instrument, encoding=encoding, strict=not skip_bad_rows,
+                               progress=not as_json)
+    finally:
+        store.close()
+    emit(report.as_dict(), as_json, _load_text(report))
+
+
+def _load_text(report) -> str:
+    if report.already_loaded:
+        return "\n".join(report.notes)
+    counts = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in report.counts.items())
+    lines = [f"Loaded {report.source} (run {report.run_id}): {report.rows:,} rows; {counts}."]
+    return "\n".join(lines + report.notes)
+
+
+# ------------------------------------------------------------------------------- export
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory to write one file per public table into.")
+@db_option
+def export_cmd(fmt, out_dir, db_path):
+    """Write every public table of the store as Parquet or CSV files."""
+    from papers.export import export_tables
+    from papers.store import open_store
+
+    store = open_store(db_path, read_only=True)
+    try:
+        written = export_tables(store, out_dir, fmt)
+    finally:
+        store.close()
+    for table, (path, rows) in written.items():
+        click.echo(f"{path}  {rows:,} rows")
+
+
+def main() -> None:
+    cli(prog_name="papers")
+
+
+if __name__ == "__main__":
+    main()

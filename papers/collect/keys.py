@@ -1,0 +1,16 @@
+"""The request key that makes a trial unique, shared by collection and ingest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+
+def response_id(instrument_sha256: str, model: str, task: str, condition: str, trial: int,
+                item_order: list[str] | None, decoding: dict | None = None) -> str:
+    """SHA-256 of the request key: instrument, model, task, condition, trial, item order and the
+    decoding settings (temperature and the like). Replicates differ in `trial`, so they are never
+    one key; the same trial asked twice is."""
+    key = [instrument_sha256, model, task, condition, int(trial), list(item_order) if item_order else None,
+           {k: v for k, v in sorted((decoding or {}).items()) if v is not None}]
+    return hashlib.sha256(json.dumps(key, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()

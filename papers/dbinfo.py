@@ -1,0 +1,49 @@
+"""What `papers db info` reports about a store."""
+
+from __future__ import annotations
+
+from papers.store import Store, table_counts
+
+
+def store_info(store: Store) -> dict:
+    instruments = store.sql(
+        "select sha256, instrument_id, version, loaded_at from instruments order by loaded_at"
+    ).fetchall()
+    runs = store.sql(
+        "select kind, count(*), max(coalesce(finished_at, started_at)) from runs group by kind order by kind"
+    ).fetchall()
+    statuses = dict(store.sql("select status, count(*) from llm_responses group by status order by status").fetchall())
+    samples = store.sql(
+        "select sample, count(*) filter (where copy = 1), count(*) filter (where is_excluded) "
+        "from participants group by sample order by sample"
+    ).fetchall()
+    return {
+        "path": str(store.path),
+        "schema_version": store.schema_version(),
+        "tables": table_counts(store),
+        "instruments": [
+            {"sha256": sha, "id": ident, "version": version, "loaded_at": str(at)}
+            for sha, ident, version, at in instruments
+        ],
+        "runs": [{"kind": kind, "count": n, "last": str(last)} for kind, n, last in runs],
+        "response_status": statuses,
+        "samples": [{"sample": s, "participants": n, "excluded": x} for s, n, x in samples],
+    }
+
+
+def format_info(info: dict) -> str:
+    lines = [f"Store {info['path']} (schema version {info['schema_version']})", "", "Tables"]
+    width = max(len(t) for t in info["tables"])
+    lines += [f"  {t:<{width}}  {n:>12,}" for t, n in info["tables"].items()]
+    lines += ["", "Instruments"]
+    lines += [f"  {i['id']} {i['version']}  sha256 {i['sha256']}" for i in info["instruments"]] or ["  (none)"]
+    if info["response_status"]:
+        lines += ["", "Model responses by status"]
+        lines += [f"  {s:<12} {n:>10,}" for s, n in info["response_status"].items()]
+    if info["samples"]:
+        lines += ["", "Human samples"]
+        lines += [f"  {s['sample']}: {s['participants']:,} participants, {s['excluded']:,} records excluded"
+                  for s in info["samples"]]
+    lines += ["", "Loads and runs"]
+    lines += [f"  {r['kind']:<18} {r['count']:>5}  last {r['last']}" for r in info["runs"]] or ["  (none)"]
+    return "\n".join(lines)

@@ -1,0 +1,39 @@
+"""`papers export`: every public table as Parquet or CSV, for users who script their own analyses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from papers.errors import StoreError
+from papers.store import PUBLIC_TABLES, Store
+
+
+def export_tables(store: Store, out_dir: Path, fmt: str = "parquet") -> dict[str, tuple[Path, int]]:
+    """Write each public table (and every result_* table) to `out_dir/<table>.<fmt>`."""
+    if fmt not in ("parquet", "csv"):
+        raise StoreError(f"unknown export format '{fmt}'.", "use --format parquet or --format csv.")
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StoreError(f"{out_dir}: cannot create the output directory ({e.strerror}).") from e
+    results = [r[0] for r in store.sql(
+        "select table_name from information_schema.tables where table_name like 'result\\_%' escape '\\' order by 1"
+    ).fetchall()]
+    options = "(format parquet, compression zstd)" if fmt == "parquet" else "(format csv, header true)"
+    written = {}
+    for table in (*PUBLIC_TABLES, *results):
+        target = out_dir / f"{table}.{fmt}"
+        try:
+            store.sql(f"copy (select * from \"{table}\") to '{_quote(target)}' {options}")
+        except duckdb.Error as e:
+            raise StoreError(f"{target}: cannot write ({str(e).splitlines()[0]}).") from e
+        written[table] = (target, store.scalar(f'select count(*) from "{table}"'))
+    return written
+
+
+def _quote(path: Path) -> str:
+    # COPY takes no bound parameter for its target; the path is ours, but quote it all the same.
+    return str(path).replace("'", "''")

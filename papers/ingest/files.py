@@ -1,0 +1,266 @@
+"""Reading input files so that every problem can be named by file, row and field.
+
+Row numbers follow a spreadsheet: the header is row 1, so the first data record of a plain CSV is
+row 2 (row 4 in a Qualtrics export, under its three header rows). A record whose quoted text spans
+several lines is numbered by the line it starts on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import tempfile
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from papers.errors import InputError, located
+
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+ENCODING_HINT = (
+    "if the file was saved by Excel or another program in a legacy encoding, "
+    "pass --encoding cp1252 (or latin-1); otherwise re-save it as UTF-8."
+)
+csv.field_size_limit(1 << 28)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_readable(path: Path) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file.", "check the path; it is relative to the current directory.")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a file.")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty.", "export the data again; nothing was loaded.")
+    return path
+
+
+def detect_format(path: Path, given: str | None) -> str:
+    if given and given != "auto":
+        return given
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"{path}: unknown format '{path.suffix or '(no extension)'}'.",
+            "use a .csv, .jsonl or .parquet file, or name the format with --format csv|jsonl|parquet.",
+        )
+    return fmt
+
+
+def normalise_encoding(encoding: str | None) -> str:
+    name = encoding or "utf-8"
+    try:
+        info = codecs.lookup(name)
+    except LookupError as e:
+        raise InputError(f"unknown encoding '{name}'.", "use a Python codec name such as utf-8, cp1252 or latin-1.") from e
+    # Excel writes a byte-order mark; reading UTF-8 as utf-8-sig drops it transparently.
+    return "utf-8-sig" if info.name == "utf-8" else info.name
+
+
+@dataclass
+class BadRow:
+    row: int
+    raw: str
+    reason: str
+
+
+@dataclass
+class CsvFile:
+    """A CSV checked record by record, ready for a columnar reader.
+
+    `path` is the original file, or a UTF-8 copy holding only the well-formed records when the
+    original needed transcoding or had bad rows; `rows[i]` is the spreadsheet row of record i.
+    """
+
+    source: Path
+    path: Path
+    header: list[str]
+    rows: array
+    bad: list[BadRow] = field(default_factory=list)
+    sha256: str = ""
+    extra_header: list[list[str]] = field(default_factory=list)
+    skip_after_header: int = 0
+    temporary: bool = False
+
+    def cleanup(self) -> None:
+        if self.temporary:
+            self.path.unlink(missing_ok=True)
+
+    def row_of(self, index: int) -> int:
+        return self.rows[index]
+
+
+class _HashingReader:
+    """A binary file wrapper that hashes the bytes as they are read."""
+
+    def __init__(self, f):
+        self.f = f
+        self.digest = hashlib.sha256()
+
+    def readable(self):
+        return True
+
+    def read(self, n=-1):
+        data = self.f.read(n)
+        self.digest.update(data)
+        return data
+
+    def read1(self, n=-1):
+        return self.read(n)
+
+    def readinto(self, b):
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    @property
+    def closed(self):
+        return self.f.closed
+
+    def close(self):
+        self.f.close()
+
+    def flush(self):
+        pass
+
+    def seekable(self):
+        return False
+
+    def writable(self):
+        return False
+
+
+def scan_csv(path: Path, *, encoding: str | None = None, header_rows: int = 1,
+             strict: bool = True, progress=None) -> CsvFile:
+    """Check every record of a CSV: decodable, and with as many fields as the header.
+
+    With `strict`, the first bad record raises an InputError naming its row; otherwise bad records
+    are returned in `.bad` (for the rejects table) and left out of the readable copy.
+    """
+    path = check_readable(path)
+    codec = normalise_encoding(encoding)
+    rows = array("I")
+    bad: list[BadRow] = []
+    extra: list[list[str]] = []
+    header: list[str] = []
+    line = 1
+    with open(path, "rb") as raw:
+        hashing = _HashingReader(raw)
+        reader = csv.reader(open_text(hashing, codec), strict=False)
+        try:
+            for record in reader:
+                start, line = line, reader.line_num + 1
+                if not header:
+                    header = [h.strip() for h in record]
+                    _check_header(path, header)
+                elif len(extra) < header_rows - 1:
+                    extra.append(record)
+                elif record and record != [""]:
+                    if len(record) != len(header):
+                        bad.append(_bad_record(path, start, record, header, strict))
+                        continue
+                    rows.append(start)
+                    if progress is not None and len(rows) % 65536 == 0:
+                        progress(65536)
+        except UnicodeDecodeError as e:
+            raise InputError(
+                f"{located(path, line)}: bytes that are not valid {codec.replace('-sig', '')} "
+                f"(byte 0x{e.object[e.start]:02x}).",
+                ENCODING_HINT,
+            ) from e
+        except csv.Error as e:
+            raise InputError(f"{located(path, line)}: not readable as CSV ({e}).") from e
+    if not header:
+        raise InputError(f"{path}: the file is empty.", "export the data again; nothing was loaded.")
+    if not rows and not bad:
+        raise InputError(f"{path}: the file has a header but no data rows.", "export the data again, with its responses.")
+    if progress is not None:
+        progress(len(rows) % 65536)
+    result = CsvFile(path, path, header, rows, bad, hashing.digest.hexdigest(), extra,
+                     skip_after_header=header_rows - 1)
+    if bad or codec != "utf-8-sig":
+        result.path = _utf8_copy(path, codec, header, header_rows, {b.row for b in bad})
+        result.temporary, result.skip_after_header = True, 0
+    return result
+
+
+def _bad_record(path: Path, row: int, record: list[str], header: list[str], strict: bool) -> BadRow:
+    what = "cut short" if len(record) < len(header) else "too long"
+    reason = f"{len(record)} fields where the header has {len(header)}"
+    if strict:
+        raise InputError(
+            f"{located(path, row)}: the row is {what} ({reason}).",
+            "fix the row (a missing separator or an unclosed quote), or pass --skip-bad-rows "
+            "to load the rest and keep this row in the rejects table.",
+        )
+    return BadRow(row, ",".join(record)[:2000], f"row {what} ({reason})")
+
+
+def open_text(binary, codec: str):
+    return io.TextIOWrapper(binary, encoding=codec, newline="", errors="strict")
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    seen = set()
+    for i, name in enumerate(header):
+        if not name:
+            raise InputError(f"{located(path, 1)}: column {i + 1} has no name.", "give every column a header.")
+        if name in seen:
+            raise InputError(f"{located(path, 1, name)}: the column name appears twice.", "rename one of them.")
+        seen.add(name)
+
+
+def _utf8_copy(path: Path, codec: str, header: list[str], header_rows: int, skip: set[int]) -> Path:
+    """A UTF-8 copy with one header row and only the good records, for the columnar reader."""
+    f = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
+    with open(path, encoding=codec, newline="") as src, f:
+        reader = csv.reader(src)
+        writer = csv.writer(f)
+        writer.writerow(header)
+        line = 1
+        for number, record in enumerate(reader):
+            start, line = line, reader.line_num + 1
+            if number < header_rows or not record or record == [""] or start in skip:
+                continue
+            writer.writerow(record)
+    return Path(f.name)
+
+
+def read_jsonl(path: Path, encoding: str | None = None) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; a bad line raises an InputError naming it."""
+    codec = normalise_encoding(encoding)
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                text = raw.decode(codec).strip()
+            except UnicodeDecodeError as e:
+                raise InputError(f"{located(path, number)}: bytes that are not valid {codec.replace('-sig', '')}.", ENCODING_HINT) from e
+            if not text:
+                continue
+            try:
+                obj = json.loads(text)
+            except ValueError as e:
+                raise InputError(f"{located(path, number)}: not valid JSON ({e.args[0].split(':')[0]}).",
+                                 "each line must hold one JSON object; a line may have been cut short.") from e
+            if not isinstance(obj, dict):
+                raise InputError(f"{located(path, number)}: expected a JSON object, got {type(obj).__name__}.")
+            yield number, obj

@@ -1,0 +1,279 @@
+"""`papers ingest responses`: model answers collected elsewhere, parsed as collected answers are."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from pathlib import Path
+import polars as pl
+
+from papers.collect.keys import response_id
+from papers.collect.parse import parse_answer
+from papers.errors import InputError, PapersError
+from papers.ingest.common import LoadReport, already_loaded, bad_value, insert_rejects, load_key, resolve_instrument
+from papers.ingest.files import BadRow, check_readable, detect_format, read_jsonl, scan_csv
+from papers.instrument import Instrument
+from papers.store import Store
+
+REQUIRED = ("model", "task", "condition", "trial", "raw_text")
+OPTIONAL = ("item_order", "temperature", "model_reported", "created_at", "instrument")
+RESPONSE_SCHEMA = {
+    "response_id": pl.String, "run_id": pl.Int32, "model": pl.String, "model_reported": pl.String,
+    "instrument_sha256": pl.String, "task": pl.String, "condition": pl.String, "trial": pl.Int32,
+    "item_order": pl.List(pl.String), "temperature": pl.Float64, "prompt": pl.String,
+    "raw_text": pl.String, "status": pl.String, "error": pl.String, "created_at": pl.Datetime("us", "UTC"),
+}
+
+
+def ingest_responses(store: Store, path: Path, *, instrument: str | None = None, fmt: str | None = None,
+                     encoding: str | None = None, strict: bool = True) -> LoadReport:
+    """Load one file of model answers: all of it or nothing, and a second load of it is a no-op."""
+    path = check_readable(Path(path))
+    fmt = detect_format(path, fmt)
+    rows, sha, bad = _read(path, fmt, encoding, strict)
+    key = load_key("responses", sha, instrument=instrument)
+    report = already_loaded(store, key, "responses", path)
+    if report is not None:
+        return report
+    report = LoadReport("responses", str(path), rows=len(rows) + len(bad))
+    _check_columns(path, rows)
+    records, answers, more_bad = _parse_rows(store, path, rows, instrument, strict)
+    bad = sorted(bad + more_bad, key=lambda b: b.row)
+    with store.transaction():
+        used = {r["instrument"].sha256: r["instrument"] for r in records}
+        for inst in used.values():
+            store.register_instrument(inst)
+        run_id = store.start_run(
+            "ingest_responses",
+            instrument_sha256=next(iter(used)) if len(used) == 1 else None,
+            settings={"format": fmt, "instrument": instrument, "encoding": encoding, "strict": strict},
+            source_file=str(path), source_sha256=sha, load_key=key,
+        )
+        inserted = _insert(store, run_id, records, answers)
+        insert_rejects(store, run_id, path, bad)
+        store.finish_run(run_id)
+    report.run_id = run_id
+    report.rejected = len(bad)
+    for status in ("valid", "refused", "unparseable", "incomplete"):
+        report.counts[status] = sum(1 for r in records if r["status"] == status and r["response_id"] in inserted)
+    skipped = len(records) - len(inserted)
+    if skipped:
+        report.counts["already_stored"] = skipped
+        report.notes.append(f"{skipped} trials were already in the store (same request key) and were kept as stored.")
+    if bad:
+        report.notes.append(f"{len(bad)} rows not loaded; see the rejects table (run {run_id}).")
+    return report
+
+
+def _read(path: Path, fmt: str, encoding, strict) -> tuple[list[tuple[int, dict]], str, list[BadRow]]:
+    from papers.ingest.files import sha256_file
+
+    if fmt == "csv":
+        scanned = scan_csv(path, encoding=encoding, strict=strict)
+        try:
+            frame = pl.read_csv(scanned.path, infer_schema=False)
+        finally:
+            scanned.cleanup()
+        rows = [(scanned.row_of(i), rec) for i, rec in enumerate(frame.iter_rows(named=True))]
+        return rows, scanned.sha256, scanned.bad
+    if fmt == "jsonl":
+        rows = list(read_jsonl(path, encoding))
+        if not rows:
+            raise InputError(f"{path}: the file holds no JSON lines.", "export the responses again.")
+        return rows, sha256_file(path), []
+    if fmt == "parquet":
+        try:
+            frame = pl.read_parquet(path)
+        except Exception as e:  # polars raises several types for a damaged file
+            raise InputError(f"{path}: not a readable Parquet file ({str(e).splitlines()[0]}).") from e
+        if frame.height == 0:
+            raise InputError(f"{path}: the file has columns but no rows.", "export the responses again.")
+        return list(enumerate(frame.iter_rows(named=True), start=1)), sha256_file(path), []
+    raise InputError(f"{path}: unknown format '{fmt}'.", "use --format csv, jsonl or parquet.")
+
+
+def _check_columns(path: Path, rows: list[tuple[int, dict]]) -> None:
+    present = set()
+    for _, rec in rows:
+        present.update(rec)
+    missing = [c for c in REQUIRED if c not in present]
+    if missing:
+        raise InputError(
+            f"{path}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}.",
+            f"a responses file needs the columns {', '.join(REQUIRED)} (optional: {', '.join(OPTIONAL)}).",
+        )
+
+
+def _parse_rows(store, path, rows, instrument_ref, strict):
+    instruments: dict[str | None, Instrument] = {}
+    records, answers, bad = [], [], []
+    seen: dict[str, int] = {}
+    for row, rec in rows:
+        try:
+            record = _record(store, path, row, rec, instrument_ref, instruments)
+        except _BadField as e:
+            bad.append(bad_value(path, row, e.field, e.problem, e.hint, strict))
+            continue
+        rid = record["response_id"]
+        if rid in seen:
+            bad.append(bad_value(
+                path, row, "trial",
+                f"repeats the trial of row {seen[rid]} (same model, task, condition, trial, item order and temperature).",
+                "give each replicate its own trial number, or remove the copy; pass --skip-bad-rows to keep the first.",
+                strict,
+            ))
+            continue
+        seen[rid] = row
+        records.append(record)
+        answers.extend(record.pop("answers"))
+    return records, answers, bad
+
+
+class _BadField(Exception):
+    def __init__(self, field, problem, hint=None):
+        super().__init__(problem)
+        self.field, self.problem, self.hint = field, problem, hint
+
+
+def _text(rec, name, required=True) -> str | None:
+    value = rec.get(name)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        if required:
+            raise _BadField(name, "is empty.")
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    value = value.strip() if name != "raw_text" else value
+    if required and not value:
+        raise _BadField(name, "is empty.")
+    return value or None
+
+
+def _record(store, path, row, rec, instrument_ref, instruments) -> dict:
+    ref = instrument_ref or _text(rec, "instrument", required=False)
+    if ref not in instruments:
+        try:
+            instruments[ref] = resolve_instrument(ref, store, path.parent)
+        except PapersError as e:
+            raise _BadField("instrument", e.message, e.hint) from e
+    inst = instruments[ref]
+    model = _text(rec, "model")
+    task = _choice(rec, "task", inst.task_keys)
+    condition = _choice(rec, "condition", inst.condition_keys)
+    trial = _whole(rec, "trial")
+    order = _item_order(rec, inst.shown(condition))
+    temperature = _number(rec, "temperature")
+    raw_text = rec.get("raw_text")
+    raw_text = None if raw_text is None else str(raw_text)
+    parsed = parse_answer(raw_text, task, inst.shown(condition), inst)
+    rid = response_id(inst.sha256, model, task, condition, trial, order, {"temperature": temperature})
+    answers = [
+        {"response_id": rid, "dimension": k, "rank": parsed.ranks.get(k), "rating": parsed.ratings.get(k)}
+        for k in inst.shown(condition)
+        if parsed.status == "valid" and task != "open"
+    ]
+    return {
+        "response_id": rid, "model": model, "model_reported": _text(rec, "model_reported", required=False),
+        "instrument": inst, "instrument_sha256": inst.sha256, "task": task, "condition": condition,
+        "trial": trial, "item_order": order, "temperature": temperature, "prompt": None,
+        "raw_text": raw_text, "status": parsed.status, "error": parsed.error,
+        "created_at": _timestamp(rec, "created_at"), "answers": answers,
+    }
+
+
+def _choice(rec, name, allowed) -> str:
+    value = _text(rec, name)
+    if value not in allowed:
+        raise _BadField(name, f"'{value}' is not one of the instrument's {name}s.", f"use one of: {', '.join(allowed)}.")
+    return value
+
+
+def _whole(rec, name) -> int:
+    value = rec.get(name)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise _BadField(name, f"'{value}' is not a whole number.", "trials are numbered 0, 1, 2, ...") from None
+    if not number.is_integer() or number < 0:
+        raise _BadField(name, f"'{value}' is not a whole number of 0 or more.")
+    return int(number)
+
+
+def _number(rec, name) -> float | None:
+    value = rec.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise _BadField(name, f"'{value}' is not a number.") from None
+    return None if math.isnan(number) else number
+
+
+def _item_order(rec, shown) -> list[str] | None:
+    value = rec.get("item_order")
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise _BadField("item_order", "is not a JSON list of dimension keys.") from None
+        else:
+            value = [v.strip() for v in text.replace(";", ",").replace("|", ",").split(",")]
+    value = [str(v) for v in value]
+    if sorted(value) != sorted(shown):
+        raise _BadField(
+            "item_order", f"'{','.join(value)}' is not an order of the shown dimensions.",
+            f"list each of {', '.join(shown)} once, in the order they were presented.",
+        )
+    return value
+
+
+def _timestamp(rec, name) -> datetime | None:
+    value = rec.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise _BadField(name, f"'{value}' is not an ISO 8601 time such as 2026-11-27T09:30:00Z.") from None
+
+
+def _insert(store: Store, run_id: int, records: list[dict], answers: list[dict]) -> set[str]:
+    """Insert the records whose key is new; returns the response ids inserted."""
+    if not records:
+        return set()
+    cols = list(RESPONSE_SCHEMA)
+    frame = pl.DataFrame(
+        [{**{c: r.get(c) for c in cols}, "run_id": run_id} for r in records], schema=RESPONSE_SCHEMA
+    )
+    existing = set()
+    store.con.register("_incoming", frame)
+    try:
+        existing = {r[0] for r in store.sql(
+            "select response_id from llm_responses where response_id in (select response_id from _incoming)"
+        ).fetchall()}
+        store.sql(
+            "insert into llm_responses by name select * from _incoming "
+            "where response_id not in (select response_id from llm_responses)"
+        )
+        if answers:
+            answer_frame = pl.DataFrame(answers, schema={
+                "response_id": pl.String, "dimension": pl.String, "rank": pl.Int32, "rating": pl.Float64})
+            store.con.register("_incoming_answers", answer_frame)
+            store.sql(
+                "insert into llm_answers by name select a.* from _incoming_answers a "
+                "where a.response_id not in (select unnest(?::varchar[]))",
+                [sorted(existing)],
+            )
+            store.con.unregister("_incoming_answers")
+    finally:
+        store.con.unregister("_incoming")
+    return {r["response_id"] for r in records} - existing
+

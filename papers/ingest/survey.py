@@ -1,0 +1,484 @@
+"""`papers ingest survey`: human survey exports (plain CSV, Qualtrics), with exclusion rules.
+
+A survey file has one row per participant. Answer columns are named `<task>_<condition>_<KEY>`
+(e.g. `rate_non_sentient_EI`), survey items `item_<key>`; `participant_id`, `finished` and
+`attention_check_passed` are optional meta columns (Qualtrics' `Finished`, `Progress`,
+`ResponseId` and an embedded `PROLIFIC_PID` are recognised). A mapping file renames other
+layouts' columns and recodes their values.
+
+Participants are never dropped: each is stored with `is_excluded` and the reasons, in this order:
+unfinished, failed attention check, duplicate participant (later copies of an ID in the sample),
+incomplete or invalid ranking (not a permutation of 1..n over the shown dimensions), incomplete
+ratings, rating out of range, item out of range, no answers. A value that cannot be read as a
+number where one belongs stops the load (or, with --skip-bad-rows, sends the row to `rejects`).
+
+The file is read in batches (polars), staged in DuckDB temporary tables, and moved into the
+public tables in one transaction, so memory stays bounded and a failed load leaves no trace.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from papers.errors import InputError, located
+from papers.ingest.common import LoadReport, already_loaded, insert_rejects, load_key, resolve_instrument
+from papers.ingest.files import BadRow, normalise_encoding, open_text, scan_csv, sha256_file
+from papers.instrument import Instrument
+from papers.store import Store, query
+
+BATCH_ROWS = 100_000
+TRUE = {"1", "true", "t", "yes", "y"}
+FALSE = {"0", "false", "f", "no", "n"}
+ID_COLUMNS = ("participant_id", "PROLIFIC_PID", "ResponseId")
+DEMOGRAPHIC_ID_COLUMNS = ("Participant id", "Participant ID", "participant_id", "PROLIFIC_PID", "Participant Id")
+
+
+@dataclass
+class Block:
+    """The columns of one task x condition, one per shown dimension."""
+
+    task: str
+    condition: str
+    columns: dict[str, str]  # dimension key -> column name
+
+    @property
+    def label(self) -> str:
+        return f"{self.task} {self.condition}"
+
+
+@dataclass
+class Layout:
+    id_column: str
+    blocks: list[Block]
+    items: dict[str, str]  # item key -> column
+    finished: str | None = None
+    progress: str | None = None
+    attention: str | None = None
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def answer_columns(self) -> list[str]:
+        return [c for b in self.blocks for c in b.columns.values()]
+
+
+@dataclass
+class Mapping:
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    sha256: str | None = None
+
+    def recode_for(self, column: str) -> dict[str, str] | None:
+        for pattern, table in self.values.items():
+            if fnmatch.fnmatchcase(column, pattern):
+                return table
+        return None
+
+
+def ingest_survey(store: Store, path: Path, *, sample: str, fmt: str = "auto", mapping: Path | None = None,
+                  demographics: Path | None = None, instrument: str | None = None, encoding: str | None = None,
+                  strict: bool = True, progress: bool = False) -> LoadReport:
+    """Load one survey export into `participants`, `human_answers` and `human_items`: all or nothing."""
+    path = Path(path)
+    sample = sample.strip()
+    if not sample:
+        raise InputError("--sample: give the human sample a name, e.g. prolific-2026-11.")
+    inst = resolve_instrument(instrument, store, path.parent)
+    maps = load_mapping(mapping) if mapping else Mapping()
+    header_rows = 3 if _layout_kind(path, fmt, encoding) == "qualtrics" else 1
+    bar = _progress_bar(path, progress)
+    scanned = scan_csv(path, encoding=encoding, header_rows=header_rows, strict=strict,
+                       progress=(lambda n: bar.update(n)) if bar is not None else None)
+    try:
+        key = load_key("survey", scanned.sha256, sample=sample, mapping=maps.sha256, instrument=inst.sha256,
+                       demographics=sha256_file(demographics) if demographics else None)
+        report = already_loaded(store, key, "survey", path)
+        if report is not None:
+            return report
+        names = [maps.columns.get(h, h) for h in scanned.header]
+        _check_mapping_sources(mapping, maps, scanned.header)
+        layout = find_layout(path, names, inst)
+        demo = read_demographics(demographics, encoding) if demographics else None
+        with store.transaction():
+            store.register_instrument(inst)
+            run_id = store.start_run(
+                "ingest_survey", instrument_sha256=inst.sha256,
+                settings={"sample": sample, "format": "qualtrics" if header_rows == 3 else "csv",
+                          "mapping": str(mapping) if mapping else None, "mapping_sha256": maps.sha256,
+                          "demographics": str(demographics) if demographics else None, "strict": strict},
+                source_file=str(path), source_sha256=scanned.sha256, load_key=key,
+            )
+            bad = list(scanned.bad)
+            _create_staging(store)
+            for batch in _batches(scanned, names, layout):
+                bad += _stage_batch(store, path, batch, layout, maps, inst, scanned.rows, strict)
+                if bar is not None:
+                    bar.update(0)
+            counts = _publish(store, run_id, sample, path, inst, layout, demo)
+            insert_rejects(store, run_id, path, sorted(bad, key=lambda b: b.row))
+            store.finish_run(run_id)
+    finally:
+        scanned.cleanup()
+        if bar is not None:
+            bar.close()
+    report = LoadReport("survey", str(path), run_id=run_id, rows=len(scanned.rows) + len(scanned.bad))
+    report.counts = counts
+    report.rejected = len(bad)
+    if layout.ignored:
+        shown = ", ".join(layout.ignored[:8]) + (" ..." if len(layout.ignored) > 8 else "")
+        report.notes.append(f"{len(layout.ignored)} columns not used: {shown}")
+    if bad:
+        report.notes.append(f"{len(bad)} rows not loaded; see the rejects table (run {run_id}).")
+    return report
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def _layout_kind(path: Path, fmt: str, encoding: str | None) -> str:
+    if fmt in ("csv", "qualtrics"):
+        return fmt
+    try:
+        with open(path, "rb") as raw:
+            text = open_text(raw, normalise_encoding(encoding))
+            head = [row for _, row in zip(range(3), csv.reader(text))]
+            text.detach()
+    except (UnicodeDecodeError, csv.Error):
+        return "csv"  # the full scan reports the problem with its row
+    if len(head) == 3 and any('"ImportId"' in cell for cell in head[2]):
+        return "qualtrics"
+    return "csv"
+
+
+def find_layout(path: Path, names: list[str], inst: Instrument) -> Layout:
+    """Map the (renamed) columns onto participant ID, meta columns, answer blocks and items."""
+    lower = {n.lower(): n for n in names}
+    id_column = next((c for c in ID_COLUMNS if c in names), None)
+    if id_column is None:
+        raise InputError(
+            f"{located(path, 1, 'participant_id')}: missing required column.",
+            "name the participant ID column participant_id, or rename it in a --mapping file "
+            "(columns: {YourColumn: participant_id}).",
+        )
+    blocks: dict[tuple[str, str], Block] = {}
+    items: dict[str, str] = {}
+    used = {id_column}
+    conditions = sorted(inst.condition_keys, key=len, reverse=True)
+    for name in names:
+        task, _, rest = name.partition("_")
+        if name.startswith("item_"):
+            key = name[len("item_"):]
+            if key not in {i.key for i in inst.items}:
+                raise InputError(
+                    f"{located(path, 1, name)}: the instrument {inst.id} has no survey item '{key}'.",
+                    f"items: {', '.join(i.key for i in inst.items) or '(none)'}; rename or drop the column.",
+                )
+            items[key] = name
+            used.add(name)
+        elif task in ("rank", "rate") and rest:
+            if task not in inst.task_keys:
+                raise InputError(f"{located(path, 1, name)}: the instrument {inst.id} has no '{task}' task.")
+            condition = next((c for c in conditions if rest.startswith(c + "_")), None)
+            if condition is None:
+                raise InputError(
+                    f"{located(path, 1, name)}: no condition of the instrument matches this column.",
+                    f"answer columns are named <task>_<condition>_<KEY>, conditions: {', '.join(inst.condition_keys)}.",
+                )
+            dim = rest[len(condition) + 1:]
+            if dim not in inst.dimension_keys:
+                raise InputError(
+                    f"{located(path, 1, name)}: the instrument {inst.id} has no dimension '{dim}'.",
+                    f"dimensions: {', '.join(inst.dimension_keys)}; rename the column with a --mapping file, or drop it.",
+                )
+            if dim not in inst.shown(condition):
+                raise InputError(
+                    f"{located(path, 1, name)}: dimension {dim} is not shown in condition {condition}.",
+                    f"condition {condition} shows {', '.join(inst.shown(condition))}.",
+                )
+            blocks.setdefault((task, condition), Block(task, condition, {})).columns[dim] = name
+            used.add(name)
+    for (task, condition), block in blocks.items():
+        missing = [k for k in inst.shown(condition) if k not in block.columns]
+        if missing:
+            raise InputError(
+                f"{located(path, 1)}: the {task} answers for {condition} have no column for "
+                f"{', '.join(missing)} (expected {task}_{condition}_{missing[0]} ...).",
+                "every shown dimension needs a column; add it or rename it with a --mapping file.",
+            )
+    if not blocks:
+        raise InputError(
+            f"{located(path, 1)}: no answer columns found.",
+            "answer columns are named like rate_non_sentient_EI or rank_sentient_SA; "
+            "use a --mapping file to rename the columns of other layouts.",
+        )
+    layout = Layout(id_column, [blocks[k] for k in sorted(blocks)], items)
+    layout.finished = lower.get("finished")
+    layout.progress = lower.get("progress")
+    layout.attention = lower.get("attention_check_passed")
+    used |= {c for c in (layout.finished, layout.progress, layout.attention) if c}
+    layout.ignored = [n for n in names if n not in used]
+    return layout
+
+
+def load_mapping(path: Path) -> Mapping:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise InputError(f"{path}: cannot read the mapping file ({str(e).splitlines()[0]}).") from e
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: a mapping file is a YAML mapping with keys 'columns' and 'values'.")
+    unknown = set(raw) - {"columns", "values"}
+    if unknown:
+        raise InputError(f"{path}: field '{sorted(unknown)[0]}': unknown key.", "allowed keys: columns, values.")
+    columns = raw.get("columns") or {}
+    values = raw.get("values") or {}
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise InputError(f"{path}: field 'columns': expected file column: papers column pairs.")
+    if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+        raise InputError(f"{path}: field 'values': expected, per column (or glob), a mapping of raw value: code.")
+    recode = {
+        str(col): {_code_text(k): _code_text(v) for k, v in table.items()} for col, table in values.items()
+    }
+    return Mapping({str(k): v for k, v in columns.items()}, recode, sha256_file(Path(path)))
+
+
+def _code_text(value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _check_mapping_sources(path: Path | None, maps: Mapping, header: list[str]) -> None:
+    for source in maps.columns:
+        if source not in header:
+            raise InputError(
+                f"{path}: field 'columns.{source}': the survey file has no column '{source}'.",
+                "check the spelling against the file's header row.",
+            )
+
+
+# ----------------------------------------------------------------------------- batches
+
+
+def _batches(scanned, names: list[str], layout: Layout):
+    wanted = [layout.id_column, *layout.answer_columns, *layout.items.values(),
+              *[c for c in (layout.finished, layout.progress, layout.attention) if c]]
+    original = {n: h for n, h in zip(names, scanned.header)}
+    frame = pl.scan_csv(
+        scanned.path, infer_schema=False, skip_rows_after_header=scanned.skip_after_header,
+        empty_string_is_null=False, encoding="utf8",
+    ).select([pl.col(original[c]).alias(c) for c in wanted]).with_row_index("_i")
+    yield from frame.collect_batches(chunk_size=BATCH_ROWS)
+
+
+def _stage_batch(store, path, batch: pl.DataFrame, layout: Layout, maps: Mapping, inst: Instrument,
+                 rows, strict: bool) -> list[BadRow]:
+    text_columns = [c for c in batch.columns if c != "_i"]
+    batch = _recode(batch.with_columns(pl.col(c).str.strip_chars() for c in text_columns), maps)
+    batch = batch.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)) for c in text_columns)
+    numeric = layout.answer_columns + list(layout.items.values()) + ([layout.progress] if layout.progress else [])
+    bad_rows: dict[int, BadRow] = {}
+    parsed = {c: pl.col(c).cast(pl.Float64, strict=False) for c in numeric}
+    checks = [(c, parsed[c].is_null() & pl.col(c).is_not_null(), "is not a number") for c in numeric]
+    flags = [c for c in (layout.finished, layout.attention) if c]
+    checks += [(c, ~pl.col(c).str.to_lowercase().is_in(list(TRUE | FALSE)), "is not yes/no, true/false or 1/0")
+               for c in flags]
+    rank_columns = [c for b in layout.blocks if b.task == "rank" for c in b.columns.values()]
+    checks += [(c, parsed[c].is_not_null() & (parsed[c] != parsed[c].floor()), "is not a whole number")
+               for c in rank_columns]
+    checks.append((layout.id_column, pl.col(layout.id_column).is_null(), "is empty"))
+    for column, expr, problem in checks:
+        hits = batch.filter(expr).select("_i", column).head(1 if strict else None)
+        for index, value in hits.iter_rows():
+            row = rows[index]
+            if strict:
+                raise InputError(
+                    f"{located(path, row, column)}: '{value}' {problem}.",
+                    _value_hint(column, problem),
+                )
+            bad_rows.setdefault(index, BadRow(row, _raw_row(batch, index), f"field '{column}': '{value}' {problem}"))
+    if bad_rows:
+        batch = batch.filter(~pl.col("_i").is_in(list(bad_rows)))
+    values = batch.select(
+        "_i",
+        pl.col(layout.id_column).alias("participant_id"),
+        *[parsed[c].alias(c) for c in numeric],
+        *[_flag(c).alias(c) for c in flags],
+    )
+    _stage(store, "stage_participants", _participant_frame(values, layout, inst, rows))
+    _stage(store, "stage_answers", _answer_frame(values, layout))
+    if layout.items:
+        items = values.unpivot(index="_i", on=list(layout.items.values()), variable_name="item", value_name="value")
+        items = items.filter(pl.col("value").is_not_null()).with_columns(
+            pl.col("item").str.strip_prefix("item_"))
+        _stage(store, "stage_items", items)
+    return list(bad_rows.values())
+
+
+def _recode(batch: pl.DataFrame, maps: Mapping) -> pl.DataFrame:
+    exprs = []
+    for column in batch.columns:
+        table = maps.recode_for(column) if column != "_i" else None
+        if not table:
+            continue
+        default = table.get("*")
+        pairs = {k: v for k, v in table.items() if k != "*"}
+        exprs.append(pl.col(column).replace_strict(
+            list(pairs), list(pairs.values()), default=pl.col(column) if default is None else pl.lit(default),
+            return_dtype=pl.String))
+    return batch.with_columns(exprs) if exprs else batch
+
+
+def _flag(column: str) -> pl.Expr:
+    text = pl.col(column).str.to_lowercase()
+    return pl.when(text.is_in(list(TRUE))).then(True).when(text.is_in(list(FALSE))).then(False).otherwise(None)
+
+
+def _participant_frame(values: pl.DataFrame, layout: Layout, inst: Instrument, rows) -> pl.DataFrame:
+    reasons: list[pl.Expr] = []
+    if layout.finished:
+        reasons.append(pl.when(pl.col(layout.finished) == False).then(pl.lit("unfinished")))  # noqa: E712
+    elif layout.progress:
+        reasons.append(pl.when(pl.col(layout.progress) < 100).then(pl.lit("unfinished")))
+    if layout.attention:
+        reasons.append(pl.when(pl.col(layout.attention) == False).then(pl.lit("failed attention check")))  # noqa: E712
+    answered = []
+    for block in layout.blocks:
+        cols = list(block.columns.values())
+        n = len(cols)
+        filled = pl.sum_horizontal(pl.col(c).is_not_null() for c in cols)
+        answered.append(filled > 0)
+        if block.task == "rank":
+            perm = pl.concat_list(cols).list.sort() == pl.lit(list(map(float, range(1, n + 1))))
+            reasons.append(pl.when((filled > 0) & (filled < n)).then(pl.lit(f"incomplete ranking ({block.condition})"))
+                           .when((filled == n) & ~perm).then(pl.lit(f"invalid ranking ({block.condition})")))
+        else:
+            scale = inst.task("rate").scale
+            off = pl.any_horizontal((pl.col(c) < scale.min) | (pl.col(c) > scale.max) for c in cols)
+            reasons.append(pl.when((filled > 0) & (filled < n)).then(pl.lit(f"incomplete ratings ({block.condition})")))
+            reasons.append(pl.when(off).then(pl.lit(f"rating out of range ({block.condition})")))
+    for item in inst.items:
+        column = layout.items.get(item.key)
+        if column:
+            reasons.append(pl.when((pl.col(column) < item.scale.min) | (pl.col(column) > item.scale.max))
+                           .then(pl.lit(f"item {item.key} out of range")))
+    reasons.append(pl.when(~pl.any_horizontal(answered)).then(pl.lit("no answers")))
+    row_numbers = pl.Series("source_row", [rows[i] for i in values["_i"]], dtype=pl.Int32)
+    return values.select(
+        "_i", "participant_id",
+        pl.concat_str(reasons, separator="; ", ignore_nulls=True).alias("reasons"),
+    ).with_columns(row_numbers, pl.col("reasons").replace("", None))
+
+
+def _answer_frame(values: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    parts = []
+    for block in layout.blocks:
+        cols = list(block.columns.values())
+        answered = values.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in cols))
+        if answered.height == 0:
+            continue
+        long = answered.select("_i", *[pl.col(c).alias(k) for k, c in block.columns.items()]).unpivot(
+            index="_i", variable_name="dimension", value_name="value")
+        parts.append(long.with_columns(task=pl.lit(block.task), condition=pl.lit(block.condition)))
+    if not parts:
+        return pl.DataFrame(schema={"_i": pl.UInt32, "dimension": pl.String, "value": pl.Float64,
+                                    "task": pl.String, "condition": pl.String})
+    return pl.concat(parts)
+
+
+def _stage(store: Store, table: str, frame: pl.DataFrame) -> None:
+    if frame.height == 0:
+        return
+    store.con.register("_batch", frame)
+    try:
+        store.sql(f"insert into {table} by name select * from _batch")
+    finally:
+        store.con.unregister("_batch")
+
+
+def _raw_row(batch: pl.DataFrame, index: int) -> str:
+    row = batch.filter(pl.col("_i") == index).drop("_i").row(0)
+    return ",".join("" if v is None else str(v) for v in row)[:2000]
+
+
+def _value_hint(column: str, problem: str) -> str:
+    if "number" in problem:
+        return (f"'{column}' holds numbers; leave a missing answer empty, recode text answers with a --mapping "
+                "file (values: {column: {text: number}}), or pass --skip-bad-rows to keep this row in rejects.")
+    if "empty" in problem:
+        return "every row needs a participant ID; pass --skip-bad-rows to keep this row in rejects."
+    return "recode the column's values with a --mapping file, or pass --skip-bad-rows to keep this row in rejects."
+
+
+# ----------------------------------------------------------------------------- publish
+
+
+def _create_staging(store: Store) -> None:
+    store.run_query("ingest/survey_staging")
+
+
+def _publish(store: Store, run_id: int, sample: str, path: Path, inst: Instrument, layout: Layout,
+             demo: pl.DataFrame | None) -> dict[str, int]:
+    if demo is not None:
+        store.con.register("_demographics", demo)
+    else:
+        store.sql("create or replace temp table _demographics (participant_id varchar, attributes json)")
+    try:
+        store.run_query("ingest/survey_publish", {
+            "run_id": run_id, "sample": sample, "source_file": str(path), "instrument_sha256": inst.sha256,
+        })
+    finally:
+        if demo is not None:
+            store.con.unregister("_demographics")
+    row = store.sql(
+        "select count(*), count(*) filter (where is_excluded), count(*) filter (where copy > 1) "
+        "from participants where run_id = ?", [run_id]).fetchone()
+    counts = {"participants": row[0], "excluded": row[1], "duplicates": row[2]}
+    counts["answers"] = store.scalar("select count(*) from stage_answers")
+    store.con.execute("drop table stage_participants; drop table stage_answers; drop table stage_items")
+    return counts
+
+
+def read_demographics(path: Path, encoding: str | None) -> pl.DataFrame:
+    """A Prolific demographics export as (participant_id, attributes JSON)."""
+    scanned = scan_csv(path, encoding=encoding)
+    try:
+        frame = pl.read_csv(scanned.path, infer_schema=False)
+    finally:
+        scanned.cleanup()
+    id_column = next((c for c in DEMOGRAPHIC_ID_COLUMNS if c in frame.columns), None)
+    if id_column is None:
+        raise InputError(
+            f"{located(path, 1, 'Participant id')}: missing participant ID column.",
+            "a Prolific demographics export has a 'Participant id' column; rename it if yours differs.",
+        )
+    duplicated = frame.with_row_index("_i").filter(pl.col(id_column).is_duplicated()).head(2)
+    if duplicated.height:
+        index = duplicated["_i"][1]
+        raise InputError(
+            f"{located(path, scanned.row_of(index), id_column)}: participant "
+            f"'{duplicated[id_column][1]}' appears twice.",
+            "keep one row per participant in the demographics file.",
+        )
+    others = [c for c in frame.columns if c != id_column]
+    attributes = [json.dumps({k: v for k, v in zip(others, row)}, ensure_ascii=False)
+                  for row in frame.select(others).iter_rows()]
+    return pl.DataFrame({"participant_id": frame[id_column], "attributes": attributes})
+
+
+def _progress_bar(path: Path, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(desc=f"reading {path.name}", unit=" rows", unit_scale=True, disable=None, leave=False)

@@ -1,0 +1,194 @@
+"""The DuckDB store: connection, numbered migrations, named SQL from `queries/`, transactions."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+
+from papers import __version__
+from papers.errors import StoreError
+from papers.instrument import Instrument
+from papers.resources import project_path
+
+DEFAULT_DB = Path("data") / "papers.duckdb"
+PUBLIC_TABLES = (
+    "instruments",
+    "runs",
+    "llm_responses",
+    "llm_answers",
+    "participants",
+    "human_answers",
+    "human_items",
+    "codes",
+    "rejects",
+    "audits",
+)
+MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+def migrations() -> list[tuple[int, Path]]:
+    """The numbered schema files under queries/schema/, in order."""
+    found = []
+    for path in sorted(project_path("queries", "schema").glob("*.sql")):
+        m = MIGRATION_RE.match(path.name)
+        if m:
+            found.append((int(m.group(1)), path))
+    return found
+
+
+def query(name: str) -> str:
+    """The text of a named query, e.g. `query("views/participant_counts")`."""
+    path = project_path("queries", f"{name}.sql")
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise StoreError(f"{path}: query file missing; the installation is incomplete.") from e
+
+
+@dataclass
+class Store:
+    path: Path
+    con: duckdb.DuckDBPyConnection
+
+    def sql(self, text: str, params: list | dict | None = None) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(text, params or [])
+
+    def run_query(self, name: str, params: dict | None = None) -> None:
+        """Run every statement of a named query file, each with the named parameters it uses."""
+        for statement in split_statements(query(name)):
+            used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
+            self.con.execute(statement, used)
+
+    def scalar(self, text: str, params: list | dict | None = None) -> Any:
+        row = self.sql(text, params).fetchone()
+        return row[0] if row else None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All or nothing: everything inside commits together or is rolled back."""
+        self.con.begin()
+        try:
+            yield self
+        except BaseException:
+            self.con.rollback()
+            raise
+        else:
+            self.con.commit()
+
+    def schema_version(self) -> int:
+        return self.scalar("select coalesce(max(version), 0) from schema_version")
+
+    def register_instrument(self, instrument: Instrument) -> None:
+        self.sql(
+            "insert into instruments (sha256, instrument_id, version, spec) values (?, ?, ?, ?) "
+            "on conflict do nothing",
+            [instrument.sha256, instrument.id, instrument.version, instrument.canonical],
+        )
+
+    def start_run(self, kind: str, *, instrument_sha256: str | None, settings: dict,
+                  source_file: str | None = None, source_sha256: str | None = None,
+                  load_key: str | None = None) -> int:
+        return self.scalar(
+            "insert into runs (kind, instrument_sha256, settings, tool_version, source_file,"
+            " source_sha256, load_key) values (?, ?, ?, ?, ?, ?, ?) returning run_id",
+            [kind, instrument_sha256, json.dumps(settings, sort_keys=True), __version__,
+             source_file, source_sha256, load_key],
+        )
+
+    def finish_run(self, run_id: int) -> None:
+        self.sql("update runs set finished_at = current_timestamp where run_id = ?", [run_id])
+
+    def find_load(self, load_key: str) -> dict | None:
+        row = self.sql(
+            "select run_id, kind, source_file, finished_at from runs where load_key = ?", [load_key]
+        ).fetchone()
+        if row is None:
+            return None
+        return dict(zip(("run_id", "kind", "source_file", "finished_at"), row))
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:
+    """Open (creating if needed) and migrate the store at `path`."""
+    path = Path(path) if path else DEFAULT_DB
+    if read_only and not path.exists():
+        raise StoreError(
+            f"{path}: no store here yet.",
+            "load data first (papers ingest ...), or point --db / PAPERS_DB at an existing store.",
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as e:
+        hint = "another papers command may be using it; wait for it to finish" if "lock" in str(e).lower() else None
+        raise StoreError(f"{path}: cannot open the store ({_first_line(e)}).", hint) from e
+    except (duckdb.Error, OSError) as e:
+        raise StoreError(
+            f"{path}: not a papers store, or damaged ({_first_line(e)}).",
+            "point --db at a DuckDB file made by papers, or at a new path.",
+        ) from e
+    store = Store(path, con)
+    if not read_only:
+        migrate(store)
+    else:
+        check_version(store)
+    return store
+
+
+def check_version(store: Store) -> int:
+    try:
+        current = store.schema_version()
+    except duckdb.CatalogException as e:
+        raise StoreError(f"{store.path}: this DuckDB file is not a papers store (no schema_version table).") from e
+    latest = migrations()[-1][0]
+    if current > latest:
+        raise StoreError(
+            f"{store.path}: the store has schema version {current}, newer than this papers "
+            f"{__version__} knows ({latest}).",
+            "upgrade papers (pip install -U papers-audit) to use this store.",
+        )
+    return current
+
+
+def migrate(store: Store) -> list[int]:
+    """Apply every numbered migration the store has not seen, each in its own transaction."""
+    store.sql(
+        "create table if not exists schema_version ("
+        " version integer primary key, applied_at timestamptz not null default current_timestamp)"
+    )
+    current = check_version(store)
+    applied = []
+    for number, path in migrations():
+        if number <= current:
+            continue
+        with store.transaction():
+            try:
+                store.con.execute(path.read_text(encoding="utf-8"))
+            except duckdb.Error as e:
+                raise StoreError(f"{path.name}: migration failed ({_first_line(e)}).") from e
+            store.sql("insert into schema_version (version) values (?)", [number])
+        applied.append(number)
+    return applied
+
+
+def split_statements(text: str) -> list[str]:
+    """Statements of a query file, split at semicolons that end a line (comments dropped)."""
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
+    parts = re.split(r";\s*$", "\n".join(lines), flags=re.MULTILINE)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def table_counts(store: Store) -> dict[str, int]:
+    return {t: store.scalar(f'select count(*) from "{t}"') for t in PUBLIC_TABLES}
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

@@ -1,0 +1,79 @@
+"""Shared fixtures: a temporary store, the CLI runner, small input files written from text."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from papers.cli import cli
+from papers.instrument import load_instrument
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path, monkeypatch):
+    """Each test runs in its own directory, with no PAPERS_DB from the caller's shell."""
+    monkeypatch.delenv("PAPERS_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    return tmp_path / "store.duckdb"
+
+
+@pytest.fixture
+def instrument():
+    return load_instrument()
+
+
+@pytest.fixture
+def run(db):
+    """Invoke the CLI as a user would: `run("ingest", "survey", ...)` with --db appended."""
+
+    def invoke(*args, expect: int | None = 0, with_db: bool = True):
+        argv = [str(a) for a in args] + (["--db", str(db)] if with_db else [])
+        result = CliRunner().invoke(cli, argv, catch_exceptions=True)
+        if expect is not None:
+            assert result.exit_code == expect, (result.output, result.stderr if hasattr(result, "stderr") else "", result.exception)
+        if result.exit_code == 1:
+            assert "Traceback" not in result.output
+        return result
+
+    return invoke
+
+
+def table_snapshot(db: Path) -> dict[str, list]:
+    """Every row of every table, to show a failed load changed nothing."""
+    if not db.exists():
+        return {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute("select table_name from information_schema.tables order by 1").fetchall()]
+        return {t: sorted(map(repr, con.execute(f'select * from "{t}"').fetchall())) for t in tables}
+    finally:
+        con.close()
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+@pytest.fixture
+def snapshot():
+    return table_snapshot
+
+
+@pytest.fixture
+def examples() -> Path:
+    return ROOT / "data" / "examples"
+
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
