@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,10 @@ class Store:
         for statement in split_statements(query(name)):
             used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
             self.con.execute(statement, used)
+
+    def frame(self, text: str, params: list | dict | None = None):
+        """A query's result as a polars DataFrame."""
+        return self.con.sql(text, params=params or None).pl()
 
     def scalar(self, text: str, params: list | dict | None = None) -> Any:
         row = self.sql(text, params).fetchone()
@@ -136,11 +141,25 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False) -> St
             "point --db at a DuckDB file made by papers, or at a new path.",
         ) from e
     store = Store(path, con)
+    configure(store)
     if not read_only:
         migrate(store)
     else:
         check_version(store)
     return store
+
+
+def configure(store: Store) -> None:
+    """Session settings: no DuckDB progress bar (papers draws its own), and a memory limit for
+    DuckDB's buffers (env PAPERS_MEMORY_LIMIT, default 512MB) so a big load or checkpoint spills
+    to disk instead of growing the process."""
+    store.sql("set enable_progress_bar = false")
+    limit = os.environ.get("PAPERS_MEMORY_LIMIT", "512MB")
+    try:
+        store.con.execute(f"set memory_limit = '{limit.replace(chr(39), '')}'")
+    except duckdb.Error as e:
+        raise StoreError(f"PAPERS_MEMORY_LIMIT={limit!r} is not a memory size ({_first_line(e)}).",
+                         "use a size such as 512MB or 2GB.") from e
 
 
 def check_version(store: Store) -> int:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import shutil
+import tempfile
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +29,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from papers.errors import InputError, located
+from papers.errors import InputError, StoreError, located
 from papers.ingest.common import LoadReport, already_loaded, insert_rejects, load_key, resolve_instrument
 from papers.ingest.files import BadRow, normalise_encoding, open_text, scan_csv, sha256_file
 from papers.instrument import Instrument
@@ -105,24 +107,28 @@ def ingest_survey(store: Store, path: Path, *, sample: str, fmt: str = "auto", m
         _check_mapping_sources(mapping, maps, scanned.header)
         layout = find_layout(path, names, inst)
         demo = read_demographics(demographics, encoding) if demographics else None
-        with store.transaction():
-            store.register_instrument(inst)
-            run_id = store.start_run(
-                "ingest_survey", instrument_sha256=inst.sha256,
-                settings={"sample": sample, "format": "qualtrics" if header_rows == 3 else "csv",
-                          "mapping": str(mapping) if mapping else None, "mapping_sha256": maps.sha256,
-                          "demographics": str(demographics) if demographics else None, "strict": strict},
-                source_file=str(path), source_sha256=scanned.sha256, load_key=key,
-            )
+        loader = _Loader(store, path, layout, maps, inst, scanned.rows, strict, sample=sample, demographics=demo,
+                         stage=Path(tempfile.mkdtemp(prefix="papers-survey-")))
+        try:
             bad = list(scanned.bad)
-            _create_staging(store)
             for batch in _batches(scanned, names, layout):
-                bad += _stage_batch(store, path, batch, layout, maps, inst, scanned.rows, strict)
-                if bar is not None:
-                    bar.update(0)
-            counts = _publish(store, run_id, sample, path, inst, layout, demo)
-            insert_rejects(store, run_id, path, sorted(bad, key=lambda b: b.row))
-            store.finish_run(run_id)
+                bad += loader.load(batch)
+            with store.transaction():
+                store.register_instrument(inst)
+                run_id = store.start_run(
+                    "ingest_survey", instrument_sha256=inst.sha256,
+                    settings={"sample": sample, "format": "qualtrics" if header_rows == 3 else "csv",
+                              "mapping": str(mapping) if mapping else None, "mapping_sha256": maps.sha256,
+                              "demographics": str(demographics) if demographics else None, "strict": strict},
+                    source_file=str(path), source_sha256=scanned.sha256, load_key=key,
+                )
+                loader.publish({"run_id": run_id, "sample": sample, "source_file": str(path),
+                                "instrument_sha256": inst.sha256})
+                counts = _counts(store, run_id)
+                insert_rejects(store, run_id, path, sorted(bad, key=lambda b: b.row))
+                store.finish_run(run_id)
+        finally:
+            shutil.rmtree(loader.stage, ignore_errors=True)
     finally:
         scanned.cleanup()
         if bar is not None:
@@ -281,48 +287,115 @@ def _batches(scanned, names: list[str], layout: Layout):
     yield from frame.collect_batches(chunk_size=BATCH_ROWS)
 
 
-def _stage_batch(store, path, batch: pl.DataFrame, layout: Layout, maps: Mapping, inst: Instrument,
-                 rows, strict: bool) -> list[BadRow]:
-    text_columns = [c for c in batch.columns if c != "_i"]
-    batch = _recode(batch.with_columns(pl.col(c).str.strip_chars() for c in text_columns), maps)
-    batch = batch.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)) for c in text_columns)
-    numeric = layout.answer_columns + list(layout.items.values()) + ([layout.progress] if layout.progress else [])
-    bad_rows: dict[int, BadRow] = {}
-    parsed = {c: pl.col(c).cast(pl.Float64, strict=False) for c in numeric}
-    checks = [(c, parsed[c].is_null() & pl.col(c).is_not_null(), "is not a number") for c in numeric]
-    flags = [c for c in (layout.finished, layout.attention) if c]
-    checks += [(c, ~pl.col(c).str.to_lowercase().is_in(list(TRUE | FALSE)), "is not yes/no, true/false or 1/0")
-               for c in flags]
-    rank_columns = [c for b in layout.blocks if b.task == "rank" for c in b.columns.values()]
-    checks += [(c, parsed[c].is_not_null() & (parsed[c] != parsed[c].floor()), "is not a whole number")
-               for c in rank_columns]
-    checks.append((layout.id_column, pl.col(layout.id_column).is_null(), "is empty"))
-    for column, expr, problem in checks:
-        hits = batch.filter(expr).select("_i", column).head(1 if strict else None)
-        for index, value in hits.iter_rows():
-            row = rows[index]
-            if strict:
-                raise InputError(
-                    f"{located(path, row, column)}: '{value}' {problem}.",
-                    _value_hint(column, problem),
-                )
-            bad_rows.setdefault(index, BadRow(row, _raw_row(batch, index), f"field '{column}': '{value}' {problem}"))
-    if bad_rows:
-        batch = batch.filter(~pl.col("_i").is_in(list(bad_rows)))
-    values = batch.select(
-        "_i",
-        pl.col(layout.id_column).alias("participant_id"),
-        *[parsed[c].alias(c) for c in numeric],
-        *[_flag(c).alias(c) for c in flags],
-    )
-    _stage(store, "stage_participants", _participant_frame(values, layout, inst, rows))
-    _stage(store, "stage_answers", _answer_frame(values, layout))
-    if layout.items:
-        items = values.unpivot(index="_i", on=list(layout.items.values()), variable_name="item", value_name="value")
-        items = items.filter(pl.col("value").is_not_null()).with_columns(
-            pl.col("item").str.strip_prefix("item_"))
-        _stage(store, "stage_items", items)
-    return list(bad_rows.values())
+@dataclass
+class _Loader:
+    """Checks, numbers and inserts one batch of survey rows at a time, inside the load's transaction."""
+
+    store: Store
+    path: Path
+    layout: Layout
+    maps: Mapping
+    inst: Instrument
+    rows: object  # spreadsheet row of each record
+    strict: bool
+    sample: str = ""
+    demographics: pl.DataFrame | None = None
+    stage: Path | None = None  # checked batches wait here as Parquet until the load is published
+    seen: pl.DataFrame | None = None  # participant_id -> copies so far in the sample
+    batches: int = 0
+
+    def __post_init__(self):
+        existing = self.store.frame(
+            "select participant_id, max(copy)::integer as copies from participants where sample = ? group by 1",
+            [self.sample],
+        )
+        self.seen = existing.cast({"copies": pl.Int64})
+        self.numeric = self.layout.answer_columns + list(self.layout.items.values()) + (
+            [self.layout.progress] if self.layout.progress else [])
+        self.flags = [c for c in (self.layout.finished, self.layout.attention) if c]
+
+    def load(self, batch: pl.DataFrame) -> list[BadRow]:
+        batch, bad = self.checked(batch)
+        values = batch.select(
+            "_i",
+            pl.col(self.layout.id_column).alias("participant_id"),
+            *[pl.col(c).cast(pl.Float64) for c in self.numeric],
+            *[_flag(c).alias(c) for c in self.flags],
+        )
+        values = self.numbered(values)
+        self.batches += 1
+        self.write("participants", self.participants(values))
+        self.write("answers", _answer_frame(values, self.layout))
+        if self.layout.items:
+            items = values.unpivot(index=["participant_id", "copy"], on=list(self.layout.items.values()),
+                                   variable_name="item", value_name="value")
+            items = items.filter(pl.col("value").is_not_null()).with_columns(pl.col("item").str.strip_prefix("item_"))
+            self.write("items", items)
+        return bad
+
+    def write(self, part: str, frame: pl.DataFrame) -> None:
+        if frame.height:
+            frame.write_parquet(self.stage / f"{part}-{self.batches:06d}.parquet", compression="lz4")
+
+    def publish(self, params: dict) -> None:
+        """Move every staged batch into the public tables (inside the caller's transaction).
+
+        Staging through Parquet keeps memory flat: DuckDB holds rows appended from Python
+        frames in memory until commit, but streams a file scan straight into the table.
+        """
+        for part, query_name in (("participants", "ingest/insert_participants"),
+                                 ("answers", "ingest/insert_human_answers"),
+                                 ("items", "ingest/insert_human_items")):
+            if any(self.stage.glob(f"{part}-*.parquet")):
+                self.store.run_query(query_name, {**params, "staged": str(self.stage / f"{part}-*.parquet")})
+        clash = self.store.sql(query("ingest/duplicate_participants"), {"sample": params["sample"]}).fetchall()
+        if clash:
+            raise StoreError(f"participant key repeated in sample {params['sample']}: {clash[0][:3]}; nothing was loaded.",
+                             "this is a bug in papers; please report it with the file's layout.")
+
+    def checked(self, batch: pl.DataFrame) -> tuple[pl.DataFrame, list[BadRow]]:
+        """Strip, recode and blank-to-null every value; find values that do not fit their field."""
+        text_columns = [c for c in batch.columns if c != "_i"]
+        batch = _recode(batch.with_columns(pl.col(c).str.strip_chars() for c in text_columns), self.maps)
+        batch = batch.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)) for c in text_columns)
+        parsed = {c: pl.col(c).cast(pl.Float64, strict=False) for c in self.numeric}
+        checks = [(c, parsed[c].is_null() & pl.col(c).is_not_null(), "is not a number") for c in self.numeric]
+        checks += [(c, ~pl.col(c).str.to_lowercase().is_in(list(TRUE | FALSE)), "is not yes/no, true/false or 1/0")
+                   for c in self.flags]
+        rank_columns = [c for b in self.layout.blocks if b.task == "rank" for c in b.columns.values()]
+        checks += [(c, parsed[c].is_not_null() & (parsed[c] != parsed[c].floor()), "is not a whole number")
+                   for c in rank_columns]
+        checks.append((self.layout.id_column, pl.col(self.layout.id_column).is_null(), "is empty"))
+        any_bad = batch.select(pl.any_horizontal(e.fill_null(False) for _, e, _ in checks).alias("bad"))["bad"]
+        if not any_bad.any():
+            return batch, []
+        bad_rows: dict[int, BadRow] = {}
+        for column, expr, problem in checks:
+            hits = batch.filter(expr.fill_null(False)).select("_i", column)
+            for index, value in hits.iter_rows():
+                row = int(self.rows[index])
+                if self.strict:
+                    raise InputError(f"{located(self.path, row, column)}: '{value}' {problem}.",
+                                     _value_hint(column, problem))
+                bad_rows.setdefault(index, BadRow(row, _raw_row(batch, index), f"field '{column}': '{value}' {problem}"))
+        return batch.filter(~pl.col("_i").is_in(list(bad_rows))), list(bad_rows.values())
+
+    def numbered(self, values: pl.DataFrame) -> pl.DataFrame:
+        """Copy number of each record: 1 for the first of an ID in the sample, 2.. for later ones."""
+        values = values.join(self.seen, on="participant_id", how="left").with_columns(
+            copy=(pl.col("copies").fill_null(0) + pl.int_range(pl.len()).over("participant_id") + 1).cast(pl.Int32)
+        ).drop("copies")
+        latest = values.group_by("participant_id").agg(copies=pl.col("copy").max().cast(pl.Int64))
+        self.seen = pl.concat([self.seen.join(latest, on="participant_id", how="anti"), latest])
+        return values
+
+    def participants(self, values: pl.DataFrame) -> pl.DataFrame:
+        frame = _participant_frame(values, self.layout, self.inst, self.rows)
+        if self.demographics is not None:
+            frame = frame.join(self.demographics, on="participant_id", how="left")
+        else:
+            frame = frame.with_columns(attributes=pl.lit(None, pl.String))
+        return frame
 
 
 def _recode(batch: pl.DataFrame, maps: Mapping) -> pl.DataFrame:
@@ -345,6 +418,7 @@ def _flag(column: str) -> pl.Expr:
 
 
 def _participant_frame(values: pl.DataFrame, layout: Layout, inst: Instrument, rows) -> pl.DataFrame:
+    """participant_id, copy, source_row and the exclusion reasons, in the documented order."""
     reasons: list[pl.Expr] = []
     if layout.finished:
         reasons.append(pl.when(pl.col(layout.finished) == False).then(pl.lit("unfinished")))  # noqa: E712
@@ -352,6 +426,7 @@ def _participant_frame(values: pl.DataFrame, layout: Layout, inst: Instrument, r
         reasons.append(pl.when(pl.col(layout.progress) < 100).then(pl.lit("unfinished")))
     if layout.attention:
         reasons.append(pl.when(pl.col(layout.attention) == False).then(pl.lit("failed attention check")))  # noqa: E712
+    reasons.append(pl.when(pl.col("copy") > 1).then(pl.format("duplicate participant (copy {})", pl.col("copy"))))
     answered = []
     for block in layout.blocks:
         cols = list(block.columns.values())
@@ -359,7 +434,11 @@ def _participant_frame(values: pl.DataFrame, layout: Layout, inst: Instrument, r
         filled = pl.sum_horizontal(pl.col(c).is_not_null() for c in cols)
         answered.append(filled > 0)
         if block.task == "rank":
-            perm = pl.concat_list(cols).list.sort() == pl.lit(list(map(float, range(1, n + 1))))
+            # Whole ranks 1..n form a permutation iff the sum of 2^(rank-1) is 2^n - 1: any repeat
+            # carries in binary and leaves fewer than n bits set.
+            in_range = pl.all_horizontal((pl.col(c) >= 1) & (pl.col(c) <= n) for c in cols)
+            bits = pl.sum_horizontal(pl.lit(2.0).pow(pl.col(c) - 1) for c in cols)
+            perm = in_range & (bits == 2.0**n - 1)
             reasons.append(pl.when((filled > 0) & (filled < n)).then(pl.lit(f"incomplete ranking ({block.condition})"))
                            .when((filled == n) & ~perm).then(pl.lit(f"invalid ranking ({block.condition})")))
         else:
@@ -373,37 +452,25 @@ def _participant_frame(values: pl.DataFrame, layout: Layout, inst: Instrument, r
             reasons.append(pl.when((pl.col(column) < item.scale.min) | (pl.col(column) > item.scale.max))
                            .then(pl.lit(f"item {item.key} out of range")))
     reasons.append(pl.when(~pl.any_horizontal(answered)).then(pl.lit("no answers")))
-    row_numbers = pl.Series("source_row", [rows[i] for i in values["_i"]], dtype=pl.Int32)
+    row_numbers = pl.Series("source_row", rows[values["_i"].to_numpy()], dtype=pl.Int32)
     return values.select(
-        "_i", "participant_id",
-        pl.concat_str(reasons, separator="; ", ignore_nulls=True).alias("reasons"),
-    ).with_columns(row_numbers, pl.col("reasons").replace("", None))
+        "participant_id", "copy",
+        pl.concat_str(reasons, separator="; ", ignore_nulls=True).alias("exclusion_reason"),
+    ).with_columns(row_numbers, pl.col("exclusion_reason").replace("", None))
 
 
 def _answer_frame(values: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    """Long answers (participant_id, copy, task, condition, dimension, value) of the answered blocks."""
     parts = []
     for block in layout.blocks:
         cols = list(block.columns.values())
         answered = values.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in cols))
         if answered.height == 0:
             continue
-        long = answered.select("_i", *[pl.col(c).alias(k) for k, c in block.columns.items()]).unpivot(
-            index="_i", variable_name="dimension", value_name="value")
+        long = answered.select("participant_id", "copy", *[pl.col(c).alias(k) for k, c in block.columns.items()]).unpivot(
+            index=["participant_id", "copy"], variable_name="dimension", value_name="value")
         parts.append(long.with_columns(task=pl.lit(block.task), condition=pl.lit(block.condition)))
-    if not parts:
-        return pl.DataFrame(schema={"_i": pl.UInt32, "dimension": pl.String, "value": pl.Float64,
-                                    "task": pl.String, "condition": pl.String})
-    return pl.concat(parts)
-
-
-def _stage(store: Store, table: str, frame: pl.DataFrame) -> None:
-    if frame.height == 0:
-        return
-    store.con.register("_batch", frame)
-    try:
-        store.sql(f"insert into {table} by name select * from _batch")
-    finally:
-        store.con.unregister("_batch")
+    return pl.concat(parts) if parts else pl.DataFrame()
 
 
 def _raw_row(batch: pl.DataFrame, index: int) -> str:
@@ -420,33 +487,11 @@ def _value_hint(column: str, problem: str) -> str:
     return "recode the column's values with a --mapping file, or pass --skip-bad-rows to keep this row in rejects."
 
 
-# ----------------------------------------------------------------------------- publish
-
-
-def _create_staging(store: Store) -> None:
-    store.run_query("ingest/survey_staging")
-
-
-def _publish(store: Store, run_id: int, sample: str, path: Path, inst: Instrument, layout: Layout,
-             demo: pl.DataFrame | None) -> dict[str, int]:
-    if demo is not None:
-        store.con.register("_demographics", demo)
-    else:
-        store.sql("create or replace temp table _demographics (participant_id varchar, attributes json)")
-    try:
-        store.run_query("ingest/survey_publish", {
-            "run_id": run_id, "sample": sample, "source_file": str(path), "instrument_sha256": inst.sha256,
-        })
-    finally:
-        if demo is not None:
-            store.con.unregister("_demographics")
+def _counts(store: Store, run_id: int) -> dict[str, int]:
     row = store.sql(
         "select count(*), count(*) filter (where is_excluded), count(*) filter (where copy > 1) "
         "from participants where run_id = ?", [run_id]).fetchone()
-    counts = {"participants": row[0], "excluded": row[1], "duplicates": row[2]}
-    counts["answers"] = store.scalar("select count(*) from stage_answers")
-    store.con.execute("drop table stage_participants; drop table stage_answers; drop table stage_items")
-    return counts
+    return {"participants": row[0], "excluded": row[1], "duplicates": row[2]}
 
 
 def read_demographics(path: Path, encoding: str | None) -> pl.DataFrame:

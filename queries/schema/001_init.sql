@@ -65,8 +65,10 @@ create table participants (
     source_row          integer not null,
     is_excluded         boolean not null,
     exclusion_reason    varchar,
-    attributes          json,
-    primary key (sample, participant_id, copy)
+    attributes          json
+    -- (sample, participant_id, copy) is unique: the loader numbers copies and checks the key inside
+    -- each load's transaction. It is not an index because DuckDB holds an indexed table's new rows
+    -- in memory until commit, about 1 GB per million participants.
 );
 
 create table human_answers (
