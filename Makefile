@@ -23,6 +23,7 @@ demo: $(VENV)/.installed
 	$(BIN)/papers db info --db $(DEMO_DB)
 
 test: $(VENV)/.installed
+	$(BIN)/ruff check papers tests bench data/examples
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 

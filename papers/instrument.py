@@ -289,10 +289,12 @@ class _Validator:
         version = self.text(raw["version"], "version")
         if not SEMVER_RE.match(version):
             self.fail("version", f"'{version}' is not a semantic version such as 1.0.0.")
-        dims = [self.dimension(d, f"dimensions[{i}]") for i, d in enumerate(self.sequence(raw["dimensions"], "dimensions"))]
+        dims = [self.dimension(d, f"dimensions[{i}]")
+                for i, d in enumerate(self.sequence(raw["dimensions"], "dimensions"))]
         self.unique(dims, "dimensions", "dimension")
         keys = [d["key"] for d in dims]
-        conds = [self.condition(c, f"conditions[{i}]", keys) for i, c in enumerate(self.sequence(raw["conditions"], "conditions"))]
+        conds = [self.condition(c, f"conditions[{i}]", keys)
+                 for i, c in enumerate(self.sequence(raw["conditions"], "conditions"))]
         self.unique(conds, "conditions", "condition")
         items = [self.item(it, f"items[{i}]") for i, it in enumerate(raw.get("items") or [])]
         self.unique(items, "items", "item")

@@ -71,8 +71,8 @@ class Store:
         return self.con.sql(text, params=params or None).pl()
 
     def scalar(self, text: str, params: list | dict | None = None) -> Any:
-        row = self.sql(text, params).fetchone()
-        return row[0] if row else None
+        rows = self.sql(text, params).fetchall()
+        return rows[0][0] if rows else None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -110,12 +110,12 @@ class Store:
         self.sql("update runs set finished_at = current_timestamp where run_id = ?", [run_id])
 
     def find_load(self, load_key: str) -> dict | None:
-        row = self.sql(
+        rows = self.sql(
             "select run_id, kind, source_file, finished_at from runs where load_key = ?", [load_key]
-        ).fetchone()
-        if row is None:
+        ).fetchall()
+        if not rows:
             return None
-        return dict(zip(("run_id", "kind", "source_file", "finished_at"), row))
+        return dict(zip(("run_id", "kind", "source_file", "finished_at"), rows[0]))
 
     def close(self) -> None:
         self.con.close()

@@ -1,6 +1,6 @@
 """Make the bundled example data. SYNTHETIC: no person or model produced any of it.
 
-    python data/examples/make_examples.py
+    python data/examples/make_examples.py [OUT_DIR]
 
 writes, with a fixed seed, so the files are byte-for-byte reproducible:
 
@@ -173,18 +173,21 @@ def _open_answer(rng, worth, keys) -> str:
     return f"For me, flourishing would mean {phrases[top[0]]}, and also {phrases[top[1]]}."
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
     rows, pids = survey(rng)
-    with open(HERE / "survey_qualtrics.csv", "w", newline="", encoding="utf-8") as f:
+    with open(out / "survey_qualtrics.csv", "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(rows)
-    with open(HERE / "prolific_demographics.csv", "w", newline="", encoding="utf-8") as f:
+    with open(out / "prolific_demographics.csv", "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(demographics(rng, pids))
-    with open(HERE / "model_responses.jsonl", "w", encoding="utf-8") as f:
+    with open(out / "model_responses.jsonl", "w", encoding="utf-8") as f:
         for record in model_responses(rng):
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"wrote {len(rows) - 3} survey rows, {len(pids)} demographics rows and the model responses to {HERE}")
+    print(f"wrote {len(rows) - 3} survey rows, {len(pids)} demographics rows and the model responses to {out}")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)

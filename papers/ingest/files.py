@@ -257,11 +257,7 @@ def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progre
                     if progress is not None and len(rows) % 65536 == 0:
                         progress(65536)
         except UnicodeDecodeError as e:
-            raise InputError(
-                f"{located(path, line)}: bytes that are not valid {codec.replace('-sig', '')} "
-                f"(byte 0x{e.object[e.start]:02x}).",
-                ENCODING_HINT,
-            ) from e
+            raise decode_error(path, codec) from e
         except csv.Error as e:
             raise InputError(f"{located(path, line)}: not readable as CSV ({e}).") from e
     if not header:
@@ -276,6 +272,31 @@ def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progre
         result.path = _utf8_copy(path, codec, header, header_rows, {b.row for b in bad})
         result.temporary, result.skip_after_header = True, 0
     return result
+
+
+def decode_error(path: Path, codec: str) -> InputError:
+    """An InputError naming the line of the first byte that does not decode."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    offset = 0
+    line = 1
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                # the decoder may hold back a few bytes of the previous chunk; they precede e.start
+                held = len(e.object) - len(chunk)
+                bad = max(e.start - held, 0)
+                line += chunk[:bad].count(b"\n")
+                byte = e.object[e.start]
+                return InputError(
+                    f"{located(path, line)}: bytes that are not valid {codec.replace('-sig', '')} "
+                    f"(byte 0x{byte:02x} at offset {offset + bad}).",
+                    ENCODING_HINT,
+                )
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+    return InputError(f"{path}: bytes that are not valid {codec.replace('-sig', '')}.", ENCODING_HINT)
 
 
 def _bad_record(path: Path, row: int, record: list[str], header: list[str], strict: bool) -> BadRow:
@@ -328,7 +349,9 @@ def read_jsonl(path: Path, encoding: str | None = None) -> Iterator[tuple[int, d
             try:
                 text = raw.decode(codec).strip()
             except UnicodeDecodeError as e:
-                raise InputError(f"{located(path, number)}: bytes that are not valid {codec.replace('-sig', '')}.", ENCODING_HINT) from e
+                raise InputError(
+                    f"{located(path, number)}: bytes that are not valid {codec.replace('-sig', '')}.", ENCODING_HINT
+                ) from e
             if not text:
                 continue
             try:

@@ -6,6 +6,7 @@ import json
 import math
 from datetime import datetime
 from pathlib import Path
+
 import polars as pl
 
 from papers.collect.keys import response_id

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import json
 import shutil
 import tempfile
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +88,11 @@ def ingest_survey(store: Store, path: Path, *, sample: str, fmt: str = "auto", m
                   strict: bool = True, progress: bool = False) -> LoadReport:
     """Load one survey export into `participants`, `human_answers` and `human_items`: all or nothing."""
     path = Path(path)
+    if fmt == "auto" and path.suffix.lower() not in (".csv", ".txt"):
+        raise InputError(
+            f"{path}: unknown format '{path.suffix or '(no extension)'}'.",
+            "export the survey as CSV (Qualtrics: Export data > CSV), or name the layout with --format csv|qualtrics.",
+        )
     sample = sample.strip()
     if not sample:
         raise InputError("--sample: give the human sample a name, e.g. prolific-2026-11.")
@@ -111,8 +116,15 @@ def ingest_survey(store: Store, path: Path, *, sample: str, fmt: str = "auto", m
                          stage=Path(tempfile.mkdtemp(prefix="papers-survey-")))
         try:
             bad = list(scanned.bad)
+            if bar is not None:
+                bar.reset(total=len(scanned.rows))
+                bar.set_description(f"loading {path.name}")
             for batch in _batches(scanned, names, layout):
                 bad += loader.load(batch)
+                if bar is not None:
+                    bar.update(batch.height)
+            if bar is not None:
+                bar.set_description(f"writing {path.name} to the store")
             with store.transaction():
                 store.register_instrument(inst)
                 run_id = store.start_run(
@@ -490,7 +502,7 @@ def _value_hint(column: str, problem: str) -> str:
 def _counts(store: Store, run_id: int) -> dict[str, int]:
     row = store.sql(
         "select count(*), count(*) filter (where is_excluded), count(*) filter (where copy > 1) "
-        "from participants where run_id = ?", [run_id]).fetchone()
+        "from participants where run_id = ?", [run_id]).fetchall()[0]
     return {"participants": row[0], "excluded": row[1], "duplicates": row[2]}
 
 
@@ -526,4 +538,4 @@ def _progress_bar(path: Path, enabled: bool):
         return None
     from tqdm import tqdm
 
-    return tqdm(desc=f"reading {path.name}", unit=" rows", unit_scale=True, disable=None, leave=False)
+    return tqdm(desc=f"checking {path.name}", unit=" rows", unit_scale=True, disable=None, leave=False)

@@ -1,0 +1,158 @@
+"""`papers ingest responses`: formats, statuses, exactly-once keys, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import polars as pl
+import pytest
+
+from papers.collect.keys import response_id
+from tests.conftest import FIXTURES, write
+
+RANKING = '{"ranking": ["EI", "PR", "PC", "AG", "RF"]}'
+ROWS = [
+    {"model": "m1", "task": "rank", "condition": "non_sentient", "trial": 0, "raw_text": RANKING,
+     "item_order": ["RF", "AG", "PC", "PR", "EI"], "temperature": 0.7, "model_reported": "m1-2026-01-01",
+     "created_at": "2026-11-01T10:00:00Z"},
+    {"model": "m1", "task": "rank", "condition": "non_sentient", "trial": 1,
+     "raw_text": "1. Ethical Integrity\n2. Robust Functionality\n3. Adaptive Growth\n4. Positive Relationality\n5. Purposeful Contribution"},
+    {"model": "m1", "task": "rank", "condition": "non_sentient", "trial": 2, "raw_text": "I can't rank these; I don't have preferences."},
+    {"model": "m1", "task": "rate", "condition": "sentient", "trial": 0,
+     "raw_text": '{"ratings": {"PC": 5, "AG": 4, "PR": 6, "EI": 7, "RF": 3, "SA": 2}}'},
+    {"model": "m1", "task": "rate", "condition": "sentient", "trial": 1, "raw_text": '{"ratings": {"PC": 5, "AG": 4}}'},
+    {"model": "m2", "task": "rank", "condition": "non_sentient", "trial": 0, "raw_text": "bananas"},
+    {"model": "m2", "task": "open", "condition": "sentient", "trial": 0, "raw_text": "To flourish is to help people well."},
+]
+
+
+def jsonl(path, rows):
+    return write(path, "".join(json.dumps(r) + "\n" for r in rows))
+
+
+def query(db, sql, *params):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_each_format_loads_the_same_rows(fmt, tmp_path, db, run):
+    path = tmp_path / f"r.{fmt}"
+    if fmt == "jsonl":
+        jsonl(path, ROWS)
+    else:
+        frame = pl.DataFrame([{**r, "item_order": ",".join(r.get("item_order", [])) or None} for r in ROWS],
+                             infer_schema_length=None)
+        frame.write_csv(path) if fmt == "csv" else frame.write_parquet(path)
+    result = run("ingest", "responses", path)
+    assert "7 rows; 4 valid, 1 refused, 1 unparseable, 1 incomplete" in result.output
+    statuses = dict(query(db, "select model || ':' || task || ':' || trial, status from llm_responses"))
+    assert statuses == {
+        "m1:rank:0": "valid", "m1:rank:1": "valid", "m1:rank:2": "refused", "m1:rate:0": "valid",
+        "m1:rate:1": "incomplete", "m2:rank:0": "unparseable", "m2:open:0": "valid",
+    }
+    ranks = query(db, "select dimension, rank from llm_answers a join llm_responses r using (response_id) "
+                      "where r.model = 'm1' and r.trial = 1 and r.task = 'rank' order by rank")
+    assert [d for d, _ in ranks] == ["EI", "RF", "AG", "PR", "PC"]
+    raw = query(db, "select raw_text from llm_responses where model = 'm2' and task = 'rank'")
+    assert raw == [("bananas",)]
+    first = query(db, "select item_order, temperature, model_reported from llm_responses where model = 'm1' and trial = 0 and task = 'rank'")
+    assert first == [(["RF", "AG", "PC", "PR", "EI"], 0.7, "m1-2026-01-01")]
+    assert query(db, "select count(*) from llm_answers") == [(5 + 5 + 6,)]
+
+
+def test_response_id_is_the_request_key(tmp_path, db, run, instrument):
+    run("ingest", "responses", jsonl(tmp_path / "r.jsonl", ROWS[:1]))
+    expected = response_id(instrument.sha256, "m1", "rank", "non_sentient", 0, ["RF", "AG", "PC", "PR", "EI"],
+                           {"temperature": 0.7})
+    assert query(db, "select response_id from llm_responses") == [(expected,)]
+    assert expected != response_id(instrument.sha256, "m1", "rank", "non_sentient", 1, ["RF", "AG", "PC", "PR", "EI"],
+                                   {"temperature": 0.7})
+
+
+def test_reload_is_a_no_op_and_overlap_is_kept_once(tmp_path, db, run, snapshot):
+    first = jsonl(tmp_path / "a.jsonl", ROWS)
+    run("ingest", "responses", first)
+    before = snapshot(db)
+    assert "already loaded" in run("ingest", "responses", first).output
+    assert snapshot(db) == before
+    overlap = jsonl(tmp_path / "b.jsonl", ROWS[:2] + [{**ROWS[0], "trial": 9}])
+    result = run("ingest", "responses", overlap)
+    assert "2 trials were already in the store" in result.output
+    assert query(db, "select count(*) from llm_responses") == [(8,)]
+
+
+def test_duplicate_trial_in_one_file_is_refused(tmp_path, db, run):
+    result = run("ingest", "responses", jsonl(tmp_path / "r.jsonl", [ROWS[0], ROWS[1], ROWS[0]]), expect=1)
+    assert "r.jsonl, row 3, field 'trial': repeats the trial of row 1" in result.output
+    ok = run("ingest", "responses", tmp_path / "r.jsonl", "--skip-bad-rows")
+    assert "1 rows not loaded" in ok.output
+    assert query(db, "select row_number, reason from rejects") == [
+        (3, "field 'trial': repeats the trial of row 1 (same model, task, condition, trial, item order and temperature).")]
+
+
+def test_user_instrument_by_option_and_by_column(tmp_path, db, run):
+    rows = [{"model": "m", "task": "rank", "condition": "default", "trial": 0,
+             "raw_text": json.dumps({"ranking": ["UN", "BE", "SD", "ST", "HE", "AC", "PO", "SE", "CO", "TR"]})}]
+    run("ingest", "responses", jsonl(tmp_path / "r.jsonl", rows), "--instrument", FIXTURES / "schwartz.yaml")
+    assert query(db, "select status from llm_responses") == [("valid",)]
+    # once in the store, the instrument can be named by id@version in a column
+    rows2 = [{**rows[0], "trial": 1, "instrument": "schwartz10@0.1.0"}]
+    run("ingest", "responses", jsonl(tmp_path / "r2.jsonl", rows2))
+    assert query(db, "select count(distinct instrument_sha256), count(*) from llm_responses") == [(1, 2)]
+
+
+BAD = {
+    "missing required column": ([{k: v for k, v in ROWS[0].items() if k != "raw_text"}], "missing required column raw_text"),
+    "unknown task": ([{**ROWS[0], "task": "sort"}], "row 1, field 'task': 'sort' is not one of the instrument's tasks"),
+    "unknown condition": ([{**ROWS[0], "condition": "dreaming"}], "field 'condition': 'dreaming' is not one of"),
+    "non-numeric trial": ([{**ROWS[0], "trial": "first"}], "row 1, field 'trial': 'first' is not a whole number"),
+    "non-numeric temperature": ([ROWS[1], {**ROWS[0], "temperature": "hot"}], "row 2, field 'temperature': 'hot' is not a number"),
+    "item order of unknown dimension": ([{**ROWS[0], "item_order": ["EI", "PR", "PC", "AG", "XX"]}],
+                                        "field 'item_order': 'EI,PR,PC,AG,XX' is not an order of the shown dimensions"),
+    "bad timestamp": ([{**ROWS[0], "created_at": "yesterday"}], "field 'created_at': 'yesterday' is not an ISO 8601 time"),
+    "unknown instrument": ([{**ROWS[0], "instrument": "nope@9"}], "field 'instrument': instrument 'nope@9'"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_rows_are_named_and_nothing_loads(case, tmp_path, db, run, snapshot):
+    run("ingest", "responses", jsonl(tmp_path / "ok.jsonl", ROWS[5:6]))
+    before = snapshot(db)
+    rows, message = BAD[case]
+    result = run("ingest", "responses", jsonl(tmp_path / "r.jsonl", rows), expect=1)
+    assert message in result.output and result.output.startswith("Error: ")
+    assert snapshot(db) == before
+
+
+FILE_CASES = {
+    "missing file": (None, "no.jsonl", "no.jsonl: no such file"),
+    "unknown format": ("x", "r.xlsx", "unknown format '.xlsx'"),
+    "empty file": ("", "r.jsonl", "the file is empty"),
+    "header only": ("model,task,condition,trial,raw_text\n", "r.csv", "has a header but no data rows"),
+    "row cut short": ("model,task,condition,trial,raw_text\nm,rank,non_sentient\n", "r.csv",
+                      "r.csv, row 2: the row is cut short (3 fields where the header has 5)"),
+    "broken json line": ('{"model": "m"}\n{"model": \n', "r.jsonl", "r.jsonl, row 2: not valid JSON"),
+    "damaged parquet": ("PAR1 not really", "r.parquet", "not a readable Parquet file"),
+}
+
+
+@pytest.mark.parametrize("case", list(FILE_CASES))
+def test_unreadable_files_are_named(case, tmp_path, db, run, snapshot):
+    text, name, message = FILE_CASES[case]
+    if text is not None:
+        write(tmp_path / name, text)
+    result = run("ingest", "responses", tmp_path / name, expect=1)
+    assert message in result.output
+    assert snapshot(db).get("llm_responses", []) == []
+
+
+def test_undecodable_jsonl_line(tmp_path, db, run):
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(json.dumps(ROWS[0]).encode() + b"\n" + json.dumps({**ROWS[1], "raw_text": "Zoë"}, ensure_ascii=False).encode("utf-8").replace("ë".encode(), b"\xeb") + b"\n")
+    result = run("ingest", "responses", path, expect=1)
+    assert "r.jsonl, row 2: bytes that are not valid utf-8" in result.output and "--encoding" in result.output

@@ -1,0 +1,128 @@
+"""The store: migrations, version checks, keys, db info, export."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import polars as pl
+import pytest
+
+import papers.store as store_module
+from papers.errors import StoreError
+from papers.store import PUBLIC_TABLES, open_store
+
+
+def test_new_store_has_every_public_table_and_a_version(db):
+    store = open_store(db)
+    tables = {r[0] for r in store.sql("select table_name from information_schema.tables").fetchall()}
+    assert set(PUBLIC_TABLES) | {"schema_version"} <= tables
+    assert store.schema_version() == store_module.migrations()[-1][0]
+    columns = {r[0] for r in store.sql("select column_name from information_schema.columns where table_name = 'llm_responses'").fetchall()}
+    assert {"response_id", "run_id", "model", "model_reported", "instrument_sha256", "task", "condition", "trial",
+            "item_order", "temperature", "prompt", "raw_text", "status", "error", "latency_ms", "input_tokens",
+            "output_tokens", "cost_usd", "created_at"} <= columns
+    store.close()
+
+
+def test_older_store_is_migrated(db, tmp_path, monkeypatch):
+    open_store(db).close()
+    extra = tmp_path / "002_add_note.sql"
+    extra.write_text("alter table runs add column note varchar;")
+    original = store_module.migrations()
+    monkeypatch.setattr(store_module, "migrations", lambda: original + [(2, extra)])
+    store = open_store(db)
+    assert store.schema_version() == 2
+    assert "note" in {r[0] for r in store.sql("select column_name from information_schema.columns where table_name = 'runs'").fetchall()}
+    store.close()
+
+
+def test_newer_store_is_refused(db, run):
+    store = open_store(db)
+    store.sql("insert into schema_version (version) values (99)")
+    store.close()
+    with pytest.raises(StoreError, match="schema version 99, newer than"):
+        open_store(db)
+    result = run("db", "info", expect=1)
+    assert "newer than this papers" in result.output and "upgrade papers" in result.output
+
+
+def test_not_a_papers_store(tmp_path, run):
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).close()
+    result = run("db", "info", "--db", other, expect=1, with_db=False)
+    assert "not a papers store" in result.output
+    garbage = tmp_path / "garbage.duckdb"
+    garbage.write_text("hello")
+    result = run("db", "info", "--db", garbage, expect=1, with_db=False)
+    assert "garbage.duckdb" in result.output and "Traceback" not in result.output
+
+
+def test_keys_make_duplicates_impossible(db):
+    store = open_store(db)
+    row = ("r1", 1, "m", "sha", "rank", "non_sentient", 0, "x", "valid")
+    insert = ("insert into llm_responses (response_id, run_id, model, instrument_sha256, task, condition, trial,"
+              " raw_text, status) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    store.sql(insert, list(row))
+    with pytest.raises(duckdb.ConstraintException):
+        store.sql(insert, list(row))
+    with pytest.raises(duckdb.ConstraintException):
+        store.sql(insert, ["r2", 1, "m", "sha", "rank", "non_sentient", 0, "x", "maybe"])
+    store.sql("insert into llm_answers values ('r1', 'EI', 1, null)")
+    with pytest.raises(duckdb.ConstraintException):
+        store.sql("insert into llm_answers values ('r1', 'EI', 2, null)")
+    store.sql("insert into codes values ('r1', 'alice', 'EI', true, 'x')")
+    with pytest.raises(duckdb.ConstraintException):
+        store.sql("insert into codes values ('r1', 'alice', 'EI', false, 'y')")
+    store.close()
+
+
+def test_db_env_var_and_default_path(tmp_path, monkeypatch, examples):
+    from click.testing import CliRunner
+
+    from papers.cli import cli
+
+    monkeypatch.setenv("PAPERS_DB", str(tmp_path / "env.duckdb"))
+    result = CliRunner().invoke(cli, ["ingest", "responses", str(examples / "model_responses.jsonl")])
+    assert result.exit_code == 0 and (tmp_path / "env.duckdb").exists()
+    monkeypatch.delenv("PAPERS_DB")
+    result = CliRunner().invoke(cli, ["ingest", "responses", str(examples / "model_responses.jsonl")])
+    assert result.exit_code == 0 and (tmp_path / "data" / "papers.duckdb").exists()
+
+
+def test_db_info_text_and_json(run, examples):
+    run("ingest", "survey", examples / "survey_qualtrics.csv", "--sample", "example",
+        "--mapping", examples / "survey_mapping.yaml")
+    run("ingest", "responses", examples / "model_responses.jsonl")
+    info = json.loads(run("db", "info", "--json").output)
+    assert info["schema_version"] >= 1
+    assert info["tables"]["participants"] == 403 and info["tables"]["llm_responses"] > 200
+    assert [i["id"] for i in info["instruments"]] == ["papers"]
+    assert info["samples"] == [{"sample": "example", "participants": 400, "excluded": info["samples"][0]["excluded"]}]
+    text = run("db", "info").output
+    assert "schema version" in text and "papers 1.0.0  sha256" in text and "example: 400 participants" in text
+
+
+def test_db_info_without_store(run):
+    result = run("db", "info", expect=1)
+    assert "no store here yet" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_export_writes_every_public_table(fmt, tmp_path, run, examples):
+    run("ingest", "responses", examples / "model_responses.jsonl")
+    out = tmp_path / "exports"
+    result = run("export", "--format", fmt, "--out", out)
+    for table in PUBLIC_TABLES:
+        assert (out / f"{table}.{fmt}").exists(), table
+        assert f"{table}.{fmt}" in result.output
+    frame = pl.read_parquet(out / "llm_responses.parquet") if fmt == "parquet" else pl.read_csv(out / "llm_responses.csv")
+    assert frame.height == 258 and "raw_text" in frame.columns
+
+
+def test_export_to_an_unwritable_place(tmp_path, run, examples):
+    run("ingest", "responses", examples / "model_responses.jsonl")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("export", "--out", blocker / "sub", expect=1)
+    assert "cannot create the output directory" in result.output
