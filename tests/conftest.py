@@ -61,6 +61,15 @@ def table_snapshot(db: Path) -> dict[str, list]:
         con.close()
 
 
+def query(db: Path, sql: str, *params) -> list[tuple]:
+    """Rows of one query against a store, opened read-only and closed again."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_text(text, encoding=encoding)
     return path

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import polars as pl
 import pytest
 
 from papers.collect.keys import response_id
-from tests.conftest import FIXTURES, write
+from tests.conftest import FIXTURES, query, write
 
 RANKING = '{"ranking": ["EI", "PR", "PC", "AG", "RF"]}'
 ROWS = [
@@ -30,13 +29,6 @@ ROWS = [
 def jsonl(path, rows):
     return write(path, "".join(json.dumps(r) + "\n" for r in rows))
 
-
-def query(db, sql, *params):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])

@@ -5,10 +5,9 @@ from __future__ import annotations
 import csv
 import json
 
-import duckdb
 import pytest
 
-from tests.conftest import write
+from tests.conftest import query, write
 
 DIMS5 = ["PC", "AG", "PR", "EI", "RF"]
 HEADER = ["participant_id"] + [f"rate_non_sentient_{k}" for k in DIMS5] + [f"rank_non_sentient_{k}" for k in DIMS5] + [
@@ -23,13 +22,6 @@ def survey_csv(path, rows, header=HEADER):
 def good(pid, ratings=(5, 4, 6, 7, 3), ranks=(3, 4, 2, 1, 5), item=4, finished="true", attention="1"):
     return [pid, *ratings, *ranks, item, finished, attention]
 
-
-def query(db, sql, *params):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def reasons(db):
