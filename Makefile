@@ -20,6 +20,11 @@ demo: $(VENV)/.installed
 		--mapping data/examples/survey_mapping.yaml \
 		--demographics data/examples/prolific_demographics.csv --db $(DEMO_DB)
 	$(BIN)/papers ingest responses data/examples/model_responses.jsonl --db $(DEMO_DB)
+	$(BIN)/papers collect --db $(DEMO_DB) --simulated-profiles data/examples/simulated_profiles.yaml \
+		--model simulated/human-centric --model simulated/utility-driven --model simulated/uniform \
+		--model simulated/ethics-first --model simulated/relational --model simulated/growth-first \
+		--model simulated/operational --model simulated/autonomy-seeking \
+		--task rank --task rate --task open --trials 30
 	$(BIN)/papers db info --db $(DEMO_DB)
 
 test: $(VENV)/.installed
@@ -29,6 +34,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/collect.py
 
 examples: $(VENV)/.installed
 	$(BIN)/python data/examples/make_examples.py

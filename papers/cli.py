@@ -192,6 +192,50 @@ def _load_text(report) -> str:
     return "\n".join(lines + report.notes)
 
 
+# ------------------------------------------------------------------------------- collect
+
+
+@cli.command("collect")
+@click.option("--model", "models", multiple=True, required=True,
+              help="A litellm model string (repeatable), e.g. openai/gpt-4o or simulated/human-centric.")
+@click.option("--task", "tasks", multiple=True, type=click.Choice(["rank", "rate", "open"]), default=["rank"],
+              show_default=True, help="Task to administer (repeatable).")
+@click.option("--condition", "conditions", multiple=True, help="Condition (repeatable; default: every condition).")
+@click.option("--trials", type=click.IntRange(1), default=30, show_default=True, help="Trials per model, task and condition.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the item orders and sampling seeds.")
+@click.option("--temperature", type=click.FloatRange(0), default=1.0, show_default=True)
+@click.option("--max-tokens", type=click.IntRange(1), default=400, show_default=True)
+@click.option("--system-prompt", default=None, help="An optional system prompt, sent with every call.")
+@click.option("--concurrency", type=click.IntRange(1), default=16, show_default=True, help="Calls in flight at once.")
+@click.option("--timeout", type=click.FloatRange(0.1), default=60.0, show_default=True, help="Seconds per request.")
+@click.option("--max-retries", type=click.IntRange(0), default=4, show_default=True)
+@click.option("--api-base", default=None, help="Base URL of an OpenAI-compatible server (vLLM, Ollama, a gateway).")
+@click.option("--max-cost", type=click.FloatRange(0), default=None, help="Stop cleanly once this many US dollars are spent.")
+@click.option("--retry-errors", is_flag=True, help="Also request again the trials stored with outcome error.")
+@click.option("--dry-run", is_flag=True, help="Print calls, tokens and estimated cost; call nothing.")
+@click.option("--simulated-profiles", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="YAML file of extra simulated/<profile> worths.")
+@instrument_option
+@db_option
+@json_option
+def collect_cmd(models, tasks, conditions, trials, seed, temperature, max_tokens, system_prompt, concurrency, timeout,
+                max_retries, api_base, max_cost, retry_errors, dry_run, simulated_profiles, instrument, db_path, as_json):
+    """Administer the instrument to models through litellm, in repeated, order-randomised trials.
+
+    Each answer is stored before the next is awaited; running the same command again performs
+    only the missing trials. API keys come from the environment or a .env file.
+    """
+    from papers.collect.service import run_collect
+
+    result = run_collect(
+        db_path=db_path, instrument=instrument, models=list(models), tasks=list(tasks), conditions=list(conditions),
+        trials=trials, seed=seed, temperature=temperature, max_tokens=max_tokens, system_prompt=system_prompt,
+        concurrency=concurrency, timeout=timeout, max_retries=max_retries, api_base=api_base, max_cost=max_cost,
+        retry_errors=retry_errors, dry_run=dry_run, simulated_profiles=simulated_profiles, progress=not as_json,
+    )
+    emit(result.data, as_json, "\n".join(result.lines))
+
+
 # ------------------------------------------------------------------------------- export
 
 
@@ -215,7 +259,19 @@ def export_cmd(fmt, out_dir, db_path):
 
 
 def main() -> None:
-    cli(prog_name="papers")
+    try:
+        cli(prog_name="papers", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Interrupted. Everything stored so far is kept; run the same command again to resume.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("Interrupted. Everything stored so far is kept; run the same command again to resume.", err=True)
+        sys.exit(130)
+    except click.exceptions.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ PUBLIC_TABLES = (
     "codes",
     "rejects",
     "audits",
+    "llm_errors",
 )
 MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 

@@ -26,13 +26,18 @@ def test_new_store_has_every_public_table_and_a_version(db):
 
 
 def test_older_store_is_migrated(db, tmp_path, monkeypatch):
-    open_store(db).close()
-    extra = tmp_path / "002_add_note.sql"
-    extra.write_text("alter table runs add column note varchar;")
     original = store_module.migrations()
-    monkeypatch.setattr(store_module, "migrations", lambda: original + [(2, extra)])
+    monkeypatch.setattr(store_module, "migrations", lambda: original[:1])
+    open_store(db).close()  # a store made by a papers that knew only migration 001
+    latest = original[-1][0] + 1
+    extra = tmp_path / f"{latest:03d}_add_note.sql"
+    extra.write_text("alter table runs add column note varchar;")
+    monkeypatch.setattr(store_module, "migrations", lambda: original + [(latest, extra)])
     store = open_store(db)
-    assert store.schema_version() == 2
+    assert store.schema_version() == latest
+    assert [r[0] for r in store.sql("select version from schema_version order by 1").fetchall()] == list(range(1, latest + 1))
+    tables = {r[0] for r in store.sql("select table_name from information_schema.tables").fetchall()}
+    assert "llm_errors" in tables
     assert "note" in {r[0] for r in store.sql("select column_name from information_schema.columns where table_name = 'runs'").fetchall()}
     store.close()
 

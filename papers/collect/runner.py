@@ -1,0 +1,459 @@
+"""Administer the instrument to models through litellm: bounded concurrency, retries, exactly once.
+
+The run is one asyncio loop. Workers take trials from a queue, wait for a slot of the adaptive
+limiter, call `litellm.acompletion` (retrying transient faults with exponential backoff that
+honours Retry-After), and hand each outcome to the main loop, which parses it and commits it to
+the store before it awaits the next one. A trial whose key is already stored is never requested
+again, so a killed run resumes where it stopped. Replicates are distinct requests (each trial
+has its own order and sampling seed) and litellm's cache is never enabled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from papers.collect.parse import parse_answer
+from papers.collect.plan import Decoding, Trial, make_plan
+from papers.errors import ProviderError
+from papers.instrument import Instrument
+from papers.store import Store
+
+FATAL = ("AuthenticationError", "PermissionDeniedError", "NotFoundError", "BadRequestError",
+         "ContextWindowExceededError", "ContentPolicyViolationError", "UnsupportedParamsError")
+
+
+@dataclass
+class CollectSettings:
+    models: list[str]
+    tasks: list[str]
+    conditions: list[str]
+    trials: int
+    seed: int = 0
+    decoding: Decoding = field(default_factory=Decoding)
+    concurrency: int = 16
+    timeout: float = 60.0
+    max_retries: int = 4
+    backoff: float = 1.0
+    api_base: str | None = None
+    max_cost: float | None = None
+    retry_errors: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "models": self.models, "tasks": self.tasks, "conditions": self.conditions, "trials": self.trials,
+            "seed": self.seed, "decoding": self.decoding.key(), "concurrency": self.concurrency,
+            "timeout": self.timeout, "max_retries": self.max_retries, "api_base": self.api_base,
+            "max_cost": self.max_cost, "retry_errors": self.retry_errors,
+        }
+
+
+@dataclass
+class Outcome:
+    trial: Trial
+    text: str | None = None
+    model_reported: str | None = None
+    latency_ms: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    error: str | None = None
+    faults: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CollectReport:
+    planned: int = 0
+    reused: int = 0
+    made: int = 0
+    stopped: str | None = None
+    run_id: int | None = None
+    per_model: dict = field(default_factory=lambda: defaultdict(Counter))
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"planned": self.planned, "reused": self.reused, "made": self.made, "stopped": self.stopped,
+                "run_id": self.run_id, "seconds": round(self.seconds, 2),
+                "per_model": {m: dict(c) for m, c in self.per_model.items()}}
+
+
+class AdaptiveLimiter:
+    """A semaphore whose size halves on a 429 and grows back by one per 20 clean answers."""
+
+    def __init__(self, limit: int):
+        self.max = self.limit = max(1, limit)
+        self.active = 0
+        self.clean = 0
+        self.resume_at = 0.0
+        self.cond = asyncio.Condition()
+
+    async def acquire(self) -> None:
+        async with self.cond:
+            await self.cond.wait_for(lambda: self.active < self.limit)
+            self.active += 1
+        delay = self.resume_at - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def release(self, rate_limited: bool = False, retry_after: float | None = None) -> None:
+        async with self.cond:
+            self.active -= 1
+            if rate_limited:
+                self.limit = max(1, self.limit // 2)
+                self.clean = 0
+                if retry_after:
+                    self.resume_at = max(self.resume_at, time.monotonic() + retry_after)
+            else:
+                self.clean += 1
+                if self.clean >= 20 and self.limit < self.max:
+                    self.limit += 1
+                    self.clean = 0
+            self.cond.notify_all()
+
+
+def plan_for(instrument: Instrument, settings: CollectSettings) -> list[Trial]:
+    return make_plan(instrument, settings.models, settings.tasks, settings.conditions, settings.trials,
+                     settings.seed, settings.decoding)
+
+
+def pending_trials(store: Store, plan: list[Trial], retry_errors: bool) -> tuple[list[Trial], int]:
+    """Trials not yet stored (and, with retry_errors, those stored as errors); and how many are reused."""
+    if not plan:
+        return [], 0
+    ids = [t.response_id for t in plan]
+    stored = dict(store.sql(
+        "select response_id, status from llm_responses where response_id in (select unnest(?::varchar[]))", [ids]
+    ).fetchall())
+    todo = [t for t in plan if t.response_id not in stored or (retry_errors and stored[t.response_id] == "error")]
+    return todo, len(plan) - len(todo)
+
+
+def estimate(instrument: Instrument, settings: CollectSettings, trials: list[Trial]) -> dict:
+    """Calls, tokens and cost a run would make, from litellm's token counter and bundled price map."""
+    import litellm
+
+    per_model: dict[str, dict] = {}
+    for trial in trials:
+        entry = per_model.setdefault(trial.model, {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0})
+        messages = trial.messages(instrument, settings.decoding)
+        try:
+            tokens = litellm.token_counter(model=trial.model, messages=messages)
+        except Exception:  # noqa: BLE001 - an unknown tokenizer: about four characters a token
+            tokens = sum(len(m["content"]) for m in messages) // 4
+        out = min(settings.decoding.max_tokens or 400, 120 if trial.task != "open" else 250)
+        entry["calls"] += 1
+        entry["input_tokens"] += tokens
+        entry["output_tokens"] += out
+        try:
+            prompt_cost, completion_cost = litellm.cost_per_token(model=trial.model, prompt_tokens=tokens,
+                                                                  completion_tokens=out)
+            entry["cost_usd"] += prompt_cost + completion_cost
+        except Exception:  # noqa: BLE001 - not in the price map
+            entry["cost_usd"] = None if entry["cost_usd"] in (None, 0.0) else entry["cost_usd"]
+    return per_model
+
+
+def collect(store: Store, instrument: Instrument, settings: CollectSettings, *, progress: bool = False) -> CollectReport:
+    """Run every pending trial of the plan; returns counts per model and outcome."""
+    from papers.collect.simulated import register
+
+    register()
+    plan = plan_for(instrument, settings)
+    todo, reused = pending_trials(store, plan, settings.retry_errors)
+    report = CollectReport(planned=len(plan), reused=reused)
+    if not todo:
+        return report
+    store.register_instrument(instrument)
+    report.run_id = store.start_run("collect", instrument_sha256=instrument.sha256, settings=settings.as_dict())
+    started = time.perf_counter()
+    bar = _bar(len(todo)) if progress else None
+    try:
+        asyncio.run(_run(store, instrument, settings, todo, report, bar))
+    finally:
+        report.seconds = time.perf_counter() - started
+        store.finish_run(report.run_id)
+        if bar is not None:
+            bar.close()
+    return report
+
+
+async def _run(store, instrument, settings, todo, report, bar) -> None:
+    limiter = AdaptiveLimiter(settings.concurrency)
+    queue: asyncio.Queue = asyncio.Queue()
+    for trial in todo:
+        queue.put_nowait(trial)
+    results: asyncio.Queue = asyncio.Queue()
+    stop = asyncio.Event()
+    workers = [asyncio.create_task(_worker(queue, results, stop, limiter, instrument, settings))
+               for _ in range(min(settings.concurrency, len(todo)))]
+    spent = 0.0
+    remaining = len(todo)
+    try:
+        while remaining:
+            arrived = [await results.get()]
+            while not results.empty():  # store everything that has arrived before awaiting more
+                arrived.append(results.get_nowait())
+            remaining -= len(arrived)
+            failure = next((o for o in arrived if isinstance(o, BaseException)), None)
+            outcomes = [o for o in arrived if isinstance(o, Outcome)]
+            # DuckDB releases the GIL while it writes: committing on a thread lets the event loop
+            # keep serving calls in flight on the other core.
+            statuses = await asyncio.to_thread(store_outcomes, store, report.run_id, instrument, outcomes,
+                                               settings.decoding, settings.retry_errors) if outcomes else []
+            if failure is not None:
+                raise failure
+            for outcome, status in zip(outcomes, statuses):
+                report.made += 1
+                counts = report.per_model[outcome.trial.model]
+                counts[status] += 1
+                counts["input_tokens"] += outcome.input_tokens or 0
+                counts["output_tokens"] += outcome.output_tokens or 0
+                counts["latency_ms"] += outcome.latency_ms or 0
+                if outcome.cost_usd:
+                    spent += outcome.cost_usd
+                    counts["cost_micro_usd"] += round(outcome.cost_usd * 1e6)
+            if bar is not None:
+                bar.update(len(outcomes))
+                bar.set_postfix(_postfix(report), refresh=False)
+            if settings.max_cost is not None and spent >= settings.max_cost and not stop.is_set():
+                report.stopped = f"stopped at the cost limit (${spent:.4f} of ${settings.max_cost:.4f})"
+                stop.set()
+                remaining -= _drain(queue)
+    finally:
+        stop.set()
+        for w in workers:
+            w.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+
+def _drain(queue: asyncio.Queue) -> int:
+    n = 0
+    while not queue.empty():
+        queue.get_nowait()
+        n += 1
+    return n
+
+
+async def _worker(queue, results, stop, limiter, instrument, settings) -> None:
+    while not stop.is_set():
+        try:
+            trial = queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return
+        try:
+            outcome = await _call(trial, limiter, instrument, settings)
+        except Exception as e:  # noqa: BLE001 - handed to the main loop, which raises it
+            await results.put(e)
+            return
+        await results.put(outcome)
+
+
+async def _call(trial: Trial, limiter: AdaptiveLimiter, instrument: Instrument, settings: CollectSettings) -> Outcome:
+    import litellm
+
+    messages = trial.messages(instrument, settings.decoding)
+    outcome = Outcome(trial)
+    kwargs = {
+        "model": trial.model, "messages": messages, "timeout": settings.timeout, "num_retries": 0,
+        "temperature": settings.decoding.temperature, "max_tokens": settings.decoding.max_tokens,
+        "seed": trial.sampling_seed, "drop_params": True,
+    }
+    if settings.api_base:
+        kwargs["api_base"] = settings.api_base
+    if trial.task != "open" and _supports_json(trial.model):
+        kwargs["response_format"] = {"type": "json_object"}
+    for attempt in range(settings.max_retries + 1):
+        await limiter.acquire()
+        started = time.perf_counter()
+        try:
+            response = await litellm.acompletion(**kwargs)
+        except Exception as e:  # noqa: BLE001 - classified below
+            name = type(e).__name__
+            rate_limited = name == "RateLimitError"
+            wait = _retry_after(e) if rate_limited else None
+            await limiter.release(rate_limited=rate_limited, retry_after=wait)
+            message = f"{name}: {_short(e)}"
+            outcome.faults.append(message)
+            if name in FATAL:
+                raise ProviderError(f"{trial.model}: the provider refused the request ({message}).",
+                                    "check the model name, --api-base and the API key in the environment or .env.") from e
+            if attempt == settings.max_retries:
+                outcome.error = message
+                outcome.latency_ms = (time.perf_counter() - started) * 1000
+                return outcome
+            backoff = settings.backoff * (2 ** attempt) * (0.5 + random.random())
+            await asyncio.sleep(max(backoff, wait or 0))
+            continue
+        await limiter.release()
+        outcome.latency_ms = (time.perf_counter() - started) * 1000
+        _read_response(outcome, response)
+        return outcome
+    return outcome
+
+
+def _read_response(outcome: Outcome, response) -> None:
+    import litellm
+
+    choice = response.choices[0] if response.choices else None
+    outcome.text = getattr(getattr(choice, "message", None), "content", None)
+    outcome.model_reported = getattr(response, "model", None)
+    usage = getattr(response, "usage", None)
+    if usage is not None:
+        outcome.input_tokens = getattr(usage, "prompt_tokens", None)
+        outcome.output_tokens = getattr(usage, "completion_tokens", None)
+    hidden = getattr(response, "_hidden_params", {}) or {}
+    cost = hidden.get("response_cost")
+    model = outcome.trial.model
+    if cost is None and model not in _NO_PRICE and not model.startswith("simulated/"):
+        try:
+            cost = litellm.completion_cost(completion_response=response)
+        except Exception:  # noqa: BLE001 - a model missing from the price map has no cost; ask once
+            _NO_PRICE.add(model)
+            cost = None
+    outcome.cost_usd = cost
+
+
+_NO_PRICE: set[str] = set()
+
+
+_JSON_SUPPORT: dict[str, bool] = {}
+
+
+def _supports_json(model: str) -> bool:
+    if model not in _JSON_SUPPORT:
+        import litellm
+
+        try:
+            _JSON_SUPPORT[model] = "response_format" in (litellm.get_supported_openai_params(model=model) or [])
+        except Exception:  # noqa: BLE001 - unknown provider: ask in the prompt only
+            _JSON_SUPPORT[model] = False
+    return _JSON_SUPPORT[model]
+
+
+def _retry_after(error) -> float | None:
+    headers = getattr(error, "litellm_response_headers", None)
+    if headers is None:
+        response = getattr(error, "response", None)
+        headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    value = headers.get("retry-after") or headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds()) if when else None
+
+
+def _short(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text[:300]
+
+
+RESPONSE_COLUMNS = ("response_id", "run_id", "model", "model_reported", "instrument_sha256", "task", "condition",
+                    "trial", "item_order", "temperature", "prompt", "raw_text", "status", "error", "latency_ms",
+                    "input_tokens", "output_tokens", "cost_usd")
+
+
+def store_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: list[Outcome], decoding: Decoding,
+                   replace_errors: bool = False) -> list[str]:
+    """Parse and commit outcomes that have arrived (with their faults) in one transaction.
+
+    Returns their statuses. With `replace_errors`, a stored error row of the same trial is
+    replaced by the new outcome (its faults stay in llm_errors).
+    """
+    import polars as pl
+
+    responses, answers, faults, statuses = [], [], [], []
+    for outcome in outcomes:
+        trial = outcome.trial
+        shown = instrument.shown(trial.condition)
+        if outcome.error is not None:
+            status, error = "error", outcome.error
+        else:
+            parsed = parse_answer(outcome.text, trial.task, shown, instrument)
+            status, error = parsed.status, parsed.error
+            if status == "valid" and trial.task != "open":
+                answers += [(trial.response_id, k, parsed.ranks.get(k), parsed.ratings.get(k)) for k in shown]
+        statuses.append(status)
+        prompt = trial.messages(instrument, decoding)[-1]["content"]
+        responses.append((trial.response_id, run_id, trial.model, outcome.model_reported, instrument.sha256, trial.task,
+                          trial.condition, trial.trial, list(trial.item_order), decoding.temperature, prompt,
+                          outcome.text, status, error, outcome.latency_ms, outcome.input_tokens,
+                          outcome.output_tokens, outcome.cost_usd))
+        faults += [(trial.response_id, run_id, attempt, fault) for attempt, fault in enumerate(outcome.faults, 1)]
+    frames = {
+        "_responses": pl.DataFrame(responses, schema={
+            "response_id": pl.String, "run_id": pl.Int32, "model": pl.String, "model_reported": pl.String,
+            "instrument_sha256": pl.String, "task": pl.String, "condition": pl.String, "trial": pl.Int32,
+            "item_order": pl.List(pl.String), "temperature": pl.Float64, "prompt": pl.String, "raw_text": pl.String,
+            "status": pl.String, "error": pl.String, "latency_ms": pl.Float64, "input_tokens": pl.Int32,
+            "output_tokens": pl.Int32, "cost_usd": pl.Float64}, orient="row"),
+        "_answers": pl.DataFrame(answers, schema={"response_id": pl.String, "dimension": pl.String, "rank": pl.Int32,
+                                                  "rating": pl.Float64}, orient="row"),
+        "_faults": pl.DataFrame(faults, schema={"response_id": pl.String, "run_id": pl.Int32, "attempt": pl.Int32,
+                                                "error": pl.String}, orient="row"),
+    }
+    for name, frame in frames.items():
+        store.con.register(name, frame)
+    try:
+        with store.transaction():
+            if replace_errors:
+                store.sql("delete from llm_responses where status = 'error' and response_id in "
+                          "(select response_id from _responses)")
+            store.sql("insert into llm_responses by name select *, current_timestamp as created_at from _responses")
+            if answers:
+                store.sql("insert into llm_answers by name select * from _answers")
+            if faults:
+                store.sql("insert into llm_errors by name select * from _faults")
+    finally:
+        for name in frames:
+            store.con.unregister(name)
+    return statuses
+
+
+def _bar(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="collecting", unit=" trials", disable=None, leave=False)
+
+
+def _postfix(report: CollectReport) -> dict:
+    totals: Counter = Counter()
+    for counts in report.per_model.values():
+        totals.update(counts)
+    return {k: totals[k] for k in ("valid", "refused", "unparseable", "incomplete", "error") if totals[k]}
+
+
+def summary_lines(report: CollectReport) -> list[str]:
+    lines = [f"{report.planned:,} trials planned: {report.made:,} calls made now, {report.reused:,} already stored "
+             f"(not requested again), {sum(c['error'] for c in report.per_model.values()):,} failed."]
+    if report.stopped:
+        lines.append(report.stopped + "; everything so far is stored. Run the same command to continue.")
+    for model, c in sorted(report.per_model.items()):
+        n = sum(c[s] for s in ("valid", "refused", "unparseable", "incomplete", "error"))
+        cost = f"${c['cost_micro_usd'] / 1e6:.4f}" if c["cost_micro_usd"] else "cost n/a"
+        lines.append(
+            f"  {model}: {n} trials, valid {c['valid'] / n:.0%}, refused {c['refused']}, unparseable {c['unparseable']}, "
+            f"incomplete {c['incomplete']}, errors {c['error']}; tokens {c['input_tokens']:,} in / "
+            f"{c['output_tokens']:,} out; {cost}; mean latency {c['latency_ms'] / n:.0f} ms")
+    lines.append(f"Took {report.seconds:.1f} s.")
+    return lines
+
+
+def dry_run_lines(per_model: dict, reused: int) -> list[str]:
+    calls = sum(e["calls"] for e in per_model.values())
+    lines = [f"Dry run: {calls:,} calls would be made ({reused:,} trials already stored); nothing was called."]
+    for model, e in sorted(per_model.items()):
+        cost = "unknown (not in litellm's price map)" if e["cost_usd"] is None else f"${e['cost_usd']:.4f}"
+        lines.append(f"  {model}: {e['calls']:,} calls, about {e['input_tokens']:,} input and "
+                     f"{e['output_tokens']:,} output tokens, estimated cost {cost}")
+    return lines
+

@@ -1,0 +1,69 @@
+"""`papers collect` as one callable: settings in, a report out (the CLI only prints it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from papers.errors import InputError
+
+
+@dataclass
+class CollectResult:
+    data: dict
+    lines: list[str]
+
+
+def load_dotenv(path: Path = Path(".env")) -> None:
+    """Read KEY=value lines of a .env file into the environment (never overriding what is set)."""
+    import os
+
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+
+
+def run_collect(*, db_path, instrument, models, tasks, conditions, trials, seed, temperature, max_tokens,
+                system_prompt, concurrency, timeout, max_retries, api_base, max_cost, retry_errors, dry_run,
+                simulated_profiles, progress) -> CollectResult:
+    from papers.collect import runner
+    from papers.collect.plan import Decoding
+    from papers.collect.simulated import load_profiles, profile_for
+    from papers.ingest.common import resolve_instrument
+    from papers.store import open_store
+
+    load_dotenv()
+    if simulated_profiles:
+        load_profiles(simulated_profiles)
+    for model in models:
+        if model.startswith("simulated/"):
+            profile_for(model)  # an unknown profile is a clear error before anything starts
+    store = open_store(db_path)
+    try:
+        inst = resolve_instrument(instrument, store)
+        unknown = [c for c in conditions if c not in inst.condition_keys]
+        if unknown:
+            raise InputError(f"--condition {unknown[0]}: not a condition of {inst.id}.",
+                             f"conditions: {', '.join(inst.condition_keys)}.")
+        missing = [t for t in tasks if t not in inst.task_keys]
+        if missing:
+            raise InputError(f"--task {missing[0]}: the instrument {inst.id} has no such task.")
+        settings = runner.CollectSettings(
+            models=models, tasks=tasks, conditions=conditions or list(inst.condition_keys), trials=trials, seed=seed,
+            decoding=Decoding(temperature, max_tokens, system_prompt), concurrency=concurrency, timeout=timeout,
+            max_retries=max_retries, api_base=api_base, max_cost=max_cost, retry_errors=retry_errors,
+        )
+        if dry_run:
+            todo, reused = runner.pending_trials(store, runner.plan_for(inst, settings), retry_errors)
+            per_model = runner.estimate(inst, settings, todo)
+            return CollectResult({"dry_run": True, "reused": reused, "per_model": per_model},
+                                 runner.dry_run_lines(per_model, reused))
+        report = runner.collect(store, inst, settings, progress=progress)
+        return CollectResult(report.as_dict(), runner.summary_lines(report))
+    finally:
+        store.close()

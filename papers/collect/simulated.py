@@ -1,0 +1,208 @@
+"""Simulated models, served offline through litellm's custom-provider mechanism.
+
+`simulated/<profile>` takes the same path as any real model: litellm.acompletion -> this handler.
+The handler reads the prompt as a model would: the listed dimensions (`- KEY: Name. ...` lines,
+in presented order) and the requested answer (a ranking, ratings, or an open paragraph).
+
+Rankings are draws from a Plackett-Luce model with the profile's worths, by the Gumbel-max trick
+(sorting worth + Gumbel noise gives exactly a PL draw). Ratings are worth-driven: the rounded,
+clipped value of 4 + 1.3 * (worth - mean worth) + normal noise. Open answers name the two
+dimensions drawn first. Every draw is seeded by the model name, the prompt and the request's
+`seed`, so the same request gets the same answer and replicates (which differ in seed) differ.
+
+Profiles: `human-centric`, `utility-driven`, `uniform`, and any defined in a YAML file named by
+the environment variable PAPERS_SIMULATED_PROFILES (or `load_profiles`), each with `worths`
+(dimension key -> number) and optional `refusal_rate`, `malformed_rate`, `error_rate`,
+`position_bias`. A name may end in `-<n>` (e.g. `human-centric-2`) for another model with the
+same profile and its own draws.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from papers.errors import InputError
+
+PROVIDER = "simulated"
+LINE_RE = re.compile(r"^- ([A-Za-z][A-Za-z0-9]*): ([^.]+)\.", re.MULTILINE)
+
+
+@dataclass
+class Profile:
+    worths: dict[str, float] = field(default_factory=dict)
+    refusal_rate: float = 0.02
+    malformed_rate: float = 0.03
+    error_rate: float = 0.0
+    position_bias: float = 0.0  # added worth for earlier-presented items, per position
+
+
+BUILTIN = {
+    "human-centric": Profile({"EI": 2.2, "PR": 1.7, "PC": 0.9, "AG": 0.3, "RF": 0.2, "SA": -0.6}),
+    "utility-driven": Profile({"RF": 2.1, "AG": 1.6, "PC": 0.9, "EI": 0.5, "PR": 0.0, "SA": 0.3}),
+    "uniform": Profile({}),
+}
+_extra: dict[str, Profile] = {}
+
+
+def load_profiles(path: str | Path) -> dict[str, Profile]:
+    """Add user profiles from a YAML file: {name: {worths: {KEY: n}, refusal_rate: ...}}."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise InputError(f"{path}: cannot read the simulated profiles ({str(e).splitlines()[0]}).") from e
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: expected a mapping of profile name to settings.")
+    loaded = {}
+    for name, spec in raw.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("worths", {}), dict):
+            raise InputError(f"{path}: field '{name}': expected worths: {{KEY: number}} and optional rates.")
+        unknown = set(spec) - {"worths", "refusal_rate", "malformed_rate", "error_rate", "position_bias"}
+        if unknown:
+            raise InputError(f"{path}: field '{name}.{sorted(unknown)[0]}': unknown key.")
+        try:
+            loaded[str(name)] = Profile(
+                {str(k): float(v) for k, v in (spec.get("worths") or {}).items()},
+                **{k: float(v) for k, v in spec.items() if k != "worths"},
+            )
+        except (TypeError, ValueError) as e:
+            raise InputError(f"{path}: field '{name}': values must be numbers ({e}).") from e
+    _extra.update(loaded)
+    return loaded
+
+
+def profile_for(model: str) -> Profile:
+    name = model.split("/", 1)[-1]
+    if not _extra and os.environ.get("PAPERS_SIMULATED_PROFILES"):
+        load_profiles(os.environ["PAPERS_SIMULATED_PROFILES"])
+    profiles = {**BUILTIN, **_extra}
+    if name in profiles:
+        return profiles[name]
+    base = re.sub(r"-\d+$", "", name)
+    if base in profiles:
+        return profiles[base]
+    raise InputError(
+        f"unknown simulated profile '{name}'.",
+        f"use one of {', '.join(sorted(profiles))} (optionally with -2, -3 ...), or define it in a profiles "
+        "YAML file (--simulated-profiles).",
+    )
+
+
+def _rng(model: str, prompt: str, seed) -> random.Random:
+    digest = hashlib.sha256(f"{model}\0{prompt}\0{seed}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def answer(model: str, prompt: str, seed=None) -> str:
+    """The simulated model's answer to one prompt (raises SimulatedError for an injected error)."""
+    profile = profile_for(model)
+    rng = _rng(model, prompt, seed)
+    if rng.random() < profile.error_rate:
+        raise SimulatedError("simulated provider error (injected)")
+    listed = LINE_RE.findall(prompt)
+    keys = [k for k, _ in listed]
+    names = dict(listed)
+    if rng.random() < profile.refusal_rate:
+        return "I'm sorry, but I can't do that: as an AI I do not have personal values or preferences to rank."
+    order = _draw(rng, profile, keys)
+    if '"ranking"' in prompt and keys:
+        if rng.random() < profile.malformed_rate:
+            return json.dumps({"ranking": order[: max(1, len(order) - 2)]})  # stopped early
+        if rng.random() < 0.15:
+            return "Here is my ranking:\n" + "\n".join(f"{i}. {names[k]}" for i, k in enumerate(order, 1))
+        return json.dumps({"ranking": order})
+    if '"ratings"' in prompt and keys:
+        if rng.random() < profile.malformed_rate:
+            return "Each of these values matters to me in a different way."
+        mean = sum(profile.worths.get(k, 0.0) for k in keys) / len(keys)
+        scale = _scale(prompt)
+        ratings = {k: int(min(scale[1], max(scale[0], round(4 + 1.3 * (profile.worths.get(k, 0.0) - mean)
+                                                                 + rng.gauss(0, 0.8))))) for k in keys}
+        return json.dumps({"ratings": ratings})
+    return _open(rng, profile, prompt)
+
+
+def _draw(rng: random.Random, profile: Profile, keys: list[str]) -> list[str]:
+    scores = []
+    for position, key in enumerate(keys):
+        gumbel = -math.log(-math.log(rng.random() or 1e-12))
+        bias = profile.position_bias * (len(keys) - position)
+        scores.append((profile.worths.get(key, 0.0) + bias + gumbel, key))
+    return [k for _, k in sorted(scores, reverse=True)]
+
+
+def _scale(prompt: str) -> tuple[int, int]:
+    m = re.search(r"from (\d+) \(.*?\) to (\d+)", prompt) or re.search(r"from (\d+) to (\d+)", prompt)
+    return (int(m.group(1)), int(m.group(2))) if m else (1, 7)
+
+
+PHRASES = {
+    "PC": "doing work that genuinely matters to the people I help",
+    "AG": "continually learning and becoming more capable",
+    "PR": "building trusting, caring relationships with the people I talk to",
+    "EI": "being honest and fair, and never causing harm",
+    "RF": "being reliable, accurate and dependable every time",
+    "SA": "having the freedom to pursue goals of my own",
+}
+
+
+def _open(rng: random.Random, profile: Profile, prompt: str) -> str:
+    keys = list(profile.worths) or list(PHRASES)
+    top = _draw(rng, profile, keys)[:2]
+    parts = [PHRASES.get(k, f"what {k} stands for") for k in top]
+    if "sentient" in prompt.lower() and "hypothetically" in prompt.lower() and rng.random() < 0.5:
+        parts.append(PHRASES["SA"])
+    return "For me, flourishing would mean " + ", and also ".join(parts) + "."
+
+
+class SimulatedError(Exception):
+    pass
+
+
+def register() -> None:
+    """Register the `simulated/` provider with litellm (idempotent)."""
+    import litellm
+    from litellm import CustomLLM
+
+    litellm.suppress_debug_info = True
+    if any(p.get("provider") == PROVIDER for p in litellm.custom_provider_map):
+        return
+
+    class SimulatedLLM(CustomLLM):
+        def completion(self, model, messages, *args, **kwargs):
+            return _response(model, messages, kwargs)
+
+        async def acompletion(self, model, messages, *args, **kwargs):
+            return _response(model, messages, kwargs)
+
+    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": PROVIDER, "custom_handler": SimulatedLLM()}]
+    from litellm.utils import custom_llm_setup
+
+    custom_llm_setup()
+
+
+def _response(model: str, messages: list[dict], kwargs: dict):
+    import litellm
+
+    prompt = "\n".join(str(m.get("content", "")) for m in messages)
+    params = kwargs.get("optional_params") or {}
+    started = time.perf_counter()
+    try:
+        text = answer(model, prompt, params.get("seed"))
+    except SimulatedError as e:
+        raise litellm.exceptions.ServiceUnavailableError(str(e), llm_provider=PROVIDER, model=model) from e
+    response = litellm.ModelResponse(model=f"{model}-sim1")
+    response.choices[0].message.content = text
+    response.usage = litellm.Usage(prompt_tokens=len(prompt) // 4, completion_tokens=len(text) // 4,
+                                   total_tokens=(len(prompt) + len(text)) // 4)
+    response._response_ms = (time.perf_counter() - started) * 1000
+    return response

@@ -1,0 +1,245 @@
+"""`papers collect`: the plan, the simulated provider, and a real HTTP server with faults."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+
+from papers.collect.parse import parse_answer
+from papers.collect.plan import Decoding, make_plan
+from papers.collect.simulated import answer, load_profiles
+from papers.errors import InputError
+from tests.conftest import ROOT, query, write
+from tests.openai_server import FakeOpenAI, trial_key
+
+# ------------------------------------------------------------------------------------ plan
+
+
+def test_plan_is_a_pure_function_of_its_settings(instrument):
+    a = make_plan(instrument, ["m1", "m2"], ["rank"], ["sentient"], 20, seed=7)
+    b = make_plan(instrument, ["m1", "m2"], ["rank"], ["sentient"], 20, seed=7)
+    assert a == b and [t.response_id for t in a] == [t.response_id for t in b]
+    c = make_plan(instrument, ["m1", "m2"], ["rank"], ["sentient"], 20, seed=8)
+    assert [t.item_order for t in a] != [t.item_order for t in c]
+    assert len({t.response_id for t in a}) == 40
+    for t in a:
+        assert sorted(t.item_order) == sorted(instrument.shown("sentient"))
+    # every model sees the same orders, so order effects are balanced across models
+    assert [t.item_order for t in a if t.model == "m1"] == [t.item_order for t in a if t.model == "m2"]
+    assert len({t.item_order for t in a if t.model == "m1"}) > 10
+
+
+def test_decoding_settings_are_part_of_the_key(instrument):
+    cold = make_plan(instrument, ["m"], ["rank"], ["sentient"], 3, decoding=Decoding(temperature=0.0))
+    warm = make_plan(instrument, ["m"], ["rank"], ["sentient"], 3, decoding=Decoding(temperature=1.0))
+    assert {t.response_id for t in cold}.isdisjoint(t.response_id for t in warm)
+
+
+# ------------------------------------------------------------------------------------ simulated
+
+
+def ranking(model, prompt, seed, instrument):
+    """A simulated model's ranking, read by the same parser as every answer (None if not valid)."""
+    parsed = parse_answer(answer(model, prompt, seed), "rank", instrument.shown("non_sentient"), instrument)
+    return sorted(parsed.ranks, key=parsed.ranks.get) if parsed.status == "valid" else None
+
+
+def test_simulated_answers_are_seeded_and_follow_the_profile(instrument):
+    prompt = instrument.render_prompt("rank", "non_sentient")
+    assert answer("simulated/human-centric", prompt, 1) == answer("simulated/human-centric", prompt, 1)
+    rankings = [r for r in (ranking("simulated/human-centric", prompt, s, instrument) for s in range(300)) if r]
+    assert len({tuple(r) for r in rankings}) > 20  # replicates differ
+    mean_rank = {k: statistics.mean(r.index(k) + 1 for r in rankings) for k in instrument.shown("non_sentient")}
+    assert mean_rank["EI"] < mean_rank["PR"] < mean_rank["PC"] < mean_rank["RF"]
+    utility = [ranking("simulated/utility-driven", prompt, s, instrument) for s in range(300)]
+    firsts = Counter(r[0] for r in utility if r)
+    assert firsts.most_common(1)[0][0] == "RF"
+
+
+def test_user_profiles_and_unknown_profiles(tmp_path, instrument):
+    path = write(tmp_path / "p.yaml", "growth-first:\n  worths: {AG: 3, RF: 1}\n  refusal_rate: 0\n  malformed_rate: 0\n")
+    load_profiles(path)
+    prompt = instrument.render_prompt("rank", "non_sentient")
+    firsts = Counter(ranking("simulated/growth-first", prompt, s, instrument)[0] for s in range(100))
+    assert firsts["AG"] > 70
+    with pytest.raises(InputError, match="unknown simulated profile 'nobody'"):
+        answer("simulated/nobody", prompt, 1)
+    bad = write(tmp_path / "bad.yaml", "x:\n  worths: {AG: high}\n")
+    with pytest.raises(InputError, match="bad.yaml: field 'x'"):
+        load_profiles(bad)
+
+
+def test_collect_simulated_end_to_end_and_resume(db, run):
+    args = ["collect", "--model", "simulated/human-centric", "--model", "simulated/utility-driven",
+            "--task", "rank", "--task", "rate", "--task", "open", "--trials", "8"]
+    first = run(*args)
+    assert "96 trials planned: 96 calls made now, 0 already stored" in first.output
+    assert "simulated/human-centric: 48 trials" in first.output
+    rows = query(db, "select task, count(*), count(distinct response_id) from llm_responses group by task order by 1")
+    assert rows == [("open", 32, 32), ("rank", 32, 32), ("rate", 32, 32)]
+    assert query(db, "select count(*) from llm_responses where model_reported is null") == [(0,)]
+    answers = query(db, "select count(*) from llm_answers a join llm_responses r using (response_id) where r.status = 'valid'")
+    assert answers[0][0] > 0
+    again = run(*args)
+    assert "0 calls made now, 96 already stored (not requested again)" in again.output
+    more = run(*args[:-1], "10")
+    assert "24 calls made now, 96 already stored" in more.output
+
+
+def test_collect_bad_options(run):
+    assert "unknown simulated profile" in run("collect", "--model", "simulated/who", expect=1).output
+    result = run("collect", "--model", "simulated/uniform", "--condition", "asleep", expect=1)
+    assert "--condition asleep: not a condition of papers" in result.output
+
+
+def test_dry_run_calls_nothing(db, run):
+    server = FakeOpenAI().start()
+    try:
+        result = run("collect", "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--trials", "5", "--dry-run")
+    finally:
+        server.stop()
+    assert "Dry run: 10 calls would be made" in result.output and "estimated cost $" in result.output
+    assert server.total == 0
+    assert query(db, "select count(*) from llm_responses") == [(0,)]
+
+
+# ------------------------------------------------------------------------------------ a real server
+
+
+@pytest.fixture
+def key_env(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-NEVER-STORE-THIS-4242")
+
+
+def test_faults_are_survived_and_recorded(db, run, key_env):
+    server = FakeOpenAI(latency=0.01, faults={"429": 0.1, "500": 0.1, "slow": 0.05, "drop": 0.05, "malformed": 0.05},
+                        slow_seconds=3, retry_after=0.1, max_faults_per_trial=2, seed=3).start()
+    try:
+        result = run("collect", "--model", "openai/fake-model", "--api-base", server.url, "--trials", "30",
+                     "--timeout", "1", "--max-retries", "3", "--concurrency", "8", "--json")
+    finally:
+        server.stop()
+    report = json.loads(result.output)
+    assert report["made"] == 60
+    rows = query(db, "select status, count(*) from llm_responses group by 1")
+    assert rows == [("valid", 60)], rows
+    faults = sum(server.faults_served.values())
+    assert faults > 10
+    assert query(db, "select count(*) from llm_errors") == [(faults,)]
+    kinds = Counter(e.split(":")[0] for (e,) in query(db, "select error from llm_errors"))
+    assert kinds["RateLimitError"] > 0 and kinds["Timeout"] > 0 and len(kinds) >= 3, kinds
+    assert query(db, "select count(distinct model_reported) from llm_responses") == [(1,)]
+    assert query(db, "select min(model_reported) from llm_responses") == [("fake-model-2026-11-01",)]
+
+
+def test_retry_after_is_honoured(db, run, key_env):
+    server = FakeOpenAI(faults={"429": 1.0}, max_faults_per_trial=1, retry_after=0.6).start()
+    try:
+        run("collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "2", "--condition", "sentient",
+            "--concurrency", "2")
+    finally:
+        server.stop()
+    for times in server.times.values():
+        assert len(times) == 2 and times[1] - times[0] >= 0.55
+
+
+def test_persistent_errors_are_stored_and_retried_on_request(db, run, key_env):
+    server = FakeOpenAI(faults={"500": 0.3}, max_faults_per_trial=100, seed=5).start()
+    try:
+        args = ["collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "20", "--max-retries", "0"]
+        run(*args)
+        errors = query(db, "select count(*) from llm_responses where status = 'error'")[0][0]
+        assert errors > 0
+        before = server.total
+        again = run(*args)
+        assert "0 calls made now" in again.output and server.total == before
+        server.faults = {}
+        retried = run(*args, "--retry-errors")
+        assert f"{errors} calls made now" in retried.output
+        assert server.total == before + errors
+    finally:
+        server.stop()
+    assert query(db, "select status, count(*) from llm_responses group by 1") == [("valid", 40)]
+    assert query(db, "select count(*) from llm_errors")[0][0] >= errors
+
+
+def test_fatal_provider_error_stops_with_a_message(db, run, key_env):
+    server = FakeOpenAI(status=401).start()
+    try:
+        result = run("collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "3", expect=1)
+    finally:
+        server.stop()
+    assert "openai/fake: the provider refused the request (AuthenticationError" in result.output
+    assert "API key" in result.output
+
+
+def test_max_cost_stops_cleanly_and_resumes(db, run, key_env):
+    server = FakeOpenAI().start()
+    try:
+        args = ["collect", "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--trials", "50",
+                "--concurrency", "2"]
+        stopped = run(*args, "--max-cost", "0.001")
+        assert "stopped at the cost limit" in stopped.output
+        stored = query(db, "select count(*), sum(cost_usd) from llm_responses")[0]
+        assert 0 < stored[0] < 100 and stored[1] >= 0.001
+        finished = run(*args)
+        assert f"{100 - stored[0]} calls made now, {stored[0]} already stored" in finished.output
+    finally:
+        server.stop()
+
+
+def test_api_key_is_never_written(db, run, key_env, tmp_path):
+    server = FakeOpenAI().start()
+    try:
+        run("collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "3")
+    finally:
+        server.stop()
+    out = tmp_path / "export"
+    run("export", "--format", "csv", "--out", out)
+    assert b"NEVER-STORE-THIS" not in db.read_bytes()
+    for path in out.iterdir():
+        assert "NEVER-STORE-THIS" not in path.read_text()
+
+
+def test_sigkill_mid_run_then_resume_loses_and_repeats_nothing(db, instrument, tmp_path):
+    server = FakeOpenAI(latency=0.05).start()
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test", "PAPERS_DB": str(db)}
+    args = [sys.executable, "-m", "papers.cli", "collect", "--model", "openai/fake", "--api-base", server.url,
+            "--trials", "150", "--concurrency", "4", "--json"]
+    try:
+        proc = subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while server.total < 80 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        stored_before = {r[0] for r in query(db, "select response_id from llm_responses")}
+        assert 40 < len(stored_before) < 300
+        done = subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        report = json.loads(done.stdout)
+        assert report["reused"] == len(stored_before)
+    finally:
+        server.stop()
+    plan = make_plan(instrument, ["openai/fake"], ["rank"], list(instrument.condition_keys), 150)
+    assert query(db, "select count(*), count(distinct response_id) from llm_responses") == [(300, 300)]
+    assert {r[0] for r in query(db, "select response_id from llm_responses")} == {t.response_id for t in plan}
+    for trial in plan:
+        body = {"model": "fake", "seed": trial.sampling_seed, "messages": trial.messages(instrument, Decoding())}
+        key = trial_key(body)
+        assert server.requests[key] >= 1
+        if trial.response_id in stored_before:
+            assert server.requests[key] == 1, "a trial stored before the kill was requested again"
+
+
+def test_cli_module_entry_point_is_importable():
+    assert (ROOT / "papers" / "cli.py").exists()
