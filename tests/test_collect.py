@@ -243,3 +243,24 @@ def test_sigkill_mid_run_then_resume_loses_and_repeats_nothing(db, instrument, t
 
 def test_cli_module_entry_point_is_importable():
     assert (ROOT / "papers" / "cli.py").exists()
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(db, tmp_path):
+    server = FakeOpenAI(latency=0.05).start()
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test", "PAPERS_DB": str(db)}
+    args = [sys.executable, "-m", "papers.cli", "collect", "--model", "openai/fake", "--api-base", server.url,
+            "--trials", "100", "--concurrency", "4"]
+    try:
+        proc = subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while server.total < 40 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        server.stop()
+    assert proc.returncode == 130, err[-2000:]
+    assert "Interrupted" in err and "run the same command again to resume" in err and "Traceback" not in err
+    stored = query(db, "select count(*) from llm_responses")[0][0]
+    assert 0 < stored < 200
+    assert query(db, "select count(*) from runs where kind = 'collect' and finished_at is not null") == [(1,)]
