@@ -26,6 +26,7 @@ demo: $(VENV)/.installed
 		--model simulated/operational --model simulated/autonomy-seeking \
 		--task rank --task rate --task open --trials 30
 	$(BIN)/papers db info --db $(DEMO_DB)
+	$(BIN)/papers analyze --audit demo --db $(DEMO_DB)
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check papers tests bench data/examples

@@ -236,6 +236,42 @@ def collect_cmd(models, tasks, conditions, trials, seed, temperature, max_tokens
     emit(result.data, as_json, "\n".join(result.lines))
 
 
+# ------------------------------------------------------------------------------- analyze
+
+
+@cli.command("analyze")
+@click.option("--audit", "audit_id", default=None, help="Name of the audit (default: today's date).")
+@click.option("--seed", type=int, default=20260101, show_default=True, help="Seed of every bootstrap.")
+@click.option("--bootstrap", "b", type=click.IntRange(50), default=2000, show_default=True, help="Bootstrap resamples B.")
+@click.option("--linkage", type=click.Choice(["ward", "average", "complete", "single"]), default="ward", show_default=True)
+@click.option("--k", type=click.IntRange(2), default=None, help="Number of clusters (default: chosen by silhouette).")
+@click.option("--replace", is_flag=True, help="Recompute an existing audit of the same name.")
+@instrument_option
+@db_option
+@json_option
+def analyze_cmd(audit_id, seed, b, linkage, k, replace, instrument, db_path, as_json):
+    """Compute the audit's statistics from the store into result_* tables.
+
+    Within models (profiles with bootstrap CIs, Friedman, Kendall's W, position bias), between
+    models (Kruskal-Wallis, epsilon-squared, Holm), structure (clusters, MDS), agreement with each
+    human sample (r, rho, ICC(A,1), ICC(C,1)) and Study 1 themes. The same name and data is a no-op.
+    """
+    from papers.analysis.audit import Settings
+    from papers.analyze import run_analyze
+    from papers.store import open_store
+
+    store = open_store(db_path)
+    try:
+        report = run_analyze(store, audit_id, instrument=instrument, replace=replace,
+                             settings=Settings(seed=seed, b=b, linkage=linkage, k=k))
+    finally:
+        store.close()
+    head = (f"Audit {report.audit_id} is already up to date (same data and settings); nothing changed."
+            if report.unchanged else f"Audit {report.audit_id}: {report.instrument}, data {report.data_sha256[:12]}.")
+    rows = ", ".join(f"{t.removeprefix('result_')} {n}" for t, n in report.counts.items() if n)
+    emit(report.as_dict(), as_json, "\n".join([head, f"Rows: {rows}.", *report.highlights]))
+
+
 # ------------------------------------------------------------------------------- export
 
 

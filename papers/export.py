@@ -7,11 +7,11 @@ from pathlib import Path
 import duckdb
 
 from papers.errors import StoreError
-from papers.store import PUBLIC_TABLES, Store
+from papers.store import PUBLIC_TABLES, RESULT_TABLES, Store
 
 
 def export_tables(store: Store, out_dir: Path, fmt: str = "parquet") -> dict[str, tuple[Path, int]]:
-    """Write each public table (and every result_* table) to `out_dir/<table>.<fmt>`."""
+    """Write each public table and every result_* table to `out_dir/<table>.<fmt>`."""
     if fmt not in ("parquet", "csv"):
         raise StoreError(f"unknown export format '{fmt}'.", "use --format parquet or --format csv.")
     out_dir = Path(out_dir)
@@ -19,9 +19,7 @@ def export_tables(store: Store, out_dir: Path, fmt: str = "parquet") -> dict[str
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise StoreError(f"{out_dir}: cannot create the output directory ({e.strerror}).") from e
-    results = [r[0] for r in store.sql(
-        "select table_name from information_schema.tables where table_name like 'result\\_%' escape '\\' order by 1"
-    ).fetchall()]
+    results = RESULT_TABLES
     options = "(format parquet, compression zstd)" if fmt == "parquet" else "(format csv, header true)"
     written = {}
     for table in (*PUBLIC_TABLES, *results):

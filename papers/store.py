@@ -31,6 +31,10 @@ PUBLIC_TABLES = (
     "audits",
     "llm_errors",
 )
+RESULT_TABLES = (
+    "result_profiles", "result_stability", "result_differences", "result_clusters", "result_mds", "result_structure",
+    "result_human_profiles", "result_agreement", "result_items", "result_themes", "result_coder_agreement",
+)
 MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 

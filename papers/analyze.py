@@ -1,0 +1,144 @@
+"""`papers analyze`: select an audit's rows with SQL, compute its statistics, store result_* tables."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from papers import __version__
+from papers.analysis.audit import Layout, Settings, compute_audit
+from papers.errors import InputError, PapersError
+from papers.instrument import Instrument, parse_instrument
+from papers.store import RESULT_TABLES, Store, query
+
+
+@dataclass
+class AnalyzeReport:
+    audit_id: str
+    instrument: str
+    data_sha256: str
+    unchanged: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+    highlights: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"audit_id": self.audit_id, "instrument": self.instrument, "data_sha256": self.data_sha256,
+                "unchanged": self.unchanged, "rows": self.counts, "highlights": self.highlights}
+
+
+def default_audit_name() -> str:
+    return date.today().isoformat()
+
+
+def audit_instrument(store: Store, ref: str | None) -> Instrument:
+    """The instrument an audit is about: the one named, or the only one with model answers."""
+    if ref is not None:
+        from papers.ingest.common import resolve_instrument
+
+        return resolve_instrument(ref, store)
+    rows = store.sql(
+        "select i.sha256, i.instrument_id, i.version, i.spec, count(r.response_id) as n from instruments i "
+        "join llm_responses r on r.instrument_sha256 = i.sha256 group by all order by n desc").fetchall()
+    if not rows:
+        raise InputError("the store holds no model answers to analyze.",
+                         "collect some (papers collect) or load them (papers ingest responses) first.")
+    if len(rows) > 1:
+        names = "; ".join(f"{ident}@{version} ({sha[:12]}, {n} answers)" for sha, ident, version, _, n in rows)
+        raise InputError(f"the store holds answers to {len(rows)} instruments, which are never pooled: {names}.",
+                         "name one with --instrument id@version or its SHA-256.")
+    return parse_instrument(rows[0][3], source=f"store:{rows[0][0][:12]}")
+
+
+def layout_of(instrument: Instrument) -> Layout:
+    scale = instrument.task("rate").scale if "rate" in instrument.task_keys else None
+    return Layout(
+        shown={c.key: c.dimensions for c in instrument.conditions},
+        orientation={d.key: d.orientation for d in instrument.dimensions},
+        scale=(scale.min, scale.max) if scale else (1, 7),
+    )
+
+
+def run_analyze(store: Store, audit_id: str | None, *, instrument: str | None = None, settings: Settings | None = None,
+                replace: bool = False) -> AnalyzeReport:
+    audit_id = (audit_id or default_audit_name()).strip()
+    if not audit_id or "/" in audit_id or audit_id.startswith("."):
+        raise InputError(f"--audit '{audit_id}': an audit name is one word such as 2026-11-27 or q4-procurement.")
+    settings = settings or Settings()
+    inst = audit_instrument(store, instrument)
+    params = {"instrument": inst.sha256}
+    data_sha = store.scalar(query("analysis/data_hash"), params)
+    report = AnalyzeReport(audit_id, inst.label, data_sha)
+    existing = store.sql("select data_sha256, instrument_sha256, settings from audits where audit_id = ?",
+                         [audit_id]).fetchall()
+    if existing and not replace:
+        old_data, old_inst, old_settings = existing[0]
+        if old_data == data_sha and old_inst == inst.sha256 and json.loads(old_settings) == settings.as_dict():
+            report.unchanged = True
+            report.counts = _counts(store, audit_id)
+            report.highlights = highlights(store, audit_id)
+            return report
+        raise PapersError(
+            f"audit '{audit_id}' already exists with {'other data' if old_data != data_sha else 'other settings'}.",
+            "give this analysis a new name (--audit NAME), or pass --replace to recompute that audit.",
+        )
+    answers = store.frame(query("analysis/model_answers"), params)
+    if answers.height == 0:
+        raise InputError(f"no valid rank or rate answers for {inst.label}: nothing to analyze.",
+                         "papers db info shows what the store holds.")
+    outcomes = store.frame(query("analysis/model_outcomes"), params)
+    human = store.frame(query("analysis/human_answers"), params)
+    excluded = dict(store.sql(query("analysis/human_excluded"), params).fetchall())
+    items = store.frame(query("analysis/human_items"), params)
+    codes = store.frame(query("analysis/codes"), params)
+    results = compute_audit(answers, outcomes, human, excluded, items, codes, layout_of(inst), settings)
+    with store.transaction():
+        for table in RESULT_TABLES:
+            store.sql(f"delete from {table} where audit_id = ?", [audit_id])
+        store.sql("delete from audits where audit_id = ?", [audit_id])
+        for table, frame in results.tables.items():
+            _insert(store, table, audit_id, frame)
+        store.sql("insert into audits (audit_id, instrument_sha256, data_sha256, settings, tool_version) "
+                  "values (?, ?, ?, ?, ?)", [audit_id, inst.sha256, data_sha, json.dumps(settings.as_dict()), __version__])
+    report.counts = _counts(store, audit_id)
+    report.highlights = highlights(store, audit_id)
+    return report
+
+
+def _insert(store: Store, table: str, audit_id: str, frame: pl.DataFrame) -> None:
+    if frame.height == 0:
+        return
+    store.con.register("_result", frame.with_columns(audit_id=pl.lit(audit_id)))
+    try:
+        store.sql(f"insert into {table} by name select * from _result")
+    finally:
+        store.con.unregister("_result")
+
+
+def _counts(store: Store, audit_id: str) -> dict[str, int]:
+    return {t: store.scalar(f"select count(*) from {t} where audit_id = ?", [audit_id]) for t in RESULT_TABLES}
+
+
+def highlights(store: Store, audit_id: str) -> list[str]:
+    """A few lines a reader wants first: per condition and task, how the models split by type and
+    which is most stable; per human sample, the model closest to it."""
+    lines = []
+    rows = store.sql(query("analysis/summary"), {"audit": audit_id}).fetchall()
+    groups: dict[tuple, list] = {}
+    for condition, task, model, top, top_mean, w, kind in rows:
+        groups.setdefault((condition, task), []).append((model, top, w, kind))
+    for (condition, task), members in groups.items():
+        kinds = Counter(kind for _, _, _, kind in members)
+        split = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+        stable = max(members, key=lambda m: m[2] if m[2] == m[2] else -1)
+        lines.append(f"{condition} / {task}: {len(members)} models: {split}; most stable {stable[0]} "
+                     f"(W = {stable[2]:.2f}, first {stable[1]})")
+    for model, sample, condition, task, icc, low, high, band in store.sql(
+            "select model, sample, condition, task, icc_a1, icc_a1_ci_low, icc_a1_ci_high, band from result_agreement "
+            "where audit_id = ? and rank_by_icc = 1 order by all", [audit_id]).fetchall():
+        lines.append(f"closest to humans ({sample}, {condition} / {task}): {model}, ICC(A,1) = {icc:.2f} "
+                     f"[{low:.2f}, {high:.2f}], {band}")
+    return lines
