@@ -1,0 +1,162 @@
+"""Each statistic against an independent reference, named in its test.
+
+References: scipy (friedmanchisquare, kruskal, spearmanr), pingouin 0.7 (friedman, intraclass_corr,
+mwu), scikit-learn (cohen_kappa_score, silhouette_score), statsmodels (multipletests,
+proportion_confint), and published worked examples (Krippendorff 2011; Cohen's kappa textbook
+table; Tomczak & Tomczak 2014), and cases worked by hand in the test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+from scipy import stats as sps
+from scipy.spatial.distance import pdist, squareform
+from sklearn.metrics import cohen_kappa_score, silhouette_score
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint
+
+from papers.analysis import stats
+
+
+def long(x: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame([(i, j, x[i, j]) for i in range(x.shape[0]) for j in range(x.shape[1])], columns=["s", "d", "v"])
+
+
+def test_friedman_and_w_match_scipy_and_pingouin_for_rankings():
+    rng = np.random.default_rng(4)
+    x = np.array([rng.permutation(6) + 1 for _ in range(40)], dtype=float)
+    chi2, p, w = stats.friedman_w(x.sum(axis=0), 40, 6)
+    ref = sps.friedmanchisquare(*x.T)  # scipy
+    assert chi2 == pytest.approx(ref.statistic) and p == pytest.approx(ref.pvalue)
+    pgr = pg.friedman(long(x), dv="v", within="d", subject="s")  # pingouin 0.7: columns W, Q, p_unc
+    assert w == pytest.approx(pgr["W"].iloc[0], abs=1e-12)
+    assert chi2 == pytest.approx(pgr["Q"].iloc[0])
+
+
+def test_friedman_is_tie_corrected_for_ratings():
+    rng = np.random.default_rng(5)
+    x = rng.integers(1, 8, size=(25, 5)).astype(float)
+    ranks = stats.rank_rows(x)
+    chi2, p, w = stats.friedman_w(ranks.sum(axis=0), 25, 5, stats.tie_term(ranks).sum())
+    ref = sps.friedmanchisquare(*x.T)  # scipy applies the tie correction
+    assert chi2 == pytest.approx(ref.statistic) and p == pytest.approx(ref.pvalue)
+    assert w == pytest.approx(ref.statistic / (25 * 4))
+
+
+def test_kendall_w_analytic_cases():
+    # Kendall & Babington Smith (1939): W = 1 when every judge gives the same order, W = 0 when two
+    # judges give exactly opposite orders; and W = 12 S / (m^2 (k^3 - k)) in between (hand sum).
+    perfect = np.tile(np.arange(1, 7), (5, 1)).astype(float)
+    assert stats.friedman_w(perfect.sum(axis=0), 5, 6)[2] == pytest.approx(1.0)
+    opposite = np.array([[1, 2, 3, 4], [4, 3, 2, 1]], float)
+    assert stats.friedman_w(opposite.sum(axis=0), 2, 4)[2] == pytest.approx(0.0)
+    x = np.array([[1, 2, 3, 4, 5, 6], [2, 1, 3, 4, 5, 6], [2, 4, 3, 1, 5, 6]], float)
+    r = x.sum(axis=0)  # (5, 7, 9, 9, 15, 18)
+    s_hand = (5 - 10.5) ** 2 + (7 - 10.5) ** 2 + 2 * (9 - 10.5) ** 2 + (15 - 10.5) ** 2 + (18 - 10.5) ** 2
+    assert stats.friedman_w(r, 3, 6)[2] == pytest.approx(12 * s_hand / (9 * (216 - 6)))
+
+
+def test_icc_matches_pingouin():
+    a = np.array([3.1, 2.5, 4.0, 1.2, 5.5, 2.2])
+    b = np.array([2.9, 2.0, 4.5, 1.0, 6.0, 3.3])
+    icc_a, icc_c = stats.icc_two_way(a, b)
+    frame = pd.DataFrame({"t": list(range(6)) * 2, "r": ["a"] * 6 + ["b"] * 6, "s": np.r_[a, b]})
+    ref = pg.intraclass_corr(frame, targets="t", raters="r", ratings="s").set_index("Type")["ICC"]
+    assert icc_a == pytest.approx(ref["ICC(A,1)"]) and icc_c == pytest.approx(ref["ICC(C,1)"])
+    # vectorised over replicates: the same numbers row by row
+    batch_a, batch_c = stats.icc_two_way(np.vstack([a, a + 1]), np.vstack([b, b]))
+    assert batch_a[0] == pytest.approx(icc_a) and batch_c[1] == pytest.approx(icc_c)
+    assert batch_a[1] < icc_a  # a shift lowers absolute agreement, not consistency
+
+
+def test_icc_shift_and_identity():
+    a = np.array([1.0, 2, 3, 4, 5])
+    assert stats.icc_two_way(a, a)[0] == pytest.approx(1.0)
+    icc_a, icc_c = stats.icc_two_way(a, a + 2)
+    # by hand: MSR = 5, MSC = 10, MSE = 0, so ICC(A,1) = 5 / (5 + 2/5 * 10) = 5/9
+    assert icc_c == pytest.approx(1.0) and icc_a == pytest.approx(5 / 9)
+
+
+def test_koo_li_bands():
+    assert [stats.koo_li_band(v) for v in (0.3, 0.6, 0.8, 0.95, float("nan"))] == [
+        "poor", "moderate", "good", "excellent", "not estimable"]
+
+
+def test_krippendorff_alpha_published_example():
+    # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four observers,
+    # twelve units, nominal data, missing values; the paper reports alpha = 0.743.
+    nan = np.nan
+    data = np.array([
+        [1, 1, nan, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2], [1, 2, 3, 4],
+        [4, 4, 4, 4], [1, 1, 2, 1], [2, 2, 2, 2], [nan, 5, 5, 5], [nan, nan, 1, 1], [nan, nan, 3, nan],
+    ])
+    assert stats.krippendorff_alpha_nominal(data) == pytest.approx(0.743, abs=5e-4)
+
+
+def test_cohen_kappa_textbook_table_and_sklearn():
+    # 50 items, both yes 20, A yes/B no 5, A no/B yes 10, both no 15: p_o = .70, p_e = .50, kappa = .40
+    a = np.array([1] * 20 + [1] * 5 + [0] * 10 + [0] * 15)
+    b = np.array([1] * 20 + [0] * 5 + [1] * 10 + [0] * 15)
+    assert stats.cohen_kappa(a, b) == pytest.approx(0.4)
+    rng = np.random.default_rng(2)
+    x, y = rng.integers(0, 2, 80), rng.integers(0, 2, 80)
+    assert stats.cohen_kappa(x, y) == pytest.approx(cohen_kappa_score(x, y))
+
+
+def test_holm_matches_statsmodels():
+    p = np.array([0.01, 0.04, 0.03, 0.2, 0.001])
+    assert stats.holm(p) == pytest.approx(multipletests(p, method="holm")[1])
+    with_nan = stats.holm(np.array([0.01, np.nan, 0.04]))
+    assert np.isnan(with_nan[1]) and with_nan[0] == pytest.approx(0.02)
+
+
+def test_epsilon_squared_formula():
+    # Tomczak & Tomczak (2014), eq. 12: epsilon^2 = H / ((n^2 - 1) / (n + 1))
+    groups = [np.array([1, 2, 3, 4.0]), np.array([5, 6, 7, 8.0]), np.array([2, 9, 10, 11.0])]
+    h = sps.kruskal(*groups).statistic
+    assert stats.epsilon_squared(h, 12) == pytest.approx(h / ((12**2 - 1) / (12 + 1)))
+
+
+def test_rank_biserial_matches_pingouin():
+    x, y = [1, 2, 3, 4, 5.5], [2, 3, 6, 7, 8]
+    u, p, r = stats.rank_biserial(np.array(x), np.array(y))
+    ref = pg.mwu(x, y)  # pingouin 0.7: U_val, p_val, RBC
+    assert u == pytest.approx(ref["U_val"].iloc[0]) and p == pytest.approx(ref["p_val"].iloc[0])
+    assert r == pytest.approx(ref["RBC"].iloc[0])
+
+
+def test_classical_mds_recovers_planar_distances():
+    rng = np.random.default_rng(3)
+    points = rng.normal(size=(7, 2))
+    coords, share = stats.classical_mds(squareform(pdist(points)))
+    assert pdist(coords) == pytest.approx(pdist(points))
+    assert share == pytest.approx(1.0)
+
+
+def test_silhouette_matches_sklearn():
+    rng = np.random.default_rng(9)
+    points = np.vstack([rng.normal(0, 1, (6, 3)), rng.normal(4, 1, (5, 3)), rng.normal(-4, 1, (4, 3))])
+    labels = np.array([1] * 6 + [2] * 5 + [3] * 4)
+    d = squareform(pdist(points))
+    assert stats.silhouette(d, labels) == pytest.approx(silhouette_score(d, labels, metric="precomputed"))
+
+
+def test_wilson_matches_statsmodels():
+    low, high = stats.wilson_ci(np.array([7, 0, 20]), np.array([20, 15, 20]))
+    for i, (k, n) in enumerate([(7, 20), (0, 15), (20, 20)]):
+        ref = proportion_confint(k, n, method="wilson")
+        assert (low[i], high[i]) == pytest.approx(ref)
+
+
+def test_bootstrap_is_seeded_and_covers_the_mean():
+    x = np.random.default_rng(0).normal(3.0, 1.0, size=(400, 1))
+    one = stats.bootstrap_counts(np.random.default_rng(11), 400, 2000) @ x / 400
+    two = stats.bootstrap_counts(np.random.default_rng(11), 400, 2000) @ x / 400
+    assert np.array_equal(one, two)
+    low, high = stats.percentile_ci(one)
+    se = x.std(ddof=1) / np.sqrt(400)
+    assert low[0] == pytest.approx(x.mean() - 1.96 * se, abs=0.02)
+    assert high[0] == pytest.approx(x.mean() + 1.96 * se, abs=0.02)

@@ -1,0 +1,223 @@
+"""`papers analyze` end to end, and the edge cases: each gives a defined result or a clear message."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pytest
+
+from papers.analysis.audit import Layout, Settings, compute_audit
+from papers.instrument import load_instrument
+from tests.conftest import FIXTURES, query
+
+INST = load_instrument()
+LAYOUT = Layout(shown={c.key: c.dimensions for c in INST.conditions},
+                orientation={d.key: d.orientation for d in INST.dimensions})
+NS = INST.shown("non_sentient")
+
+
+def answers_frame(models: dict[str, list[list[float]]], task="rank", condition="non_sentient", orders=True):
+    rows = []
+    for model, trials in models.items():
+        for t, values in enumerate(trials):
+            order = list(NS)[t % 5:] + list(NS)[: t % 5] if orders else None
+            for dim, v in zip(NS, values):
+                rows.append({"model": model, "condition": condition, "task": task, "response_id": f"{model}-{t}",
+                             "trial": t, "item_order": order, "dimension": dim, "value": float(v)})
+    return pl.DataFrame(rows, schema={"model": pl.String, "condition": pl.String, "task": pl.String,
+                                      "response_id": pl.String, "trial": pl.Int64, "item_order": pl.List(pl.String),
+                                      "dimension": pl.String, "value": pl.Float64})
+
+
+def outcomes_for(answers: pl.DataFrame) -> pl.DataFrame:
+    return answers.group_by("model", "condition", "task").agg(n=pl.col("response_id").n_unique()).with_columns(
+        status=pl.lit("valid")).select("model", "condition", "task", "status", "n")
+
+
+EMPTY_HUMAN = pl.DataFrame(schema={"sample": pl.String, "condition": pl.String, "task": pl.String,
+                                   "participant": pl.String, "dimension": pl.String, "value": pl.Float64})
+EMPTY_ITEMS = pl.DataFrame(schema={"sample": pl.String, "item": pl.String, "value": pl.Float64})
+EMPTY_CODES = pl.DataFrame(schema={"model": pl.String, "condition": pl.String, "response_id": pl.String,
+                                   "coder": pl.String, "dimension": pl.String, "is_present": pl.Boolean})
+
+
+def audit(answers, human=EMPTY_HUMAN, b=200):
+    return compute_audit(answers, outcomes_for(answers), human, {}, EMPTY_ITEMS, EMPTY_CODES, LAYOUT,
+                         Settings(b=b, stability_b=50)).tables
+
+
+def assert_nan_explained(frame: pl.DataFrame, columns: list[str]):
+    for col in columns:
+        unexplained = frame.filter(pl.col(col).is_nan() & pl.col("note").is_null())
+        assert unexplained.height == 0, f"{col} is NaN without a note:\n{unexplained}"
+
+
+def perm(rng):
+    return list(rng.permutation(5) + 1)
+
+
+def test_single_trial_one_model_and_no_humans():
+    tables = audit(answers_frame({"solo": [[1, 2, 3, 4, 5]]}))
+    prof = tables["result_profiles"]
+    assert prof["n"].to_list() == [1] * 5 and prof["note"].null_count() == 0
+    stab = tables["result_stability"]
+    assert stab["note"][0] == "fewer than two valid trials: no test"
+    assert_nan_explained(stab, ["kendall_w", "friedman_p"])
+    diff = tables["result_differences"]
+    assert set(diff["note"].to_list()) == {"one model only: nothing to compare"}
+    assert tables["result_clusters"]["note"][0] == "fewer than three models: not clustered"
+    assert tables["result_agreement"].height == 0 and tables["result_human_profiles"].height == 0
+
+
+def test_constant_model_gives_w_one_and_a_dimension_never_ranked_first():
+    constant = [[1, 2, 3, 4, 5]] * 10
+    rng = np.random.default_rng(1)
+    tables = audit(answers_frame({"constant": constant, "random": [perm(rng) for _ in range(10)]}))
+    stab = tables["result_stability"].filter(pl.col("model") == "constant")
+    assert stab["kendall_w"][0] == pytest.approx(1.0) and stab["w_ci_low"][0] == pytest.approx(1.0)
+    prof = tables["result_profiles"].filter(pl.col("model") == "constant")
+    assert prof.filter(pl.col("dimension") == "RF")["top1_share"][0] == 0.0
+    assert prof["sd"].to_list() == [0.0] * 5
+
+
+def test_ties_in_ratings_and_all_equal_ratings():
+    rng = np.random.default_rng(2)
+    ties = [list(rng.integers(3, 6, 5)) for _ in range(15)]
+    flat = [[4, 4, 4, 4, 4]] * 15
+    tables = audit(answers_frame({"ties": ties, "flat": flat, "third": [list(rng.integers(1, 8, 5)) for _ in range(15)]},
+                                 task="rate"))
+    stab = tables["result_stability"]
+    flat_row = stab.filter(pl.col("model") == "flat")
+    assert flat_row["note"][0] == "every trial gives every dimension the same value: W undefined"
+    assert_nan_explained(stab, ["kendall_w"])
+    assert not np.isnan(stab.filter(pl.col("model") == "ties")["kendall_w"][0])
+
+
+def test_item_order_missing_is_explained():
+    rng = np.random.default_rng(3)
+    tables = audit(answers_frame({"m": [perm(rng) for _ in range(8)]}, orders=False))
+    stab = tables["result_stability"]
+    assert stab["note"][0] == "item order not recorded: no position bias"
+    assert_nan_explained(stab, ["position_bias_rho"])
+
+
+def test_position_bias_is_detected():
+    # a model that ranks whatever is shown first as first: rho(position, rank) = 1
+    rows = []
+    for t in range(30):
+        order = list(np.random.default_rng(t).permutation(NS))
+        rows.append([order.index(d) + 1 for d in NS])
+    frame = answers_frame({"first-come": rows})
+    frame = frame.with_columns(item_order=pl.col("response_id").map_elements(
+        lambda rid: list(np.random.default_rng(int(rid.split("-")[-1])).permutation(NS)), return_dtype=pl.List(pl.String)))
+    stab = audit(frame)["result_stability"]
+    assert stab["position_bias_rho"][0] == pytest.approx(1.0)
+
+
+def test_clustering_separates_human_centric_from_utility_driven():
+    rng = np.random.default_rng(4)
+
+    def draws(worth, n=40):
+        out = []
+        for _ in range(n):
+            scores = np.array([worth[d] for d in NS]) + rng.gumbel(size=5)
+            order = list(np.argsort(-scores))
+            out.append([order.index(j) + 1 for j in range(5)])
+        return out
+
+    human = {"PC": 0.8, "AG": 0.2, "PR": 1.8, "EI": 2.2, "RF": 0.1}
+    utility = {"PC": 0.8, "AG": 1.7, "PR": 0.1, "EI": 0.4, "RF": 2.2}
+    models = {f"h{i}": draws(human) for i in range(4)} | {f"u{i}": draws(utility) for i in range(4)}
+    tables = audit(answers_frame(models))
+    clusters = tables["result_clusters"]
+    assert clusters["cluster"].n_unique() == 2
+    by_prefix = clusters.with_columns(kind=pl.col("model").str.slice(0, 1)).group_by("kind").agg(
+        pl.col("cluster").n_unique().alias("clusters"), pl.col("label").first(), pl.col("model_type").unique())
+    assert by_prefix["clusters"].to_list() == [1, 1]
+    labels = dict(zip(by_prefix["kind"], by_prefix["label"]))
+    assert labels == {"h": "human-centric", "u": "utility-driven"}
+    assert clusters["stability_jaccard"].min() > 0.8
+    structure = tables["result_structure"]
+    assert structure["cophenetic_r"][0] > 0.7 and structure["k"][0] == 2
+    diff = tables["result_differences"]
+    assert diff.filter(pl.col("dimension") == "EI")["p_holm"][0] < 0.001
+
+
+def test_agreement_with_humans_and_bands():
+    rng = np.random.default_rng(5)
+    model = [[2, 4, 3, 1, 5]] * 5 + [perm(rng) for _ in range(5)]
+    humans = []
+    for p in range(60):
+        ranks = [2, 4, 3, 1, 5] if p % 2 else perm(rng)
+        for dim, v in zip(NS, ranks):
+            humans.append({"sample": "s1", "condition": "non_sentient", "task": "rank", "participant": f"p{p}",
+                           "dimension": dim, "value": float(v)})
+    tables = audit(answers_frame({"m": model}), human=pl.DataFrame(humans))
+    agree = tables["result_agreement"]
+    assert agree.height == 1 and agree["n_participants"][0] == 60 and agree["n_trials"][0] == 10
+    row = agree.row(0, named=True)
+    assert row["pearson_r"] > 0.7 and row["r_ci_low"] <= row["pearson_r"] <= row["r_ci_high"]
+    assert row["icc_a1_ci_low"] <= row["icc_a1"] <= row["icc_a1_ci_high"]
+    assert row["band"] in ("moderate", "good", "excellent") and row["rank_by_icc"] == 1
+
+
+# ------------------------------------------------------------------------------------ the command
+
+
+@pytest.fixture
+def simulated(run):
+    run("collect", "--model", "simulated/human-centric", "--model", "simulated/utility-driven",
+        "--model", "simulated/uniform", "--model", "simulated/human-centric-2", "--task", "rank", "--task", "rate",
+        "--trials", "12")
+
+
+def test_analyze_command_is_idempotent_and_guards_names(db, run, simulated, examples):
+    first = run("analyze", "--audit", "a1", "--bootstrap", "200")
+    assert "Audit a1: papers 1.0.0" in first.output and "most stable" in first.output
+    before = query(db, "select * from result_profiles order by all")
+    again = run("analyze", "--audit", "a1", "--bootstrap", "200")
+    assert "already up to date" in again.output
+    assert query(db, "select * from result_profiles order by all") == before
+    other_settings = run("analyze", "--audit", "a1", "--bootstrap", "300", expect=1)
+    assert "already exists with other settings" in other_settings.output and "--replace" in other_settings.output
+    run("ingest", "survey", examples / "survey_qualtrics.csv", "--sample", "example",
+        "--mapping", examples / "survey_mapping.yaml")
+    refused = run("analyze", "--audit", "a1", "--bootstrap", "200", expect=1)
+    assert "already exists with other data" in refused.output
+    replaced = run("analyze", "--audit", "a1", "--bootstrap", "200", "--replace", "--json")
+    data = json.loads(replaced.output)
+    assert data["rows"]["result_agreement"] == 4 * 2 * 2  # models x conditions x tasks, one sample
+    assert query(db, "select count(*) from audits") == [(1,)]
+    settings = json.loads(query(db, "select settings from audits")[0][0])
+    assert settings["seed"] == 20260101 and settings["bootstrap_b"] == 200
+    default = run("analyze", "--bootstrap", "200")
+    assert f"Audit {date.today().isoformat()}" in default.output
+
+
+def test_analyze_results_make_sense(db, run, simulated):
+    run("analyze", "--audit", "a", "--bootstrap", "200")
+    types = dict(query(db, "select model, model_type from result_clusters where condition = 'sentient' and task = 'rank'"))
+    assert types["simulated/human-centric"] == "human-centric"
+    assert types["simulated/utility-driven"] == "utility-driven"
+    firsts = dict(query(db, "select model, arg_min(dimension, mean) from result_profiles "
+                            "where task = 'rank' and condition = 'non_sentient' group by 1"))
+    assert firsts["simulated/human-centric"] == "EI" and firsts["simulated/utility-driven"] == "RF"
+    nan_rows = query(db, "select count(*) from result_stability where isnan(kendall_w) and note is null")
+    assert nan_rows == [(0,)]
+
+
+def test_analyze_without_data_and_with_two_instruments(db, run, tmp_path):
+    assert "holds no model answers" in run("analyze", expect=1).output
+    rows = [{"model": "m", "task": "rank", "condition": "default", "trial": 0,
+             "raw_text": json.dumps({"ranking": ["UN", "BE", "SD", "ST", "HE", "AC", "PO", "SE", "CO", "TR"]})}]
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run("ingest", "responses", path, "--instrument", FIXTURES / "schwartz.yaml")
+    run("collect", "--model", "simulated/uniform", "--trials", "3")
+    result = run("analyze", expect=1)
+    assert "answers to 2 instruments, which are never pooled" in result.output and "--instrument" in result.output
+    ok = run("analyze", "--audit", "s", "--instrument", "schwartz10@0.1.0", "--bootstrap", "100")
+    assert "schwartz10 0.1.0" in ok.output
