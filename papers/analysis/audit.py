@@ -54,7 +54,10 @@ class Group:
     x: np.ndarray
     positions: np.ndarray | None  # presented position (1-based) of each cell, NaN if unknown
     boot: np.ndarray | None = None  # B x k resampled means
-    counts: np.ndarray | None = None
+    ranks: np.ndarray | None = None  # within-trial ranks (ratings ranked, ties averaged)
+    ties: np.ndarray | None = None  # per trial sum(t^3 - t)
+    boot_rank_sums: np.ndarray | None = None  # B x k
+    boot_ties: np.ndarray | None = None  # B
 
 
 @dataclass
@@ -84,13 +87,21 @@ def wide_groups(answers: pl.DataFrame, layout: Layout, keys: tuple[str, ...], un
     return groups
 
 
-def attach_bootstrap(groups: list[Group], rng: np.random.Generator, b: int) -> None:
+def attach_bootstrap(groups: list[Group], rng: np.random.Generator, b: int, with_ranks: bool = False) -> None:
+    """Resample each group's units B times: the means, and (with_ranks) the rank sums and tie
+    terms that Kendall's W needs, all from one count matrix that is then dropped."""
     for g in groups:
         m = g.x.shape[0]
         if m == 0:
             continue
-        g.counts = stats.bootstrap_counts(rng, m, b)
-        g.boot = g.counts @ g.x / m
+        counts = stats.bootstrap_counts(rng, m, b)
+        g.boot = counts @ g.x / m
+        if with_ranks:
+            task = g.key[-1]
+            g.ranks = g.x if task == "rank" else stats.rank_rows(g.x)
+            g.ties = np.zeros(m) if task == "rank" else stats.tie_term(g.ranks)
+            g.boot_rank_sums = counts @ g.ranks
+            g.boot_ties = counts @ g.ties
 
 
 # --------------------------------------------------------------------------- within models
@@ -132,9 +143,7 @@ def stability(groups: list[Group], outcomes: pl.DataFrame) -> pl.DataFrame:
         model, condition, task = g.key
         seen.add(g.key)
         m, k = g.x.shape
-        ranks = g.x if task == "rank" else stats.rank_rows(g.x)
-        ties = stats.tie_term(ranks) if task != "rank" else np.zeros(m)
-        chi2, p, w = stats.friedman_w(ranks.sum(axis=0), m, k, ties.sum())
+        chi2, p, w = stats.friedman_w(g.ranks.sum(axis=0), m, k, g.ties.sum())
         note = None
         if m < 2:
             note = "fewer than two valid trials: no test"
@@ -142,8 +151,8 @@ def stability(groups: list[Group], outcomes: pl.DataFrame) -> pl.DataFrame:
         elif np.isnan(chi2):
             note = "every trial gives every dimension the same value: W undefined"
         w_low = w_high = np.nan
-        if g.counts is not None and m >= 2:
-            boot_chi2, _, boot_w = stats.friedman_w(g.counts @ ranks, m, k, g.counts @ ties)
+        if g.boot_rank_sums is not None and m >= 2:
+            _, _, boot_w = stats.friedman_w(g.boot_rank_sums, m, k, g.boot_ties)
             w_low, w_high = stats.percentile_ci(boot_w)
         rho = np.nan
         if g.positions is not None and not np.isnan(g.positions).all():
@@ -471,7 +480,7 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
                   items: pl.DataFrame, codes: pl.DataFrame, layout: Layout, settings: Settings) -> Results:
     rng = np.random.default_rng(settings.seed)
     model_groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
-    attach_bootstrap(model_groups, rng, settings.b)
+    attach_bootstrap(model_groups, rng, settings.b, with_ranks=True)
     human_groups = wide_groups(human, layout, ("sample", "condition", "task"), "participant")
     attach_bootstrap(human_groups, rng, settings.b)
     clusters, mds, structure_summary = structure(model_groups, layout, settings, rng)

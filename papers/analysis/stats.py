@@ -15,12 +15,16 @@ from scipy import stats as sps
 def bootstrap_counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:
     """How often each of n units is drawn in each of b bootstrap resamples (b x n, rows sum to n).
 
-    Resampling n units with replacement is a multinomial draw of counts; a resampled mean of X is
-    then `counts @ X / n`, so every statistic built from sums is one matrix product per group.
+    Each resample draws n unit indices uniformly with replacement (the ordinary nonparametric
+    bootstrap); the counts are tallied with one bincount. A resampled mean of X is then
+    `counts @ X / n`, so every statistic built from sums is one matrix product per group.
     """
     if n < 1:
         raise ValueError("bootstrap needs at least one unit")
-    return rng.multinomial(n, np.full(n, 1.0 / n), size=b).astype(np.float64)
+    kind = np.uint32 if b * n < 2**32 else np.uint64
+    draws = rng.integers(0, n, size=(b, n), dtype=kind)
+    draws += (np.arange(b, dtype=kind) * n)[:, None]
+    return np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
 
 
 def percentile_ci(replicates: np.ndarray, level: float = 0.95, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -37,16 +41,17 @@ def percentile_ci(replicates: np.ndarray, level: float = 0.95, axis: int = 0) ->
 
 def rank_rows(x: np.ndarray) -> np.ndarray:
     """Within-row ranks (1 = smallest), ties given their average rank."""
-    return np.apply_along_axis(sps.rankdata, 1, x)
+    return sps.rankdata(x, axis=1)
 
 
 def tie_term(row_ranks: np.ndarray) -> np.ndarray:
-    """Per row, the sum over tie groups of (t^3 - t): 0 for a row without ties."""
-    out = np.zeros(row_ranks.shape[0])
-    for i, row in enumerate(row_ranks):
-        _, counts = np.unique(row, return_counts=True)
-        out[i] = float(np.sum(counts**3 - counts))
-    return out
+    """Per row, the sum over tie groups of (t^3 - t): 0 for a row without ties.
+
+    Each value's tie-group size t_i is its number of equal values in the row; summing t_i^2 over
+    the row's values gives sum over groups of t^3, and subtracting k gives sum(t^3 - t)."""
+    x = np.asarray(row_ranks)
+    sizes = (x[:, :, None] == x[:, None, :]).sum(axis=2)
+    return (sizes**2).sum(axis=1).astype(np.float64) - x.shape[1]
 
 
 def friedman_w(rank_sums: np.ndarray, m: np.ndarray | float, k: int, ties: np.ndarray | float = 0.0):
