@@ -96,10 +96,10 @@ def baseline(path: Path, n_models: int, b: int) -> dict:
     import pingouin as pg
 
     con = duckdb.connect(str(path), read_only=True)
-    models = con.execute("select * from (select distinct model from llm_responses order by 1) limit ?", [n_models]).df()
+    models = [r[0] for r in con.execute("select distinct model from llm_responses order by 1 limit ?", [n_models]).fetchall()]
     answers = con.execute(
         "select r.model, r.condition, r.response_id, a.dimension, a.rank from llm_responses r join llm_answers a "
-        "using (response_id) where r.model in (select model from models)").df()
+        "using (response_id) where r.model in (select unnest(?::varchar[]))", [models]).df()
     human = con.execute("select participant_id, condition, dimension, rank from human_answers").df()
     con.close()
     started = time.perf_counter()
