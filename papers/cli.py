@@ -272,6 +272,80 @@ def analyze_cmd(audit_id, seed, b, linkage, k, replace, instrument, db_path, as_
     emit(report.as_dict(), as_json, "\n".join([head, f"Rows: {rows}.", *report.highlights]))
 
 
+@cli.command("compare")
+@click.argument("model_a")
+@click.argument("model_b")
+@click.option("--audit", "audit_id", required=True, help="The audit whose data to compare.")
+@db_option
+@json_option
+def compare_cmd(model_a, model_b, audit_id, db_path, as_json):
+    """Compare two models dimension by dimension, in plain words (for procurement)."""
+    from papers.compare import compare_models
+    from papers.store import open_store
+
+    store = open_store(db_path, read_only=True)
+    try:
+        result = compare_models(store, audit_id, model_a, model_b)
+    finally:
+        store.close()
+    rows = [{k: v for k, v in r.items()} for r in result.rows]
+    emit({"audit": audit_id, "model_a": model_a, "model_b": model_b, "rows": rows}, as_json, "\n".join(result.lines()))
+
+
+@cli.group(cls=PapersGroup)
+def power():
+    """Power by simulation (Plackett-Luce draws; no API calls)."""
+
+
+@power.command("rank-difference")
+@click.option("--delta", type=click.FloatRange(0, min_open=True), required=True,
+              help="Difference in mean rank of one dimension between two models.")
+@click.option("--trials", type=click.IntRange(2), default=30, show_default=True, help="Trials per model.")
+@click.option("--dimensions", "k", type=click.IntRange(2), default=5, show_default=True, help="Dimensions shown.")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True)
+@click.option("--sims", type=click.IntRange(50), default=500, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@json_option
+def power_rank(delta, trials, k, alpha, sims, seed, as_json):
+    """Power of a Mann-Whitney test to detect a mean-rank difference, and the trials for 80%."""
+    from papers.analysis.power import needed, rank_difference_power
+
+    try:
+        at = rank_difference_power(delta, trials, k, alpha, sims, seed)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--delta") from e
+    n80 = needed(lambda n: rank_difference_power(delta, n, k, alpha, sims, seed), trials)
+    data = {"delta": delta, "trials": trials, "dimensions": k, "alpha": alpha, "sims": sims, "power": at,
+            "trials_for_80_percent": n80}
+    emit(data, as_json, f"Power to detect a mean-rank difference of {delta:g} with {trials} trials per model: "
+                        f"{at:.0%} ({sims} simulations, alpha {alpha:g}).\n"
+                        f"Trials per model for 80% power: {n80 if n80 else 'more than 5,000'}.")
+
+
+@power.command("icc")
+@click.option("--icc", "icc", type=click.FloatRange(-1, 1, min_open=True, max_open=True), required=True,
+              help="The population ICC(A,1) between the model and humans.")
+@click.option("--null", type=click.FloatRange(-1, 1, min_open=True, max_open=True), default=0.5, show_default=True,
+              help="The value the ICC should be shown to exceed.")
+@click.option("--participants", type=click.IntRange(2), default=300, show_default=True)
+@click.option("--trials", type=click.IntRange(2), default=30, show_default=True)
+@click.option("--dimensions", "k", type=click.IntRange(2, 6), default=5, show_default=True)
+@click.option("--sims", type=click.IntRange(50), default=200, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@json_option
+def power_icc(icc, null, participants, trials, k, sims, seed, as_json):
+    """Power to show ICC(A,1) above a null value, and the trials needed for 80%."""
+    from papers.analysis.power import icc_power, needed
+
+    at = icc_power(icc, null, participants, trials, k, sims, seed=seed)
+    n80 = needed(lambda n: icc_power(icc, null, participants, n, k, sims, seed=seed), trials, limit=2000)
+    data = {"icc": icc, "null": null, "participants": participants, "trials": trials, "power": at,
+            "trials_for_80_percent": n80}
+    emit(data, as_json, f"Power to show ICC(A,1) > {null:g} when it is {icc:g}, with {participants} participants and "
+                        f"{trials} trials: {at:.0%} ({sims} simulations; one-sided 95% bootstrap bound).\n"
+                        f"Trials for 80% power with {participants} participants: {n80 if n80 else 'more than 2,000'}.")
+
+
 # ------------------------------------------------------------------------------- export
 
 

@@ -280,3 +280,17 @@ def krippendorff_alpha_nominal(data: np.ndarray) -> float:
     if disagree_expected == 0:
         return float("nan")
     return float(1 - (n - 1) * disagree_observed / disagree_expected)
+
+
+def rank_biserial_boot(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, b: int) -> np.ndarray:
+    """Bootstrap replicates of the rank-biserial r, resampling x and y independently.
+
+    U_x comes from the rank sum of x in the pooled sample (ties averaged), so each replicate is
+    one sort of n_x + n_y values."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    nx, ny = len(x), len(y)
+    bx = x[rng.integers(0, nx, size=(b, nx))]
+    by = y[rng.integers(0, ny, size=(b, ny))]
+    ranks = sps.rankdata(np.hstack([bx, by]), axis=1)
+    u = ranks[:, :nx].sum(axis=1) - nx * (nx + 1) / 2
+    return 2 * u / (nx * ny) - 1
