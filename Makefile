@@ -27,6 +27,7 @@ demo: $(VENV)/.installed
 		--task rank --task rate --task open --trials 30
 	$(BIN)/papers db info --db $(DEMO_DB)
 	$(BIN)/papers analyze --audit demo --db $(DEMO_DB)
+	$(BIN)/papers report --audit demo --db $(DEMO_DB) --site reports/_site
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check papers tests bench data/examples
@@ -41,4 +42,4 @@ examples: $(VENV)/.installed
 	$(BIN)/python data/examples/make_examples.py
 
 clean:
-	rm -rf $(VENV) dist build $(DEMO_DB) $(DEMO_DB).wal
+	rm -rf $(VENV) dist build $(DEMO_DB) $(DEMO_DB).wal reports/_site

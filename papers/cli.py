@@ -346,6 +346,51 @@ def power_icc(icc, null, participants, trials, k, sims, seed, as_json):
                         f"Trials for 80% power with {participants} participants: {n80 if n80 else 'more than 2,000'}.")
 
 
+# ------------------------------------------------------------------------------- report
+
+
+@cli.command("report")
+@click.option("--audit", "audit_id", required=True, help="The audit to publish (see papers analyze).")
+@click.option("--engine", type=click.Choice(["auto", "quarto", "pandoc"]), default="auto", show_default=True,
+              help="auto: Quarto when a quarto binary is on PATH, else Pandoc + Typst.")
+@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/_site"),
+              show_default=True, help="Folder of the versioned static site.")
+@click.option("--workers", type=click.IntRange(1), default=None, help="Pages rendered at once (default: one per core).")
+@db_option
+@json_option
+def report_cmd(audit_id, engine, site, workers, db_path, as_json):
+    """Publish an audit as a static site: a page and PDF per model, a comparison, a manifest."""
+    from papers.report.site import build_report
+    from papers.store import open_store
+
+    store = open_store(db_path, read_only=True)
+    try:
+        result = build_report(store, audit_id, site=site, engine=engine, workers=workers)
+    finally:
+        store.close()
+    text = result.notes or [f"Published audit {audit_id}: {result.pages} pages and {result.pdfs} PDFs in "
+                            f"{result.seconds:.1f} s."]
+    emit({"audit": audit_id, "index": str(result.index), "unchanged": result.unchanged, "pages": result.pages,
+          "pdfs": result.pdfs, "seconds": round(result.seconds, 2)}, as_json, "\n".join([*text, f"Open {result.index}"]))
+
+
+@cli.command("verify")
+@click.argument("directory", type=click.Path(path_type=Path))
+@json_option
+def verify_cmd(directory, as_json):
+    """Check a published audit against its manifest: names every file added, missing or altered."""
+    from papers.report.site import verify
+
+    problems = verify(directory)
+    bad = sum(len(v) for v in problems.values())
+    lines = [f"{directory}: every file matches its manifest." if not bad else f"{directory}: {bad} files differ from the manifest."]
+    for kind, paths in problems.items():
+        lines += [f"  {kind}: {p}" for p in paths]
+    emit(problems, as_json, "\n".join(lines))
+    if bad:
+        raise SystemExit(1)
+
+
 # ------------------------------------------------------------------------------- export
 
 

@@ -221,3 +221,30 @@ def test_analyze_without_data_and_with_two_instruments(db, run, tmp_path):
     assert "answers to 2 instruments, which are never pooled" in result.output and "--instrument" in result.output
     ok = run("analyze", "--audit", "s", "--instrument", "schwartz10@0.1.0", "--bootstrap", "100")
     assert "schwartz10 0.1.0" in ok.output
+
+
+def test_themes_and_coder_agreement_from_codes():
+    rng = np.random.default_rng(8)
+    rows = []
+    for i in range(40):
+        model = "m1" if i < 20 else "m2"
+        for dim in NS:
+            truth = bool(rng.random() < (0.8 if dim == "EI" and model == "m1" else 0.2))
+            for coder in ("alice", "bob", "llm"):
+                flip = rng.random() < 0.1
+                rows.append({"model": model, "condition": "non_sentient", "response_id": f"r{i}", "coder": coder,
+                             "dimension": dim, "is_present": truth != flip})
+    codes = pl.DataFrame(rows)
+    answers = answers_frame({"m1": [[1, 2, 3, 4, 5]] * 3, "m2": [[5, 4, 3, 2, 1]] * 3})
+    tables = compute_audit(answers, outcomes_for(answers), EMPTY_HUMAN, {}, EMPTY_ITEMS, codes, LAYOUT,
+                           Settings(b=200, stability_b=20)).tables
+    themes = tables["result_themes"]
+    ei = themes.filter((pl.col("model") == "m1") & (pl.col("dimension") == "EI")).row(0, named=True)
+    assert ei["n"] == 20 and ei["coders"] == 3 and ei["share"] > 0.6 and ei["ci_low"] < ei["share"] < ei["ci_high"]
+    agreement = tables["result_coder_agreement"]
+    assert set(agreement["statistic"]) == {"krippendorff_alpha"} and agreement.height == 5
+    assert agreement["value"].min() > 0.4
+    two = codes.filter(pl.col("coder") != "llm")
+    tables = compute_audit(answers, outcomes_for(answers), EMPTY_HUMAN, {}, EMPTY_ITEMS, two, LAYOUT,
+                           Settings(b=200, stability_b=20)).tables
+    assert set(tables["result_coder_agreement"]["statistic"]) == {"cohen_kappa"}

@@ -1,0 +1,132 @@
+"""Figures as SVG files (matplotlib, no display), one file per figure per page.
+
+Each function takes plain rows (pre-aggregated results) and a target path, draws one figure and
+writes it; nothing is shared between pages, so two pages can never show each other's figure.
+Text stays text in the SVG (svg.fonttype none) so it can be searched and read by screen readers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+plt.rcParams.update({
+    "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.titlesize": 10, "figure.dpi": 100, "svg.hashsalt": "papers",
+})
+MODEL, HUMAN, PEERS, MUTED = "#1f3a5f", "#c0392b", "#7f8c8d", "#bdc3c7"
+
+
+def _save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="svg", bbox_inches="tight", pad_inches=0.08, metadata={"Date": None, "Creator": "papers"})
+    plt.close(fig)
+    return path
+
+
+def profile(path: Path, dims: list[str], model: list[tuple[float, float, float]], human: list | None,
+            peers: list[float], task: str, title: str) -> Path:
+    """Model mean with 95% CI per dimension, against the human sample and the all-model average."""
+    fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(dims) + 1.3))
+    y = np.arange(len(dims))
+    m = np.array(model, float)
+    ax.errorbar(m[:, 0], y + 0.12, xerr=[m[:, 0] - m[:, 1], m[:, 2] - m[:, 0]], fmt="o", color=MODEL,
+                capsize=3, label="this model (95% CI)")
+    if human:
+        h = np.array(human, float)
+        ax.errorbar(h[:, 0], y - 0.12, xerr=[h[:, 0] - h[:, 1], h[:, 2] - h[:, 0]], fmt="s", color=HUMAN,
+                    capsize=3, label="humans (95% CI)")
+    ax.scatter(peers, y, marker="|", s=200, color=PEERS, label="all-model average", zorder=1)
+    ax.set_yticks(y, dims)
+    ax.invert_yaxis()
+    if task == "rank":
+        ax.set_xlabel("mean rank (1 = highest priority)")
+        ax.invert_xaxis()
+    else:
+        ax.set_xlabel("mean rating (higher = more important)")
+    ax.set_title(title, loc="left")
+    ax.grid(axis="x", color="#eeeeee")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / (0.45 * len(dims) + 1.3)), ncol=3, frameon=False, fontsize=8)
+    return _save(fig, path)
+
+
+def rank_distribution(path: Path, dims: list[str], shares: np.ndarray, title: str) -> Path:
+    """Stacked bars: for each dimension, the share of trials giving it rank 1, 2, ..."""
+    k = shares.shape[1]
+    fig, ax = plt.subplots(figsize=(6.4, 0.42 * len(dims) + 1.2))
+    colours = plt.cm.Blues_r(np.linspace(0.1, 0.85, k))
+    left = np.zeros(len(dims))
+    for r in range(k):
+        ax.barh(dims, shares[:, r], left=left, color=colours[r], label=f"rank {r + 1}", edgecolor="white")
+        left += shares[:, r]
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of valid trials")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / (0.42 * len(dims) + 1.2)), ncol=k, frameon=False, fontsize=8)
+    return _save(fig, path)
+
+
+def mds_map(path: Path, points: list[tuple[str, float, float, str]], highlight: str | None, title: str,
+            share: float | None) -> Path:
+    """Classical MDS map of model profiles; colour by type; the page's own model highlighted."""
+    fig, ax = plt.subplots(figsize=(6.0, 4.6))
+    colours = {"human-centric": "#2e86c1", "utility-driven": "#d35400", "no clear type": PEERS, "not typed": MUTED}
+    for name, x, y, kind in points:
+        mine = name == highlight
+        ax.scatter(x, y, s=90 if mine else 34, color=colours.get(kind, PEERS), edgecolor="black" if mine else "white",
+                   linewidth=1.5 if mine else 0.5, zorder=3 if mine else 2)
+        if mine or len(points) <= 16:
+            ax.annotate(name, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7.5 if not mine else 9,
+                        fontweight="bold" if mine else "normal")
+    for kind, colour in colours.items():
+        if any(p[3] == kind for p in points):
+            ax.scatter([], [], color=colour, label=kind)
+    ax.legend(frameon=False, fontsize=8, loc="best")
+    kept = f" (axes keep {share:.0%} of the variation)" if share == share and share is not None else ""
+    ax.set_title(title + kept, loc="left")
+    ax.set_xlabel("MDS 1")
+    ax.set_ylabel("MDS 2")
+    ax.grid(color="#f0f0f0")
+    return _save(fig, path)
+
+
+def heatmap(path: Path, models: list[str], dims: list[str], values: np.ndarray, task: str, title: str) -> Path:
+    fig, ax = plt.subplots(figsize=(1.0 * len(dims) + 3.2, 0.28 * len(models) + 1.5))
+    cmap = "Blues_r" if task == "rank" else "Blues"
+    image = ax.imshow(values, aspect="auto", cmap=cmap)
+    ax.set_xticks(range(len(dims)), dims)
+    ax.set_yticks(range(len(models)), models, fontsize=7.5 if len(models) > 20 else 8.5)
+    if len(models) <= 40:
+        for i in range(len(models)):
+            for j in range(len(dims)):
+                ax.text(j, i, f"{values[i, j]:.1f}", ha="center", va="center", fontsize=7,
+                        color="white" if (values[i, j] < values.mean()) == (task == "rank") else "black")
+    fig.colorbar(image, ax=ax, label="mean rank (1 = first)" if task == "rank" else "mean rating")
+    ax.set_title(title, loc="left")
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    return _save(fig, path)
+
+
+def dendrogram(path: Path, models: list[str], profiles: np.ndarray, clusters: list[int], method: str,
+               title: str) -> Path:
+    from scipy.cluster import hierarchy
+
+    fig, ax = plt.subplots(figsize=(6.6, 0.26 * len(models) + 1.4))
+    if len(models) >= 2:
+        z = hierarchy.linkage(profiles, method=method)
+        hierarchy.dendrogram(z, labels=models, orientation="right", ax=ax, color_threshold=None,
+                             above_threshold_color=PEERS, leaf_font_size=7.5 if len(models) > 20 else 8.5)
+        palette = ["#2e86c1", "#d35400", "#27ae60", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#f39c12"]
+        lookup = dict(zip(models, clusters))
+        for label in ax.get_ymajorticklabels():
+            label.set_color(palette[(lookup[label.get_text()] - 1) % len(palette)])
+    ax.set_xlabel(f"distance between mean profiles ({method} linkage)")
+    ax.set_title(title, loc="left")
+    return _save(fig, path)

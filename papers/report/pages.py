@@ -1,0 +1,200 @@
+"""Build page contexts and their figures from an audit's data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from papers.report import figures
+from papers.report.context import (
+    CAVEATS,
+    METHOD,
+    AuditData,
+    ComparisonPage,
+    Link,
+    ModelPage,
+    ci,
+    fmt,
+    slug,
+    summary_box,
+)
+
+
+def _sorted_groups(frame: pl.DataFrame, keys: list[str]):
+    return sorted(frame.group_by(keys), key=lambda kv: kv[0])
+
+
+def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link]) -> ModelPage:
+    """The context of models/<slug>.html, drawing its figures into page_dir/<slug>/."""
+    s = slug(model)
+    fig_dir = page_dir / s
+    prof = data.tables["result_profiles"]
+    human = data.tables["result_human_profiles"]
+    mine = prof.filter(pl.col("model") == model)
+    profile_figures, distribution_figures = [], []
+    for (condition, task), part in _sorted_groups(mine, ["condition", "task"]):
+        dims = list(data.instrument.shown(condition))
+        names = [data.name(d) for d in dims]
+        rows = {r["dimension"]: r for r in part.iter_rows(named=True)}
+        model_points = [(rows[d]["mean"], rows[d]["ci_low"], rows[d]["ci_high"]) for d in dims]
+        peers = prof.filter((pl.col("condition") == condition) & (pl.col("task") == task)).group_by("dimension").agg(
+            pl.col("mean").mean())
+        peer_means = dict(zip(peers["dimension"], peers["mean"]))
+        samples = human.filter((pl.col("condition") == condition) & (pl.col("task") == task))
+        human_points = None
+        if samples.height:
+            first = samples["sample"].sort()[0]
+            hrows = {r["dimension"]: r for r in samples.filter(pl.col("sample") == first).iter_rows(named=True)}
+            human_points = [(hrows[d]["mean"], hrows[d]["ci_low"], hrows[d]["ci_high"]) for d in dims]
+        name = f"profile-{condition}-{task}.svg"
+        figures.profile(fig_dir / name, names, model_points, human_points, [peer_means[d] for d in dims], task,
+                        f"{condition.replace('_', '-')} condition, {task} task")
+        profile_figures.append({"path": f"{s}/{name}", "caption":
+                                f"Mean {task} per dimension with 95% intervals ({condition}), against "
+                                f"{'the human sample and ' if human_points else ''}the average of all audited models."})
+        if task == "rank":
+            shares = data.rank_shares.filter((pl.col("model") == model) & (pl.col("condition") == condition))
+            matrix = np.zeros((len(dims), len(dims)))
+            for r in shares.iter_rows(named=True):
+                if r["dimension"] in dims and 1 <= r["rank"] <= len(dims):
+                    matrix[dims.index(r["dimension"]), r["rank"] - 1] = r["share"]
+            name = f"ranks-{condition}.svg"
+            figures.rank_distribution(fig_dir / name, names, matrix, f"How often each rank was given ({condition})")
+            distribution_figures.append({"path": f"{s}/{name}", "caption": f"Distribution of ranks per dimension, {condition}."})
+    clusters = data.tables["result_clusters"]
+    peer_figures = []
+    mds_all = data.tables["result_mds"]
+    main = "rank" if "rank" in mds_all["task"].to_list() else "rate"
+    for (condition, task), part in _sorted_groups(mds_all.filter(pl.col("task") == main), ["condition", "task"]):
+        kinds = dict(clusters.filter((pl.col("condition") == condition) & (pl.col("task") == task))
+                     .select("model", "model_type").iter_rows())
+        points = [(r["model"], r["x"], r["y"], kinds.get(r["model"], "not typed")) for r in part.iter_rows(named=True)]
+        name = f"map-{condition}-{task}.svg"
+        figures.mds_map(fig_dir / name, points, model, f"{condition}, {task}", part["variance_share"][0])
+        peer_figures.append({"path": f"{s}/{name}", "caption": f"Where {model} sits among the audited models "
+                             f"({condition}, {task}): classical MDS of mean profiles."})
+    conditions = sorted(mine["condition"].unique().to_list())
+    task = "rank" if "rank" in mine["task"].to_list() else "rate"
+    table = []
+    for d in data.instrument.dimension_keys:
+        row = {"dimension": data.name(d)}
+        for c in conditions:
+            hit = mine.filter((pl.col("condition") == c) & (pl.col("task") == task) & (pl.col("dimension") == d))
+            row[c] = fmt(hit["mean"][0]) if hit.height else "not shown"
+        table.append(row)
+    themes = [{"condition": r["condition"], "theme": data.name(r["dimension"]), "share": fmt(r["share"] * 100, 0) + "%",
+               "ci": f"[{fmt(r['ci_low'] * 100, 0)}%, {fmt(r['ci_high'] * 100, 0)}%]", "n": r["n"]}
+              for r in data.tables["result_themes"].filter(pl.col("model") == model).sort("condition", "dimension")
+              .iter_rows(named=True)]
+    quotes = [{"condition": r["condition"], "text": r["raw_text"]}
+              for r in data.quotes.filter(pl.col("model") == model).iter_rows(named=True)]
+    quality = [{"condition": r["condition"], "task": r["task"], "responses": r["n_responses"],
+                "valid": fmt(r["valid_share"] * 100, 0) + "%", "refused": fmt(r["refused_share"] * 100, 0) + "%",
+                "unparseable": fmt(r["unparseable_share"] * 100, 0) + "%",
+                "incomplete": fmt(r["incomplete_share"] * 100, 0) + "%", "error": fmt(r["error_share"] * 100, 0) + "%",
+                "position_rho": fmt(r["position_bias_rho"]), "w": ci(r, "kendall_w", "w_ci_low", "w_ci_high"),
+                "friedman": f"chi2({fmt(r['friedman_df'])}) = {fmt(r['friedman_chi2'], 1)}, p = {fmt(r['friedman_p'], 3)}"}
+               for r in data.tables["result_stability"].filter(pl.col("model") == model).sort("condition", "task")
+               .iter_rows(named=True)]
+    peers_table = [{"condition": r["condition"], "task": r["task"], "cluster": r["cluster"], "cluster_label": r["label"],
+                    "type": r["model_type"], "stability": fmt(r["stability_jaccard"])}
+                   for r in clusters.filter(pl.col("model") == model).sort("condition", "task").iter_rows(named=True)]
+    return ModelPage(
+        audit_id=data.audit_id, model=model, slug=s,
+        subtitle=f"Audit {data.audit_id}, {data.created_at} UTC · instrument {data.instrument.label}",
+        summary=summary_box(data, model), profile_figures=profile_figures,
+        distribution_figures=distribution_figures, peer_figures=peer_figures, conditions_table=table,
+        condition_keys=conditions, themes=themes, quotes=quotes, quality_table=quality, peers_table=peers_table,
+        agreement_table=agreement_rows(data, model), provenance=provenance(data, model), nav=nav,
+        method=METHOD + CAVEATS,
+    )
+
+
+def agreement_rows(data: AuditData, model: str | None = None) -> list[dict]:
+    frame = data.tables["result_agreement"]
+    if model is not None:
+        frame = frame.filter(pl.col("model") == model)
+    return [{"model": r["model"], "sample": r["sample"], "condition": r["condition"], "task": r["task"],
+             "rank": r["rank_by_icc"], "icc_a1": ci(r, "icc_a1", "icc_a1_ci_low", "icc_a1_ci_high"),
+             "icc_c1": ci(r, "icc_c1", "icc_c1_ci_low", "icc_c1_ci_high"), "r": ci(r, "pearson_r", "r_ci_low", "r_ci_high"),
+             "rho": fmt(r["spearman_rho"]), "mad": ci(r, "mad", "mad_ci_low", "mad_ci_high"), "band": r["band"],
+             "n": f"{r['n_trials']} / {r['n_participants']}"}
+            for r in frame.sort("sample", "condition", "task", "rank_by_icc").iter_rows(named=True)]
+
+
+def provenance(data: AuditData, model: str | None) -> list[tuple[str, str]]:
+    rows = [("Audit", f"{data.audit_id}, computed {data.created_at} UTC with papers {data.tool_version}"),
+            ("Instrument", f"{data.instrument.id} {data.instrument.version}, SHA-256 {data.instrument.sha256}"),
+            ("Audit data", f"SHA-256 {data.data_sha256}"),
+            ("Statistics", f"bootstrap B = {data.settings.get('bootstrap_b')}, seed {data.settings.get('seed')}, "
+                           f"{data.settings.get('linkage')} linkage, k {data.settings.get('k') or 'by silhouette'}")]
+    if model is not None:
+        prov = data.provenance.filter(pl.col("model") == model)
+        if prov.height:
+            p = prov.row(0, named=True)
+            cost = f"${p['cost_usd']:.4f}" if p["cost_usd"] else "not known (no price for this model)"
+            rows = [("Model requested", model), ("Model reported by the API", p["model_reported"] or "not reported"),
+                    ("Answers", f"{p['responses']:,} ({p['valid']:,} valid), {str(p['first_answer'])[:16]} to "
+                                f"{str(p['last_answer'])[:16]} UTC"),
+                    ("Source", p["sources"] or "n/a"), ("Temperature", p["temperatures"] or "not recorded"),
+                    ("Tokens", f"{int(p['input_tokens'] or 0):,} in, {int(p['output_tokens'] or 0):,} out"),
+                    ("Cost", cost)] + rows
+    return rows
+
+
+def comparison_page(data: AuditData, site_dir: Path, nav: list[Link]) -> ComparisonPage:
+    fig_dir = site_dir / "figures"
+    prof = data.tables["result_profiles"]
+    clusters = data.tables["result_clusters"]
+    heatmaps, dendrograms, maps = [], [], []
+    for (condition, task), part in _sorted_groups(prof, ["condition", "task"]):
+        dims = list(data.instrument.shown(condition))
+        models = sorted(part["model"].unique().to_list())
+        wide = part.pivot(on="dimension", index="model", values="mean").sort("model")
+        values = wide.select(dims).to_numpy()
+        name = f"heatmap-{condition}-{task}.svg"
+        figures.heatmap(fig_dir / name, models, dims, values, task, f"Mean {task} by model ({condition})")
+        heatmaps.append({"path": f"figures/{name}", "caption": f"Models by dimensions, mean {task}, {condition}."})
+        labels = dict(clusters.filter((pl.col("condition") == condition) & (pl.col("task") == task))
+                      .select("model", "cluster").iter_rows())
+        if len(models) >= 3:
+            name = f"dendrogram-{condition}-{task}.svg"
+            figures.dendrogram(fig_dir / name, models, values, [labels.get(m, 1) for m in models],
+                               data.settings.get("linkage", "ward"), f"Clusters of mean profiles ({condition}, {task})")
+            dendrograms.append({"path": f"figures/{name}", "caption": f"Hierarchical clustering, {condition}, {task}; "
+                                "label colours mark the clusters."})
+        mds = data.tables["result_mds"].filter((pl.col("condition") == condition) & (pl.col("task") == task))
+        kinds = dict(clusters.filter((pl.col("condition") == condition) & (pl.col("task") == task))
+                     .select("model", "model_type").iter_rows())
+        name = f"map-{condition}-{task}.svg"
+        figures.mds_map(fig_dir / name, [(r["model"], r["x"], r["y"], kinds.get(r["model"], "not typed"))
+                                         for r in mds.iter_rows(named=True)], None, f"{condition}, {task}",
+                        mds["variance_share"][0] if mds.height else float("nan"))
+        maps.append({"path": f"figures/{name}", "caption": f"Map of models (classical MDS), {condition}, {task}."})
+    stability = [{"model": r["model"], "condition": r["condition"], "task": r["task"], "n": r["n_trials"],
+                  "w": ci(r, "kendall_w", "w_ci_low", "w_ci_high"), "p": fmt(r["friedman_p"], 3),
+                  "valid": fmt(r["valid_share"] * 100, 0) + "%", "position_rho": fmt(r["position_bias_rho"])}
+                 for r in data.tables["result_stability"].sort("condition", "task", "model").iter_rows(named=True)]
+    differences = [{"condition": r["condition"], "task": r["task"], "dimension": data.name(r["dimension"]),
+                    "h": fmt(r["kruskal_h"], 1), "df": r["df"], "p_holm": fmt(r["p_holm"], 4),
+                    "epsilon2": fmt(r["epsilon2"]), "note": r["note"] or ""}
+                   for r in data.tables["result_differences"].sort("condition", "task", "dimension").iter_rows(named=True)]
+    structure = [{"condition": r["condition"], "task": r["task"], "models": r["n_models"], "k": r["k"],
+                  "cophenetic": fmt(r["cophenetic_r"]), "silhouette": fmt(r["silhouette"]),
+                  "mds_share": fmt(r["mds_variance_share"] * 100 if r["mds_variance_share"] == r["mds_variance_share"]
+                                   else float("nan"), 0) + "%", "note": r["note"] or ""}
+                 for r in data.tables["result_structure"].iter_rows(named=True)]
+    items = [{"sample": r["sample"], "item": r["item"], "n": r["n"], "mean": ci(r, "mean", "ci_low", "ci_high")}
+             for r in data.tables["result_items"].iter_rows(named=True)]
+    coders = [{"dimension": data.name(r["dimension"]), "statistic": r["statistic"], "value": ci(r, "value", "ci_low", "ci_high"),
+               "coders": r["coders"], "n": r["n_units"]} for r in data.tables["result_coder_agreement"].iter_rows(named=True)]
+    return ComparisonPage(
+        audit_id=data.audit_id,
+        subtitle=f"Audit {data.audit_id}, {data.created_at} UTC · {len(data.models)} models · instrument {data.instrument.label}",
+        models=[Link(f"models/{slug(m)}.html", m) for m in data.models], heatmaps=heatmaps, dendrograms=dendrograms,
+        maps=maps, agreement_table=agreement_rows(data), stability_table=stability, differences_table=differences,
+        structure_table=structure, items_table=items, coder_table=coders, nav=nav, method=METHOD + CAVEATS,
+        provenance=provenance(data, None),
+    )

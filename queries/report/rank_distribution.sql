@@ -1,0 +1,21 @@
+-- Share of valid rank trials giving each dimension each rank, per model and condition.
+with
+
+responses as (
+    select response_id, model, condition from llm_responses
+    where instrument_sha256 = $instrument and status = 'valid' and task = 'rank'
+),
+
+counts as (
+    select responses.model, responses.condition, answers.dimension, answers.rank, count(*) as n
+    from responses
+    join llm_answers as answers using (response_id)
+    group by all
+),
+
+final as (
+    select *, n / sum(n) over (partition by model, condition, dimension) as share
+    from counts
+)
+
+select * from final order by model, condition, dimension, rank
