@@ -383,7 +383,8 @@ def verify_cmd(directory, as_json):
 
     problems = verify(directory)
     bad = sum(len(v) for v in problems.values())
-    lines = [f"{directory}: every file matches its manifest." if not bad else f"{directory}: {bad} files differ from the manifest."]
+    head = f"{directory}: {bad} files differ from the manifest." if bad else f"{directory}: every file matches its manifest."
+    lines = [head]
     for kind, paths in problems.items():
         lines += [f"  {kind}: {p}" for p in paths]
     emit(problems, as_json, "\n".join(lines))

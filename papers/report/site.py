@@ -186,7 +186,8 @@ def inputs_sha256(data: AuditData, engine: str, pdf: bool) -> str:
 def navigation(previous: str | None) -> list[Link]:
     nav = [Link("../index.html", "All audit versions"), Link("index.html", "Comparison of all models")]
     if previous:
-        nav += [Link("changes.html", f"What changed since {previous}"), Link(f"../{previous}/index.html", f"Previous audit ({previous})")]
+        nav += [Link("changes.html", f"What changed since {previous}"),
+                Link(f"../{previous}/index.html", f"Previous audit ({previous})")]
     return nav
 
 
@@ -309,7 +310,8 @@ def write_root_index(site: Path) -> Path:
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Value audits</title><style>{css}</style></head>
 <body><header id="title-block-header"><h1 class="title">Value audits</h1>
-<p class="subtitle">Every published audit, newest first. Each is a fixed version: its manifest.json lists the SHA-256 of every file.</p></header>
+<p class="subtitle">Every published audit, newest first. Each is a fixed version:
+its manifest.json lists the SHA-256 of every file.</p></header>
 <table><thead><tr><th>Audit</th><th>Published (UTC)</th><th>Models</th><th>Instrument</th><th>Data hash</th></tr></thead>
 <tbody>
 {rows}
