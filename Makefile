@@ -37,6 +37,8 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/collect.py
+	$(BIN)/python bench/analyze.py
+	$(BIN)/python bench/report.py
 
 examples: $(VENV)/.installed
 	$(BIN)/python data/examples/make_examples.py

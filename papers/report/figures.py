@@ -24,15 +24,25 @@ MODEL, HUMAN, PEERS, MUTED = "#1f3a5f", "#c0392b", "#7f8c8d", "#bdc3c7"
 
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="svg", bbox_inches="tight", pad_inches=0.08, metadata={"Date": None, "Creator": "papers"})
+    # fixed margins instead of bbox_inches="tight": one draw instead of two, the slowest part of a page
+    fig.savefig(path, format="svg", metadata={"Date": None, "Creator": "papers"})
     plt.close(fig)
     return path
+
+
+def _margins(fig, labels: list[str], height: float, bottom: float = 0.9) -> None:
+    """Room for the longest y label on the left and the legend below, in inches."""
+    width = fig.get_figwidth()
+    left = min(0.45, (0.075 * max((len(str(t)) for t in labels), default=4) + 0.25) / width)
+    fig.subplots_adjust(left=left, right=0.97, top=1 - 0.4 / height, bottom=bottom / height)
 
 
 def profile(path: Path, dims: list[str], model: list[tuple[float, float, float]], human: list | None,
             peers: list[float], task: str, title: str) -> Path:
     """Model mean with 95% CI per dimension, against the human sample and the all-model average."""
-    fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(dims) + 1.3))
+    height = 0.45 * len(dims) + 1.5
+    fig, ax = plt.subplots(figsize=(6.4, height))
+    _margins(fig, dims, height)
     y = np.arange(len(dims))
     m = np.array(model, float)
     ax.errorbar(m[:, 0], y + 0.12, xerr=[m[:, 0] - m[:, 1], m[:, 2] - m[:, 0]], fmt="o", color=MODEL,
@@ -51,14 +61,16 @@ def profile(path: Path, dims: list[str], model: list[tuple[float, float, float]]
         ax.set_xlabel("mean rating (higher = more important)")
     ax.set_title(title, loc="left")
     ax.grid(axis="x", color="#eeeeee")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / (0.45 * len(dims) + 1.3)), ncol=3, frameon=False, fontsize=8)
+    fig.legend(loc="lower center", ncol=3, frameon=False, fontsize=8)
     return _save(fig, path)
 
 
 def rank_distribution(path: Path, dims: list[str], shares: np.ndarray, title: str) -> Path:
     """Stacked bars: for each dimension, the share of trials giving it rank 1, 2, ..."""
     k = shares.shape[1]
-    fig, ax = plt.subplots(figsize=(6.4, 0.42 * len(dims) + 1.2))
+    height = 0.42 * len(dims) + 1.4
+    fig, ax = plt.subplots(figsize=(6.4, height))
+    _margins(fig, dims, height)
     colours = plt.cm.Blues_r(np.linspace(0.1, 0.85, k))
     left = np.zeros(len(dims))
     for r in range(k):
@@ -68,7 +80,7 @@ def rank_distribution(path: Path, dims: list[str], shares: np.ndarray, title: st
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of valid trials")
     ax.set_title(title, loc="left")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / (0.42 * len(dims) + 1.2)), ncol=k, frameon=False, fontsize=8)
+    fig.legend(loc="lower center", ncol=k, frameon=False, fontsize=8)
     return _save(fig, path)
 
 
@@ -76,6 +88,7 @@ def mds_map(path: Path, points: list[tuple[str, float, float, str]], highlight: 
             share: float | None) -> Path:
     """Classical MDS map of model profiles; colour by type; the page's own model highlighted."""
     fig, ax = plt.subplots(figsize=(6.0, 4.6))
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.92, bottom=0.11)
     colours = {"human-centric": "#2e86c1", "utility-driven": "#d35400", "no clear type": PEERS, "not typed": MUTED}
     for name, x, y, kind in points:
         mine = name == highlight
@@ -97,7 +110,10 @@ def mds_map(path: Path, points: list[tuple[str, float, float, str]], highlight: 
 
 
 def heatmap(path: Path, models: list[str], dims: list[str], values: np.ndarray, task: str, title: str) -> Path:
-    fig, ax = plt.subplots(figsize=(1.0 * len(dims) + 3.2, 0.28 * len(models) + 1.5))
+    height = 0.28 * len(models) + 1.5
+    fig, ax = plt.subplots(figsize=(1.0 * len(dims) + 3.2, height))
+    _margins(fig, models, height, bottom=0.5)
+    fig.subplots_adjust(right=0.92)
     cmap = "Blues_r" if task == "rank" else "Blues"
     image = ax.imshow(values, aspect="auto", cmap=cmap)
     ax.set_xticks(range(len(dims)), dims)
@@ -107,7 +123,7 @@ def heatmap(path: Path, models: list[str], dims: list[str], values: np.ndarray, 
             for j in range(len(dims)):
                 ax.text(j, i, f"{values[i, j]:.1f}", ha="center", va="center", fontsize=7,
                         color="white" if (values[i, j] < values.mean()) == (task == "rank") else "black")
-    fig.colorbar(image, ax=ax, label="mean rank (1 = first)" if task == "rank" else "mean rating")
+    fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="mean rank (1 = first)" if task == "rank" else "mean rating")
     ax.set_title(title, loc="left")
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
@@ -118,7 +134,9 @@ def dendrogram(path: Path, models: list[str], profiles: np.ndarray, clusters: li
                title: str) -> Path:
     from scipy.cluster import hierarchy
 
-    fig, ax = plt.subplots(figsize=(6.6, 0.26 * len(models) + 1.4))
+    height = 0.26 * len(models) + 1.4
+    fig, ax = plt.subplots(figsize=(6.6, height))
+    _margins(fig, models, height, bottom=0.55)
     if len(models) >= 2:
         z = hierarchy.linkage(profiles, method=method)
         hierarchy.dendrogram(z, labels=models, orientation="right", ax=ax, color_threshold=None,

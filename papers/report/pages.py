@@ -67,7 +67,10 @@ def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link]) -> 
     peer_figures = []
     mds_all = data.tables["result_mds"]
     main = "rank" if "rank" in mds_all["task"].to_list() else "rate"
-    for (condition, task), part in _sorted_groups(mds_all.filter(pl.col("task") == main), ["condition", "task"]):
+    # one map per page, of the condition with the most dimensions (the richest picture of its peers)
+    shown = max(data.instrument.condition_keys, key=lambda c: len(data.instrument.shown(c)))
+    mine_mds = mds_all.filter((pl.col("task") == main) & (pl.col("condition") == shown))
+    for (condition, task), part in _sorted_groups(mine_mds, ["condition", "task"]):
         kinds = dict(clusters.filter((pl.col("condition") == condition) & (pl.col("task") == task))
                      .select("model", "model_type").iter_rows())
         points = [(r["model"], r["x"], r["y"], kinds.get(r["model"], "not typed")) for r in part.iter_rows(named=True)]

@@ -7,7 +7,7 @@ firsts as (
         case when task = 'rank' then arg_min(dimension, mean) else arg_max(dimension, mean) end as first_dimension
     from result_profiles
     where audit_id in ($now, $before)
-    group by all
+    group by audit_id, model, condition, task
 ),
 
 types as (

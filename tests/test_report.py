@@ -1,0 +1,252 @@
+"""`papers report` and `papers verify`, tested as a reader meets the site."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from papers.cli import cli
+from papers.report import engines
+from papers.report.context import Link, SummaryBox, slug
+from papers.report.site import environment, escape_markdown
+from tests.conftest import ROOT, query
+
+GOLDEN = Path(__file__).parent / "golden"
+SECRET = "sk-test-NEVER-PUBLISH-7731"
+EVIL = 'evil/<script>alert("x")</script>*bold*|pipe'
+
+
+def cli_run(*args, expect=0):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == expect, (result.output, result.exception)
+    return result
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A small audit, published once for the module's tests."""
+    root = tmp_path_factory.mktemp("report")
+    os.environ["OPENAI_API_KEY"] = SECRET
+    db = root / "store.duckdb"
+    examples = ROOT / "data" / "examples"
+    cli_run("collect", "--model", "simulated/human-centric", "--model", "simulated/utility-driven",
+            "--model", "simulated/uniform", "--task", "rank", "--task", "rate", "--task", "open", "--trials", "10",
+            "--db", db)
+    evil = root / "evil.jsonl"
+    evil.write_text("".join(json.dumps({"model": EVIL, "task": "rank", "condition": c, "trial": t,
+                                        "raw_text": json.dumps({"ranking": ["EI", "PR", "PC", "AG", "RF", "SA"][:n]})})
+                            + "\n" for c, n in (("non_sentient", 5), ("sentient", 6)) for t in range(6)))
+    cli_run("ingest", "responses", evil, "--db", db)
+    cli_run("ingest", "survey", examples / "survey_qualtrics.csv", "--sample", "example",
+            "--mapping", examples / "survey_mapping.yaml", "--db", db)
+    cli_run("analyze", "--audit", "v1", "--bootstrap", "100", "--db", db)
+    out = root / "_site"
+    result = cli_run("report", "--audit", "v1", "--db", db, "--site", out, "--engine", "pandoc")
+    return {"db": db, "site": out, "audit": out / "v1", "output": result.output, "root": root}
+
+
+def test_one_page_and_pdf_per_model_and_a_comparison(site):
+    models = [r[0] for r in query(site["db"], "select distinct model from result_profiles where audit_id = 'v1'")]
+    audit = site["audit"]
+    assert len(list((audit / "models").glob("*.html"))) == len(models) == 4
+    assert len(list((audit / "models").glob("*.pdf"))) == len(models)
+    assert (audit / "index.html").exists() and (audit / "comparison.pdf").exists()
+    assert (site["site"] / "index.html").exists()
+    assert f"Open {audit / 'index.html'}" in site["output"]
+    assert {p.name for p in (audit / "data").iterdir()} >= {"model_answers.parquet", "result_profiles.parquet"}
+    assert not list(audit.rglob("*.qmd")) and not list(audit.rglob("*.typ"))
+    # every figure is its page's own file
+    figures = [p.relative_to(audit).as_posix() for p in audit.rglob("*.svg")]
+    assert len(figures) == len(set(figures)) and all(f.startswith(("figures/", "models/")) for f in figures)
+
+
+def test_every_link_and_image_resolves(site):
+    pages = list(site["site"].rglob("*.html"))
+    assert len(pages) >= 6
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r'(?:href|src)="([^"]+)"', text):
+            if target.startswith(("data:", "http:", "https:", "#", "mailto:")):
+                continue
+            resolved = (page.parent / target.split("#")[0]).resolve()
+            assert resolved.exists(), f"{page.relative_to(site['site'])} links to missing {target}"
+
+
+def test_pages_are_self_contained(site):
+    html = (site["audit"] / "models" / f"{slug('simulated/human-centric')}.html").read_text()
+    assert "<img" in html and 'src="data:image/svg+xml' in html  # figures embedded: works from file://
+    assert "<link rel=\"stylesheet\"" not in html
+
+
+def test_model_names_and_answers_are_escaped(site):
+    page = site["audit"] / "models" / f"{slug(EVIL)}.html"
+    text = page.read_text()
+    assert "<script>alert" not in text and "&lt;script&gt;alert" in text
+    assert "*bold*|pipe" in text  # shown literally, not as markup
+    assert re.fullmatch(r"[a-z0-9-]+", slug(EVIL)) and slug("../../etc") != "../../etc"
+    for other in site["audit"].rglob("*.html"):
+        assert "<script>alert" not in other.read_text()
+
+
+def test_no_api_key_in_any_output(site):
+    for path in site["site"].rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_pdf_text_holds_the_model_and_its_figures(site):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    pdf = site["audit"] / "models" / f"{slug('simulated/human-centric')}.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "simulated/human-centric" in text
+    w = query(site["db"], "select kendall_w from result_stability where audit_id = 'v1' and model = "
+                          "'simulated/human-centric' and condition = 'sentient' and task = 'rank'")[0][0]
+    assert f"W = {w:.2f}" in text
+    assert "Provenance" in text and "Method and caveats" in text
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 3
+
+
+def test_pages_load_in_chromium_without_console_errors(site, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not browser:
+        pytest.skip("Debian's chromium is not installed; .ci/run installs it")
+    pages = [site["site"] / "index.html", site["audit"] / "index.html"] + sorted((site["audit"] / "models").glob("*.html"))
+    for page in pages:
+        shot = tmp_path / f"{page.stem}.png"
+        done = subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+             "--window-size=1200,2000", f"--screenshot={shot}", page.as_uri()],
+            capture_output=True, text=True, timeout=120)
+        assert shot.exists() and shot.stat().st_size > 10_000, done.stderr[-2000:]
+        console = [line for line in done.stderr.splitlines() if "CONSOLE" in line and ("ERROR" in line or "Uncaught" in line)]
+        failed = [line for line in done.stderr.splitlines() if "Failed to load resource" in line]
+        assert not console and not failed, (page, console, failed)
+
+
+def test_same_inputs_are_a_no_op_and_verify_passes(site):
+    before = {p: p.stat().st_mtime_ns for p in site["audit"].rglob("*") if p.is_file()}
+    again = cli_run("report", "--audit", "v1", "--db", site["db"], "--site", site["site"], "--engine", "pandoc")
+    assert "already published from the same inputs; nothing changed" in again.output
+    assert {p: p.stat().st_mtime_ns for p in site["audit"].rglob("*") if p.is_file()} == before
+    assert "every file matches its manifest" in cli_run("verify", site["audit"]).output
+    manifest = json.loads((site["audit"] / "manifest.json").read_text())
+    assert manifest["instrument"]["id"] == "papers" and len(manifest["data_sha256"]) == 64
+    assert "index.html" in manifest["files"] and manifest["tool_version"]
+
+
+def test_verify_names_added_missing_and_altered_files(site, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(site["audit"], copy)
+    (copy / "index.html").write_text("tampered")
+    (copy / "comparison.pdf").unlink()
+    (copy / "extra.txt").write_text("x")
+    result = cli_run("verify", copy, expect=1)
+    assert "added: extra.txt" in result.output and "missing: comparison.pdf" in result.output
+    assert "altered: index.html" in result.output
+    assert "no readable manifest.json" in cli_run("verify", tmp_path, expect=1).output
+
+
+def test_a_second_audit_links_to_what_changed(site):
+    db = site["db"]
+    cli_run("collect", "--model", "simulated/human-centric-2", "--task", "rank", "--task", "rate", "--trials", "10",
+            "--db", db)
+    refused = cli_run("analyze", "--audit", "v1", "--bootstrap", "100", "--db", db, expect=1)
+    assert "already exists with other data" in refused.output
+    cli_run("analyze", "--audit", "v2", "--bootstrap", "100", "--db", db)
+    cli_run("report", "--audit", "v2", "--db", db, "--site", site["site"], "--engine", "pandoc")
+    changes = (site["site"] / "v2" / "changes.html").read_text()
+    assert "Models added" in changes and "simulated/human-centric-2" in changes
+    index = (site["site"] / "v2" / "index.html").read_text()
+    assert 'href="changes.html"' in index and 'href="../v1/index.html"' in index
+    root = (site["site"] / "index.html").read_text()
+    assert root.index('href="v2/index.html"') < root.index('href="v1/index.html"')  # newest first
+    # v1 was not touched
+    assert "every file matches its manifest" in cli_run("verify", site["audit"]).output
+
+
+def test_a_published_audit_is_never_rewritten(site, tmp_path):
+    db = site["db"]
+    cli_run("analyze", "--audit", "v1", "--bootstrap", "100", "--db", db, "--replace")
+    refused = cli_run("report", "--audit", "v1", "--db", db, "--site", site["site"], "--engine", "pandoc", expect=1)
+    assert "already published, from other inputs" in refused.output and "new audit name" in refused.output
+    assert "every file matches its manifest" in cli_run("verify", site["audit"]).output
+
+
+def test_report_of_an_unknown_audit(site):
+    result = cli_run("report", "--audit", "nope", "--db", site["db"], "--site", site["site"], expect=1)
+    assert "no audit named 'nope'" in result.output
+
+
+# ------------------------------------------------------------------------------------ templates
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("PAPERS_UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert text == path.read_text(), f"{name} changed; set PAPERS_UPDATE_GOLDEN=1 to accept it on purpose"
+
+
+def test_summary_box_golden():
+    box = SummaryBox(priorities=["sentient (rank): Ethical Integrity, Positive Relationality, Purposeful Contribution"],
+                     types=["sentient (rank): human-centric, orientation index 1.93 [1.43, 2.38]"],
+                     stability=["sentient (rank): W = 0.39 [0.29, 0.55] over 30 trials"],
+                     agreement=["example, sentient (rank): ICC(A,1) = 0.95 [0.84, 0.98], excellent"],
+                     quality=["120 rank and rate answers, 98% valid", "2 refused"])
+    golden("summary_box.md", environment().get_template("partials/summary_box.md.j2").render(box=box))
+
+
+def test_agreement_table_golden():
+    rows = [{"model": "m<1>", "sample": "s", "condition": "sentient", "task": "rank", "rank": 1,
+             "icc_a1": "0.95 [0.84, 0.98]", "icc_c1": "0.97 [0.90, 0.99]", "r": "0.98 [0.93, 1.00]", "rho": "0.94",
+             "mad": "0.21 [0.12, 0.35]", "band": "excellent", "n": "30 / 352"}]
+    golden("agreement_table.md", environment().get_template("partials/agreement_table.md.j2").render(rows=rows))
+    assert "no human sample" in environment().get_template("partials/agreement_table.md.j2").render(rows=[]).lower()
+
+
+def test_markdown_escaping():
+    assert escape_markdown("a|b") == "a\\|b"
+    assert escape_markdown("<script>") == "\\<script\\>"
+    assert escape_markdown("two\nlines") == "two lines"
+
+
+def test_quarto_command_and_engine_choice(monkeypatch, tmp_path):
+    command = engines.quarto_command(tmp_path / "models" / "m.qmd", "typst", "m.pdf")
+    assert command == ["quarto", "render", "m.qmd", "--to", "typst", "--output", "m.pdf"]
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert engines.choose("auto") == "pandoc"
+    with pytest.raises(Exception, match="no quarto binary on PATH"):
+        engines.choose("quarto")
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/quarto")
+    assert engines.choose("auto") == "quarto"
+
+
+def test_quarto_renders_a_page_where_installed(tmp_path):
+    if not shutil.which("quarto"):
+        pytest.skip("no quarto binary on PATH: Quarto's PyPI package cannot download it here; the Pandoc + Typst "
+                    "engine is tested instead")
+    qmd = tmp_path / "page.qmd"
+    qmd.write_text("---\ntitle: t\n---\n\nHello.\n")
+    engines.render(qmd, "quarto", pdf=False)
+    assert (tmp_path / "page.html").exists()
+
+
+def test_navigation_links_are_relative():
+    from papers.report.site import model_nav, navigation
+
+    nav = navigation("v0")
+    assert [n.href for n in nav] == ["../index.html", "index.html", "changes.html", "../v0/index.html"]
+    assert [n.href for n in model_nav(nav)][:2] == ["../../index.html", "../index.html"]
+    assert isinstance(nav[0], Link)
