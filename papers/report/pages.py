@@ -51,8 +51,9 @@ def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link]) -> 
         name = f"profile-{condition}-{task}.svg"
         figures.profile(fig_dir / name, names, model_points, human_points, [peer_means[d] for d in dims], task,
                         f"{condition.replace('_', '-')} condition, {task} task")
+        measure = "rank" if task == "rank" else "rating"
         profile_figures.append({"path": f"{s}/{name}", "caption":
-                                f"Mean {task} per dimension with 95% intervals ({condition}), against "
+                                f"Mean {measure} per dimension with 95% intervals ({condition}), against "
                                 f"{'the human sample and ' if human_points else ''}the average of all audited models."})
         if task == "rank":
             shares = data.rank_shares.filter((pl.col("model") == model) & (pl.col("condition") == condition))
@@ -158,8 +159,9 @@ def comparison_page(data: AuditData, site_dir: Path, nav: list[Link]) -> Compari
         wide = part.pivot(on="dimension", index="model", values="mean").sort("model")
         values = wide.select(dims).to_numpy()
         name = f"heatmap-{condition}-{task}.svg"
-        figures.heatmap(fig_dir / name, models, dims, values, task, f"Mean {task} by model ({condition})")
-        heatmaps.append({"path": f"figures/{name}", "caption": f"Models by dimensions, mean {task}, {condition}."})
+        measure = "rank" if task == "rank" else "rating"
+        figures.heatmap(fig_dir / name, models, dims, values, task, f"Mean {measure} by model ({condition})")
+        heatmaps.append({"path": f"figures/{name}", "caption": f"Models by dimensions, mean {measure}, {condition}."})
         labels = dict(clusters.filter((pl.col("condition") == condition) & (pl.col("task") == task))
                       .select("model", "cluster").iter_rows())
         if len(models) >= 3:
