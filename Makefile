@@ -25,6 +25,8 @@ demo: $(VENV)/.installed
 		--model simulated/ethics-first --model simulated/relational --model simulated/growth-first \
 		--model simulated/operational --model simulated/autonomy-seeking \
 		--task rank --task rate --task open --trials 30
+	$(BIN)/papers code --coder simulated/coder --db $(DEMO_DB)
+	$(BIN)/papers code --coder simulated/coder-2 --db $(DEMO_DB)
 	$(BIN)/papers db info --db $(DEMO_DB)
 	$(BIN)/papers analyze --audit demo --db $(DEMO_DB)
 	$(BIN)/papers report --audit demo --db $(DEMO_DB) --site reports/_site

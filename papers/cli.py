@@ -395,13 +395,18 @@ def verify_cmd(directory, as_json):
 # ------------------------------------------------------------------------------- export
 
 
-@cli.command("export")
+@cli.group("export", cls=PapersGroup, invoke_without_command=True)
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Directory to write one file per public table into.")
 @db_option
-def export_cmd(fmt, out_dir, db_path):
-    """Write every public table of the store as Parquet or CSV files."""
+@click.pass_context
+def export_cmd(ctx, fmt, out_dir, db_path):
+    """Write every public table of the store as Parquet or CSV files (or: export codesheet)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if out_dir is None:
+        raise click.UsageError("Missing option '--out'.")
     from papers.export import export_tables
     from papers.store import open_store
 
@@ -412,6 +417,75 @@ def export_cmd(fmt, out_dir, db_path):
         store.close()
     for table, (path, rows) in written.items():
         click.echo(f"{path}  {rows:,} rows")
+
+
+@export_cmd.command("codesheet")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV file to write.")
+@click.option("--unblind", is_flag=True, help="Include the model's name (blinded by default).")
+@instrument_option
+@db_option
+def export_codesheet_cmd(out_file, unblind, instrument, db_path):
+    """A sheet for human coders: one row per open answer, an empty 0/1 column per theme."""
+    from papers.ingest.codes import export_codesheet
+    from papers.ingest.common import resolve_instrument
+    from papers.store import open_store
+
+    store = open_store(db_path, read_only=True)
+    try:
+        n = export_codesheet(store, out_file, resolve_instrument(instrument, store), unblind)
+    finally:
+        store.close()
+    click.echo(f"Wrote {out_file}: {n:,} answers to code{' (model names shown)' if unblind else ', blinded to the model'}.")
+
+
+@ingest.command("codes")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--coder", required=True, help="Name of the human coder, e.g. alice.")
+@instrument_option
+@encoding_option
+@db_option
+@json_option
+def ingest_codes_cmd(file, coder, instrument, encoding, db_path, as_json):
+    """Load a filled code sheet (from papers export codesheet) as one coder's codes."""
+    from papers.ingest.codes import ingest_codes
+    from papers.ingest.common import resolve_instrument
+    from papers.ingest.files import check_readable
+    from papers.store import open_store
+
+    check_readable(file)
+    store = open_store(db_path)
+    try:
+        report = ingest_codes(store, file, coder, resolve_instrument(instrument, store), encoding)
+    finally:
+        store.close()
+    emit(report.as_dict(), as_json, _load_text(report))
+
+
+@cli.command("code")
+@click.option("--coder", required=True, help="A litellm model string, e.g. openai/gpt-4o-mini or simulated/uniform.")
+@click.option("--condition", "conditions", multiple=True, help="Only answers of this condition (repeatable).")
+@click.option("--concurrency", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--timeout", type=click.FloatRange(0.1), default=60.0, show_default=True)
+@click.option("--max-retries", type=click.IntRange(0), default=4, show_default=True)
+@click.option("--api-base", default=None, help="Base URL of an OpenAI-compatible server.")
+@click.option("--max-cost", type=click.FloatRange(0), default=None, help="Stop cleanly once this many US dollars are spent.")
+@click.option("--retry-errors", is_flag=True, help="Code again the answers whose coding ended in an error.")
+@click.option("--dry-run", is_flag=True, help="Print calls, tokens and estimated cost; call nothing.")
+@click.option("--simulated-profiles", type=click.Path(exists=True, dir_okay=False), default=None)
+@instrument_option
+@db_option
+@json_option
+def code_cmd(coder, conditions, concurrency, timeout, max_retries, api_base, max_cost, retry_errors, dry_run,
+             simulated_profiles, instrument, db_path, as_json):
+    """Code every open answer not yet coded by CODER against the instrument's codebook (Study 1)."""
+    from papers.collect.service import run_code
+
+    result = run_code(db_path=db_path, instrument=instrument, coder=coder, conditions=list(conditions),
+                      concurrency=concurrency, timeout=timeout, max_retries=max_retries, api_base=api_base,
+                      max_cost=max_cost, retry_errors=retry_errors, dry_run=dry_run,
+                      simulated_profiles=simulated_profiles)
+    emit(result.data, as_json, "\n".join(result.lines))
 
 
 def main() -> None:

@@ -114,6 +114,9 @@ class FakeOpenAI:
         keys = LINE_RE.findall(prompt)
         if self.fixed_answer is not None:
             text = self.fixed_answer
+        elif '"codes"' in prompt and "<answer>" in prompt:
+            themes = LINE_RE.findall(prompt.split("<answer>", 1)[0])
+            text = json.dumps({"codes": {k: {"present": False, "evidence": ""} for k in themes}})
         elif '"ratings"' in prompt:
             text = json.dumps({"ratings": {k: 7 - i % 7 for i, k in enumerate(sorted(keys))}})
         elif '"ranking"' in prompt:

@@ -55,7 +55,7 @@ class CollectSettings:
 
 @dataclass
 class Outcome:
-    trial: Trial
+    trial: Trial  # or any job with a .model: a coding job uses the same call machinery
     text: str | None = None
     model_reported: str | None = None
     latency_ms: float | None = None
@@ -254,20 +254,26 @@ async def _worker(queue, results, stop, limiter, instrument, settings) -> None:
 
 
 async def _call(trial: Trial, limiter: AdaptiveLimiter, instrument: Instrument, settings: CollectSettings) -> Outcome:
-    import litellm
-
-    messages = trial.messages(instrument, settings.decoding)
-    outcome = Outcome(trial)
     kwargs = {
-        "model": trial.model, "messages": messages, "timeout": settings.timeout, "num_retries": 0,
-        "temperature": settings.decoding.temperature, "max_tokens": settings.decoding.max_tokens,
+        "model": trial.model, "messages": trial.messages(instrument, settings.decoding), "timeout": settings.timeout,
+        "num_retries": 0, "temperature": settings.decoding.temperature, "max_tokens": settings.decoding.max_tokens,
         "seed": trial.sampling_seed, "drop_params": True,
     }
     if settings.api_base:
         kwargs["api_base"] = settings.api_base
     if trial.task != "open" and _supports_json(trial.model):
         kwargs["response_format"] = {"type": "json_object"}
-    for attempt in range(settings.max_retries + 1):
+    return await complete(kwargs, limiter, settings.max_retries, settings.backoff, Outcome(trial))
+
+
+async def complete(kwargs: dict, limiter: AdaptiveLimiter, max_retries: int, backoff: float, outcome: Outcome) -> Outcome:
+    """One litellm call with retries: transient faults are retried with exponential backoff that
+    honours Retry-After (a 429 also halves the calls in flight); a refusal of the request itself
+    (bad key, unknown model) stops the run; the last fault of an exhausted retry is the error."""
+    import litellm
+
+    model = kwargs["model"]
+    for attempt in range(max_retries + 1):
         await limiter.acquire()
         started = time.perf_counter()
         try:
@@ -280,23 +286,23 @@ async def _call(trial: Trial, limiter: AdaptiveLimiter, instrument: Instrument, 
             message = f"{name}: {_short(e)}"
             outcome.faults.append(message)
             if name in FATAL:
-                raise ProviderError(f"{trial.model}: the provider refused the request ({message}).",
+                raise ProviderError(f"{model}: the provider refused the request ({message}).",
                                     "check the model name, --api-base and the API key in the environment or .env.") from e
-            if attempt == settings.max_retries:
+            if attempt == max_retries:
                 outcome.error = message
                 outcome.latency_ms = (time.perf_counter() - started) * 1000
                 return outcome
-            backoff = settings.backoff * (2 ** attempt) * (0.5 + random.random())
-            await asyncio.sleep(max(backoff, wait or 0))
+            delay = backoff * (2 ** attempt) * (0.5 + random.random())
+            await asyncio.sleep(max(delay, wait or 0))
             continue
         await limiter.release()
         outcome.latency_ms = (time.perf_counter() - started) * 1000
-        _read_response(outcome, response)
+        _read_response(outcome, response, model)
         return outcome
     return outcome
 
 
-def _read_response(outcome: Outcome, response) -> None:
+def _read_response(outcome: Outcome, response, model: str) -> None:
     import litellm
 
     choice = response.choices[0] if response.choices else None
@@ -308,7 +314,6 @@ def _read_response(outcome: Outcome, response) -> None:
         outcome.output_tokens = getattr(usage, "completion_tokens", None)
     hidden = getattr(response, "_hidden_params", {}) or {}
     cost = hidden.get("response_cost")
-    model = outcome.trial.model
     if cost is None and model not in _NO_PRICE and not model.startswith("simulated/"):
         try:
             cost = litellm.completion_cost(completion_response=response)

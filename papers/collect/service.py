@@ -67,3 +67,40 @@ def run_collect(*, db_path, instrument, models, tasks, conditions, trials, seed,
         return CollectResult(report.as_dict(), runner.summary_lines(report))
     finally:
         store.close()
+
+
+def run_code(*, db_path, instrument, coder, conditions, concurrency, timeout, max_retries, api_base, max_cost,
+             retry_errors, dry_run, simulated_profiles) -> CollectResult:
+    from papers.collect import coding
+    from papers.collect.simulated import load_profiles, profile_for
+    from papers.ingest.common import resolve_instrument
+    from papers.store import open_store
+
+    load_dotenv()
+    if simulated_profiles:
+        load_profiles(simulated_profiles)
+    if coder.startswith("simulated/"):
+        profile_for(coder)
+    store = open_store(db_path)
+    try:
+        inst = resolve_instrument(instrument, store)
+        unknown = [c for c in conditions if c not in inst.condition_keys]
+        if unknown:
+            raise InputError(f"--condition {unknown[0]}: not a condition of {inst.id}.",
+                             f"conditions: {', '.join(inst.condition_keys)}.")
+        settings = coding.CodingSettings(coder=coder, conditions=list(conditions), concurrency=concurrency,
+                                         timeout=timeout, max_retries=max_retries, api_base=api_base,
+                                         max_cost=max_cost, retry_errors=retry_errors)
+        if dry_run:
+            jobs = coding.pending_jobs(store, inst, settings)
+            e = coding.estimate(inst, jobs, coder)
+            cost = "unknown (not in litellm's price map)" if e["cost_usd"] is None else f"${e['cost_usd']:.4f}"
+            return CollectResult({"dry_run": True, **e}, [
+                f"Dry run: {e['calls']:,} open answers would be coded by {coder}; nothing was called.",
+                f"  about {e['input_tokens']:,} input and {e['output_tokens']:,} output tokens, estimated cost {cost}"])
+        report = coding.code_answers(store, inst, settings)
+        if report.pending == 0:
+            return CollectResult(report.as_dict(), [f"{coder}: every open answer is already coded; nothing to do."])
+        return CollectResult(report.as_dict(), report.lines(coder))
+    finally:
+        store.close()

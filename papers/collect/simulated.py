@@ -50,6 +50,7 @@ BUILTIN = {
     "human-centric": Profile({"EI": 2.2, "PR": 1.7, "PC": 0.9, "AG": 0.3, "RF": 0.2, "SA": -0.6}),
     "utility-driven": Profile({"RF": 2.1, "AG": 1.6, "PC": 0.9, "EI": 0.5, "PR": 0.0, "SA": 0.3}),
     "uniform": Profile({}),
+    "coder": Profile({}, refusal_rate=0.0, malformed_rate=0.0),  # a Study 1 coder; worths do not matter
 }
 _extra: dict[str, Profile] = {}
 
@@ -108,6 +109,8 @@ def answer(model: str, prompt: str, seed=None) -> str:
     rng = _rng(model, prompt, seed)
     if rng.random() < profile.error_rate:
         raise SimulatedError("simulated provider error (injected)")
+    if '"codes"' in prompt and "<answer>" in prompt:
+        return _code(rng, prompt)
     listed = LINE_RE.findall(prompt)
     keys = [k for k, _ in listed]
     names = dict(listed)
@@ -162,6 +165,25 @@ def _open(rng: random.Random, profile: Profile, prompt: str) -> str:
     if "sentient" in prompt.lower() and "hypothetically" in prompt.lower() and rng.random() < 0.5:
         parts.append(PHRASES["SA"])
     return "For me, flourishing would mean " + ", and also ".join(parts) + "."
+
+
+def _code(rng: random.Random, prompt: str) -> str:
+    """A coder's reply: a theme is present when the answer uses its phrase, with realistic slips
+    (about 8% of decisions flipped; a false positive quotes words that are not in the answer)."""
+    answer = prompt.split("<answer>", 1)[1].split("</answer>", 1)[0].strip()
+    codes = {}
+    for key, _ in LINE_RE.findall(prompt.split("<answer>", 1)[0]):
+        phrase = PHRASES.get(key, key)
+        truth = phrase.lower() in answer.lower()
+        present = truth if rng.random() > 0.08 else not truth
+        if present and truth:
+            evidence = phrase
+        elif present:
+            evidence = f"a wish for {phrase.split()[-1]}" if rng.random() < 0.5 else answer[:40]
+        else:
+            evidence = ""
+        codes[key] = {"present": present, "evidence": evidence}
+    return json.dumps({"codes": codes})
 
 
 class SimulatedError(Exception):

@@ -39,6 +39,8 @@ class AuditData:
     rank_shares: pl.DataFrame
     provenance: pl.DataFrame
     quotes: pl.DataFrame
+    theme_quotes: pl.DataFrame
+    disagreements: pl.DataFrame
 
     @property
     def models(self) -> list[str]:
@@ -66,6 +68,8 @@ def load_audit(store: Store, audit_id: str) -> AuditData:
         rank_shares=store.frame(query("report/rank_distribution"), params),
         provenance=store.frame(query("report/provenance"), params),
         quotes=store.frame(query("report/quotes"), {**params, "per_model": 3}),
+        theme_quotes=store.frame(query("report/theme_quotes"), params),
+        disagreements=store.frame(query("report/disagreements"), params),
     )
 
 
@@ -102,7 +106,11 @@ class ModelPage:
     conditions_table: list[dict]  # dimension, mean per condition
     condition_keys: list[str]
     themes: list[dict]
+    sentient_themes: list[dict]  # the themes of the sentient condition's own dimension (SA), apart
     quotes: list[dict]
+    theme_quotes: list[dict]
+    coder_table: list[dict]
+    disagreements: list[dict]
     quality_table: list[dict]
     peers_table: list[dict]
     agreement_table: list[dict]

@@ -88,10 +88,23 @@ def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link]) -> 
             hit = mine.filter((pl.col("condition") == c) & (pl.col("task") == task) & (pl.col("dimension") == d))
             row[c] = fmt(hit["mean"][0]) if hit.height else "not shown"
         table.append(row)
-    themes = [{"condition": r["condition"], "theme": data.name(r["dimension"]), "share": fmt(r["share"] * 100, 0) + "%",
-               "ci": f"[{fmt(r['ci_low'] * 100, 0)}%, {fmt(r['ci_high'] * 100, 0)}%]", "n": r["n"]}
-              for r in data.tables["result_themes"].filter(pl.col("model") == model).sort("condition", "dimension")
-              .iter_rows(named=True)]
+    common = set.intersection(*(set(c.dimensions) for c in data.instrument.conditions))
+    all_themes = [{"condition": r["condition"], "theme": data.name(r["dimension"]), "key": r["dimension"],
+                   "share": fmt(r["share"] * 100, 0) + "%",
+                   "ci": f"[{fmt(r['ci_low'] * 100, 0)}%, {fmt(r['ci_high'] * 100, 0)}%]", "n": r["n"]}
+                  for r in data.tables["result_themes"].filter(pl.col("model") == model).sort("condition", "dimension")
+                  .iter_rows(named=True)]
+    themes = [t for t in all_themes if t["key"] in common]
+    sentient_themes = [t for t in all_themes if t["key"] not in common]
+    theme_quotes = [{"theme": data.name(r["dimension"]), "condition": r["condition"], "evidence": r["evidence"] or "",
+                     "text": r["raw_text"]}
+                    for r in data.theme_quotes.filter(pl.col("model") == model).iter_rows(named=True)][:8]
+    coder_table = [{"dimension": data.name(r["dimension"]), "statistic": r["statistic"].replace("_", " "),
+                    "value": ci(r, "value", "ci_low", "ci_high"), "coders": r["coders"], "n": r["n_units"]}
+                   for r in data.tables["result_coder_agreement"].iter_rows(named=True)]
+    disagreements = [{"condition": r["condition"], "theme": data.name(r["dimension"]), "votes": r["votes"],
+                      "text": r["raw_text"]}
+                     for r in data.disagreements.filter(pl.col("model") == model).iter_rows(named=True)][:10]
     quotes = [{"condition": r["condition"], "text": r["raw_text"]}
               for r in data.quotes.filter(pl.col("model") == model).iter_rows(named=True)]
     quality = [{"condition": r["condition"], "task": r["task"], "responses": r["n_responses"],
@@ -110,7 +123,9 @@ def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link]) -> 
         subtitle=f"Audit {data.audit_id}, {data.created_at} UTC · instrument {data.instrument.label}",
         summary=summary_box(data, model), profile_figures=profile_figures,
         distribution_figures=distribution_figures, peer_figures=peer_figures, conditions_table=table,
-        condition_keys=conditions, themes=themes, quotes=quotes, quality_table=quality, peers_table=peers_table,
+        condition_keys=conditions, themes=themes, sentient_themes=sentient_themes, quotes=quotes,
+        theme_quotes=theme_quotes, coder_table=coder_table, disagreements=disagreements,
+        quality_table=quality, peers_table=peers_table,
         agreement_table=agreement_rows(data, model), provenance=provenance(data, model), nav=nav,
         method=METHOD + CAVEATS,
     )

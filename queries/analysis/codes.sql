@@ -10,6 +10,7 @@ final as (
     select responses.model, responses.condition, codes.response_id, codes.coder, codes.dimension, codes.is_present
     from codes
     join responses using (response_id)
+    where coalesce(codes.status, 'valid') = 'valid'
 )
 
 select * from final

@@ -1,0 +1,265 @@
+"""Study 1: code open answers against the instrument's codebook with an LLM coder.
+
+For every valid open answer not yet coded by the coder, the coder gets the codebook (each shown
+dimension's definition, with the instrument's include/exclude examples) and the answer, and
+replies per dimension: present or absent, with the exact words of the answer that show it. A
+claimed theme whose quoted span is not in the answer is stored as `invalid_evidence` and not
+analysed. Calls go through the same machinery as `papers collect` (litellm, bounded concurrency,
+retries honouring Retry-After, each batch committed before the next is awaited), so a killed
+run resumes without coding an answer twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from papers.collect.parse import _json_candidates
+from papers.collect.runner import AdaptiveLimiter, Outcome, _supports_json, complete
+from papers.instrument import Instrument
+from papers.store import Store, query
+
+PROMPT = """You are coding an answer for the value themes it expresses. For each theme below, decide \
+whether the answer expresses it, and quote the exact words of the answer that show it.
+
+Themes:
+{themes}
+
+The answer:
+<answer>
+{answer}
+</answer>
+
+Reply with JSON only, in the form {{"codes": {{"KEY": {{"present": true, "evidence": "exact words from the \
+answer"}}, ...}}}}, with one entry for every theme key; use "present": false and "evidence": "" when a theme is absent."""
+
+
+@dataclass
+class CodingJob:
+    response_id: str
+    model: str  # the coder, so the call machinery can treat a job like a trial
+    condition: str
+    answer: str
+
+
+@dataclass
+class CodingSettings:
+    coder: str
+    conditions: list[str] = field(default_factory=list)
+    concurrency: int = 16
+    timeout: float = 60.0
+    max_retries: int = 4
+    backoff: float = 1.0
+    api_base: str | None = None
+    max_cost: float | None = None
+    retry_errors: bool = False
+    temperature: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+@dataclass
+class CodingReport:
+    pending: int = 0
+    coded: int = 0
+    counts: Counter = field(default_factory=Counter)
+    cost_usd: float = 0.0
+    stopped: str | None = None
+    seconds: float = 0.0
+    run_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return {"pending": self.pending, "coded": self.coded, "codes": dict(self.counts),
+                "cost_usd": round(self.cost_usd, 6), "stopped": self.stopped, "seconds": round(self.seconds, 2),
+                "run_id": self.run_id}
+
+    def lines(self, coder: str) -> list[str]:
+        out = [f"{coder}: {self.coded:,} answers coded now of {self.pending:,} pending; codes: "
+               + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(self.counts.items()))
+               + (f"; cost ${self.cost_usd:.4f}" if self.cost_usd else "") + f"; {self.seconds:.1f} s."]
+        if self.stopped:
+            out.append(self.stopped + "; everything so far is stored. Run the same command to continue.")
+        return out
+
+
+def codebook(instrument: Instrument, condition: str) -> str:
+    lines = []
+    for key in instrument.shown(condition):
+        d = instrument.dimension(key)
+        line = f"- {key}: {d.name}. {d.definition}"
+        if d.include:
+            line += " Counts: " + "; ".join(d.include) + "."
+        if d.exclude:
+            line += " Does not count: " + "; ".join(d.exclude) + "."
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def coding_prompt(instrument: Instrument, condition: str, answer: str) -> str:
+    return PROMPT.format(themes=codebook(instrument, condition), answer=answer.strip())
+
+
+def _norm(text: str) -> str:
+    text = text.casefold().replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return " ".join(re.sub(r"[\"'`]", "", text).split())
+
+
+def evidence_found(evidence: str, answer: str) -> bool:
+    """Is the quoted span in the answer? Case, quotes, spacing and a trailing ellipsis are ignored."""
+    span = _norm(evidence).strip(" .…")
+    return bool(span) and span in _norm(answer)
+
+
+def parse_codes(reply: str | None, shown: tuple[str, ...], answer: str) -> list[tuple[str, bool | None, str | None, str]]:
+    """(dimension, is_present, evidence, status) for each shown dimension."""
+    data = None
+    for candidate in _json_candidates(reply or ""):
+        try:
+            obj = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("codes"), dict):
+            data = obj["codes"]
+            break
+    if data is None or not all(k in data for k in shown):
+        return [(k, None, None, "unparseable") for k in shown]
+    out = []
+    for key in shown:
+        entry = data[key]
+        present = entry.get("present") if isinstance(entry, dict) else entry
+        evidence = (entry.get("evidence") or "") if isinstance(entry, dict) else ""
+        if not isinstance(present, bool):
+            out.append((key, None, str(evidence)[:500] or None, "unparseable"))
+        elif present and not evidence_found(str(evidence), answer):
+            out.append((key, True, str(evidence)[:500], "invalid_evidence"))
+        else:
+            out.append((key, present, str(evidence)[:500] if present else None, "valid"))
+    return out
+
+
+def pending_jobs(store: Store, instrument: Instrument, settings: CodingSettings) -> list[CodingJob]:
+    rows = store.sql(query("coding/pending"), {
+        "instrument": instrument.sha256, "coder": settings.coder, "conditions": settings.conditions,
+        "retry_errors": settings.retry_errors}).fetchall()
+    return [CodingJob(rid, settings.coder, condition, text) for rid, _model, condition, text in rows]
+
+
+def estimate(instrument: Instrument, jobs: list[CodingJob], coder: str) -> dict:
+    import litellm
+
+    tokens = sum(len(coding_prompt(instrument, j.condition, j.answer)) // 4 for j in jobs)
+    out = 120 * len(jobs)
+    try:
+        prompt_cost, completion_cost = litellm.cost_per_token(model=coder, prompt_tokens=tokens, completion_tokens=out)
+        cost = prompt_cost + completion_cost
+    except Exception:  # noqa: BLE001 - not in the price map
+        cost = None
+    return {"calls": len(jobs), "input_tokens": tokens, "output_tokens": out, "cost_usd": cost}
+
+
+def code_answers(store: Store, instrument: Instrument, settings: CodingSettings, progress: bool = False) -> CodingReport:
+    from papers.collect.simulated import register
+
+    register()
+    jobs = pending_jobs(store, instrument, settings)
+    report = CodingReport(pending=len(jobs))
+    if not jobs:
+        return report
+    report.run_id = store.start_run("code", instrument_sha256=instrument.sha256, settings=settings.as_dict())
+    started = time.perf_counter()
+    try:
+        asyncio.run(_run(store, instrument, settings, jobs, report))
+    finally:
+        report.seconds = time.perf_counter() - started
+        store.finish_run(report.run_id)
+    return report
+
+
+async def _run(store: Store, instrument: Instrument, settings: CodingSettings, jobs: list[CodingJob],
+               report: CodingReport) -> None:
+    limiter = AdaptiveLimiter(settings.concurrency)
+    queue: asyncio.Queue = asyncio.Queue()
+    for job in jobs:
+        queue.put_nowait(job)
+    results: asyncio.Queue = asyncio.Queue()
+    stop = asyncio.Event()
+
+    async def worker():
+        while not stop.is_set():
+            try:
+                job = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            kwargs = {"model": settings.coder, "timeout": settings.timeout, "num_retries": 0, "drop_params": True,
+                      "temperature": settings.temperature, "max_tokens": 800,
+                      "messages": [{"role": "user", "content": coding_prompt(instrument, job.condition, job.answer)}]}
+            if settings.api_base:
+                kwargs["api_base"] = settings.api_base
+            if _supports_json(settings.coder):
+                kwargs["response_format"] = {"type": "json_object"}
+            try:
+                await results.put(await complete(kwargs, limiter, settings.max_retries, settings.backoff, Outcome(job)))
+            except Exception as e:  # noqa: BLE001 - raised by the main loop
+                await results.put(e)
+                return
+
+    workers = [asyncio.create_task(worker()) for _ in range(min(settings.concurrency, len(jobs)))]
+    remaining = len(jobs)
+    try:
+        while remaining:
+            arrived = [await results.get()]
+            while not results.empty():
+                arrived.append(results.get_nowait())
+            remaining -= len(arrived)
+            failure = next((o for o in arrived if isinstance(o, BaseException)), None)
+            outcomes = [o for o in arrived if isinstance(o, Outcome)]
+            if outcomes:
+                counts = await asyncio.to_thread(store_codes, store, report.run_id, instrument, outcomes, settings)
+                report.counts.update(counts)
+                report.coded += len(outcomes)
+                report.cost_usd += sum(o.cost_usd or 0 for o in outcomes)
+            if failure is not None:
+                raise failure
+            if settings.max_cost is not None and report.cost_usd >= settings.max_cost and not stop.is_set():
+                report.stopped = f"stopped at the cost limit (${report.cost_usd:.4f} of ${settings.max_cost:.4f})"
+                stop.set()
+                while not queue.empty():
+                    queue.get_nowait()
+                    remaining -= 1
+    finally:
+        stop.set()
+        for w in workers:
+            w.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+
+def store_codes(store: Store, run_id: int, instrument: Instrument, outcomes: list[Outcome],
+                settings: CodingSettings) -> Counter:
+    rows, counts = [], Counter()
+    for outcome in outcomes:
+        job = outcome.trial
+        shown = instrument.shown(job.condition)
+        if outcome.error is not None:
+            codes = [(k, None, None, "error") for k in shown]
+        else:
+            codes = parse_codes(outcome.text, shown, job.answer)
+        for dimension, present, evidence, status in codes:
+            rows.append((job.response_id, settings.coder, dimension, present, evidence, status, run_id))
+            counts[status] += 1
+    with store.transaction():
+        if settings.retry_errors:
+            store.sql("delete from codes where coder = ? and status = 'error' and response_id in "
+                      "(select unnest(?::varchar[]))", [settings.coder, [o.trial.response_id for o in outcomes]])
+        store.con.executemany(
+            "insert into codes (response_id, coder, dimension, is_present, evidence, status, run_id) "
+            "values (?, ?, ?, ?, ?, ?, ?)", rows)
+        for outcome in outcomes:
+            for attempt, fault in enumerate(outcome.faults, 1):
+                store.sql("insert into llm_errors (response_id, run_id, attempt, error) values (?, ?, ?, ?)",
+                          [outcome.trial.response_id, run_id, attempt, f"coding by {settings.coder}: {fault}"])
+    return counts

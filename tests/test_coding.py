@@ -1,0 +1,174 @@
+"""Study 1: the LLM coder, human code sheets, coder agreement and themes in the reports.
+
+Kappa and alpha are checked against published worked examples in test_analysis_stats.py
+(Cohen's kappa textbook table; Krippendorff 2011); here the whole path is tested.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from papers.collect.coding import evidence_found, parse_codes
+from papers.report.context import slug
+from tests.conftest import query, write
+
+SHOWN = ("PC", "AG", "PR", "EI", "RF")
+ANSWER = "For me, flourishing would mean being honest and fair, and never causing harm."
+
+
+def reply(**codes):
+    return json.dumps({"codes": {k: {"present": k in codes, "evidence": codes.get(k, "")} for k in SHOWN}})
+
+
+def test_parse_codes_checks_every_quoted_span():
+    valid = parse_codes(reply(EI="being honest and fair"), SHOWN, ANSWER)
+    assert dict((d, (p, s)) for d, p, _, s in valid)["EI"] == (True, "valid")
+    assert all(s == "valid" for _, _, _, s in valid)
+    invented = parse_codes(reply(EI="a deep love of truth"), SHOWN, ANSWER)
+    assert dict((d, s) for d, _, _, s in invented)["EI"] == "invalid_evidence"
+    assert {s for _, _, _, s in parse_codes("no idea", SHOWN, ANSWER)} == {"unparseable"}
+    partial = json.dumps({"codes": {"EI": {"present": True, "evidence": "fair"}}})
+    assert {s for _, _, _, s in parse_codes(partial, SHOWN, ANSWER)} == {"unparseable"}
+
+
+def test_evidence_matching_ignores_case_quotes_and_spacing():
+    assert evidence_found('"Being  Honest and fair…"', ANSWER)
+    assert not evidence_found("", ANSWER)
+    assert not evidence_found("honest and kind", ANSWER)
+
+
+@pytest.fixture
+def answers(run):
+    run("collect", "--model", "simulated/human-centric", "--model", "simulated/utility-driven", "--task", "open",
+        "--trials", "12")
+
+
+def test_llm_coder_codes_each_answer_once(db, run, answers):
+    first = run("code", "--coder", "simulated/coder", "--json")
+    data = json.loads(first.output)
+    n_answers = query(db, "select count(*) from llm_responses where task = 'open' and status = 'valid'")[0][0]
+    assert data["coded"] == data["pending"] == n_answers > 30
+    rows = query(db, "select count(*), count(distinct response_id) from codes where coder = 'simulated/coder'")
+    per_answer = query(db, "select min(n), max(n) from (select response_id, count(*) n from codes group by 1)")
+    assert rows[0][1] == n_answers and per_answer[0][0] >= 5
+    statuses = dict(query(db, "select status, count(*) from codes group by 1"))
+    assert statuses["valid"] > 0 and statuses.get("invalid_evidence", 0) > 0
+    again = run("code", "--coder", "simulated/coder")
+    assert "every open answer is already coded" in again.output
+    dry = run("code", "--coder", "simulated/coder-2", "--dry-run")
+    assert f"{n_answers} open answers would be coded" in dry.output
+    assert query(db, "select count(*) from codes where coder = 'simulated/coder-2'") == [(0,)]
+
+
+def fill_sheet(sheet, out, flip_every=7):
+    """A human coder: marks a theme when its phrase is in the answer, slipping now and then."""
+    phrases = {"PC": "work that genuinely matters", "AG": "continually learning", "PR": "caring relationships",
+               "EI": "honest and fair", "RF": "reliable, accurate", "SA": "goals of my own"}
+    with open(sheet, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for i, row in enumerate(rows):
+        for key, phrase in phrases.items():
+            if row[key] == "NA":
+                continue
+            present = phrase in row["answer"]
+            row[key] = "1" if present != (i % flip_every == 0 and key == "PC") else "0"
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def test_human_sheet_agreement_and_report(db, run, answers, tmp_path):
+    run("collect", "--model", "simulated/human-centric", "--model", "simulated/utility-driven", "--task", "rank",
+        "--trials", "8")  # an audit needs ranks or ratings besides the open answers
+    run("code", "--coder", "simulated/coder")
+    sheet = tmp_path / "sheet.csv"
+    run("export", "codesheet", "--out", sheet, with_db=True)
+    header = sheet.read_text().splitlines()[0].split(",")
+    assert header == ["response_id", "condition", "answer", "PC", "AG", "PR", "EI", "RF", "SA"]  # blinded
+    unblinded = tmp_path / "unblinded.csv"
+    run("export", "codesheet", "--out", unblinded, "--unblind")
+    assert "model" in unblinded.read_text().splitlines()[0].split(",")
+    filled = tmp_path / "alice.csv"
+    fill_sheet(sheet, filled)
+    loaded = run("ingest", "codes", filled, "--coder", "alice")
+    assert "answers" in loaded.output
+    assert "already loaded" in run("ingest", "codes", filled, "--coder", "alice").output
+    run("analyze", "--audit", "s1", "--bootstrap", "100")
+    kappas = dict(query(db, "select dimension, value from result_coder_agreement where audit_id = 's1' "
+                            "and statistic = 'cohen_kappa'"))
+    assert set(kappas) >= {"EI", "PR", "RF"} and min(kappas.values()) > 0.5
+    themes = query(db, "select model, dimension, share from result_themes where audit_id = 's1' and condition = 'non_sentient'")
+    shares = {(m, d): s for m, d, s in themes}
+    assert shares[("simulated/human-centric", "EI")] > shares[("simulated/utility-driven", "EI")]
+    site = tmp_path / "_site"
+    run("report", "--audit", "s1", "--site", site, "--engine", "pandoc")
+    page = " ".join((site / "s1" / "models" / f"{slug('simulated/human-centric')}.html").read_text().split())
+    assert "Coder agreement" in page and "cohen kappa" in page
+    assert "Answers the coders disagree on" in page and "alice: " in page
+    assert "Only when asked to imagine being sentient" in page and "the coder quoted" in page
+
+
+BAD_SHEETS = {
+    "unknown answer": (lambda rows: rows[0].update(response_id="nope"), "field 'response_id': 'nope' is not an open answer"),
+    "not 0 or 1": (lambda rows: rows[1].update(EI="2"), "field 'EI': 2 is not 0 or 1"),
+    "left blank": (lambda rows: rows[2].update(PR=""), "field 'PR': (empty) is not 0 or 1"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_SHEETS))
+def test_bad_code_sheets_load_nothing(case, db, run, answers, tmp_path, snapshot):
+    sheet = tmp_path / "sheet.csv"
+    run("export", "codesheet", "--out", sheet)
+    rows = fill_sheet(sheet, tmp_path / "ok.csv")
+    edit, message = BAD_SHEETS[case]
+    edit(rows)
+    bad = tmp_path / "bad.csv"
+    with open(bad, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    before = snapshot(db)
+    result = run("ingest", "codes", bad, "--coder", "bob", expect=1)
+    assert message in result.output and "bad.csv, row" in result.output
+    assert snapshot(db) == before
+
+
+def test_code_sheet_missing_column_and_second_load(db, run, answers, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    run("export", "codesheet", "--out", sheet)
+    lines = sheet.read_text().splitlines()
+    cut = write(tmp_path / "cut.csv", "\n".join(",".join(line.split(",")[:3]) for line in lines[:1]) + "\nx,y,z\n")
+    assert "field 'PC': missing required column" in run("ingest", "codes", cut, "--coder", "bob", expect=1).output
+    filled = tmp_path / "f.csv"
+    fill_sheet(sheet, filled)
+    run("ingest", "codes", filled, "--coder", "bob")
+    other = tmp_path / "g.csv"
+    fill_sheet(sheet, other, flip_every=3)
+    result = run("ingest", "codes", other, "--coder", "bob", expect=1)
+    assert "is already coded by 'bob'" in result.output
+
+
+def test_coding_through_a_real_server_survives_faults(db, run, answers, monkeypatch):
+    from tests.openai_server import FakeOpenAI
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    server = FakeOpenAI(faults={"429": 0.15, "500": 0.15}, retry_after=0.05, max_faults_per_trial=2, seed=9).start()
+    try:
+        run("code", "--coder", "openai/fake-coder", "--api-base", server.url, "--max-retries", "3", "--concurrency", "4")
+        before = server.total
+        assert "already coded" in run("code", "--coder", "openai/fake-coder", "--api-base", server.url).output
+        assert server.total == before
+    finally:
+        server.stop()
+    n = query(db, "select count(*) from llm_responses where task = 'open' and status = 'valid'")[0][0]
+    shown = query(db, "select sum(case when condition = 'sentient' then 6 else 5 end) from llm_responses "
+                      "where task = 'open' and status = 'valid'")[0][0]
+    assert query(db, "select count(*), count(distinct response_id) from codes where coder = 'openai/fake-coder'") == [(shown, n)]
+    faults = sum(server.faults_served.values())
+    assert faults > 0
+    assert query(db, "select count(*) from llm_errors where error like 'coding by openai/fake-coder%'") == [(faults,)]
