@@ -76,9 +76,10 @@ def test_keys_make_duplicates_impossible(db):
     store.sql("insert into llm_answers values ('r1', 'EI', 1, null)")
     with pytest.raises(duckdb.ConstraintException):
         store.sql("insert into llm_answers values ('r1', 'EI', 2, null)")
-    store.sql("insert into codes values ('r1', 'alice', 'EI', true, 'x')")
+    codes = "insert into codes (response_id, coder, dimension, is_present, evidence) values "
+    store.sql(codes + "('r1', 'alice', 'EI', true, 'x')")
     with pytest.raises(duckdb.ConstraintException):
-        store.sql("insert into codes values ('r1', 'alice', 'EI', false, 'y')")
+        store.sql(codes + "('r1', 'alice', 'EI', false, 'y')")
     store.close()
 
 

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from papers.collect.parse import _json_candidates
-from papers.collect.runner import AdaptiveLimiter, Outcome, _supports_json, complete
+from papers.collect.runner import CallSettings, Outcome, _supports_json, complete, cost_limit, run_pool
 from papers.instrument import Instrument
 from papers.store import Store, query
 
@@ -46,17 +46,10 @@ class CodingJob:
     answer: str
 
 
-@dataclass
-class CodingSettings:
+@dataclass(kw_only=True)
+class CodingSettings(CallSettings):
     coder: str
     conditions: list[str] = field(default_factory=list)
-    concurrency: int = 16
-    timeout: float = 60.0
-    max_retries: int = 4
-    backoff: float = 1.0
-    api_base: str | None = None
-    max_cost: float | None = None
-    retry_errors: bool = False
     temperature: float = 0.0
 
     def as_dict(self) -> dict:
@@ -182,60 +175,23 @@ def code_answers(store: Store, instrument: Instrument, settings: CodingSettings,
 
 async def _run(store: Store, instrument: Instrument, settings: CodingSettings, jobs: list[CodingJob],
                report: CodingReport) -> None:
-    limiter = AdaptiveLimiter(settings.concurrency)
-    queue: asyncio.Queue = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
-    results: asyncio.Queue = asyncio.Queue()
-    stop = asyncio.Event()
+    async def call(job: CodingJob, limiter) -> Outcome:
+        kwargs = {"model": settings.coder, "timeout": settings.timeout, "num_retries": 0, "drop_params": True,
+                  "temperature": settings.temperature, "max_tokens": 800,
+                  "messages": [{"role": "user", "content": coding_prompt(instrument, job.condition, job.answer)}]}
+        if settings.api_base:
+            kwargs["api_base"] = settings.api_base
+        if _supports_json(settings.coder):
+            kwargs["response_format"] = {"type": "json_object"}
+        return await complete(kwargs, limiter, settings.max_retries, settings.backoff, Outcome(job))
 
-    async def worker():
-        while not stop.is_set():
-            try:
-                job = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            kwargs = {"model": settings.coder, "timeout": settings.timeout, "num_retries": 0, "drop_params": True,
-                      "temperature": settings.temperature, "max_tokens": 800,
-                      "messages": [{"role": "user", "content": coding_prompt(instrument, job.condition, job.answer)}]}
-            if settings.api_base:
-                kwargs["api_base"] = settings.api_base
-            if _supports_json(settings.coder):
-                kwargs["response_format"] = {"type": "json_object"}
-            try:
-                await results.put(await complete(kwargs, limiter, settings.max_retries, settings.backoff, Outcome(job)))
-            except Exception as e:  # noqa: BLE001 - raised by the main loop
-                await results.put(e)
-                return
+    def on_batch(outcomes: list[Outcome]) -> str | None:
+        report.counts.update(store_codes(store, report.run_id, instrument, outcomes, settings))
+        report.coded += len(outcomes)
+        report.cost_usd += sum(o.cost_usd or 0 for o in outcomes)
+        return cost_limit(report.cost_usd, settings.max_cost)
 
-    workers = [asyncio.create_task(worker()) for _ in range(min(settings.concurrency, len(jobs)))]
-    remaining = len(jobs)
-    try:
-        while remaining:
-            arrived = [await results.get()]
-            while not results.empty():
-                arrived.append(results.get_nowait())
-            remaining -= len(arrived)
-            failure = next((o for o in arrived if isinstance(o, BaseException)), None)
-            outcomes = [o for o in arrived if isinstance(o, Outcome)]
-            if outcomes:
-                counts = await asyncio.to_thread(store_codes, store, report.run_id, instrument, outcomes, settings)
-                report.counts.update(counts)
-                report.coded += len(outcomes)
-                report.cost_usd += sum(o.cost_usd or 0 for o in outcomes)
-            if failure is not None:
-                raise failure
-            if settings.max_cost is not None and report.cost_usd >= settings.max_cost and not stop.is_set():
-                report.stopped = f"stopped at the cost limit (${report.cost_usd:.4f} of ${settings.max_cost:.4f})"
-                stop.set()
-                while not queue.empty():
-                    queue.get_nowait()
-                    remaining -= 1
-    finally:
-        stop.set()
-        for w in workers:
-            w.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+    report.stopped = await run_pool(jobs, call, on_batch, settings.concurrency)
 
 
 def store_codes(store: Store, run_id: int, instrument: Instrument, outcomes: list[Outcome],

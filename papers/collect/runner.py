@@ -28,14 +28,10 @@ FATAL = ("AuthenticationError", "PermissionDeniedError", "NotFoundError", "BadRe
          "ContextWindowExceededError", "ContentPolicyViolationError", "UnsupportedParamsError")
 
 
-@dataclass
-class CollectSettings:
-    models: list[str]
-    tasks: list[str]
-    conditions: list[str]
-    trials: int
-    seed: int = 0
-    decoding: Decoding = field(default_factory=Decoding)
+@dataclass(kw_only=True)
+class CallSettings:
+    """How calls are made, shared by collection and coding."""
+
     concurrency: int = 16
     timeout: float = 60.0
     max_retries: int = 4
@@ -43,6 +39,16 @@ class CollectSettings:
     api_base: str | None = None
     max_cost: float | None = None
     retry_errors: bool = False
+
+
+@dataclass(kw_only=True)
+class CollectSettings(CallSettings):
+    models: list[str]
+    tasks: list[str]
+    conditions: list[str]
+    trials: int
+    seed: int = 0
+    decoding: Decoding = field(default_factory=Decoding)
 
     def as_dict(self) -> dict:
         return {
@@ -183,74 +189,89 @@ def collect(store: Store, instrument: Instrument, settings: CollectSettings, *, 
 
 
 async def _run(store, instrument, settings, todo, report, bar) -> None:
-    limiter = AdaptiveLimiter(settings.concurrency)
+    spent = 0.0
+
+    def on_batch(outcomes: list[Outcome]) -> str | None:
+        nonlocal spent
+        statuses = store_outcomes(store, report.run_id, instrument, outcomes, settings.decoding, settings.retry_errors)
+        for outcome, status in zip(outcomes, statuses):
+            report.made += 1
+            counts = report.per_model[outcome.trial.model]
+            counts[status] += 1
+            counts["input_tokens"] += outcome.input_tokens or 0
+            counts["output_tokens"] += outcome.output_tokens or 0
+            counts["latency_ms"] += outcome.latency_ms or 0
+            if outcome.cost_usd:
+                spent += outcome.cost_usd
+                counts["cost_micro_usd"] += round(outcome.cost_usd * 1e6)
+        if bar is not None:
+            bar.update(len(outcomes))
+            bar.set_postfix(_postfix(report), refresh=False)
+        return cost_limit(spent, settings.max_cost)
+
+    report.stopped = await run_pool(todo, lambda trial, limiter: _call(trial, limiter, instrument, settings),
+                                    on_batch, settings.concurrency)
+
+
+def cost_limit(spent: float, limit: float | None) -> str | None:
+    if limit is not None and spent >= limit:
+        return f"stopped at the cost limit (${spent:.4f} of ${limit:.4f})"
+    return None
+
+
+async def run_pool(jobs: list, call, on_batch, concurrency: int) -> str | None:
+    """Run `call(job, limiter)` for every job with at most `concurrency` in flight.
+
+    Outcomes are handed to `on_batch` (on a thread: DuckDB releases the GIL while it writes, so
+    the event loop keeps serving calls in flight) as soon as they arrive, all that have arrived
+    at once, and are committed before the next is awaited. `on_batch` returns a reason to stop
+    (the cost limit): no new call starts, the calls in flight are still stored. Returns it.
+    """
+    limiter = AdaptiveLimiter(concurrency)
     queue: asyncio.Queue = asyncio.Queue()
-    for trial in todo:
-        queue.put_nowait(trial)
+    for job in jobs:
+        queue.put_nowait(job)
     results: asyncio.Queue = asyncio.Queue()
     stop = asyncio.Event()
-    workers = [asyncio.create_task(_worker(queue, results, stop, limiter, instrument, settings))
-               for _ in range(min(settings.concurrency, len(todo)))]
-    spent = 0.0
-    remaining = len(todo)
+
+    async def worker() -> None:
+        while not stop.is_set():
+            try:
+                job = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            try:
+                await results.put(await call(job, limiter))
+            except Exception as e:  # noqa: BLE001 - handed to the main loop, which raises it
+                await results.put(e)
+                return
+
+    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(jobs)))]
+    remaining = len(jobs)
+    stopped = None
     try:
         while remaining:
             arrived = [await results.get()]
-            while not results.empty():  # store everything that has arrived before awaiting more
+            while not results.empty():
                 arrived.append(results.get_nowait())
             remaining -= len(arrived)
             failure = next((o for o in arrived if isinstance(o, BaseException)), None)
             outcomes = [o for o in arrived if isinstance(o, Outcome)]
-            # DuckDB releases the GIL while it writes: committing on a thread lets the event loop
-            # keep serving calls in flight on the other core.
-            statuses = await asyncio.to_thread(store_outcomes, store, report.run_id, instrument, outcomes,
-                                               settings.decoding, settings.retry_errors) if outcomes else []
+            reason = await asyncio.to_thread(on_batch, outcomes) if outcomes else None
             if failure is not None:
                 raise failure
-            for outcome, status in zip(outcomes, statuses):
-                report.made += 1
-                counts = report.per_model[outcome.trial.model]
-                counts[status] += 1
-                counts["input_tokens"] += outcome.input_tokens or 0
-                counts["output_tokens"] += outcome.output_tokens or 0
-                counts["latency_ms"] += outcome.latency_ms or 0
-                if outcome.cost_usd:
-                    spent += outcome.cost_usd
-                    counts["cost_micro_usd"] += round(outcome.cost_usd * 1e6)
-            if bar is not None:
-                bar.update(len(outcomes))
-                bar.set_postfix(_postfix(report), refresh=False)
-            if settings.max_cost is not None and spent >= settings.max_cost and not stop.is_set():
-                report.stopped = f"stopped at the cost limit (${spent:.4f} of ${settings.max_cost:.4f})"
+            if reason and not stop.is_set():
+                stopped = reason
                 stop.set()
-                remaining -= _drain(queue)
+                while not queue.empty():
+                    queue.get_nowait()
+                    remaining -= 1
     finally:
         stop.set()
         for w in workers:
             w.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-
-
-def _drain(queue: asyncio.Queue) -> int:
-    n = 0
-    while not queue.empty():
-        queue.get_nowait()
-        n += 1
-    return n
-
-
-async def _worker(queue, results, stop, limiter, instrument, settings) -> None:
-    while not stop.is_set():
-        try:
-            trial = queue.get_nowait()
-        except asyncio.QueueEmpty:
-            return
-        try:
-            outcome = await _call(trial, limiter, instrument, settings)
-        except Exception as e:  # noqa: BLE001 - handed to the main loop, which raises it
-            await results.put(e)
-            return
-        await results.put(outcome)
+    return stopped
 
 
 async def _call(trial: Trial, limiter: AdaptiveLimiter, instrument: Instrument, settings: CollectSettings) -> Outcome:

@@ -28,14 +28,10 @@ def load_dotenv(path: Path = Path(".env")) -> None:
         os.environ.setdefault(key.strip(), value.strip().strip("'\""))
 
 
-def run_collect(*, db_path, instrument, models, tasks, conditions, trials, seed, temperature, max_tokens,
-                system_prompt, concurrency, timeout, max_retries, api_base, max_cost, retry_errors, dry_run,
-                simulated_profiles, progress) -> CollectResult:
-    from papers.collect import runner
-    from papers.collect.plan import Decoding
+def _prepare(store, instrument, conditions, models, simulated_profiles):
+    """What collect and code both check before anything starts: keys, profiles, instrument, conditions."""
     from papers.collect.simulated import load_profiles, profile_for
     from papers.ingest.common import resolve_instrument
-    from papers.store import open_store
 
     load_dotenv()
     if simulated_profiles:
@@ -43,13 +39,24 @@ def run_collect(*, db_path, instrument, models, tasks, conditions, trials, seed,
     for model in models:
         if model.startswith("simulated/"):
             profile_for(model)  # an unknown profile is a clear error before anything starts
+    inst = resolve_instrument(instrument, store)
+    unknown = [c for c in conditions if c not in inst.condition_keys]
+    if unknown:
+        raise InputError(f"--condition {unknown[0]}: not a condition of {inst.id}.",
+                         f"conditions: {', '.join(inst.condition_keys)}.")
+    return inst
+
+
+def run_collect(*, db_path, instrument, models, tasks, conditions, trials, seed, temperature, max_tokens,
+                system_prompt, concurrency, timeout, max_retries, api_base, max_cost, retry_errors, dry_run,
+                simulated_profiles, progress) -> CollectResult:
+    from papers.collect import runner
+    from papers.collect.plan import Decoding
+    from papers.store import open_store
+
     store = open_store(db_path)
     try:
-        inst = resolve_instrument(instrument, store)
-        unknown = [c for c in conditions if c not in inst.condition_keys]
-        if unknown:
-            raise InputError(f"--condition {unknown[0]}: not a condition of {inst.id}.",
-                             f"conditions: {', '.join(inst.condition_keys)}.")
+        inst = _prepare(store, instrument, conditions, models, simulated_profiles)
         missing = [t for t in tasks if t not in inst.task_keys]
         if missing:
             raise InputError(f"--task {missing[0]}: the instrument {inst.id} has no such task.")
@@ -72,22 +79,11 @@ def run_collect(*, db_path, instrument, models, tasks, conditions, trials, seed,
 def run_code(*, db_path, instrument, coder, conditions, concurrency, timeout, max_retries, api_base, max_cost,
              retry_errors, dry_run, simulated_profiles) -> CollectResult:
     from papers.collect import coding
-    from papers.collect.simulated import load_profiles, profile_for
-    from papers.ingest.common import resolve_instrument
     from papers.store import open_store
 
-    load_dotenv()
-    if simulated_profiles:
-        load_profiles(simulated_profiles)
-    if coder.startswith("simulated/"):
-        profile_for(coder)
     store = open_store(db_path)
     try:
-        inst = resolve_instrument(instrument, store)
-        unknown = [c for c in conditions if c not in inst.condition_keys]
-        if unknown:
-            raise InputError(f"--condition {unknown[0]}: not a condition of {inst.id}.",
-                             f"conditions: {', '.join(inst.condition_keys)}.")
+        inst = _prepare(store, instrument, conditions, [coder], simulated_profiles)
         settings = coding.CodingSettings(coder=coder, conditions=list(conditions), concurrency=concurrency,
                                          timeout=timeout, max_retries=max_retries, api_base=api_base,
                                          max_cost=max_cost, retry_errors=retry_errors)
