@@ -207,6 +207,8 @@ def _load_text(report) -> str:
 @click.option("--max-tokens", type=click.IntRange(1), default=400, show_default=True)
 @click.option("--system-prompt", default=None, help="An optional system prompt, sent with every call.")
 @click.option("--concurrency", type=click.IntRange(1), default=16, show_default=True, help="Calls in flight at once.")
+@click.option("--processes", type=click.IntRange(0), default=0, show_default=True,
+              help="Worker processes making the calls (0: one per core, up to 4, from 1,000 calls).")
 @click.option("--timeout", type=click.FloatRange(0.1), default=60.0, show_default=True, help="Seconds per request.")
 @click.option("--max-retries", type=click.IntRange(0), default=4, show_default=True)
 @click.option("--api-base", default=None, help="Base URL of an OpenAI-compatible server (vLLM, Ollama, a gateway).")
@@ -218,8 +220,9 @@ def _load_text(report) -> str:
 @instrument_option
 @db_option
 @json_option
-def collect_cmd(models, tasks, conditions, trials, seed, temperature, max_tokens, system_prompt, concurrency, timeout,
-                max_retries, api_base, max_cost, retry_errors, dry_run, simulated_profiles, instrument, db_path, as_json):
+def collect_cmd(models, tasks, conditions, trials, seed, temperature, max_tokens, system_prompt, concurrency, processes,
+                timeout, max_retries, api_base, max_cost, retry_errors, dry_run, simulated_profiles, instrument, db_path,
+                as_json):
     """Administer the instrument to models through litellm, in repeated, order-randomised trials.
 
     Each answer is stored before the next is awaited; running the same command again performs
@@ -232,6 +235,7 @@ def collect_cmd(models, tasks, conditions, trials, seed, temperature, max_tokens
         trials=trials, seed=seed, temperature=temperature, max_tokens=max_tokens, system_prompt=system_prompt,
         concurrency=concurrency, timeout=timeout, max_retries=max_retries, api_base=api_base, max_cost=max_cost,
         retry_errors=retry_errors, dry_run=dry_run, simulated_profiles=simulated_profiles, progress=not as_json,
+        processes=processes,
     )
     emit(result.data, as_json, "\n".join(result.lines))
 

@@ -264,3 +264,27 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(db, tmp_path):
     stored = query(db, "select count(*) from llm_responses")[0][0]
     assert 0 < stored < 200
     assert query(db, "select count(*) from runs where kind = 'collect' and finished_at is not null") == [(1,)]
+
+
+def test_worker_processes_store_every_trial_once(db, run, key_env):
+    server = FakeOpenAI(latency=0.01, faults={"429": 0.1, "500": 0.1}, retry_after=0.05, seed=4).start()
+    try:
+        result = run("collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "40",
+                     "--processes", "2", "--concurrency", "8", "--json")
+    finally:
+        server.stop()
+    assert json.loads(result.output)["made"] == 80
+    assert query(db, "select count(*), count(distinct response_id) from llm_responses where status = 'valid'") == [(80, 80)]
+    assert query(db, "select count(*) from llm_errors") == [(sum(server.faults_served.values()),)]
+    assert max(server.requests.values()) <= 3  # a trial is asked again only after a fault
+
+
+def test_worker_processes_stop_at_the_cost_limit(db, run, key_env):
+    server = FakeOpenAI(latency=0.02).start()
+    try:
+        stopped = run("collect", "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--trials", "200",
+                      "--processes", "2", "--concurrency", "4", "--max-cost", "0.002")
+    finally:
+        server.stop()
+    assert "stopped at the cost limit" in stopped.output
+    assert 0 < query(db, "select count(*) from llm_responses")[0][0] < 400

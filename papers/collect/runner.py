@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import os
 import random
 import time
 from collections import Counter, defaultdict
@@ -39,6 +40,7 @@ class CallSettings:
     api_base: str | None = None
     max_cost: float | None = None
     retry_errors: bool = False
+    processes: int = 0  # 0: one process for small runs, one per core (up to 4) from 1,000 calls
 
 
 @dataclass(kw_only=True)
@@ -55,7 +57,7 @@ class CollectSettings(CallSettings):
             "models": self.models, "tasks": self.tasks, "conditions": self.conditions, "trials": self.trials,
             "seed": self.seed, "decoding": self.decoding.key(), "concurrency": self.concurrency,
             "timeout": self.timeout, "max_retries": self.max_retries, "api_base": self.api_base,
-            "max_cost": self.max_cost, "retry_errors": self.retry_errors,
+            "max_cost": self.max_cost, "retry_errors": self.retry_errors, "processes": self.processes,
         }
 
 
@@ -179,7 +181,7 @@ def collect(store: Store, instrument: Instrument, settings: CollectSettings, *, 
     started = time.perf_counter()
     bar = _bar(len(todo)) if progress else None
     try:
-        asyncio.run(_run(store, instrument, settings, todo, report, bar))
+        _execute(store, instrument, settings, todo, report, bar)
     finally:
         report.seconds = time.perf_counter() - started
         store.finish_run(report.run_id)
@@ -188,7 +190,13 @@ def collect(store: Store, instrument: Instrument, settings: CollectSettings, *, 
     return report
 
 
-async def _run(store, instrument, settings, todo, report, bar) -> None:
+def processes_for(settings: CallSettings, calls: int) -> int:
+    if settings.processes:
+        return settings.processes
+    return min(os.cpu_count() or 1, 4) if calls >= 1000 else 1
+
+
+def _execute(store, instrument, settings, todo, report, bar) -> None:
     spent = 0.0
 
     def on_batch(outcomes: list[Outcome]) -> str | None:
@@ -209,8 +217,100 @@ async def _run(store, instrument, settings, todo, report, bar) -> None:
             bar.set_postfix(_postfix(report), refresh=False)
         return cost_limit(spent, settings.max_cost)
 
-    report.stopped = await run_pool(todo, lambda trial, limiter: _call(trial, limiter, instrument, settings),
-                                    on_batch, settings.concurrency)
+    processes = processes_for(settings, len(todo))
+    if processes > 1:
+        report.stopped = run_processes(todo, instrument, settings, on_batch, processes)
+    else:
+        report.stopped = asyncio.run(run_pool(todo, lambda trial, limiter: _call(trial, limiter, instrument, settings),
+                                              on_batch, settings.concurrency))
+
+
+def run_processes(jobs: list[Trial], instrument: Instrument, settings: CollectSettings, on_batch,
+                  processes: int) -> str | None:
+    """The same as run_pool, with the calls spread over worker processes.
+
+    litellm spends milliseconds of CPU on every call, so one event loop saturates one core; here
+    each worker process runs its own loop over its share of the trials (and of the concurrency),
+    and sends each outcome back; this process stores them exactly as run_pool does, all that
+    have arrived at once, before it waits for more. A stop (the cost limit, Ctrl-C, a refused
+    request) reaches every worker through a shared event.
+    """
+    import multiprocessing
+    import queue as queue_module
+
+    context = multiprocessing.get_context("spawn")  # not fork: DuckDB and polars threads live here
+    results = context.Queue()
+    stop = context.Event()
+    share = max(1, settings.concurrency // processes)
+    workers = [context.Process(target=_process_main, daemon=True,
+                               args=(jobs[i::processes], instrument, settings, share, results, stop, os.getpid()))
+               for i in range(processes) if jobs[i::processes]]
+    for worker in workers:
+        worker.start()
+    done, stopped = 0, None
+    try:
+        while done < len(workers):
+            try:
+                arrived = [results.get(timeout=1.0)]
+            except queue_module.Empty:
+                if not any(w.is_alive() for w in workers):
+                    raise ProviderError("the collection worker processes stopped unexpectedly.",
+                                        "run the same command again; every stored answer is kept.") from None
+                continue
+            while True:
+                try:
+                    arrived.append(results.get_nowait())
+                except queue_module.Empty:
+                    break
+            done += sum(1 for kind, _ in arrived if kind == "done")
+            outcomes = [item for kind, item in arrived if kind == "ok"]
+            failure = next((item for kind, item in arrived if kind == "error"), None)
+            reason = on_batch(outcomes) if outcomes else None
+            if failure is not None:
+                raise failure
+            if reason and stopped is None:
+                stopped = reason
+                stop.set()
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=10)
+            if worker.is_alive():
+                worker.terminate()
+    return stopped
+
+
+def _process_main(trials: list[Trial], instrument: Instrument, settings: CollectSettings, concurrency: int,
+                  results, stop, parent: int) -> None:
+    from papers.collect.simulated import register
+
+    register()
+
+    async def main() -> None:
+        limiter = AdaptiveLimiter(concurrency)
+        pending = iter(trials)
+
+        async def worker() -> None:
+            for trial in pending:
+                # a killed storing process could not keep what is asked for now: stop paying for it
+                if stop.is_set() or os.getppid() != parent:
+                    return
+                try:
+                    outcome = await _call(trial, limiter, instrument, settings)
+                except Exception as e:  # noqa: BLE001 - raised by the storing process
+                    results.put(("error", e))
+                    stop.set()
+                    return
+                results.put(("ok", outcome))
+
+        await asyncio.gather(*(worker() for _ in range(min(concurrency, len(trials)))))
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        results.put(("done", None))
 
 
 def cost_limit(spent: float, limit: float | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ def _prepare(store, instrument, conditions, models, simulated_profiles):
     load_dotenv()
     if simulated_profiles:
         load_profiles(simulated_profiles)
+        os.environ["PAPERS_SIMULATED_PROFILES"] = str(Path(simulated_profiles).resolve())  # for worker processes
     for model in models:
         if model.startswith("simulated/"):
             profile_for(model)  # an unknown profile is a clear error before anything starts
@@ -49,7 +51,7 @@ def _prepare(store, instrument, conditions, models, simulated_profiles):
 
 def run_collect(*, db_path, instrument, models, tasks, conditions, trials, seed, temperature, max_tokens,
                 system_prompt, concurrency, timeout, max_retries, api_base, max_cost, retry_errors, dry_run,
-                simulated_profiles, progress) -> CollectResult:
+                simulated_profiles, progress, processes=0) -> CollectResult:
     from papers.collect import runner
     from papers.collect.plan import Decoding
     from papers.store import open_store
@@ -64,6 +66,7 @@ def run_collect(*, db_path, instrument, models, tasks, conditions, trials, seed,
             models=models, tasks=tasks, conditions=conditions or list(inst.condition_keys), trials=trials, seed=seed,
             decoding=Decoding(temperature, max_tokens, system_prompt), concurrency=concurrency, timeout=timeout,
             max_retries=max_retries, api_base=api_base, max_cost=max_cost, retry_errors=retry_errors,
+            processes=processes,
         )
         if dry_run:
             todo, reused = runner.pending_trials(store, runner.plan_for(inst, settings), retry_errors)
