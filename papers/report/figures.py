@@ -100,6 +100,7 @@ def mds_map(path: Path, points: list[tuple[str, float, float, str]], highlight: 
     for kind, colour in colours.items():
         if any(p[3] == kind for p in points):
             ax.scatter([], [], color=colour, label=kind)
+    ax.margins(x=0.28, y=0.12)  # room for the labels to the right of the points
     ax.legend(frameon=False, fontsize=8, loc="best")
     kept = f" (axes keep {share:.0%} of the variation)" if share == share and share is not None else ""
     ax.set_title(title + kept, loc="left")
