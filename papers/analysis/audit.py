@@ -107,7 +107,7 @@ def attach_bootstrap(groups: list[Group], rng: np.random.Generator, b: int, with
 # --------------------------------------------------------------------------- within models
 
 
-def profiles(groups: list[Group], task_of) -> pl.DataFrame:
+def profiles(groups: list[Group]) -> pl.DataFrame:
     rows = []
     for g in groups:
         model, condition, task = g.key
@@ -486,7 +486,7 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
     clusters, mds, structure_summary = structure(model_groups, layout, settings, rng)
     results = Results()
     results.tables = {
-        "result_profiles": profiles(model_groups, None),
+        "result_profiles": profiles(model_groups),
         "result_stability": stability(model_groups, outcomes),
         "result_differences": differences(model_groups),
         "result_clusters": clusters,

@@ -15,8 +15,6 @@ target. Every draw is seeded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy import stats as sps
 
@@ -41,14 +39,6 @@ def _bisect(f, target: float, low: float, high: float, steps: int = 40) -> float
         else:
             high = mid
     return (low + high) / 2
-
-
-@dataclass
-class PowerResult:
-    power: float
-    n: int
-    needed_for_80: int | None
-    detail: dict
 
 
 def rank_difference_power(delta: float, trials: int, k: int = 5, alpha: float = 0.05, sims: int = 500,

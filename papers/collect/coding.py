@@ -19,7 +19,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from papers.collect.parse import _json_candidates
-from papers.collect.runner import CallSettings, Outcome, _supports_json, complete, cost_limit, run_pool
+from papers.collect.runner import (
+    CallSettings,
+    Outcome,
+    _supports_json,
+    complete,
+    cost_limit,
+    log_faults,
+    run_pool,
+)
 from papers.instrument import Instrument
 from papers.store import Store, query
 
@@ -214,8 +222,5 @@ def store_codes(store: Store, run_id: int, instrument: Instrument, outcomes: lis
         store.con.executemany(
             "insert into codes (response_id, coder, dimension, is_present, evidence, status, run_id) "
             "values (?, ?, ?, ?, ?, ?, ?)", rows)
-        for outcome in outcomes:
-            for attempt, fault in enumerate(outcome.faults, 1):
-                store.sql("insert into llm_errors (response_id, run_id, attempt, error) values (?, ?, ?, ?)",
-                          [outcome.trial.response_id, run_id, attempt, f"coding by {settings.coder}: {fault}"])
+        log_faults(store, run_id, outcomes, f"coding by {settings.coder}: ")
     return counts

@@ -497,7 +497,7 @@ def store_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: 
     """
     import polars as pl
 
-    responses, answers, faults, statuses = [], [], [], []
+    responses, answers, statuses = [], [], []
     for outcome in outcomes:
         trial = outcome.trial
         shown = instrument.shown(trial.condition)
@@ -514,7 +514,6 @@ def store_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: 
                           trial.condition, trial.trial, list(trial.item_order), decoding.temperature, prompt,
                           outcome.text, status, error, outcome.latency_ms, outcome.input_tokens,
                           outcome.output_tokens, outcome.cost_usd))
-        faults += [(trial.response_id, run_id, attempt, fault) for attempt, fault in enumerate(outcome.faults, 1)]
     frames = {
         "_responses": pl.DataFrame(responses, schema={
             "response_id": pl.String, "run_id": pl.Int32, "model": pl.String, "model_reported": pl.String,
@@ -524,8 +523,6 @@ def store_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: 
             "output_tokens": pl.Int32, "cost_usd": pl.Float64}, orient="row"),
         "_answers": pl.DataFrame(answers, schema={"response_id": pl.String, "dimension": pl.String, "rank": pl.Int32,
                                                   "rating": pl.Float64}, orient="row"),
-        "_faults": pl.DataFrame(faults, schema={"response_id": pl.String, "run_id": pl.Int32, "attempt": pl.Int32,
-                                                "error": pl.String}, orient="row"),
     }
     for name, frame in frames.items():
         store.con.register(name, frame)
@@ -537,12 +534,19 @@ def store_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: 
             store.sql("insert into llm_responses by name select *, current_timestamp as created_at from _responses")
             if answers:
                 store.sql("insert into llm_answers by name select * from _answers")
-            if faults:
-                store.sql("insert into llm_errors by name select * from _faults")
+            log_faults(store, run_id, outcomes)
     finally:
         for name in frames:
             store.con.unregister(name)
     return statuses
+
+
+def log_faults(store: Store, run_id: int, outcomes: list[Outcome], label: str = "") -> None:
+    """Keep every failed attempt of these outcomes in llm_errors (inside the caller's transaction)."""
+    rows = [(o.trial.response_id, run_id, attempt, label + fault)
+            for o in outcomes for attempt, fault in enumerate(o.faults, 1)]
+    if rows:
+        store.con.executemany("insert into llm_errors (response_id, run_id, attempt, error) values (?, ?, ?, ?)", rows)
 
 
 def _bar(total: int):

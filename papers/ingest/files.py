@@ -99,7 +99,6 @@ class CsvFile:
     rows: np.ndarray
     bad: list[BadRow] = field(default_factory=list)
     sha256: str = ""
-    extra_header: list[list[str]] = field(default_factory=list)
     skip_after_header: int = 0
     temporary: bool = False
 
@@ -266,7 +265,7 @@ def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progre
         raise InputError(f"{path}: the file has a header but no data rows.", "export the data again, with its responses.")
     if progress is not None:
         progress(len(rows) % 65536)
-    result = CsvFile(path, path, header, np.frombuffer(rows, dtype=np.uint32), bad, hashing.digest.hexdigest(), extra,
+    result = CsvFile(path, path, header, np.frombuffer(rows, dtype=np.uint32), bad, hashing.digest.hexdigest(),
                      skip_after_header=header_rows - 1)
     if bad or codec != "utf-8-sig":
         result.path = _utf8_copy(path, codec, header, header_rows, {b.row for b in bad})

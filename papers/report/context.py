@@ -150,10 +150,6 @@ def ci(row: dict, est: str, low: str, high: str, digits: int = 2) -> str:
     return f"{fmt(row[est], digits)} [{fmt(row[low], digits)}, {fmt(row[high], digits)}]"
 
 
-def main_task(tasks: list[str]) -> str:
-    return "rank" if "rank" in tasks else tasks[0]
-
-
 def summary_box(data: AuditData, model: str) -> SummaryBox:
     prof = data.tables["result_profiles"].filter(pl.col("model") == model)
     priorities = []
