@@ -15,6 +15,7 @@ import click
 from papers import __version__
 from papers.errors import PapersError
 from papers.options import db_option, encoding_option, instrument_option, json_option, strict_option
+from papers.text import printable, redact
 
 
 class UserError(click.ClickException):
@@ -26,9 +27,9 @@ class UserError(click.ClickException):
 
     def show(self, file=None) -> None:
         err = file or sys.stderr
-        click.echo(f"Error: {self.message}", err=True, file=err)
+        click.echo(safe(f"Error: {self.message}"), err=True, file=err)
         if self.hint:
-            click.echo(f"Hint: {self.hint}", err=True, file=err)
+            click.echo(safe(f"Hint: {self.hint}"), err=True, file=err)
 
 
 class PapersGroup(click.Group):
@@ -37,10 +38,34 @@ class PapersGroup(click.Group):
             return super().invoke(ctx)
         except PapersError as e:
             raise UserError(e) from e
+        except Exception as e:
+            problem = _damaged_store(e)
+            if problem is None:
+                raise
+            raise UserError(problem) from e
+
+
+def _damaged_store(error: Exception) -> PapersError | None:
+    """A damaged store met outside the Store's own queries (duckdb is imported only if it raised)."""
+    if not type(error).__module__.lstrip("_").startswith("duckdb"):
+        return None
+    from papers.store import damaged
+
+    return damaged(error)
+
+
+def safe(text: str) -> str:
+    """What papers prints: secrets redacted and control characters escaped, since names and values
+    from files and servers reach the terminal (an ESC or OSC sequence would drive it)."""
+    return printable(redact(text), keep_newlines=True)
+
+
+def say(text: str) -> None:
+    click.echo(safe(text))
 
 
 def emit(data, as_json: bool, text: str) -> None:
-    click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
+    say(json.dumps(data, indent=2, default=str) if as_json else text)
 
 
 @click.group(cls=PapersGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,7 +93,7 @@ def instrument_show(ref, canonical):
     from papers.instrument import describe, load_instrument
 
     inst = load_instrument(ref)
-    click.echo(inst.canonical if canonical else describe(inst))
+    say(inst.canonical if canonical else describe(inst))
 
 
 @instrument.command("validate")
@@ -78,7 +103,7 @@ def instrument_validate(ref):
     from papers.instrument import load_instrument
 
     inst = load_instrument(ref)
-    click.echo(
+    say(
         f"OK: {inst.source} is a valid instrument: {inst.id} {inst.version}, "
         f"{len(inst.dimensions)} dimensions, {len(inst.conditions)} conditions, "
         f"tasks {', '.join(inst.task_keys)}.\nsha256 {inst.sha256}"
@@ -420,7 +445,7 @@ def export_cmd(ctx, fmt, out_dir, db_path):
     finally:
         store.close()
     for table, (path, rows) in written.items():
-        click.echo(f"{path}  {rows:,} rows")
+        say(f"{path}  {rows:,} rows")
 
 
 @export_cmd.command("codesheet")
@@ -440,7 +465,7 @@ def export_codesheet_cmd(out_file, unblind, instrument, db_path):
         n = export_codesheet(store, out_file, resolve_instrument(instrument, store), unblind)
     finally:
         store.close()
-    click.echo(f"Wrote {out_file}: {n:,} answers to code{' (model names shown)' if unblind else ', blinded to the model'}.")
+    say(f"Wrote {out_file}: {n:,} answers to code{' (model names shown)' if unblind else ', blinded to the model'}.")
 
 
 @ingest.command("codes")

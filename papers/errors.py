@@ -37,5 +37,7 @@ def located(path, row: int | None = None, field: str | None = None) -> str:
     if row is not None:
         parts.append(f"row {row}")
     if field is not None:
-        parts.append(f"field '{field}'")
+        from papers.text import excerpt
+
+        parts.append(f"field '{excerpt(field)}'")
     return ", ".join(parts)

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from papers.errors import InstrumentError
+from papers.text import excerpt
 
 BUNDLED_DIR = Path(__file__).parent / "instruments"
 DEFAULT_INSTRUMENT = "papers"
@@ -172,7 +173,7 @@ def load_instrument(ref: str | Path | None = None) -> Instrument:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise InstrumentError(f"{path}: cannot read the instrument file ({e}).") from e
+        raise InstrumentError(f"{path}: cannot read the instrument file ({excerpt(e, 200)}).") from e
     return parse_instrument(text, source=str(path))
 
 
@@ -184,7 +185,10 @@ def parse_instrument(text: str, source: str = "<instrument>") -> Instrument:
         mark = getattr(e, "problem_mark", None)
         if mark is not None:
             where = f", line {mark.line + 1}"
-        raise InstrumentError(f"{source}{where}: not valid YAML ({getattr(e, 'problem', e)}).") from e
+        problem = getattr(e, "problem", None) or type(e).__name__
+        raise InstrumentError(f"{source}{where}: not valid YAML ({excerpt(problem)}).") from e
+    except RecursionError as e:
+        raise InstrumentError(f"{source}: not valid YAML (nested too deeply).") from e
     spec = _Validator(source).instrument(raw)
     return _build(spec, source)
 
@@ -222,11 +226,16 @@ class _Validator:
         self.source = source
 
     def fail(self, path: str, problem: str, hint: str | None = None) -> None:
-        raise InstrumentError(f"{self.source}: field '{path}': {problem}", hint)
+        raise InstrumentError(f"{self.source}: field '{excerpt(path, 120)}': {problem}", hint)
 
     def mapping(self, value, path, allowed, required):
+        if not isinstance(value, dict) and not path:
+            # the whole file is not a mapping: say what it is, and quote none of it
+            what = f"text of {len(value)} characters" if isinstance(value, str) else _kind(value)
+            self.fail("(top level)", f"expected a mapping of id, version, dimensions, ..., got {what}.",
+                      "is this the instrument file? See papers/instruments/papers.yaml for the format.")
         if not isinstance(value, dict):
-            self.fail(path or "(top level)", f"expected a mapping, got {_kind(value)}.")
+            self.fail(path, f"expected a mapping, got {_kind(value)}.")
         for key in value:
             if key not in allowed:
                 self.fail(
@@ -250,7 +259,7 @@ class _Validator:
     def key(self, value, path, pattern=KEY_RE, what="a key of letters and digits") -> str:
         value = self.text(value, path)
         if not pattern.match(value):
-            self.fail(path, f"'{value}' is not {what}.")
+            self.fail(path, f"'{excerpt(value)}' is not {what}.")
         return value
 
     def scale(self, value, path) -> dict[str, Any]:
@@ -258,7 +267,7 @@ class _Validator:
         lo, hi = value["min"], value["max"]
         for name, v in (("min", lo), ("max", hi)):
             if isinstance(v, bool) or not isinstance(v, int):
-                self.fail(f"{path}.{name}", f"expected a whole number, got {v!r}.")
+                self.fail(f"{path}.{name}", f"expected a whole number, got {_kind(v)}.")
         if lo >= hi:
             self.fail(path, f"wrong scale: min ({lo}) must be below max ({hi}).")
         return {
@@ -274,7 +283,7 @@ class _Validator:
             if entry["key"] in seen:
                 self.fail(
                     f"{path}[{i}].key",
-                    f"duplicate {what} '{entry['key']}' (also at {path}[{seen[entry['key']]}]).",
+                    f"duplicate {what} '{excerpt(entry['key'])}' (also at {path}[{seen[entry['key']]}]).",
                 )
             seen[entry["key"]] = i
 
@@ -288,7 +297,7 @@ class _Validator:
         raw = self.mapping(raw, "", top, ("id", "version", "dimensions", "conditions", "tasks"))
         version = self.text(raw["version"], "version")
         if not SEMVER_RE.match(version):
-            self.fail("version", f"'{version}' is not a semantic version such as 1.0.0.")
+            self.fail("version", f"'{excerpt(version)}' is not a semantic version such as 1.0.0.")
         dims = [self.dimension(d, f"dimensions[{i}]")
                 for i, d in enumerate(self.sequence(raw["dimensions"], "dimensions"))]
         self.unique(dims, "dimensions", "dimension")
@@ -314,7 +323,7 @@ class _Validator:
         raw = self.mapping(raw, path, allowed, ("key", "name", "orientation", "definition"))
         orientation = self.text(raw["orientation"], f"{path}.orientation")
         if orientation not in ORIENTATIONS:
-            self.fail(f"{path}.orientation", f"'{orientation}' is not one of {', '.join(ORIENTATIONS)}.")
+            self.fail(f"{path}.orientation", f"'{excerpt(orientation)}' is not one of {', '.join(ORIENTATIONS)}.")
         examples = {}
         for name in ("include", "exclude"):
             value = raw.get(name) or []
@@ -335,7 +344,7 @@ class _Validator:
         for i, k in enumerate(shown):
             if k not in dimension_keys:
                 self.fail(
-                    f"{path}.dimensions[{i}]", f"condition shows unknown dimension '{k}'.",
+                    f"{path}.dimensions[{i}]", f"condition shows unknown dimension '{excerpt(k)}'.",
                     f"defined dimensions: {', '.join(dimension_keys)}.",
                 )
         if len(set(shown)) != len(shown):
@@ -370,11 +379,11 @@ class _Validator:
         try:
             names = {f for _, f, _, _ in string.Formatter().parse(prompt) if f is not None}
         except ValueError as e:
-            self.fail(path, f"malformed placeholder ({e}).", "write literal braces as {{ and }}.")
+            self.fail(path, f"malformed placeholder ({excerpt(e)}).", "write literal braces as {{ and }}.")
         unknown = names - allowed
         if unknown:
             self.fail(
-                path, f"unknown placeholder {{{sorted(unknown)[0]}}}.",
+                path, f"unknown placeholder {{{excerpt(sorted(unknown)[0])}}}.",
                 f"available: {', '.join('{' + a + '}' for a in sorted(allowed))}; write literal braces as {{{{ and }}}}.",
             )
 
@@ -388,15 +397,15 @@ class _Validator:
 
 
 def _join(path: str, key) -> str:
-    return f"{path}.{key}" if path else str(key)
+    return f"{path}.{excerpt(key)}" if path else excerpt(key)
 
 
 def _kind(value) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: f"text {value!r}", bool: f"{value!r}"}.get(
-        type(value), f"{value!r}"
-    )
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return f"text '{excerpt(value)}'" if isinstance(value, str) else excerpt(value)
 
 
 def describe(instrument: Instrument) -> str:

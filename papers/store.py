@@ -63,17 +63,32 @@ class Store:
     con: duckdb.DuckDBPyConnection
 
     def sql(self, text: str, params: list | dict | None = None) -> duckdb.DuckDBPyConnection:
-        return self.con.execute(text, params or [])
+        with self.guard():
+            return self.con.execute(text, params or [])
 
     def run_query(self, name: str, params: dict | None = None) -> None:
         """Run every statement of a named query file, each with the named parameters it uses."""
         for statement in split_statements(query(name)):
             used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
-            self.con.execute(statement, used)
+            with self.guard():
+                self.con.execute(statement, used)
 
     def frame(self, text: str, params: list | dict | None = None):
         """A query's result as a polars DataFrame."""
-        return self.con.sql(text, params=params or None).pl()
+        with self.guard():
+            return self.con.sql(text, params=params or None).pl()
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """A damaged file (cut short, bits flipped) surfaces only when its blocks are read: say so
+        once, as a StoreError naming the store, instead of a DuckDB traceback."""
+        try:
+            yield
+        except duckdb.Error as e:
+            problem = damaged(e, self.path)
+            if problem is None:
+                raise
+            raise problem from e
 
     def scalar(self, text: str, params: list | dict | None = None) -> Any:
         rows = self.sql(text, params).fetchall()
@@ -86,10 +101,12 @@ class Store:
         try:
             yield self
         except BaseException:
-            self.con.rollback()
+            with contextlib.suppress(duckdb.Error):  # a damaged file may refuse even this; the error says why
+                self.con.rollback()
             raise
         else:
-            self.con.commit()
+            with self.guard():
+                self.con.commit()
 
     def schema_version(self) -> int:
         return self.scalar("select coalesce(max(version), 0) from schema_version")
@@ -141,17 +158,44 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False) -> St
         hint = "another papers command may be using it; wait for it to finish" if "lock" in str(e).lower() else None
         raise StoreError(f"{path}: cannot open the store ({_first_line(e)}).", hint) from e
     except (duckdb.Error, OSError) as e:
-        raise StoreError(
+        raise damaged(e, path) or StoreError(
             f"{path}: not a papers store, or damaged ({_first_line(e)}).",
             "point --db at a DuckDB file made by papers, or at a new path.",
         ) from e
     store = Store(path, con)
-    configure(store)
-    if not read_only:
-        migrate(store)
-    else:
-        check_version(store)
+    try:
+        configure(store)
+        if not read_only:
+            migrate(store)
+        else:
+            check_version(store)
+    except duckdb.Error as e:
+        con.close()
+        raise damaged(e, path) or StoreError(
+            f"{path}: not a papers store, or damaged ({_first_line(e)}).",
+            "point --db at a DuckDB file made by papers, or at a new path.",
+        ) from e
+    except StoreError:
+        con.close()
+        raise
     return store
+
+
+DAMAGE_SIGNS = ("corrupt", "could not read enough bytes", "checksum", "database file is truncated",
+                "invalid block", "failed to read", "not a valid duckdb database file")
+
+
+def damaged(error: BaseException, path=None) -> StoreError | None:
+    """A StoreError if this DuckDB error means the store's file is damaged; None for other errors."""
+    text = str(error).lower()
+    fatal = isinstance(error, (duckdb.InternalException, duckdb.FatalException))
+    if not fatal and not any(sign in text for sign in DAMAGE_SIGNS):
+        return None
+    where = f"{path}: " if path else ""
+    return StoreError(
+        f"{where}the store is damaged and cannot be read ({_first_line(error)[:200]}).",
+        "restore the file from a backup, or point --db at another store; nothing was changed.",
+    )
 
 
 def configure(store: Store) -> None:
@@ -188,10 +232,13 @@ def migrate(store: Store) -> list[int]:
         "create table if not exists schema_version ("
         " version integer primary key, applied_at timestamptz not null default current_timestamp)"
     )
-    current = check_version(store)
+    check_version(store)
+    # applied by number, not by the highest: a migration numbered below one already applied (merged
+    # later from another branch) is still applied
+    done = {r[0] for r in store.sql("select version from schema_version").fetchall()}
     applied = []
     for number, path in migrations():
-        if number <= current:
+        if number in done:
             continue
         with store.transaction():
             try:

@@ -64,3 +64,27 @@ def test_readme_starts_with_the_two_commands():
     assert "make demo" in head and "make test" in head
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+EVIL = "evil\x1b]0;owned\x07\x1b[2J\u202emodel"
+
+
+def test_control_sequences_from_data_are_escaped_when_printed(tmp_path, run):
+    import json
+
+    rows = [{"model": name, "task": "rank", "condition": "non_sentient", "trial": t,
+             "raw_text": json.dumps({"ranking": order if t % 2 else order[::-1]})}
+            for name, order in ((EVIL, ["EI", "PR", "PC", "AG", "RF"]), ("plain", ["RF", "AG", "PC", "PR", "EI"]))
+            for t in range(6)]
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run("ingest", "responses", path)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"model,task,condition,trial,raw_text\nm,{EVIL},non_sentient,0,x\n")
+    outputs = [run("analyze", "--audit", "a", "--bootstrap", "50").output,
+               run("compare", EVIL, "plain", "--audit", "a").output,
+               run("compare", EVIL, "nobody", "--audit", "a", expect=1).output,
+               run("ingest", "responses", bad, expect=1).output]
+    for output in outputs:
+        assert "\x1b" not in output and "\x07" not in output and "\u202e" not in output
+    assert "evil\\x1b]0;owned\\x07\\x1b[2J\\u202emodel" in outputs[1] + outputs[2]

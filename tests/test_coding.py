@@ -172,3 +172,16 @@ def test_coding_through_a_real_server_survives_faults(db, run, answers, monkeypa
     faults = sum(server.faults_served.values())
     assert faults > 0
     assert query(db, "select count(*) from llm_errors where error like 'coding by openai/fake-coder%'") == [(faults,)]
+
+
+def test_code_sheet_errors_name_only_options_ingest_codes_has(db, run, answers, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    run("export", "codesheet", "--out", sheet)
+    lines = sheet.read_text(encoding="utf-8").splitlines()
+    cut = write(tmp_path / "cut.csv", lines[0] + "\nabc,non_sentient\n")
+    result = run("ingest", "codes", cut, "--coder", "bob", expect=1)
+    assert "cut.csv, row 2: the row is cut short" in result.output
+    assert "--skip-bad-rows" not in result.output
+    quoted = write(tmp_path / "quoted.csv", lines[0] + '\n"abc,non_sentient\n')
+    result = run("ingest", "codes", quoted, "--coder", "bob", expect=1)
+    assert "quoted.csv, row 2: not readable as CSV" in result.output and "--skip-bad-rows" not in result.output

@@ -148,3 +148,100 @@ def test_undecodable_jsonl_line(tmp_path, db, run):
     path.write_bytes(json.dumps(ROWS[0]).encode() + b"\n" + json.dumps({**ROWS[1], "raw_text": "Zoë"}, ensure_ascii=False).encode("utf-8").replace("ë".encode(), b"\xeb") + b"\n")
     result = run("ingest", "responses", path, expect=1)
     assert "r.jsonl, row 2: bytes that are not valid utf-8" in result.output and "--encoding" in result.output
+
+
+# ------------------------------------------------------------------------------------ hostile files
+
+SECRET = "sk-test-FILE-CONTENT-NEVER-SHOWN-7f3a"
+
+
+@pytest.mark.parametrize("value", [".env", "./.env", "secrets/.env", "{abs}", "schwartz.yaml", "~/.netrc", "..\\.env"])
+def test_a_data_file_can_name_an_instrument_but_never_open_one(value, tmp_path, db, run, snapshot):
+    write(tmp_path / ".env", f"OPENAI_API_KEY={SECRET}\n")
+    (tmp_path / "secrets").mkdir()
+    write(tmp_path / "secrets" / ".env", f"OPENAI_API_KEY={SECRET}\n")
+    (tmp_path / "schwartz.yaml").write_text((FIXTURES / "schwartz.yaml").read_text())  # a valid instrument
+    value = value.replace("{abs}", str(tmp_path / ".env"))
+    path = jsonl(tmp_path / "r.jsonl", [{**ROWS[0], "instrument": value}])
+    result = run("ingest", "responses", path, expect=1)
+    assert "r.jsonl, row 1, field 'instrument': " in result.output
+    assert "names a file; a data file can name an instrument but not open one" in result.output
+    assert "--instrument PATH" in result.output and SECRET not in result.output
+    assert query(db, "select count(*) from llm_responses") == [(0,)]
+    skipped = run("ingest", "responses", path, "--skip-bad-rows")
+    assert "1 rows not loaded" in skipped.output
+    [(reason,)] = query(db, "select reason from rejects")
+    assert "names a file" in reason and SECRET not in reason
+    assert query(db, "select count(*) from instruments") == [(0,)]
+
+
+def test_the_command_line_may_name_an_instrument_file(tmp_path, db, run):
+    rows = [{"model": "m", "task": "rank", "condition": "default", "trial": 0, "instrument": "ignored.yaml",
+             "raw_text": json.dumps({"ranking": ["UN", "BE", "SD", "ST", "HE", "AC", "PO", "SE", "CO", "TR"]})}]
+    run("ingest", "responses", jsonl(tmp_path / "r.jsonl", rows), "--instrument", FIXTURES / "schwartz.yaml")
+    assert query(db, "select status from llm_responses") == [("valid",)]
+
+
+def test_a_row_naming_an_instrument_badly_gets_a_short_escaped_message(tmp_path, db, run):
+    value = "\x1b]0;owned\x07" + "x" * 5000
+    result = run("ingest", "responses", jsonl(tmp_path / "r.jsonl", [{**ROWS[0], "instrument": value}]), expect=1)
+    assert "r.jsonl, row 1, field 'instrument': '\\x1b]0;owned\\x07xxx" in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output and len(result.output) < 700
+
+
+@pytest.mark.parametrize("content", [
+    f"OPENAI_API_KEY={SECRET}\n",                          # a .env: YAML reads it as one text
+    "root:x:0:0:root:/root:/bin/bash\n" * 40 + SECRET,       # /etc/passwd-like
+    "id: [unclosed\n" + SECRET * 10,                         # a YAML syntax error
+    "a: 1\n\x1b]52;c;" + SECRET + "\x07\n",                  # control characters YAML refuses
+])
+def test_instrument_errors_quote_only_a_short_excerpt(content, tmp_path, run):
+    bad = write(tmp_path / "not-an-instrument.yaml", content)
+    result = run("instrument", "validate", bad, expect=1, with_db=False)
+    assert result.output.startswith(f"Error: {bad}")
+    assert SECRET not in result.output and "\x1b" not in result.output
+    assert len(result.output.splitlines()[0]) < len(str(bad)) + 200
+
+
+HOSTILE_ROWS = {
+    "item_order a number": ({"item_order": 5}, "row 1, field 'item_order': '5' is not a list of dimension keys"),
+    "item_order a mapping": ({"item_order": {"a": 1}}, "row 1, field 'item_order': dict is not a list"),
+    "trial true": ({"trial": True}, "row 1, field 'trial': true is not a whole number"),
+    "trial huge": ({"trial": 10**400}, "row 1, field 'trial': '10000000000"),
+    "trial past 32 bits": ({"trial": 3_000_000_000}, "row 1, field 'trial': '3000000000' is larger than the largest trial"),
+    "trial a list": ({"trial": [1]}, "row 1, field 'trial': list is not a whole number"),
+    "temperature infinite": ({"temperature": 1e999}, "row 1, field 'temperature': 'inf' is not a finite number"),
+    "model a mapping": ({"model": {"name": "x"}}, "row 1, field 'model': dict is not text"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_ROWS))
+def test_hostile_values_get_a_message_not_a_traceback(case, tmp_path, db, run):
+    change, message = HOSTILE_ROWS[case]
+    result = run("ingest", "responses", jsonl(tmp_path / "r.jsonl", [{**ROWS[0], **change}]), expect=1)
+    assert result.output.startswith(f"Error: {tmp_path / 'r.jsonl'}, row 1, field") and message in result.output
+    assert query(db, "select count(*) from llm_responses") == [(0,)]
+
+
+def test_deeply_nested_json_line_is_named(tmp_path, db, run):
+    path = write(tmp_path / "r.jsonl", json.dumps(ROWS[0]) + "\n" + '{"model": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    result = run("ingest", "responses", path, expect=1)
+    assert "r.jsonl, row 2: JSON nested too deeply to read" in result.output
+
+
+CSV_HEADER = "model,task,condition,trial,raw_text\n"
+
+
+@pytest.mark.parametrize("line,problem", [
+    ('m,rank,non_sentient,1,"unclosed\nm,rank,non_sentient,2,x\n', "a quoted field opened here is never closed"),
+    ('m,rank,non_sentient,1,"quoted" then not\n', "a quote character inside a field that is not quoted as a whole"),
+])
+def test_broken_csv_quoting_is_named_by_row(line, problem, tmp_path, db, run):
+    path = write(tmp_path / "r.csv", CSV_HEADER + "m,rank,non_sentient,0,bananas\n" + line)
+    result = run("ingest", "responses", path, expect=1)
+    assert f"r.csv, row 3: not readable as CSV ({problem})" in result.output and "--skip-bad-rows" in result.output
+    assert query(db, "select count(*) from llm_responses") == [(0,)]
+    skipped = run("ingest", "responses", path, "--skip-bad-rows")
+    assert "1 rows not loaded" in skipped.output
+    assert query(db, "select trial from llm_responses") == [(0,)]
+    assert query(db, "select row_number, reason from rejects") == [(3, f"not readable as CSV ({problem})")]

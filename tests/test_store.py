@@ -35,7 +35,8 @@ def test_older_store_is_migrated(db, tmp_path, monkeypatch):
     monkeypatch.setattr(store_module, "migrations", lambda: original + [(latest, extra)])
     store = open_store(db)
     assert store.schema_version() == latest
-    assert [r[0] for r in store.sql("select version from schema_version order by 1").fetchall()] == list(range(1, latest + 1))
+    assert [r[0] for r in store.sql("select version from schema_version order by 1").fetchall()] == [
+        n for n, _ in original] + [latest]
     tables = {r[0] for r in store.sql("select table_name from information_schema.tables").fetchall()}
     assert "llm_errors" in tables
     assert "note" in {r[0] for r in store.sql("select column_name from information_schema.columns where table_name = 'runs'").fetchall()}
@@ -132,3 +133,45 @@ def test_export_to_an_unwritable_place(tmp_path, run, examples):
     blocker.write_text("x")
     result = run("export", "--out", blocker / "sub", expect=1)
     assert "cannot create the output directory" in result.output
+
+
+# ------------------------------------------------------------------------------------ damaged stores
+
+
+@pytest.fixture
+def loaded(db, run, examples):
+    run("ingest", "responses", examples / "model_responses.jsonl")
+    return db
+
+
+def test_a_store_cut_short_is_named_not_a_traceback(loaded, run):
+    size = loaded.stat().st_size
+    with open(loaded, "r+b") as f:
+        f.truncate(size // 2)
+    for args in (["db", "info"], ["ingest", "responses", "x.jsonl"], ["export", "--out", "out"]):
+        if args[1] == "responses":
+            (loaded.parent / "x.jsonl").write_text('{"model": "m", "task": "rank", "condition": "sentient", '
+                                                   '"trial": 0, "raw_text": "x"}\n')
+        result = run(*args, "--db", loaded, with_db=False, expect=1)
+        assert f"Error: {loaded}: the store is damaged and cannot be read" in result.output, (args, result.output)
+        assert "restore the file from a backup" in result.output
+
+
+def test_a_store_with_flipped_bits_is_named_not_a_traceback(loaded, run):
+    data = bytearray(loaded.read_bytes())
+    for offset in range(12288, len(data), 7919):
+        data[offset] ^= 0xFF
+    loaded.write_bytes(data)
+    result = run("db", "info", expect=1)
+    assert f"Error: {loaded}: the store is damaged and cannot be read (Corrupt database file" in result.output
+
+
+def test_migrations_are_applied_by_number_not_by_the_highest(db, tmp_path, monkeypatch):
+    original = store_module.migrations()
+    without = [m for m in original if m[0] != original[-2][0]]  # one migration merged later than the next
+    monkeypatch.setattr(store_module, "migrations", lambda: without)
+    open_store(db).close()
+    monkeypatch.setattr(store_module, "migrations", lambda: original)
+    store = open_store(db)
+    assert [r[0] for r in store.sql("select version from schema_version order by 1").fetchall()] == [n for n, _ in original]
+    store.close()

@@ -6,11 +6,9 @@ import csv
 import hashlib
 from pathlib import Path
 
-import polars as pl
-
 from papers.errors import InputError, located
 from papers.ingest.common import LoadReport, already_loaded, load_key
-from papers.ingest.files import scan_csv
+from papers.ingest.files import read_csv_frame, remove_stale_staging, scan_csv
 from papers.instrument import Instrument
 from papers.store import Store
 
@@ -45,13 +43,14 @@ def ingest_codes(store: Store, path: Path, coder: str, instrument: Instrument, e
     coder = coder.strip()
     if not coder:
         raise InputError("--coder: give the human coder a name, e.g. alice.")
-    scanned = scan_csv(Path(path), encoding=encoding)
+    remove_stale_staging()
+    scanned = scan_csv(Path(path), encoding=encoding, can_skip=False)
     try:
         key = load_key("codes", scanned.sha256, coder=coder, instrument=instrument.sha256)
         report = already_loaded(store, key, "codes", Path(path))
         if report is not None:
             return report
-        frame = pl.read_csv(scanned.path, infer_schema=False)
+        frame = read_csv_frame(scanned)
     finally:
         scanned.cleanup()
     missing = [c for c in ("response_id", *instrument.dimension_keys) if c not in frame.columns]

@@ -12,6 +12,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+import shutil
 import tempfile
 from array import array
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from typing import Iterator
 import numpy as np
 
 from papers.errors import InputError, located
+from papers.text import excerpt
 
 FORMATS = {
     ".csv": "csv",
@@ -34,6 +37,38 @@ ENCODING_HINT = (
     "if the file was saved by Excel or another program in a legacy encoding, "
     "pass --encoding cp1252 (or latin-1); otherwise re-save it as UTF-8."
 )
+
+
+def staging_prefix(kind: str) -> str:
+    """Temporary files and folders are named papers-<kind>-<pid>-..., so that a later run can remove
+    those of a process that was killed (see remove_stale_staging)."""
+    return f"papers-{kind}-{os.getpid()}-"
+
+
+def remove_stale_staging(folder: Path | None = None) -> int:
+    """Remove papers' staging files and folders left in the temporary folder by processes that no
+    longer run (a load killed with kill -9 cannot clean up after itself). Returns how many."""
+    removed = 0
+    for entry in Path(folder or tempfile.gettempdir()).glob("papers-*-*-*"):
+        pid = entry.name.split("-")[2]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+            removed += 1
+        except OSError:
+            pass  # another user's, or already gone
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # a process of another user: not ours to judge
+    return True
 csv.field_size_limit(1 << 28)
 
 
@@ -151,7 +186,7 @@ class _HashingReader:
 
 
 def scan_csv(path: Path, *, encoding: str | None = None, header_rows: int = 1,
-             strict: bool = True, progress=None) -> CsvFile:
+             strict: bool = True, progress=None, can_skip: bool = True) -> CsvFile:
     """Check every record of a CSV: decodable, and with as many fields as the header.
 
     With `strict`, the first bad record raises an InputError naming its row; otherwise bad records
@@ -163,7 +198,7 @@ def scan_csv(path: Path, *, encoding: str | None = None, header_rows: int = 1,
         fast = _scan_unquoted(path, progress)
         if fast is not None:
             return fast
-    return _scan_records(path, codec, header_rows, strict, progress)
+    return _scan_records(path, codec, header_rows, strict, progress, can_skip)
 
 
 FAST_CHUNK = 1 << 24
@@ -231,34 +266,35 @@ def _scan_unquoted(path: Path, progress=None) -> CsvFile | None:
     return CsvFile(path, path, header, rows, [], digest.hexdigest())
 
 
-def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progress=None) -> CsvFile:
+def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progress=None,
+                  can_skip: bool = True) -> CsvFile:
     rows = array("I")
     bad: list[BadRow] = []
     extra: list[list[str]] = []
     header: list[str] = []
-    line = 1
     with open(path, "rb") as raw:
         hashing = _HashingReader(raw)
-        reader = csv.reader(open_text(hashing, codec), strict=False)
         try:
-            for record in reader:
-                start, line = line, reader.line_num + 1
-                if not header:
+            for start, record in _records(open_text(hashing, codec)):
+                if isinstance(record, csv.Error):
+                    if not header:
+                        raise InputError(f"{located(path, start)}: the header row is not readable as CSV "
+                                         f"({_quote_problem(record)}).", "fix the header row's quoting.")
+                    bad.append(_malformed(path, start, record, strict, can_skip))
+                elif not header:
                     header = [h.strip() for h in record]
                     _check_header(path, header)
                 elif len(extra) < header_rows - 1:
                     extra.append(record)
                 elif record and record != [""]:
                     if len(record) != len(header):
-                        bad.append(_bad_record(path, start, record, header, strict))
+                        bad.append(_bad_record(path, start, record, header, strict, can_skip))
                         continue
                     rows.append(start)
                     if progress is not None and len(rows) % 65536 == 0:
                         progress(65536)
         except UnicodeDecodeError as e:
             raise decode_error(path, codec) from e
-        except csv.Error as e:
-            raise InputError(f"{located(path, line)}: not readable as CSV ({e}).") from e
     if not header:
         raise InputError(f"{path}: the file is empty.", "export the data again; nothing was loaded.")
     if not rows and not bad:
@@ -271,6 +307,57 @@ def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progre
         result.path = _utf8_copy(path, codec, header, header_rows, {b.row for b in bad})
         result.temporary, result.skip_after_header = True, 0
     return result
+
+
+def _records(text) -> Iterator[tuple[int, list[str] | csv.Error]]:
+    """(first line, record) of each CSV record, read strictly: a record whose quoting is broken is
+    given as its csv.Error, and reading goes on with the next line, so that the columnar reader
+    later meets only well-formed records."""
+    reader = csv.reader(text, strict=True)
+    line = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            record = e
+        start, line = line, reader.line_num + 1
+        yield start, record
+
+
+def _quote_problem(error) -> str:
+    text = str(error)
+    if "unexpected end of data" in text:
+        return "a quoted field opened here is never closed"
+    if "expected after" in text:
+        return "a quote character inside a field that is not quoted as a whole"
+    return excerpt(text)
+
+
+def _malformed(path: Path, row: int, error: csv.Error, strict: bool, can_skip: bool) -> BadRow:
+    problem = _quote_problem(error)
+    if strict:
+        raise InputError(
+            f"{located(path, row)}: not readable as CSV ({problem}).",
+            'fix the quoting (a field holding a quote character is written "like ""this"""), or '
+            + (SKIP_HINT if can_skip else "export the file again."),
+        )
+    return BadRow(row, "", f"not readable as CSV ({problem})")
+
+
+SKIP_HINT = "pass --skip-bad-rows to load the rest and keep this row in the rejects table."
+
+
+def read_csv_frame(scanned: CsvFile):
+    """The checked CSV as a polars frame of text columns (a reader error is an InputError)."""
+    import polars as pl
+
+    try:
+        return pl.read_csv(scanned.path, infer_schema=False)
+    except pl.exceptions.PolarsError as e:
+        raise InputError(f"{scanned.source}: not readable as CSV ({excerpt(str(e).splitlines()[0])}).",
+                         "re-save the file as CSV (UTF-8) from the program that wrote it.") from e
 
 
 def decode_error(path: Path, codec: str) -> InputError:
@@ -298,14 +385,15 @@ def decode_error(path: Path, codec: str) -> InputError:
     return InputError(f"{path}: bytes that are not valid {codec.replace('-sig', '')}.", ENCODING_HINT)
 
 
-def _bad_record(path: Path, row: int, record: list[str], header: list[str], strict: bool) -> BadRow:
+def _bad_record(path: Path, row: int, record: list[str], header: list[str], strict: bool,
+                can_skip: bool = True) -> BadRow:
     what = "cut short" if len(record) < len(header) else "too long"
     reason = f"{len(record)} fields where the header has {len(header)}"
     if strict:
         raise InputError(
             f"{located(path, row)}: the row is {what} ({reason}).",
-            "fix the row (a missing separator or an unclosed quote), or pass --skip-bad-rows "
-            "to load the rest and keep this row in the rejects table.",
+            "fix the row (a missing separator or an unclosed quote)"
+            + (", or " + SKIP_HINT if can_skip else "; nothing was loaded."),
         )
     return BadRow(row, ",".join(record)[:2000], f"row {what} ({reason})")
 
@@ -326,15 +414,13 @@ def _check_header(path: Path, header: list[str]) -> None:
 
 def _utf8_copy(path: Path, codec: str, header: list[str], header_rows: int, skip: set[int]) -> Path:
     """A UTF-8 copy with one header row and only the good records, for the columnar reader."""
-    f = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", newline="")
+    f = tempfile.NamedTemporaryFile("w", suffix=".csv", prefix=staging_prefix("copy"), delete=False,
+                                    encoding="utf-8", newline="")
     with open(path, encoding=codec, newline="") as src, f:
-        reader = csv.reader(src)
         writer = csv.writer(f)
         writer.writerow(header)
-        line = 1
-        for number, record in enumerate(reader):
-            start, line = line, reader.line_num + 1
-            if number < header_rows or not record or record == [""] or start in skip:
+        for number, (start, record) in enumerate(_records(src)):
+            if number < header_rows or isinstance(record, csv.Error) or not record or record == [""] or start in skip:
                 continue
             writer.writerow(record)
     return Path(f.name)
@@ -358,6 +444,9 @@ def read_jsonl(path: Path, encoding: str | None = None) -> Iterator[tuple[int, d
             except ValueError as e:
                 raise InputError(f"{located(path, number)}: not valid JSON ({e.args[0].split(':')[0]}).",
                                  "each line must hold one JSON object; a line may have been cut short.") from e
+            except RecursionError as e:
+                raise InputError(f"{located(path, number)}: JSON nested too deeply to read.",
+                                 "each line must hold one flat JSON object of the columns.") from e
             if not isinstance(obj, dict):
                 raise InputError(f"{located(path, number)}: expected a JSON object, got {type(obj).__name__}.")
             yield number, obj

@@ -12,10 +12,27 @@ import polars as pl
 from papers.collect.keys import response_id
 from papers.collect.parse import parse_answer
 from papers.errors import InputError, PapersError
-from papers.ingest.common import LoadReport, already_loaded, bad_value, insert_rejects, load_key, resolve_instrument
-from papers.ingest.files import BadRow, check_readable, detect_format, read_jsonl, scan_csv
+from papers.ingest.common import (
+    LoadReport,
+    already_loaded,
+    bad_value,
+    insert_rejects,
+    load_key,
+    named_instrument,
+    resolve_instrument,
+)
+from papers.ingest.files import (
+    BadRow,
+    check_readable,
+    detect_format,
+    read_csv_frame,
+    read_jsonl,
+    remove_stale_staging,
+    scan_csv,
+)
 from papers.instrument import Instrument
 from papers.store import Store
+from papers.text import excerpt
 
 REQUIRED = ("model", "task", "condition", "trial", "raw_text")
 OPTIONAL = ("item_order", "temperature", "model_reported", "created_at", "instrument")
@@ -32,6 +49,7 @@ def ingest_responses(store: Store, path: Path, *, instrument: str | None = None,
     """Load one file of model answers: all of it or nothing, and a second load of it is a no-op."""
     path = check_readable(Path(path))
     fmt = detect_format(path, fmt)
+    remove_stale_staging()
     rows, sha, bad = _read(path, fmt, encoding, strict)
     key = load_key("responses", sha, instrument=instrument)
     report = already_loaded(store, key, "responses", path)
@@ -39,7 +57,8 @@ def ingest_responses(store: Store, path: Path, *, instrument: str | None = None,
         return report
     report = LoadReport("responses", str(path), rows=len(rows) + len(bad))
     _check_columns(path, rows)
-    records, answers, more_bad = _parse_rows(store, path, rows, instrument, strict)
+    given = resolve_instrument(instrument, store) if instrument else None
+    records, answers, more_bad = _parse_rows(store, path, rows, given, strict)
     bad = sorted(bad + more_bad, key=lambda b: b.row)
     with store.transaction():
         used = {r["instrument"].sha256: r["instrument"] for r in records}
@@ -73,7 +92,7 @@ def _read(path: Path, fmt: str, encoding, strict) -> tuple[list[tuple[int, dict]
     if fmt == "csv":
         scanned = scan_csv(path, encoding=encoding, strict=strict)
         try:
-            frame = pl.read_csv(scanned.path, infer_schema=False)
+            frame = read_csv_frame(scanned)
         finally:
             scanned.cleanup()
         rows = [(scanned.row_of(i), rec) for i, rec in enumerate(frame.iter_rows(named=True))]
@@ -87,7 +106,7 @@ def _read(path: Path, fmt: str, encoding, strict) -> tuple[list[tuple[int, dict]
         try:
             frame = pl.read_parquet(path)
         except Exception as e:  # polars raises several types for a damaged file
-            raise InputError(f"{path}: not a readable Parquet file ({str(e).splitlines()[0]}).") from e
+            raise InputError(f"{path}: not a readable Parquet file ({excerpt(str(e).splitlines()[0])}).") from e
         if frame.height == 0:
             raise InputError(f"{path}: the file has columns but no rows.", "export the responses again.")
         return list(enumerate(frame.iter_rows(named=True), start=1)), sha256_file(path), []
@@ -106,13 +125,13 @@ def _check_columns(path: Path, rows: list[tuple[int, dict]]) -> None:
         )
 
 
-def _parse_rows(store, path, rows, instrument_ref, strict):
+def _parse_rows(store, path, rows, given: Instrument | None, strict):
     instruments: dict[str | None, Instrument] = {}
     records, answers, bad = [], [], []
     seen: dict[str, int] = {}
     for row, rec in rows:
         try:
-            record = _record(store, path, row, rec, instrument_ref, instruments)
+            record = _record(store, row, rec, given, instruments)
         except _BadField as e:
             bad.append(bad_value(path, row, e.field, e.problem, e.hint, strict))
             continue
@@ -143,22 +162,28 @@ def _text(rec, name, required=True) -> str | None:
         if required:
             raise _BadField(name, "is empty.")
         return None
-    if not isinstance(value, str):
-        value = str(value)
+    if isinstance(value, (bool, dict, list)):
+        raise _BadField(name, f"{_shown(value)} is not text.")
+    value = _as_text(value, name)
     value = value.strip() if name != "raw_text" else value
     if required and not value:
         raise _BadField(name, "is empty.")
     return value or None
 
 
-def _record(store, path, row, rec, instrument_ref, instruments) -> dict:
-    ref = instrument_ref or _text(rec, "instrument", required=False)
-    if ref not in instruments:
-        try:
-            instruments[ref] = resolve_instrument(ref, store, path.parent)
-        except PapersError as e:
-            raise _BadField("instrument", e.message, e.hint) from e
-    inst = instruments[ref]
+def _as_text(value, name) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    try:
+        return str(value)
+    except ValueError:  # an integer of thousands of digits
+        raise _BadField(name, "is a number too long to read as text.") from None
+
+
+def _record(store, row, rec, given: Instrument | None, instruments) -> dict:
+    inst = given or _row_instrument(store, rec, instruments)
     model = _text(rec, "model")
     task = _choice(rec, "task", inst.task_keys)
     condition = _choice(rec, "condition", inst.condition_keys)
@@ -166,7 +191,7 @@ def _record(store, path, row, rec, instrument_ref, instruments) -> dict:
     order = _item_order(rec, inst.shown(condition))
     temperature = _number(rec, "temperature")
     raw_text = rec.get("raw_text")
-    raw_text = None if raw_text is None else str(raw_text)
+    raw_text = None if raw_text is None else _as_text(raw_text, "raw_text")
     parsed = parse_answer(raw_text, task, inst.shown(condition), inst)
     rid = response_id(inst.sha256, model, task, condition, trial, order, {"temperature": temperature})
     answers = [
@@ -183,21 +208,41 @@ def _record(store, path, row, rec, instrument_ref, instruments) -> dict:
     }
 
 
+def _row_instrument(store, rec, instruments) -> Instrument:
+    """The instrument a row names: by name only, never a file (see named_instrument)."""
+    ref = _text(rec, "instrument", required=False)
+    if ref not in instruments:
+        try:
+            instruments[ref] = named_instrument(ref, store) if ref else resolve_instrument(None, store)
+        except PapersError as e:
+            raise _BadField("instrument", e.message, e.hint) from e
+    return instruments[ref]
+
+
 def _choice(rec, name, allowed) -> str:
     value = _text(rec, name)
     if value not in allowed:
-        raise _BadField(name, f"'{value}' is not one of the instrument's {name}s.", f"use one of: {', '.join(allowed)}.")
+        raise _BadField(name, f"'{excerpt(value)}' is not one of the instrument's {name}s.",
+                        f"use one of: {', '.join(allowed)}.")
     return value
+
+
+MAX_TRIAL = 2**31 - 1  # the store's trial column is a 32-bit integer
 
 
 def _whole(rec, name) -> int:
     value = rec.get(name)
+    hint = "trials are numbered 0, 1, 2, ..."
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _BadField(name, f"{_shown(value)} is not a whole number.", hint)
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise _BadField(name, f"'{value}' is not a whole number.", "trials are numbered 0, 1, 2, ...") from None
+    except (ValueError, OverflowError):
+        raise _BadField(name, f"{_shown(value)} is not a whole number.", hint) from None
     if not number.is_integer() or number < 0:
-        raise _BadField(name, f"'{value}' is not a whole number of 0 or more.")
+        raise _BadField(name, f"{_shown(value)} is not a whole number of 0 or more.", hint)
+    if number > MAX_TRIAL:
+        raise _BadField(name, f"{_shown(value)} is larger than the largest trial number, {MAX_TRIAL:,}.", hint)
     return int(number)
 
 
@@ -205,11 +250,22 @@ def _number(rec, name) -> float | None:
     value = rec.get(name)
     if value is None or value == "":
         return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _BadField(name, f"{_shown(value)} is not a number.")
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise _BadField(name, f"'{value}' is not a number.") from None
+    except (ValueError, OverflowError):
+        raise _BadField(name, f"{_shown(value)} is not a number.") from None
+    if math.isinf(number):
+        raise _BadField(name, f"{_shown(value)} is not a finite number.")
     return None if math.isnan(number) else number
+
+
+def _shown(value) -> str:
+    """A value as a message quotes it: JSON's spelling for true/false/null, a short excerpt of text."""
+    if value is None or isinstance(value, (bool, dict, list)):
+        return excerpt(json.dumps(value) if not isinstance(value, (dict, list)) else type(value).__name__)
+    return f"'{excerpt(value)}'"
 
 
 def _item_order(rec, shown) -> list[str] | None:
@@ -221,14 +277,17 @@ def _item_order(rec, shown) -> list[str] | None:
         if text.startswith("["):
             try:
                 value = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise _BadField("item_order", "is not a JSON list of dimension keys.") from None
         else:
             value = [v.strip() for v in text.replace(";", ",").replace("|", ",").split(",")]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise _BadField("item_order", f"{_shown(value)} is not a list of dimension keys.",
+                        f"list each of {', '.join(shown)} once, in the order they were presented.")
     value = [str(v) for v in value]
     if sorted(value) != sorted(shown):
         raise _BadField(
-            "item_order", f"'{','.join(value)}' is not an order of the shown dimensions.",
+            "item_order", f"'{excerpt(','.join(value))}' is not an order of the shown dimensions.",
             f"list each of {', '.join(shown)} once, in the order they were presented.",
         )
     return value
@@ -243,7 +302,7 @@ def _timestamp(rec, name) -> datetime | None:
     try:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise _BadField(name, f"'{value}' is not an ISO 8601 time such as 2026-11-27T09:30:00Z.") from None
+        raise _BadField(name, f"{_shown(value)} is not an ISO 8601 time such as 2026-11-27T09:30:00Z.") from None
 
 
 def _insert(store: Store, run_id: int, records: list[dict], answers: list[dict]) -> set[str]:
