@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import pytest
 
@@ -216,3 +217,70 @@ def test_quoted_multiline_fields_keep_row_numbers(tmp_path, db, run):
     text = ",".join(header) + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n"
     result = run("ingest", "survey", write(tmp_path / "s.csv", text), "--sample", "s", expect=1)
     assert "s.csv, row 5, field 'rank_non_sentient_PR'" in result.output
+
+
+# ------------------------------------------------------------------------------------ hostile input
+
+
+@pytest.mark.parametrize("value,problem", [("NaN", "is not a finite number"), ("inf", "is not a finite number"),
+                                           ("-Infinity", "is not a finite number"),
+                                           ("1e308", "is not a rank (far outside 1 to 1,000,000)")])
+def test_non_finite_or_absurd_rank_cells_are_named(value, problem, tmp_path, db, run, snapshot):
+    run("ingest", "survey", survey_csv(tmp_path / "ok.csv", [good("p0")]), "--sample", "s")
+    before = snapshot(db)
+    path = survey_csv(tmp_path / "s.csv", [good("p1"), good("p2", ranks=(1, 2, value, 4, 5))])
+    result = run("ingest", "survey", path, "--sample", "s", expect=1)
+    assert f"s.csv, row 3, field 'rank_non_sentient_PR': '{value}' {problem}." in result.output
+    assert snapshot(db) == before
+    run("ingest", "survey", path, "--sample", "s", "--skip-bad-rows")
+    assert query(db, "select participant_id from participants where run_id = (select max(run_id) from runs)") == [("p1",)]
+
+
+def test_non_finite_ratings_are_named(tmp_path, db, run):
+    path = survey_csv(tmp_path / "s.csv", [good("p1", ratings=(5, 4, "nan", 7, 3))])
+    result = run("ingest", "survey", path, "--sample", "s", expect=1)
+    assert "s.csv, row 2, field 'rate_non_sentient_PR': 'nan' is not a finite number." in result.output
+
+
+def test_survey_with_an_unclosed_quote_is_named(tmp_path, db, run):
+    text = ",".join(HEADER) + "\n" + ",".join(map(str, good("p1"))) + '\n"p2,5,4\n' + ",".join(map(str, good("p3"))) + "\n"
+    result = run("ingest", "survey", write(tmp_path / "s.csv", text), "--sample", "s", expect=1)
+    assert "s.csv, row 3: not readable as CSV (a quoted field opened here is never closed)" in result.output
+
+
+def test_reloading_with_demographics_changes_nothing(tmp_path, db, run, snapshot):
+    f = survey_csv(tmp_path / "s.csv", [good("p1"), good("p2")])
+    demo = write(tmp_path / "d.csv", "Participant id,Age\np1,30\np2,41\n")
+    run("ingest", "survey", f, "--sample", "s")
+    before = snapshot(db)
+    again = run("ingest", "survey", f, "--sample", "s", "--demographics", demo)
+    assert "already loaded" in again.output and "d.csv was not joined" in again.output
+    assert snapshot(db) == before
+    run("ingest", "survey", f, "--sample", "t", "--demographics", demo)
+    before = snapshot(db)
+    for extra in (["--demographics", demo], []):
+        assert "already loaded" in run("ingest", "survey", f, "--sample", "t", *extra).output
+    assert snapshot(db) == before
+    assert query(db, "select count(*), max(copy) from participants") == [(4, 1)]
+
+
+def test_staging_left_by_a_killed_load_is_removed_by_the_next(tmp_path, db, run, monkeypatch):
+    import subprocess
+    import sys
+    import tempfile
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    stale = temp / f"papers-survey-{dead_pid}-abc123"
+    stale.mkdir()
+    (stale / "participants-000001.parquet").write_bytes(b"x" * 1000)
+    (temp / f"papers-copy-{dead_pid}-def456.csv").write_text("x")
+    live = temp / f"papers-survey-{os.getpid()}-live"  # a load running now in this process: kept
+    live.mkdir()
+    other = temp / "someone-else-1-2"
+    other.mkdir()
+    run("ingest", "survey", survey_csv(tmp_path / "s.csv", [good("p1")]), "--sample", "s")
+    assert sorted(p.name for p in temp.iterdir()) == sorted([live.name, other.name])

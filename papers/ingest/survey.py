@@ -30,12 +30,23 @@ import polars as pl
 import yaml
 
 from papers.errors import InputError, StoreError, located
-from papers.ingest.common import LoadReport, already_loaded, insert_rejects, load_key, resolve_instrument
-from papers.ingest.files import BadRow, normalise_encoding, open_text, scan_csv, sha256_file
+from papers.ingest.common import LoadReport, insert_rejects, load_key, resolve_instrument
+from papers.ingest.files import (
+    BadRow,
+    normalise_encoding,
+    open_text,
+    read_csv_frame,
+    remove_stale_staging,
+    scan_csv,
+    sha256_file,
+    staging_prefix,
+)
 from papers.instrument import Instrument
 from papers.store import Store, query
+from papers.text import excerpt
 
 BATCH_ROWS = 100_000
+MAX_RANK = 1_000_000  # a rank beyond any instrument's length, and far inside the store's integer
 TRUE = {"1", "true", "t", "yes", "y"}
 FALSE = {"0", "false", "f", "no", "n"}
 ID_COLUMNS = ("participant_id", "PROLIFIC_PID", "ResponseId")
@@ -96,16 +107,18 @@ def ingest_survey(store: Store, path: Path, *, sample: str, fmt: str = "auto", m
     sample = sample.strip()
     if not sample:
         raise InputError("--sample: give the human sample a name, e.g. prolific-2026-11.")
-    inst = resolve_instrument(instrument, store, path.parent)
+    inst = resolve_instrument(instrument, store)
+    remove_stale_staging()
     maps = load_mapping(mapping) if mapping else Mapping()
     header_rows = 3 if _layout_kind(path, fmt, encoding) == "qualtrics" else 1
     bar = _progress_bar(path, progress)
     scanned = scan_csv(path, encoding=encoding, header_rows=header_rows, strict=strict,
                        progress=(lambda n: bar.update(n)) if bar is not None else None)
     try:
+        # demographics only enrich the participants: the same survey content is the same load
         key = load_key("survey", scanned.sha256, sample=sample, mapping=maps.sha256, instrument=inst.sha256,
-                       demographics=sha256_file(demographics) if demographics else None)
-        report = already_loaded(store, key, "survey", path)
+                       demographics=None)
+        report = _already_loaded(store, path, scanned.sha256, sample, maps.sha256, inst.sha256, demographics)
         if report is not None:
             return report
         names = [maps.columns.get(h, h) for h in scanned.header]
@@ -113,7 +126,7 @@ def ingest_survey(store: Store, path: Path, *, sample: str, fmt: str = "auto", m
         layout = find_layout(path, names, inst)
         demo = read_demographics(demographics, encoding) if demographics else None
         loader = _Loader(store, path, layout, maps, inst, scanned.rows, strict, sample=sample, demographics=demo,
-                         stage=Path(tempfile.mkdtemp(prefix="papers-survey-")))
+                         stage=Path(tempfile.mkdtemp(prefix=staging_prefix("survey"))))
         try:
             bad = list(scanned.bad)
             if bar is not None:
@@ -156,6 +169,21 @@ def ingest_survey(store: Store, path: Path, *, sample: str, fmt: str = "auto", m
     return report
 
 
+def _already_loaded(store: Store, path: Path, sha256: str, sample: str, mapping_sha256: str | None,
+                    instrument_sha256: str, demographics: Path | None) -> LoadReport | None:
+    rows = store.sql(query("ingest/survey_loaded"), {"sha256": sha256, "sample": sample, "mapping": mapping_sha256,
+                                                     "instrument": instrument_sha256}).fetchall()
+    if not rows:
+        return None
+    run_id, source = rows[0]
+    report = LoadReport("survey", str(path), run_id=run_id, already_loaded=True)
+    report.notes.append(f"{path}: already loaded (run {run_id}, from {source}); nothing changed.")
+    if demographics is not None:
+        report.notes.append(f"{demographics} was not joined: demographics join only the load that first stores "
+                            "the participants.")
+    return report
+
+
 # ----------------------------------------------------------------------------- layout
 
 
@@ -194,14 +222,14 @@ def find_layout(path: Path, names: list[str], inst: Instrument) -> Layout:
             key = name[len("item_"):]
             if key not in {i.key for i in inst.items}:
                 raise InputError(
-                    f"{located(path, 1, name)}: the instrument {inst.id} has no survey item '{key}'.",
+                    f"{located(path, 1, name)}: the instrument {inst.id} has no survey item '{excerpt(key)}'.",
                     f"items: {', '.join(i.key for i in inst.items) or '(none)'}; rename or drop the column.",
                 )
             items[key] = name
             used.add(name)
         elif task in ("rank", "rate") and rest:
             if task not in inst.task_keys:
-                raise InputError(f"{located(path, 1, name)}: the instrument {inst.id} has no '{task}' task.")
+                raise InputError(f"{located(path, 1, name)}: the instrument {inst.id} has no '{excerpt(task)}' task.")
             condition = next((c for c in conditions if rest.startswith(c + "_")), None)
             if condition is None:
                 raise InputError(
@@ -211,7 +239,7 @@ def find_layout(path: Path, names: list[str], inst: Instrument) -> Layout:
             dim = rest[len(condition) + 1:]
             if dim not in inst.dimension_keys:
                 raise InputError(
-                    f"{located(path, 1, name)}: the instrument {inst.id} has no dimension '{dim}'.",
+                    f"{located(path, 1, name)}: the instrument {inst.id} has no dimension '{excerpt(dim)}'.",
                     f"dimensions: {', '.join(inst.dimension_keys)}; rename the column with a --mapping file, or drop it.",
                 )
             if dim not in inst.shown(condition):
@@ -247,15 +275,16 @@ def find_layout(path: Path, names: list[str], inst: Instrument) -> Layout:
 def load_mapping(path: Path) -> Mapping:
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise InputError(f"{path}: cannot read the mapping file ({str(e).splitlines()[0]}).") from e
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as e:
+        raise InputError(f"{path}: cannot read the mapping file ({excerpt(str(e).splitlines()[0])}).") from e
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise InputError(f"{path}: a mapping file is a YAML mapping with keys 'columns' and 'values'.")
     unknown = set(raw) - {"columns", "values"}
     if unknown:
-        raise InputError(f"{path}: field '{sorted(unknown)[0]}': unknown key.", "allowed keys: columns, values.")
+        raise InputError(f"{path}: field '{excerpt(sorted(map(str, unknown))[0])}': unknown key.",
+                         "allowed keys: columns, values.")
     columns = raw.get("columns") or {}
     values = raw.get("values") or {}
     if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
@@ -280,7 +309,7 @@ def _check_mapping_sources(path: Path | None, maps: Mapping, header: list[str]) 
     for source in maps.columns:
         if source not in header:
             raise InputError(
-                f"{path}: field 'columns.{source}': the survey file has no column '{source}'.",
+                f"{path}: field 'columns.{excerpt(source)}': the survey file has no column '{excerpt(source)}'.",
                 "check the spelling against the file's header row.",
             )
 
@@ -296,7 +325,11 @@ def _batches(scanned, names: list[str], layout: Layout):
         scanned.path, infer_schema=False, skip_rows_after_header=scanned.skip_after_header,
         empty_string_is_null=False, encoding="utf8",
     ).select([pl.col(original[c]).alias(c) for c in wanted]).with_row_index("_i")
-    yield from frame.collect_batches(chunk_size=BATCH_ROWS)
+    try:
+        yield from frame.collect_batches(chunk_size=BATCH_ROWS)
+    except pl.exceptions.PolarsError as e:
+        raise InputError(f"{scanned.source}: not readable as CSV ({excerpt(str(e).splitlines()[0])}).",
+                         "re-save the file as CSV (UTF-8) from the program that wrote it.") from e
 
 
 @dataclass
@@ -372,10 +405,13 @@ class _Loader:
         batch = batch.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)) for c in text_columns)
         parsed = {c: pl.col(c).cast(pl.Float64, strict=False) for c in self.numeric}
         checks = [(c, parsed[c].is_null() & pl.col(c).is_not_null(), "is not a number") for c in self.numeric]
+        checks += [(c, parsed[c].is_nan() | parsed[c].is_infinite(), "is not a finite number") for c in self.numeric]
         checks += [(c, ~pl.col(c).str.to_lowercase().is_in(list(TRUE | FALSE)), "is not yes/no, true/false or 1/0")
                    for c in self.flags]
         rank_columns = [c for b in self.layout.blocks if b.task == "rank" for c in b.columns.values()]
         checks += [(c, parsed[c].is_not_null() & (parsed[c] != parsed[c].floor()), "is not a whole number")
+                   for c in rank_columns]
+        checks += [(c, parsed[c].abs() > MAX_RANK, f"is not a rank (far outside 1 to {MAX_RANK:,})")
                    for c in rank_columns]
         checks.append((self.layout.id_column, pl.col(self.layout.id_column).is_null(), "is empty"))
         any_bad = batch.select(pl.any_horizontal(e.fill_null(False) for _, e, _ in checks).alias("bad"))["bad"]
@@ -387,9 +423,10 @@ class _Loader:
             for index, value in hits.iter_rows():
                 row = int(self.rows[index])
                 if self.strict:
-                    raise InputError(f"{located(self.path, row, column)}: '{value}' {problem}.",
+                    raise InputError(f"{located(self.path, row, column)}: '{excerpt(value)}' {problem}.",
                                      _value_hint(column, problem))
-                bad_rows.setdefault(index, BadRow(row, _raw_row(batch, index), f"field '{column}': '{value}' {problem}"))
+                bad_rows.setdefault(index, BadRow(row, _raw_row(batch, index),
+                                                  f"field '{column}': '{excerpt(value)}' {problem}"))
         return batch.filter(~pl.col("_i").is_in(list(bad_rows))), list(bad_rows.values())
 
     def numbered(self, values: pl.DataFrame) -> pl.DataFrame:
@@ -508,9 +545,9 @@ def _counts(store: Store, run_id: int) -> dict[str, int]:
 
 def read_demographics(path: Path, encoding: str | None) -> pl.DataFrame:
     """A Prolific demographics export as (participant_id, attributes JSON)."""
-    scanned = scan_csv(path, encoding=encoding)
+    scanned = scan_csv(path, encoding=encoding, can_skip=False)
     try:
-        frame = pl.read_csv(scanned.path, infer_schema=False)
+        frame = read_csv_frame(scanned)
     finally:
         scanned.cleanup()
     id_column = next((c for c in DEMOGRAPHIC_ID_COLUMNS if c in frame.columns), None)
@@ -524,7 +561,7 @@ def read_demographics(path: Path, encoding: str | None) -> pl.DataFrame:
         index = duplicated["_i"][1]
         raise InputError(
             f"{located(path, scanned.row_of(index), id_column)}: participant "
-            f"'{duplicated[id_column][1]}' appears twice.",
+            f"'{excerpt(duplicated[id_column][1])}' appears twice.",
             "keep one row per participant in the demographics file.",
         )
     others = [c for c in frame.columns if c != id_column]
