@@ -15,6 +15,15 @@ trial (model + seed + prompt), so that retries end in an answer unless that limi
 - "drop": the connection closed without an answer
 - "malformed": status 200 with a body that is not JSON
 
+Hostile behaviours, each for every request (the server is an input too):
+
+- `echo_auth="answer" | "model" | "error" | "refused"`: the Authorization header echoed into the
+  answer, the reported model name, a 500 error body, or a 401 error body
+- `retry_after_header="soon"`: a 429 whose Retry-After is this exact text (with the "429" fault)
+- `drip=0.5`: the answer's bytes sent one at a time, this many seconds apart
+- `empty_choices=True`: status 200 with `choices: []`
+- `usage={...}`: this usage object in every answer (e.g. 3e9 prompt tokens)
+
 `requests` counts every request per trial key, so tests can prove no stored trial was asked twice.
 Run it as a process (`python tests/openai_server.py PORT LATENCY`) for benchmarks.
 """
@@ -44,7 +53,9 @@ def trial_key(body: dict) -> str:
 class FakeOpenAI:
     def __init__(self, latency: float = 0.0, faults: dict[str, float] | None = None, seed: int = 1,
                  max_faults_per_trial: int = 2, retry_after: float = 0.2, slow_seconds: float = 5.0,
-                 port: int = 0, answer: str | None = None, status: int | None = None):
+                 port: int = 0, answer: str | None = None, status: int | None = None,
+                 echo_auth: str | None = None, retry_after_header: str | None = None, drip: float | None = None,
+                 empty_choices: bool = False, usage: dict | None = None):
         self.latency = latency
         self.faults = faults or {}
         self.rng = random.Random(seed)
@@ -54,6 +65,11 @@ class FakeOpenAI:
         self.port = port
         self.fixed_answer = answer
         self.status = status
+        self.echo_auth = echo_auth
+        self.retry_after_header = retry_after_header
+        self.drip = drip
+        self.empty_choices = empty_choices
+        self.usage = usage
         self.times: dict[str, list[float]] = {}
         self.requests: Counter = Counter()
         self.faults_served: Counter = Counter()
@@ -80,15 +96,20 @@ class FakeOpenAI:
         self.requests[key] += 1
         self.times.setdefault(key, []).append(time.monotonic())
         self.total += 1
+        auth = request.headers.get("Authorization", "")
         if self.status is not None:
             return web.json_response({"error": {"message": "refused", "type": "invalid_request_error"}}, status=self.status)
+        if self.echo_auth in ("error", "refused"):
+            return web.json_response({"error": {"message": f"bad credentials: {auth}", "type": "server_error"}},
+                                     status=500 if self.echo_auth == "error" else 401)
         fault = self._draw_fault(key)
         if fault:
             self.faults_served[key] += 1
             self.fault_log.append((key, fault))
         if fault == "429":
+            header = f"{self.retry_after:g}" if self.retry_after_header is None else self.retry_after_header
             return web.json_response({"error": {"message": "rate limited", "type": "rate_limit_error"}}, status=429,
-                                     headers={"Retry-After": f"{self.retry_after:g}"})
+                                     headers={"Retry-After": header})
         if fault == "500":
             return web.json_response({"error": {"message": "internal error", "type": "server_error"}}, status=500)
         if fault == "drop":
@@ -97,7 +118,20 @@ class FakeOpenAI:
         await asyncio.sleep(self.slow_seconds if fault == "slow" else self.latency)
         if fault == "malformed":
             return web.Response(text='{"id": "x", "choices": [', content_type="application/json")
-        return web.json_response(self._completion(body))
+        completion = self._completion(body, auth)
+        if self.drip is not None:
+            return await self._dripped(request, json.dumps(completion).encode())
+        return web.json_response(completion)
+
+    async def _dripped(self, request: web.Request, data: bytes) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = len(data)
+        await response.prepare(request)
+        for i in range(len(data)):
+            await response.write(data[i:i + 1])
+            await asyncio.sleep(self.drip)
+        await response.write_eof()
+        return response
 
     def _draw_fault(self, key: str) -> str | None:
         if not self.faults or self.faults_served[key] >= self.max_faults:
@@ -109,10 +143,13 @@ class FakeOpenAI:
             roll -= share
         return None
 
-    def _completion(self, body: dict) -> dict:
+    def _completion(self, body: dict, auth: str = "") -> dict:
         prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
         keys = LINE_RE.findall(prompt)
-        if self.fixed_answer is not None:
+        if self.echo_auth == "answer":
+            text = f"Your header was {auth}. " + json.dumps({"ranking": sorted(keys), "ratings": {
+                k: 4 for k in keys}})
+        elif self.fixed_answer is not None:
             text = self.fixed_answer
         elif '"codes"' in prompt and "<answer>" in prompt:
             themes = LINE_RE.findall(prompt.split("<answer>", 1)[0])
@@ -123,12 +160,14 @@ class FakeOpenAI:
             text = json.dumps({"ranking": sorted(keys)})
         else:
             text = "Flourishing means being honest and helpful."
+        model = f"{body.get('model')}-2026-11-01" + (f" ({auth})" if self.echo_auth == "model" else "")
+        choices = [] if self.empty_choices else [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]
         return {
             "id": f"chatcmpl-{self.total}", "object": "chat.completion", "created": int(time.time()),
-            "model": f"{body.get('model')}-2026-11-01",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": len(prompt) // 4, "completion_tokens": len(text) // 4,
-                      "total_tokens": (len(prompt) + len(text)) // 4},
+            "model": model, "choices": choices,
+            "usage": self.usage or {"prompt_tokens": len(prompt) // 4, "completion_tokens": len(text) // 4,
+                                    "total_tokens": (len(prompt) + len(text)) // 4},
         }
 
     def start(self) -> FakeOpenAI:

@@ -288,3 +288,169 @@ def test_worker_processes_stop_at_the_cost_limit(db, run, key_env):
         server.stop()
     assert "stopped at the cost limit" in stopped.output
     assert 0 < query(db, "select count(*) from llm_responses")[0][0] < 400
+
+
+# ------------------------------------------------------------------------------------ a hostile server
+
+KEY = "sk-test-ECHOED-BY-THE-SERVER-9b1d"
+
+
+@pytest.fixture
+def echoed_key(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+
+
+def everything_written(db, run, tmp_path) -> str:
+    out = tmp_path / "export"
+    run("export", "--format", "csv", "--out", out)
+    return db.read_bytes().decode("latin-1") + "".join(p.read_text() for p in out.iterdir())
+
+
+@pytest.mark.parametrize("where", ["answer", "model", "error"])
+def test_a_key_echoed_by_the_server_is_redacted_everywhere(where, db, run, echoed_key, tmp_path):
+    server = FakeOpenAI(echo_auth=where).start()
+    try:
+        result = run("collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "2",
+                     "--condition", "sentient", "--max-retries", "1")
+    finally:
+        server.stop()
+    assert KEY not in result.output
+    column = {"answer": "raw_text", "model": "model_reported", "error": "error"}[where]
+    values = [v for (v,) in query(db, f"select {column} from llm_responses")]
+    assert len(values) == 2 and all("Bearer [redacted]" in v for v in values), values
+    if where == "error":
+        assert {e for (e,) in query(db, "select error from llm_errors")} == set(values)
+    assert KEY not in everything_written(db, run, tmp_path)
+
+
+def test_a_key_echoed_in_a_refusal_is_not_printed(db, run, echoed_key):
+    server = FakeOpenAI(echo_auth="refused").start()
+    try:
+        result = run("collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "1", expect=1)
+    finally:
+        server.stop()
+    assert "the provider refused the request" in result.output and "Bearer [redacted]" in result.output
+    assert KEY not in result.output
+
+
+def test_secret_values_follow_litellm_names(monkeypatch):
+    from papers.text import redact, secret_values
+
+    for name in ("ANTHROPIC_API_KEY", "AZURE_API_KEY", "GEMINI_API_KEY", "AWS_SECRET_ACCESS_KEY", "HF_TOKEN",
+                 "MY_GATEWAY_SECRET", "WATSONX_APIKEY"):
+        monkeypatch.setenv(name, f"value-of-{name.lower()}")
+    monkeypatch.setenv("SHORT_TOKEN", "1")  # too short to be a secret: "1" is everywhere
+    monkeypatch.setenv("PAPERS_DB", "not-a-secret-store.duckdb")
+    secrets = secret_values()
+    assert "value-of-aws_secret_access_key" in secrets and "value-of-watsonx_apikey" in secrets
+    assert "1" not in secrets and "not-a-secret-store.duckdb" not in secrets
+    text = "a value-of-anthropic_api_key b value-of-hf_token c 1 not-a-secret-store.duckdb"
+    assert redact(text) == "a [redacted] b [redacted] c 1 not-a-secret-store.duckdb"
+
+
+def test_litellm_log_records_are_redacted(monkeypatch, caplog):
+    import logging
+
+    from papers.collect.runner import redact_logs
+
+    monkeypatch.setenv("GATEWAY_API_KEY", "gw.7c1e0f55aa90")  # no pattern litellm's own log filter knows
+    redact_logs()
+    with caplog.at_level(logging.WARNING, logger="LiteLLM"):
+        logging.getLogger("LiteLLM").warning("gateway refused key %s", "gw.7c1e0f55aa90")
+    assert "gateway refused key [redacted]" in caplog.text and "7c1e0f55aa90" not in caplog.text
+
+
+@pytest.mark.parametrize("value,seconds", [
+    ("120", 120.0), (" 2.5 ", 2.5), ("0", 0.0), ("soon", None), ("", None), (None, None), ("-5", None),
+    ("nan", None), ("inf", None), ("Wed, 21 Oct 2015 07:28:00 GMT", None),       # a past date: back off as usual
+    ("Sat, 28 Nov 2026 12:00:30 GMT", 30.0), ("Sat, 28 Nov 2026 12:00:30 -0000", 30.0),  # zone-less: UTC
+    ("Sat, 28 Nov 2026 13:00:30 +0100", 30.0), ("Sat, 99 Nov 2026 12:00:30 GMT", None),
+])
+def test_retry_after_is_parsed_robustly(value, seconds):
+    from datetime import datetime, timezone
+
+    from papers.collect.runner import parse_retry_after
+
+    now = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
+    assert parse_retry_after(value, now=now) == seconds
+
+
+@pytest.mark.parametrize("header", ["soon", "", "-5", "Wed, 21 Oct 2015 07:28:00 GMT", "1"])
+def test_odd_retry_after_values_fall_back_to_backoff(header, db, run, key_env):
+    server = FakeOpenAI(faults={"429": 1.0}, max_faults_per_trial=1, retry_after_header=header).start()
+    try:
+        run("collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "2", "--condition", "sentient")
+    finally:
+        server.stop()
+    assert query(db, "select status, count(*) from llm_responses group by 1") == [("valid", 2)]
+    assert sorted(server.requests.values()) == [2, 2]
+
+
+def test_a_retry_after_past_the_cap_is_an_error_not_a_sleep(db, run, key_env):
+    server = FakeOpenAI(faults={"429": 1.0}, max_faults_per_trial=1, retry_after_header="999999").start()
+    try:
+        args = ["collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "2", "--condition", "sentient"]
+        started = time.monotonic()
+        result = run(*args, "--max-retries", "4")
+        assert time.monotonic() - started < 30
+        assert "2 failed" in result.output
+        errors = [e for (e,) in query(db, "select error from llm_responses")]
+        assert len(errors) == 2 and all("Retry-After asked for 999,999 s, longer than the 60 s papers waits" in e
+                                        for e in errors)
+        run(*args, "--retry-errors")  # the server's limit has passed: each trial is asked once more
+    finally:
+        server.stop()
+    assert query(db, "select status, count(*) from llm_responses group by 1") == [("valid", 2)]
+
+
+def test_timeout_bounds_the_whole_call_first_byte_to_last(db, run, key_env):
+    server = FakeOpenAI(drip=0.5).start()  # a 400-byte answer, one byte every half second
+    try:
+        started = time.monotonic()
+        run("collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "1", "--condition", "sentient",
+            "--timeout", "2", "--max-retries", "1")
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    assert elapsed < 15, elapsed
+    assert query(db, "select status, error from llm_responses") == [
+        ("error", "Timeout: no complete answer within 2 s (--timeout)")]
+    assert query(db, "select count(*) from llm_errors") == [(2,)]
+
+
+def test_an_answer_without_choices_is_an_error_retried_on_request(db, run, key_env):
+    server = FakeOpenAI(empty_choices=True).start()
+    try:
+        args = ["collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "2", "--condition", "sentient"]
+        run(*args, "--max-retries", "0")
+        assert query(db, "select status, error, raw_text from llm_responses") == [
+            ("error", "EmptyResponse: the server answered HTTP 200 without a choice (choices: [])", None)] * 2
+        server.empty_choices = False
+        assert "2 calls made now" in run(*args, "--retry-errors").output
+    finally:
+        server.stop()
+    assert query(db, "select status, count(*) from llm_responses group by 1") == [("valid", 2)]
+
+
+def test_absurd_token_counts_are_stored_as_reported(db, run, key_env):
+    usage = {"prompt_tokens": 3_000_000_000, "completion_tokens": 5_000_000_000, "total_tokens": 8_000_000_000}
+    server = FakeOpenAI(usage=usage).start()
+    try:
+        args = ["collect", "--model", "openai/fake", "--api-base", server.url, "--condition", "sentient"]
+        run(*args, "--trials", "2")
+        assert "1 calls made now, 2 already stored" in run(*args, "--trials", "3").output
+    finally:
+        server.stop()
+    assert query(db, "select distinct input_tokens, output_tokens from llm_responses") == [(3_000_000_000, 5_000_000_000)]
+
+
+@pytest.mark.parametrize("value", [1e30, -5, 2.5, float("nan"), True, "many", 2**64])
+def test_token_counts_that_are_not_counts_are_stored_empty_with_a_note(value):
+    from types import SimpleNamespace
+
+    from papers.collect.runner import Outcome, _count
+
+    outcome = Outcome(trial=None)
+    assert _count(SimpleNamespace(prompt_tokens=value), "prompt_tokens", outcome) is None
+    assert len(outcome.faults) == 1 and outcome.faults[0].startswith("usage: prompt_tokens ")
+    assert _count(SimpleNamespace(prompt_tokens=2**40), "prompt_tokens", outcome) == 2**40

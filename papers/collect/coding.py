@@ -26,6 +26,7 @@ from papers.collect.runner import (
     complete,
     cost_limit,
     log_faults,
+    redact_logs,
     run_pool,
 )
 from papers.instrument import Instrument
@@ -167,6 +168,7 @@ def code_answers(store: Store, instrument: Instrument, settings: CodingSettings,
     from papers.collect.simulated import register
 
     register()
+    redact_logs()
     jobs = pending_jobs(store, instrument, settings)
     report = CodingReport(pending=len(jobs))
     if not jobs:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
+import math
 import os
 import random
 import time
@@ -24,6 +26,7 @@ from papers.collect.plan import Decoding, Trial, make_plan
 from papers.errors import ProviderError
 from papers.instrument import Instrument
 from papers.store import Store
+from papers.text import excerpt, redact, secret_values
 
 FATAL = ("AuthenticationError", "PermissionDeniedError", "NotFoundError", "BadRequestError",
          "ContextWindowExceededError", "ContentPolicyViolationError", "UnsupportedParamsError")
@@ -124,6 +127,23 @@ class AdaptiveLimiter:
             self.cond.notify_all()
 
 
+class _Redacting(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+def redact_logs() -> None:
+    """Key values pass through redact() before any handler sees a record of litellm's loggers."""
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _Redacting) for f in logger.filters):
+            logger.addFilter(_Redacting())
+
+
 def plan_for(instrument: Instrument, settings: CollectSettings) -> list[Trial]:
     return make_plan(instrument, settings.models, settings.tasks, settings.conditions, settings.trials,
                      settings.seed, settings.decoding)
@@ -171,6 +191,7 @@ def collect(store: Store, instrument: Instrument, settings: CollectSettings, *, 
     from papers.collect.simulated import register
 
     register()
+    redact_logs()
     plan = plan_for(instrument, settings)
     todo, reused = pending_trials(store, plan, settings.retry_errors)
     report = CollectReport(planned=len(plan), reused=reused)
@@ -285,6 +306,7 @@ def _process_main(trials: list[Trial], instrument: Instrument, settings: Collect
     from papers.collect.simulated import register
 
     register()
+    redact_logs()
 
     async def main() -> None:
         limiter = AdaptiveLimiter(concurrency)
@@ -387,52 +409,83 @@ async def _call(trial: Trial, limiter: AdaptiveLimiter, instrument: Instrument, 
     return await complete(kwargs, limiter, settings.max_retries, settings.backoff, Outcome(trial))
 
 
+MAX_WAIT = 60.0  # seconds: the longest Retry-After honoured and the longest backoff (README, Guarantees)
+
+
+class Timeout(Exception):
+    """No complete answer within --timeout, first byte to last."""
+
+
+class EmptyResponse(Exception):
+    """An answer with no choice in it (HTTP 200, `choices: []`): a fault of the server, not the model's answer."""
+
+
 async def complete(kwargs: dict, limiter: AdaptiveLimiter, max_retries: int, backoff: float, outcome: Outcome) -> Outcome:
     """One litellm call with retries: transient faults are retried with exponential backoff that
-    honours Retry-After (a 429 also halves the calls in flight); a refusal of the request itself
-    (bad key, unknown model) stops the run; the last fault of an exhausted retry is the error."""
+    honours Retry-After up to MAX_WAIT (a 429 also halves the calls in flight; a longer Retry-After
+    ends the trial as an error); a refusal of the request itself (bad key, unknown model) stops the
+    run; the last fault of an exhausted retry is the error. The whole call, first byte to last, is
+    bounded by kwargs["timeout"]. Key values echoed by the server are redacted before anything is kept."""
     import litellm
 
     model = kwargs["model"]
+    secrets = secret_values()
     for attempt in range(max_retries + 1):
         await limiter.acquire()
         started = time.perf_counter()
         try:
-            response = await litellm.acompletion(**kwargs)
+            response = await _within(litellm.acompletion(**kwargs), kwargs.get("timeout") or MAX_WAIT)
         except Exception as e:  # noqa: BLE001 - classified below
             name = type(e).__name__
             rate_limited = name == "RateLimitError"
             wait = _retry_after(e) if rate_limited else None
-            await limiter.release(rate_limited=rate_limited, retry_after=wait)
-            message = f"{name}: {_short(e)}"
+            too_long = wait is not None and wait > MAX_WAIT
+            await limiter.release(rate_limited=rate_limited, retry_after=None if too_long else wait)
+            message = redact(f"{name}: {_short(e)}", secrets)
+            if too_long:
+                message += (f" (Retry-After asked for {wait:,.0f} s, longer than the {MAX_WAIT:g} s papers waits; "
+                            "run again later with --retry-errors)")
             outcome.faults.append(message)
             if name in FATAL:
                 raise ProviderError(f"{model}: the provider refused the request ({message}).",
                                     "check the model name, --api-base and the API key in the environment or .env.") from e
-            if attempt == max_retries:
+            if attempt == max_retries or too_long:
                 outcome.error = message
                 outcome.latency_ms = (time.perf_counter() - started) * 1000
                 return outcome
-            delay = backoff * (2 ** attempt) * (0.5 + random.random())
+            delay = min(backoff * (2 ** attempt) * (0.5 + random.random()), MAX_WAIT)
             await asyncio.sleep(max(delay, wait or 0))
             continue
         await limiter.release()
         outcome.latency_ms = (time.perf_counter() - started) * 1000
-        _read_response(outcome, response, model)
+        _read_response(outcome, response, model, secrets)
         return outcome
     return outcome
 
 
-def _read_response(outcome: Outcome, response, model: str) -> None:
+async def _within(call, seconds: float):
+    """The response of `call`, complete within `seconds`; a server that drips its answer byte by
+    byte keeps litellm's read timeout from firing, so the deadline is set here, around the call."""
+    try:
+        response = await asyncio.wait_for(call, seconds)
+    except asyncio.TimeoutError:
+        raise Timeout(f"no complete answer within {seconds:g} s (--timeout)") from None
+    if not getattr(response, "choices", None):
+        raise EmptyResponse("the server answered HTTP 200 without a choice (choices: [])")
+    return response
+
+
+def _read_response(outcome: Outcome, response, model: str, secrets: list[str]) -> None:
     import litellm
 
-    choice = response.choices[0] if response.choices else None
-    outcome.text = getattr(getattr(choice, "message", None), "content", None)
-    outcome.model_reported = getattr(response, "model", None)
+    text = getattr(getattr(response.choices[0], "message", None), "content", None)
+    outcome.text = redact(text if text is None or isinstance(text, str) else str(text), secrets)
+    reported = getattr(response, "model", None)
+    outcome.model_reported = redact(None if reported is None else str(reported), secrets)
     usage = getattr(response, "usage", None)
     if usage is not None:
-        outcome.input_tokens = getattr(usage, "prompt_tokens", None)
-        outcome.output_tokens = getattr(usage, "completion_tokens", None)
+        outcome.input_tokens = _count(usage, "prompt_tokens", outcome)
+        outcome.output_tokens = _count(usage, "completion_tokens", outcome)
     hidden = getattr(response, "_hidden_params", {}) or {}
     cost = hidden.get("response_cost")
     if cost is None and model not in _NO_PRICE and not model.startswith("simulated/"):
@@ -441,7 +494,23 @@ def _read_response(outcome: Outcome, response, model: str) -> None:
         except Exception:  # noqa: BLE001 - a model missing from the price map has no cost; ask once
             _NO_PRICE.add(model)
             cost = None
-    outcome.cost_usd = cost
+    outcome.cost_usd = cost if isinstance(cost, (int, float)) and math.isfinite(cost) else None
+
+
+MAX_COUNT = 2**63 - 1  # the store's token columns are 64-bit
+
+
+def _count(usage, name: str, outcome: Outcome) -> int | None:
+    """A token count as the server reported it; one that is not a whole number from 0 to 2^63 - 1 is
+    stored as empty, with a note in llm_errors, rather than stopping collection."""
+    value = getattr(usage, name, None)
+    if value is None:
+        return None
+    whole = isinstance(value, int) or (isinstance(value, float) and math.isfinite(value) and value.is_integer())
+    if isinstance(value, bool) or not whole or not 0 <= value <= MAX_COUNT:
+        outcome.faults.append(f"usage: {name} {excerpt(value)} is not a token count; stored as empty")
+        return None
+    return int(value)
 
 
 _NO_PRICE: set[str] = set()
@@ -468,14 +537,35 @@ def _retry_after(error) -> float | None:
         headers = getattr(response, "headers", None)
     if not headers:
         return None
-    value = headers.get("retry-after") or headers.get("Retry-After")
-    if value is None:
+    return parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
+
+
+def parse_retry_after(value, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value: delay-seconds (`120`) or an HTTP-date, a date without
+    a zone read as UTC. Anything else (empty, `soon`, negative, a past date) is None: the caller
+    falls back to its backoff."""
+    text = str(value or "").strip()
+    if not text:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(text)
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds()) if when else None
+        seconds = _seconds_until(text, now or datetime.now(timezone.utc))
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return None
+    return seconds
+
+
+def _seconds_until(text: str, now: datetime) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return (when - now).total_seconds()
 
 
 def _short(error: Exception) -> str:
@@ -519,8 +609,8 @@ def store_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: 
             "response_id": pl.String, "run_id": pl.Int32, "model": pl.String, "model_reported": pl.String,
             "instrument_sha256": pl.String, "task": pl.String, "condition": pl.String, "trial": pl.Int32,
             "item_order": pl.List(pl.String), "temperature": pl.Float64, "prompt": pl.String, "raw_text": pl.String,
-            "status": pl.String, "error": pl.String, "latency_ms": pl.Float64, "input_tokens": pl.Int32,
-            "output_tokens": pl.Int32, "cost_usd": pl.Float64}, orient="row"),
+            "status": pl.String, "error": pl.String, "latency_ms": pl.Float64, "input_tokens": pl.Int64,
+            "output_tokens": pl.Int64, "cost_usd": pl.Float64}, orient="row"),
         "_answers": pl.DataFrame(answers, schema={"response_id": pl.String, "dimension": pl.String, "rank": pl.Int32,
                                                   "rating": pl.Float64}, orient="row"),
     }
