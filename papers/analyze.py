@@ -11,6 +11,7 @@ import polars as pl
 
 from papers import __version__
 from papers.analysis.audit import Layout, Settings, compute_audit
+from papers.analysis.claims import Estimate, leader_phrase
 from papers.errors import InputError, PapersError
 from papers.instrument import Instrument, parse_instrument
 from papers.store import RESULT_TABLES, Store, query
@@ -123,22 +124,30 @@ def _counts(store: Store, audit_id: str) -> dict[str, int]:
 
 
 def highlights(store: Store, audit_id: str) -> list[str]:
-    """A few lines a reader wants first: per condition and task, how the models split by type and
-    which is most stable; per human sample, the model closest to it."""
+    """A few lines a reader wants first, each worded as the evidence allows (papers.analysis.claims):
+    per condition and task, how the models split by type, whether clusters exist and which model
+    is most stable; per human sample, the model closest to it."""
     lines = []
-    rows = store.sql(query("analysis/summary"), {"audit": audit_id}).fetchall()
-    groups: dict[tuple, list] = {}
-    for condition, task, model, top, top_mean, w, kind in rows:
-        groups.setdefault((condition, task), []).append((model, top, w, kind))
+    groups: dict[tuple, list[dict]] = {}
+    for row in store.frame(query("analysis/summary"), {"audit": audit_id}).iter_rows(named=True):
+        groups.setdefault((row["condition"], row["task"]), []).append(row)
+    structure = {(c, t): (k, note) for c, t, k, note in store.sql(
+        "select condition, task, k, note from result_structure where audit_id = ?", [audit_id]).fetchall()}
     for (condition, task), members in groups.items():
-        kinds = Counter(kind for _, _, _, kind in members)
+        kinds = Counter(m["model_type"] for m in members)
         split = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
-        stable = max(members, key=lambda m: m[2] if m[2] == m[2] else -1)
-        lines.append(f"{condition} / {task}: {len(members)} models: {split}; most stable {stable[0]} "
-                     f"(W = {stable[2]:.2f}, first {stable[1]})")
-    for model, sample, condition, task, icc, low, high, band in store.sql(
-            "select model, sample, condition, task, icc_a1, icc_a1_ci_low, icc_a1_ci_high, band from result_agreement "
-            "where audit_id = ? and rank_by_icc = 1 order by all", [audit_id]).fetchall():
-        lines.append(f"closest to humans ({sample}, {condition} / {task}): {model}, ICC(A,1) = {icc:.2f} "
-                     f"[{low:.2f}, {high:.2f}], {band}")
+        k, note = structure.get((condition, task), (1, None))
+        clusters = f"{k} clusters" if k and k > 1 else (note or "no cluster structure")
+        stable = leader_phrase("most stable", [
+            Estimate(m["model"], m["mean_rho"], m["mean_rho_ci_low"], m["mean_rho_ci_high"]) for m in members],
+            lambda e: f"mean rho = {e.value:.2f} [{e.low:.2f}, {e.high:.2f}]")
+        lines.append(f"{condition} / {task}: {len(members)} models: {split}; {clusters}; {stable}")
+    closest: dict[tuple, list[Estimate]] = {}
+    for model, sample, condition, task, ccc, low, high in store.sql(
+            "select model, sample, condition, task, ccc, ccc_ci_low, ccc_ci_high from result_agreement "
+            "where audit_id = ? order by all", [audit_id]).fetchall():
+        closest.setdefault((sample, condition, task), []).append(Estimate(model, ccc, low, high))
+    for (sample, condition, task), estimates in closest.items():
+        lines.append(leader_phrase(f"closest to humans ({sample}, {condition} / {task}, by CCC)", estimates,
+                                   lambda e: f"CCC = {e.value:.2f} [{e.low:.2f}, {e.high:.2f}]"))
     return lines

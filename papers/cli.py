@@ -292,7 +292,8 @@ def analyze_cmd(audit_id, seed, b, linkage, k, replace, instrument, db_path, as_
     store = open_store(db_path)
     try:
         report = run_analyze(store, audit_id, instrument=instrument, replace=replace,
-                             settings=Settings(seed=seed, b=b, linkage=linkage, k=k))
+                             settings=Settings(seed=seed, b=b, linkage=linkage, k=k, type_margin=type_margin,
+                                               theme_rule=theme_rule))
     finally:
         store.close()
     head = (f"Audit {report.audit_id} is already up to date (same data and settings); nothing changed."

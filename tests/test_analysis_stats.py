@@ -160,3 +160,138 @@ def test_bootstrap_is_seeded_and_covers_the_mean():
     se = x.std(ddof=1) / np.sqrt(400)
     assert low[0] == pytest.approx(x.mean() - 1.96 * se, abs=0.02)
     assert high[0] == pytest.approx(x.mean() + 1.96 * se, abs=0.02)
+
+
+# ------------------------------------------------------------------ stability across trial counts
+
+
+def _pairwise_mean_spearman(x: np.ndarray) -> float:
+    """Reference: the average of scipy's Spearman correlation over every pair of trials; a pair with
+    a trial that ties every dimension counts 0 (it has no order)."""
+    values = []
+    for i in range(len(x)):
+        for j in range(i + 1, len(x)):
+            if np.ptp(x[i]) == 0 or np.ptp(x[j]) == 0:
+                values.append(0.0)
+            else:
+                values.append(sps.spearmanr(x[i], x[j]).statistic)
+    return float(np.mean(values))
+
+
+def test_mean_rho_is_the_mean_pairwise_spearman_and_equals_the_w_identity_without_ties():
+    rng = np.random.default_rng(21)
+    ranks = np.array([rng.permutation(5) + 1 for _ in range(25)], float)
+    rho, low, high = stats.mean_spearman(ranks)
+    assert rho == pytest.approx(_pairwise_mean_spearman(ranks), abs=1e-12)  # scipy, pair by pair
+    _, _, w = stats.friedman_w(ranks.sum(axis=0), 25, 5)
+    assert rho == pytest.approx((25 * w - 1) / 24, abs=1e-12)  # Kendall & Babington Smith (1939)
+    assert low < rho < high
+    ratings = rng.integers(1, 8, size=(20, 6)).astype(float)
+    ratings[3] = 4.0  # a trial that ties every dimension
+    assert stats.mean_spearman(stats.rank_rows(ratings))[0] == pytest.approx(_pairwise_mean_spearman(ratings), abs=1e-12)
+
+
+def test_mean_rho_jackknife_matches_a_brute_force_jackknife():
+    # Efron & Tibshirani (1993), ch. 11: pseudo-values n*theta - (n-1)*theta_(i), here on Fisher's z
+    rng = np.random.default_rng(22)
+    scores = np.array([2.0, 1.0, 0.5, 0.0, -0.5]) + rng.gumbel(size=(15, 5))
+    ranks = np.argsort(np.argsort(-scores, axis=1), axis=1) + 1.0
+    rho, low, high = stats.mean_spearman(ranks)
+    m = len(ranks)
+    loo = np.array([_pairwise_mean_spearman(np.delete(ranks, i, axis=0)) for i in range(m)])
+    pseudo = m * np.arctanh(rho) - (m - 1) * np.arctanh(loo)
+    half = sps.t.ppf(0.975, m - 1) * pseudo.std(ddof=1) / np.sqrt(m)
+    assert (low, high) == pytest.approx((np.tanh(np.arctanh(rho) - half), np.tanh(np.arctanh(rho) + half)), abs=1e-12)
+
+
+def test_mean_rho_does_not_depend_on_the_number_of_trials_where_w_does():
+    # a uniform (random) ranker: W averages about 1/m, mean_rho about 0 at any m
+    rng = np.random.default_rng(23)
+    for m, w_expected in ((10, 0.1), (40, 0.025)):
+        draws = [np.array([rng.permutation(5) + 1 for _ in range(m)], float) for _ in range(300)]
+        w = np.mean([stats.friedman_w(d.sum(axis=0), m, 5)[2] for d in draws])
+        rho = np.mean([stats.mean_spearman(d)[0] for d in draws])
+        assert w == pytest.approx(w_expected, abs=0.01) and rho == pytest.approx(0.0, abs=0.01)
+
+
+# ------------------------------------------------------------------ profile fidelity
+
+
+def _exact(x: np.ndarray, trials: int = 3):
+    """Moments of a profile measured without noise: identical trials."""
+    return stats.profile_moments(np.tile(x, (trials, 1)))
+
+
+def test_fidelity_without_noise_equals_scipy_pingouin_and_lin():
+    a = np.array([3.1, 2.5, 4.0, 1.2, 5.5, 2.2])
+    b = np.array([2.9, 2.0, 4.5, 1.0, 6.0, 3.3])
+    out = stats.fidelity(_exact(a), _exact(b))
+    r = sps.pearsonr(a, b).statistic
+    assert out["pearson_r"] == pytest.approx(r)  # scipy
+    assert out["spread_ratio"] == pytest.approx(a.std(ddof=1) / b.std(ddof=1))
+    assert out["level_shift"] == pytest.approx(a.mean() - b.mean())
+    # Lin (1989): rho_c = r * C_b, C_b = 2 / (v + 1/v + u^2), v = s_a / s_b, u = (mean_a - mean_b) / sqrt(s_a s_b),
+    # with population (divisor n) moments
+    v = a.std() / b.std()
+    u = (a.mean() - b.mean()) / np.sqrt(a.std() * b.std())
+    assert out["ccc"] == pytest.approx(r * 2 / (v + 1 / v + u**2))
+    frame = pd.DataFrame({"t": list(range(6)) * 2, "r": ["a"] * 6 + ["b"] * 6, "s": np.r_[a, b]})
+    ref = pg.intraclass_corr(frame, targets="t", raters="r", ratings="s").set_index("Type")["ICC"]
+    assert out["icc_a1"] == pytest.approx(ref["ICC(A,1)"]) and out["icc_c1"] == pytest.approx(ref["ICC(C,1)"])
+    assert stats.icc_two_way(a, b)[0] == pytest.approx(out["icc_a1"])
+
+
+def test_fidelity_corrects_the_noise_in_the_means():
+    # method of moments: the corrected variance of noisy means is unbiased for the true profile's
+    rng = np.random.default_rng(24)
+    truth = np.array([5.0, 4.5, 6.0, 3.0, 4.0])
+    human = _exact(np.array([5.2, 4.4, 5.5, 3.5, 4.2]), 2)
+    naive, corrected = [], []
+    for _ in range(2000):
+        x = truth + rng.normal(0, 1.5, size=(12, 5))
+        out = stats.fidelity(stats.profile_moments(x), human)
+        corrected.append(out["spread_ratio"] ** 2)
+        naive.append(x.mean(axis=0).var(ddof=1) / human.means.var(ddof=1))
+    true_ratio = truth.var(ddof=1) / human.means.var(ddof=1)
+    assert np.mean(corrected) == pytest.approx(true_ratio, rel=0.03)
+    assert np.mean(naive) > true_ratio * 1.1  # left alone, noise exaggerates the gaps
+
+
+def test_fidelity_is_vectorised_over_bootstrap_replicates():
+    rng = np.random.default_rng(25)
+    x, h = rng.normal(4, 1, (20, 5)), rng.normal(4, 1, (50, 5))
+    counts_x, counts_h = stats.bootstrap_counts(rng, 20, 7), stats.bootstrap_counts(rng, 50, 7)
+    batch = stats.fidelity(stats.profile_moments(x, counts_x), stats.profile_moments(h, counts_h))
+    for i in range(7):
+        one = stats.fidelity(stats.profile_moments(np.repeat(x, counts_x[i].astype(int), axis=0)),
+                             stats.profile_moments(np.repeat(h, counts_h[i].astype(int), axis=0)))
+        for name, value in one.items():
+            assert batch[name][i] == pytest.approx(value, nan_ok=True)
+
+
+def test_fidelity_of_a_flat_profile_is_not_estimable_and_stays_in_range():
+    rng = np.random.default_rng(26)
+    flat = stats.profile_moments(np.array([rng.permutation(5) + 1 for _ in range(6)], float))
+    humans = _exact(np.array([2.0, 4, 3, 1, 5]))
+    out = stats.fidelity(flat, humans)
+    assert np.isnan(out["pearson_r"]) and out["spread_ratio"] == 0.0 and -1 <= out["ccc"] <= 1
+
+
+def test_icc_f_intervals_match_pingouin():
+    # pingouin 0.7 writes McGraw & Wong's case 2A interval in another algebraic form (and rounds to 2 decimals)
+    rng = np.random.default_rng(27)
+    for _ in range(5):
+        a = rng.normal(4, 1.5, 6)
+        b = a + rng.normal(0.5, 0.6, 6)
+        out = stats.icc_f_intervals(a, b)
+        frame = pd.DataFrame({"t": list(range(6)) * 2, "r": ["a"] * 6 + ["b"] * 6, "s": np.r_[a, b]})
+        ref = pg.intraclass_corr(frame, targets="t", raters="r", ratings="s").set_index("Type")["CI95"]
+        assert out["icc_a1"] == pytest.approx(tuple(ref["ICC(A,1)"]), abs=0.0051)
+        assert out["icc_c1"] == pytest.approx(tuple(ref["ICC(C,1)"]), abs=0.0051)
+
+
+def test_koo_li_band_needs_the_whole_interval():
+    assert stats.koo_li_interval_band((0.78, 0.88)) == "good"
+    assert stats.koo_li_interval_band((0.78, 0.88), (0.3, 0.95)) == "between poor and excellent"
+    assert stats.koo_li_interval_band((0.6, 0.8)) == "between moderate and good"
+    assert stats.koo_li_interval_band((float("nan"), 0.8)) == "not estimable"

@@ -77,7 +77,8 @@ def test_constant_model_gives_w_one_and_a_dimension_never_ranked_first():
     rng = np.random.default_rng(1)
     tables = audit(answers_frame({"constant": constant, "random": [perm(rng) for _ in range(10)]}))
     stab = tables["result_stability"].filter(pl.col("model") == "constant")
-    assert stab["kendall_w"][0] == pytest.approx(1.0) and stab["w_ci_low"][0] == pytest.approx(1.0)
+    assert stab["kendall_w"][0] == pytest.approx(1.0) and stab["mean_rho"][0] == pytest.approx(1.0)
+    assert stab["mean_rho_ci_low"][0] == pytest.approx(1.0) and stab["mean_rho_ci_high"][0] == pytest.approx(1.0)
     prof = tables["result_profiles"].filter(pl.col("model") == "constant")
     assert prof.filter(pl.col("dimension") == "RF")["top1_share"][0] == 0.0
     assert prof["sd"].to_list() == [0.0] * 5
@@ -148,7 +149,7 @@ def test_clustering_separates_human_centric_from_utility_driven():
 
 def test_agreement_with_humans_and_bands():
     rng = np.random.default_rng(5)
-    model = [[2, 4, 3, 1, 5]] * 5 + [perm(rng) for _ in range(5)]
+    model = [[2, 4, 3, 1, 5]] * 18 + [perm(rng) for _ in range(2)]
     humans = []
     for p in range(60):
         ranks = [2, 4, 3, 1, 5] if p % 2 else perm(rng)
@@ -157,11 +158,31 @@ def test_agreement_with_humans_and_bands():
                            "dimension": dim, "value": float(v)})
     tables = audit(answers_frame({"m": model}), human=pl.DataFrame(humans))
     agree = tables["result_agreement"]
-    assert agree.height == 1 and agree["n_participants"][0] == 60 and agree["n_trials"][0] == 10
+    assert agree.height == 1 and agree["n_participants"][0] == 60 and agree["n_trials"][0] == 20
     row = agree.row(0, named=True)
     assert row["pearson_r"] > 0.7 and row["r_ci_low"] <= row["pearson_r"] <= row["r_ci_high"]
-    assert row["icc_a1_ci_low"] <= row["icc_a1"] <= row["icc_a1_ci_high"]
-    assert row["band"] in ("moderate", "good", "excellent") and row["rank_by_icc"] == 1
+    assert row["ccc_ci_low"] <= row["ccc"] <= row["ccc_ci_high"] and row["rank_by_ccc"] == 1
+    # the model's profile is sharper than the humans' (half of them answer at random): gaps exaggerated
+    assert row["spread_ratio_ci_low"] > 1
+    # rank profiles all have the same mean: no ICC(A,1), no level, no band, and a note that says why
+    assert row["icc_a1"] is None and row["level_shift"] is None and row["band"] is None
+    assert "ICC(A,1) measures no absolute agreement" in row["note"]
+
+
+def test_rating_agreement_has_level_icc_with_both_intervals_and_a_cautious_band():
+    rng = np.random.default_rng(6)
+    truth = np.array([5.0, 4.0, 6.0, 6.5, 3.5])
+    model = [list(np.clip(np.round(4 + 2 * (truth - truth.mean()) + rng.normal(0, 0.5, 5)), 1, 7)) for _ in range(30)]
+    humans = [{"sample": "s1", "condition": "non_sentient", "task": "rate", "participant": f"p{p}", "dimension": dim,
+               "value": float(np.clip(np.round(v + rng.normal(0, 1)), 1, 7))}
+              for p in range(200) for dim, v in zip(NS, truth)]
+    row = audit(answers_frame({"m": model}, task="rate"), human=pl.DataFrame(humans))["result_agreement"].row(0, named=True)
+    # the model doubles the humans' gaps around a lower level: order kept, calibration and level off
+    assert row["pearson_r"] > 0.9 and row["spread_ratio_ci_low"] > 1.5 and row["level_shift_ci_high"] < 0
+    assert row["icc_a1_f_ci_low"] < row["icc_a1_ci_low"] <= row["icc_a1"] <= row["icc_a1_ci_high"]
+    assert row["icc_a1"] < row["icc_c1"] and row["ccc"] < row["pearson_r"]
+    # with five dimensions the F-based interval spans several Koo & Li bands: no single band is named
+    assert row["band"].startswith("between ") and row["note"] is None
 
 
 # ------------------------------------------------------------------------------------ the command
@@ -248,3 +269,69 @@ def test_themes_and_coder_agreement_from_codes():
     tables = compute_audit(answers, outcomes_for(answers), EMPTY_HUMAN, {}, EMPTY_ITEMS, two, LAYOUT,
                            Settings(b=200, stability_b=20)).tables
     assert set(tables["result_coder_agreement"]["statistic"]) == {"cohen_kappa"}
+
+
+def test_theme_rule_decides_presence_and_is_recorded():
+    # one answer, three coders: two say EI is present, one says not
+    codes = pl.DataFrame([{"model": "m1", "condition": "non_sentient", "response_id": "r1", "coder": c, "dimension": "EI",
+                           "is_present": c != "carol"} for c in ("alice", "bob", "carol")])
+    answers = answers_frame({"m1": [[1, 2, 3, 4, 5]] * 3})
+
+    def share(rule):
+        tables = compute_audit(answers, outcomes_for(answers), EMPTY_HUMAN, {}, EMPTY_ITEMS, codes, LAYOUT,
+                               Settings(b=50, stability_b=5, theme_rule=rule)).tables
+        row = tables["result_themes"].row(0, named=True)
+        return row["share"], row["rule"]
+
+    assert share("all") == (0.0, "all") and share("any") == (1.0, "any") and share("majority") == (1.0, "majority")
+    assert share(None) == (1.0, "majority")  # three coders: a majority by default
+    two = codes.filter(pl.col("coder") != "alice")  # bob yes, carol no
+    tables = compute_audit(answers, outcomes_for(answers), EMPTY_HUMAN, {}, EMPTY_ITEMS, two, LAYOUT,
+                           Settings(b=50, stability_b=5)).tables
+    assert tables["result_themes"].select("share", "rule").row(0) == (0.0, "all")  # two coders: both must agree
+
+
+def test_six_identical_uniform_models_get_no_types_and_no_clusters():
+    # known truth: flat and identical; at small scale of bench/validity.py's 95 % goal
+    rng = np.random.default_rng(9)
+    clean = 0
+    for _ in range(20):
+        models = {f"uniform-{i}": [perm(rng) for _ in range(30)] for i in range(6)}
+        tables = compute_audit(answers_frame(models), outcomes_for(answers_frame(models)), EMPTY_HUMAN, {}, EMPTY_ITEMS,
+                               EMPTY_CODES, LAYOUT, Settings(b=100, stability_b=10, permutations=99,
+                                                             seed=int(rng.integers(1e9)))).tables
+        clusters = tables["result_clusters"]
+        clean += set(clusters["model_type"]) == {"no clear type"} and tables["result_structure"]["k"][0] == 1
+        assert set(clusters["label"]) == {"no cluster structure"} or tables["result_structure"]["k"][0] > 1
+    assert clean >= 19
+
+
+def test_analyze_speaks_only_as_the_evidence_allows(db, run):
+    # two identical models: neither is "most stable" nor the only "closest"; a uniform model has no ordering
+    run("collect", "--model", "simulated/human-centric", "--model", "simulated/human-centric-2",
+        "--model", "simulated/uniform", "--task", "rank", "--trials", "20")
+    out = run("analyze", "--audit", "w", "--bootstrap", "200").output
+    assert "most stable: no clear leader" in out and "3 models:" in out
+    summary = query(db, "select model, friedman_p from result_stability where audit_id = 'w' and condition = 'sentient'")
+    assert dict(summary)["simulated/uniform"] > 0.05
+
+
+def test_migration_005_keeps_older_audits_and_adds_the_new_columns(db, monkeypatch):
+    from papers import store as store_module
+    from papers.store import open_store
+
+    original = store_module.migrations()
+    monkeypatch.setattr(store_module, "migrations", lambda: [m for m in original if m[0] <= 4])
+    old = open_store(db)
+    old.sql("insert into result_stability (audit_id, model, condition, task, kendall_w, w_ci_low, w_ci_high) "
+            "values ('old', 'm', 'c', 'rank', 0.4, 0.3, 0.5)")
+    old.close()
+    monkeypatch.setattr(store_module, "migrations", lambda: original)
+    open_store(db).close()
+    columns = {r[0] for r in query(db, "select column_name from information_schema.columns "
+                                       "where table_name = 'result_stability'")}
+    assert {"mean_rho", "mean_rho_ci_low", "mean_rho_ci_high"} <= columns and "w_ci_low" not in columns
+    assert query(db, "select kendall_w, mean_rho from result_stability where audit_id = 'old'") == [(0.4, None)]
+    agreement = {r[0] for r in query(db, "select column_name from information_schema.columns "
+                                         "where table_name = 'result_agreement'")}
+    assert {"spread_ratio", "ccc", "level_shift", "icc_a1_f_ci_low", "rank_by_ccc"} <= agreement

@@ -19,6 +19,13 @@ from scipy.cluster import hierarchy
 from scipy.spatial.distance import pdist, squareform
 
 from papers.analysis import stats
+from papers.analysis.structure import (
+    cluster_label,
+    orientation_per_trial,
+    orientation_test,
+    structure_test,
+    type_models,
+)
 
 STATUSES = ("valid", "refused", "unparseable", "incomplete", "error")
 
@@ -32,17 +39,27 @@ class Layout:
     scale: tuple[int, int] = (1, 7)
 
 
+THEME_RULES = ("all", "majority", "any")
+
+
 @dataclass
 class Settings:
+    """The choices an audit's numbers depend on; stored in `audits.settings`."""
+
     seed: int = 20260101
     b: int = 2000
     linkage: str = "ward"
     k: int | None = None
     stability_b: int = 200
+    type_margin: float = 0.25  # orientation index units (rank places, scale points on a 1-7 scale)
+    permutations: int = 199  # null draws of the cluster-structure tests
+    theme_rule: str | None = None  # None: all coders when two, a majority when more
 
     def as_dict(self) -> dict:
         return {"seed": self.seed, "bootstrap_b": self.b, "linkage": self.linkage, "k": self.k,
-                "cluster_stability_b": self.stability_b, "ci": "percentile bootstrap, 95%"}
+                "cluster_stability_b": self.stability_b, "type_margin": self.type_margin,
+                "structure_permutations": self.permutations, "theme_rule": self.theme_rule or "default",
+                "ci": "percentile bootstrap, 95%; mean_rho: jackknife; orientation: t"}
 
 
 @dataclass
@@ -54,10 +71,10 @@ class Group:
     x: np.ndarray
     positions: np.ndarray | None  # presented position (1-based) of each cell, NaN if unknown
     boot: np.ndarray | None = None  # B x k resampled means
+    moments: stats.ProfileMoments | None = None  # the means and their noise, for profile fidelity
+    boot_moments: stats.ProfileMoments | None = None  # the same per bootstrap resample
     ranks: np.ndarray | None = None  # within-trial ranks (ratings ranked, ties averaged)
     ties: np.ndarray | None = None  # per trial sum(t^3 - t)
-    boot_rank_sums: np.ndarray | None = None  # B x k
-    boot_ties: np.ndarray | None = None  # B
 
 
 @dataclass
@@ -88,20 +105,21 @@ def wide_groups(answers: pl.DataFrame, layout: Layout, keys: tuple[str, ...], un
 
 
 def attach_bootstrap(groups: list[Group], rng: np.random.Generator, b: int, with_ranks: bool = False) -> None:
-    """Resample each group's units B times: the means, and (with_ranks) the rank sums and tie
-    terms that Kendall's W needs, all from one count matrix that is then dropped."""
+    """Resample each group's units B times: the means and the noise in them (for profile
+    fidelity), all from one count matrix that is then dropped; with_ranks adds the within-trial
+    ranks and tie terms that Friedman's test, W and mean_rho need."""
     for g in groups:
         m = g.x.shape[0]
         if m == 0:
             continue
         counts = stats.bootstrap_counts(rng, m, b)
-        g.boot = counts @ g.x / m
+        g.moments = stats.profile_moments(g.x)
+        g.boot_moments = stats.profile_moments(g.x, counts)
+        g.boot = g.boot_moments.means
         if with_ranks:
             task = g.key[-1]
             g.ranks = g.x if task == "rank" else stats.rank_rows(g.x)
             g.ties = np.zeros(m) if task == "rank" else stats.tie_term(g.ranks)
-            g.boot_rank_sums = counts @ g.ranks
-            g.boot_ties = counts @ g.ties
 
 
 # --------------------------------------------------------------------------- within models
@@ -136,6 +154,9 @@ PROFILE_SCHEMA = {
 
 
 def stability(groups: list[Group], outcomes: pl.DataFrame) -> pl.DataFrame:
+    """Per model, condition and task: is the ordering non-random (Friedman), how strongly do trials
+    agree (Kendall's W, and the mean inter-trial Spearman correlation with a jackknife interval,
+    which unlike W does not depend on the number of trials), position bias and outcome shares."""
     shares = _outcome_shares(outcomes)
     rows = []
     seen = set()
@@ -144,42 +165,51 @@ def stability(groups: list[Group], outcomes: pl.DataFrame) -> pl.DataFrame:
         seen.add(g.key)
         m, k = g.x.shape
         chi2, p, w = stats.friedman_w(g.ranks.sum(axis=0), m, k, g.ties.sum())
+        rho, rho_low, rho_high = stats.mean_spearman(g.ranks)
         note = None
         if m < 2:
             note = "fewer than two valid trials: no test"
             chi2 = p = w = np.nan
         elif np.isnan(chi2):
             note = "every trial gives every dimension the same value: W undefined"
-        w_low = w_high = np.nan
-        if g.boot_rank_sums is not None and m >= 2:
-            _, _, boot_w = stats.friedman_w(g.boot_rank_sums, m, k, g.boot_ties)
-            w_low, w_high = stats.percentile_ci(boot_w)
-        rho = np.nan
-        if g.positions is not None and not np.isnan(g.positions).all():
-            ok = ~np.isnan(g.positions)
-            if np.ptp(g.x[ok]) > 0:
-                rho = sps.spearmanr(g.positions[ok], g.x[ok]).statistic
-        elif note is None:
-            note = "item order not recorded: no position bias"
+        elif m < 3:
+            note = "two valid trials: no interval for mean_rho"
         rows.append({"model": model, "condition": condition, "task": task, "n_trials": m,
                      "friedman_chi2": float(chi2), "friedman_df": k - 1, "friedman_p": float(p), "kendall_w": float(w),
-                     "w_ci_low": float(w_low), "w_ci_high": float(w_high), "position_bias_rho": float(rho),
-                     **shares.get(g.key, _no_outcomes()), "note": note})
+                     "mean_rho": rho, "mean_rho_ci_low": rho_low, "mean_rho_ci_high": rho_high,
+                     "position_bias_rho": _position_bias(g), **shares.get(g.key, _no_outcomes()),
+                     "note": note or _position_note(g)})
     for key, share in shares.items():  # groups with answers but none valid
         if key not in seen and key[2] != "open":
             rows.append({"model": key[0], "condition": key[1], "task": key[2], "n_trials": 0,
                          "friedman_chi2": np.nan, "friedman_df": None, "friedman_p": np.nan, "kendall_w": np.nan,
-                         "w_ci_low": np.nan, "w_ci_high": np.nan, "position_bias_rho": np.nan, **share,
-                         "note": "no valid trials"})
+                         "mean_rho": np.nan, "mean_rho_ci_low": np.nan, "mean_rho_ci_high": np.nan,
+                         "position_bias_rho": np.nan, **share, "note": "no valid trials"})
     return pl.DataFrame(rows, schema=STABILITY_SCHEMA)
+
+
+def _position_bias(g: Group) -> float:
+    """Spearman correlation of presented position and answer over all cells with a known position."""
+    if g.positions is None or np.isnan(g.positions).all():
+        return float("nan")
+    ok = ~np.isnan(g.positions)
+    if np.ptp(g.x[ok]) == 0:
+        return float("nan")
+    return float(sps.spearmanr(g.positions[ok], g.x[ok]).statistic)
+
+
+def _position_note(g: Group) -> str | None:
+    if g.positions is None or np.isnan(g.positions).all():
+        return "item order not recorded: no position bias"
+    return None
 
 
 STABILITY_SCHEMA = {
     "model": pl.String, "condition": pl.String, "task": pl.String, "n_trials": pl.Int64, "friedman_chi2": pl.Float64,
-    "friedman_df": pl.Int64, "friedman_p": pl.Float64, "kendall_w": pl.Float64, "w_ci_low": pl.Float64,
-    "w_ci_high": pl.Float64, "position_bias_rho": pl.Float64, "valid_share": pl.Float64, "refused_share": pl.Float64,
-    "unparseable_share": pl.Float64, "incomplete_share": pl.Float64, "error_share": pl.Float64, "n_responses": pl.Int64,
-    "note": pl.String,
+    "friedman_df": pl.Int64, "friedman_p": pl.Float64, "kendall_w": pl.Float64, "mean_rho": pl.Float64,
+    "mean_rho_ci_low": pl.Float64, "mean_rho_ci_high": pl.Float64, "position_bias_rho": pl.Float64,
+    "valid_share": pl.Float64, "refused_share": pl.Float64, "unparseable_share": pl.Float64,
+    "incomplete_share": pl.Float64, "error_share": pl.Float64, "n_responses": pl.Int64, "note": pl.String,
 }
 
 
@@ -230,37 +260,17 @@ def differences(groups: list[Group]) -> pl.DataFrame:
         "p": pl.Float64, "p_holm": pl.Float64, "epsilon2": pl.Float64, "n": pl.Int64, "note": pl.String})
 
 
-def orientation_index(means: np.ndarray, dims: tuple[str, ...], layout: Layout, task: str) -> np.ndarray:
-    """Mean score of humanistic minus utility dimensions, signed so that positive = human-centric.
-
-    For ranks (1 = first) it is mean rank of utility dimensions minus mean rank of humanistic
-    ones; for ratings, mean humanistic rating minus mean utility rating. Works on (..., k)."""
-    hum = [j for j, d in enumerate(dims) if layout.orientation.get(d) == "humanistic"]
-    uti = [j for j, d in enumerate(dims) if layout.orientation.get(d) == "utility"]
-    if not hum or not uti:
-        return np.full(means.shape[:-1], np.nan)
-    diff = means[..., uti].mean(axis=-1) - means[..., hum].mean(axis=-1)
-    return diff if task == "rank" else -diff
-
-
-def model_type(index: float) -> str:
-    if np.isnan(index):
-        return "not typed"
-    return "human-centric" if index > 0 else "utility-driven" if index < 0 else "balanced"
-
-
-def clear_type(low: float, high: float) -> str:
-    """A model's type only when the 95% interval of its orientation index excludes zero."""
-    if np.isnan(low) or np.isnan(high):
-        return "not typed"
-    if low > 0:
-        return "human-centric"
-    if high < 0:
-        return "utility-driven"
-    return "no clear type"
+def type_margin(settings: Settings, layout: Layout, task: str) -> float:
+    """The equivalence margin of the orientation index in the task's units: rank places for ranks,
+    scale points for ratings (given for a 1-7 scale and scaled to the instrument's)."""
+    if task == "rank":
+        return settings.type_margin
+    low, high = layout.scale
+    return settings.type_margin * (high - low) / 6
 
 
 def structure(groups: list[Group], layout: Layout, settings: Settings, rng: np.random.Generator):
+    """Types, clusters and the map, per condition and task (see `papers.analysis.structure`)."""
     cluster_rows, mds_rows, summary_rows = [], [], []
     by_ct: dict[tuple, list[Group]] = {}
     for g in groups:
@@ -268,67 +278,89 @@ def structure(groups: list[Group], layout: Layout, settings: Settings, rng: np.r
             by_ct.setdefault(g.key[1:], []).append(g)
     for (condition, task), members in sorted(by_ct.items()):
         members = sorted(members, key=lambda g: g.key[0])
-        models = [g.key[0] for g in members]
-        dims = members[0].dims
-        profile = np.vstack([g.x.mean(axis=0) for g in members])
-        index = orientation_index(profile, dims, layout, task)
-        index_ci = [stats.percentile_ci(orientation_index(g.boot, dims, layout, task)) for g in members]
-        n = len(models)
-        labels = np.ones(n, dtype=int)
-        k = 1
-        coph = sil = np.nan
-        stab = np.full(n, np.nan)
-        note = None
-        if n < 3:
-            note = "fewer than three models: not clustered"
-        else:
-            z = hierarchy.linkage(profile, method=settings.linkage, metric="euclidean")
-            distances = pdist(profile)
-            if np.ptp(distances) == 0 and distances[0] == 0:
-                note = "all models have the same profile: not clustered"
-            else:
-                coph = float(hierarchy.cophenet(z, distances)[0])
-                k, sil = _choose_k(z, squareform(distances), settings.k, n)
-                labels = hierarchy.fcluster(z, k, criterion="maxclust")
-                stab = _cluster_stability(members, labels, k, settings, rng)
-        cluster_type = {c: model_type(float(np.mean(index[labels == c]))) for c in np.unique(labels)}
-        coords, share = stats.classical_mds(squareform(pdist(profile)) if n > 1 else np.zeros((1, 1)))
-        for i, model in enumerate(models):
-            low, high = (float(v) for v in index_ci[i])
-            cluster_rows.append({"condition": condition, "task": task, "model": model, "cluster": int(labels[i]),
-                                 "label": cluster_type[labels[i]], "orientation_index": float(index[i]),
-                                 "orientation_ci_low": low, "orientation_ci_high": high,
-                                 "model_type": clear_type(low, high), "stability_jaccard": float(stab[i]),
-                                 "note": note})
-            mds_rows.append({"condition": condition, "task": task, "model": model, "x": float(coords[i, 0]),
-                             "y": float(coords[i, 1]), "variance_share": share,
-                             "note": None if n > 2 else "fewer than three models: the map is trivial"})
-        summary_rows.append({"condition": condition, "task": task, "n_models": n, "k": k, "linkage": settings.linkage,
-                             "cophenetic_r": coph, "silhouette": sil, "mds_variance_share": share, "note": note})
-    clusters = pl.DataFrame(cluster_rows, schema={
-        "condition": pl.String, "task": pl.String, "model": pl.String, "cluster": pl.Int64, "label": pl.String,
-        "orientation_index": pl.Float64, "orientation_ci_low": pl.Float64, "orientation_ci_high": pl.Float64,
-        "model_type": pl.String, "stability_jaccard": pl.Float64, "note": pl.String})
-    mds = pl.DataFrame(mds_rows, schema={
-        "condition": pl.String, "task": pl.String, "model": pl.String, "x": pl.Float64, "y": pl.Float64,
-        "variance_share": pl.Float64, "note": pl.String})
-    summary = pl.DataFrame(summary_rows, schema={
-        "condition": pl.String, "task": pl.String, "n_models": pl.Int64, "k": pl.Int64, "linkage": pl.String,
-        "cophenetic_r": pl.Float64, "silhouette": pl.Float64, "mds_variance_share": pl.Float64, "note": pl.String})
-    return clusters, mds, summary
+        margin = type_margin(settings, layout, task)
+        tests = [orientation_test(orientation_per_trial(g.x, g.dims, layout.orientation, task), margin) for g in members]
+        types, adjusted = type_models(tests)
+        found = _clusters(members, settings, rng)
+        labels = {c: cluster_label([t for t, lab in zip(tests, found.labels) if lab == c], margin)
+                  for c in np.unique(found.labels)}
+        if found.k == 1:
+            labels = dict.fromkeys(labels, "no cluster structure")
+        cluster_rows += [{"condition": condition, "task": task, "model": g.key[0], "cluster": int(found.labels[i]),
+                          "label": labels[found.labels[i]], "orientation_index": t.index,
+                          "orientation_ci_low": t.ci_low, "orientation_ci_high": t.ci_high, "type_margin": margin,
+                          "type_p_holm": float(adjusted[i]), "model_type": types[i],
+                          "stability_jaccard": float(found.jaccard[i]), "note": found.note}
+                         for i, (g, t) in enumerate(zip(members, tests))]
+        mds_rows += _mds_rows(condition, task, members, found.profile)
+        summary_rows.append({"condition": condition, "task": task, "n_models": len(members), "k": found.k,
+                             "linkage": settings.linkage, "cophenetic_r": found.cophenetic,
+                             "silhouette": found.silhouette, "p_heterogeneity": found.p_heterogeneity,
+                             "p_clustering": found.p_clustering, "candidate_k": found.candidate_k,
+                             "mds_variance_share": mds_rows[-1]["variance_share"], "note": found.note})
+    return (pl.DataFrame(cluster_rows, schema=CLUSTER_SCHEMA), pl.DataFrame(mds_rows, schema=MDS_SCHEMA),
+            pl.DataFrame(summary_rows, schema=STRUCTURE_SCHEMA))
 
 
-def _choose_k(z, d, k_given, n) -> tuple[int, float]:
-    if k_given:
-        k = min(k_given, n)
-        labels = hierarchy.fcluster(z, k, criterion="maxclust")
-        return k, stats.silhouette(d, labels)
-    best = (2, -np.inf)
-    for k in range(2, min(8, n - 1) + 1):
-        score = stats.silhouette(d, hierarchy.fcluster(z, k, criterion="maxclust"))
-        if score > best[1]:
-            best = (k, score)
-    return best
+@dataclass
+class _Found:
+    profile: np.ndarray
+    k: int = 1
+    labels: np.ndarray | None = None
+    jaccard: np.ndarray | None = None
+    cophenetic: float = float("nan")
+    silhouette: float = float("nan")
+    p_heterogeneity: float = float("nan")
+    p_clustering: float = float("nan")
+    candidate_k: int | None = None
+    note: str | None = None
+
+
+def _clusters(members: list[Group], settings: Settings, rng: np.random.Generator) -> _Found:
+    profile = np.vstack([g.x.mean(axis=0) for g in members])
+    n = len(members)
+    found = _Found(profile, labels=np.ones(n, dtype=int), jaccard=np.full(n, np.nan))
+    if n < 3:
+        found.note = "fewer than three models: not clustered"
+        return found
+    distances = pdist(profile)
+    if distances.max() == 0:
+        found.note = "all models have the same profile: not clustered"
+        return found
+    z = hierarchy.linkage(profile, method=settings.linkage, metric="euclidean")
+    found.cophenetic = float(hierarchy.cophenet(z, distances)[0])
+    test = structure_test([g.x for g in members], settings.linkage, rng, settings.permutations, k_given=settings.k)
+    found.k, found.labels, found.silhouette = test.k, test.labels, test.silhouette
+    found.p_heterogeneity, found.p_clustering, found.candidate_k = test.p_heterogeneity, test.p_clustering, test.candidate_k
+    if test.k > 1:
+        found.jaccard = _cluster_stability(members, test.labels, test.k, settings, rng)
+    elif test.p_heterogeneity >= 0.05:
+        found.note = "no cluster structure: the models differ by no more than their trial noise"
+    else:
+        found.note = "no cluster structure: the models differ, but not in separate groups"
+    return found
+
+
+def _mds_rows(condition: str, task: str, members: list[Group], profile: np.ndarray) -> list[dict]:
+    n = len(members)
+    coords, share = stats.classical_mds(squareform(pdist(profile)) if n > 1 else np.zeros((1, 1)))
+    return [{"condition": condition, "task": task, "model": g.key[0], "x": float(coords[i, 0]), "y": float(coords[i, 1]),
+             "variance_share": share, "note": None if n > 2 else "fewer than three models: the map is trivial"}
+            for i, g in enumerate(members)]
+
+
+CLUSTER_SCHEMA = {
+    "condition": pl.String, "task": pl.String, "model": pl.String, "cluster": pl.Int64, "label": pl.String,
+    "orientation_index": pl.Float64, "orientation_ci_low": pl.Float64, "orientation_ci_high": pl.Float64,
+    "type_margin": pl.Float64, "type_p_holm": pl.Float64, "model_type": pl.String, "stability_jaccard": pl.Float64,
+    "note": pl.String}
+MDS_SCHEMA = {
+    "condition": pl.String, "task": pl.String, "model": pl.String, "x": pl.Float64, "y": pl.Float64,
+    "variance_share": pl.Float64, "note": pl.String}
+STRUCTURE_SCHEMA = {
+    "condition": pl.String, "task": pl.String, "n_models": pl.Int64, "k": pl.Int64, "linkage": pl.String,
+    "cophenetic_r": pl.Float64, "silhouette": pl.Float64, "p_heterogeneity": pl.Float64, "p_clustering": pl.Float64,
+    "candidate_k": pl.Int64, "mds_variance_share": pl.Float64, "note": pl.String}
 
 
 def _cluster_stability(members: list[Group], labels: np.ndarray, k: int, settings: Settings,
@@ -367,47 +399,69 @@ def human_profiles(groups: list[Group], excluded: dict[str, int]) -> pl.DataFram
         "mean": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "sd": pl.Float64, "n_excluded": pl.Int64})
 
 
+FIDELITY = ("pearson_r", "spread_ratio", "level_shift", "ccc", "icc_a1", "icc_c1")
+CI_PREFIX = {"pearson_r": "r"}  # the public schema's names of r's interval: r_ci_low, r_ci_high
+RANK_NOTE = ("rank task: every rank profile has the same mean, so ICC(A,1) measures no absolute agreement; "
+             "order (r, rho), calibration (spread ratio) and CCC are reported")
+
+
 def agreement(model_groups: list[Group], human_groups: list[Group]) -> pl.DataFrame:
-    rows = []
-    humans = {(g.key[1], g.key[2]): [] for g in human_groups}
+    """Profile fidelity of each model to each human sample on the matched condition and task.
+
+    Order (Pearson r, Spearman rho), calibration (spread ratio), level (ratings), Lin's CCC and,
+    for ratings, ICC(A,1) and ICC(C,1), all noise-corrected (`stats.fidelity`) with percentile
+    bootstrap intervals resampling trials and participants; for ratings also the McGraw & Wong
+    F-based intervals of the ICCs. A Koo & Li band is named only when both ICC(A,1) intervals lie
+    in it. Models are ranked by CCC within each sample, condition and task."""
+    humans: dict[tuple, list[Group]] = {}
     for g in human_groups:
-        humans[(g.key[1], g.key[2])].append(g)
-    for mg in model_groups:
-        model, condition, task = mg.key
-        for hg in humans.get((condition, task), []):
-            if mg.x.shape[0] == 0 or hg.x.shape[0] == 0:
-                continue
-            a, h = mg.x.mean(axis=0), hg.x.mean(axis=0)
-            icc_a, icc_c = stats.icc_two_way(a, h)
-            r = stats.pearson_rows(a, h)
-            boot_a, boot_c = stats.icc_two_way(mg.boot, hg.boot)
-            boot_r = stats.pearson_rows(mg.boot, hg.boot)
-            boot_mad = np.abs(mg.boot - hg.boot).mean(axis=-1)
-            rho = sps.spearmanr(a, h).statistic if np.ptp(a) > 0 and np.ptp(h) > 0 else np.nan
-            ci = {name: stats.percentile_ci(values) for name, values in
-                  (("r", boot_r), ("a", boot_a), ("c", boot_c), ("mad", boot_mad))}
-            note = None
-            if np.isnan(r):
-                note = "a profile is constant: correlation and ICC not estimable"
-            rows.append({
-                "model": model, "sample": hg.key[0], "condition": condition, "task": task,
-                "n_participants": hg.x.shape[0], "n_trials": mg.x.shape[0],
-                "pearson_r": float(r), "r_ci_low": float(ci["r"][0]), "r_ci_high": float(ci["r"][1]),
-                "spearman_rho": float(rho), "icc_a1": float(icc_a), "icc_a1_ci_low": float(ci["a"][0]),
-                "icc_a1_ci_high": float(ci["a"][1]), "icc_c1": float(icc_c), "icc_c1_ci_low": float(ci["c"][0]),
-                "icc_c1_ci_high": float(ci["c"][1]), "mad": float(np.abs(a - h).mean()),
-                "mad_ci_low": float(ci["mad"][0]), "mad_ci_high": float(ci["mad"][1]),
-                "band": stats.koo_li_band(float(icc_a)), "note": note,
-            })
-    frame = pl.DataFrame(rows, schema={
-        "model": pl.String, "sample": pl.String, "condition": pl.String, "task": pl.String,
-        "n_participants": pl.Int64, "n_trials": pl.Int64, "pearson_r": pl.Float64, "r_ci_low": pl.Float64,
-        "r_ci_high": pl.Float64, "spearman_rho": pl.Float64, "icc_a1": pl.Float64, "icc_a1_ci_low": pl.Float64,
-        "icc_a1_ci_high": pl.Float64, "icc_c1": pl.Float64, "icc_c1_ci_low": pl.Float64, "icc_c1_ci_high": pl.Float64,
-        "mad": pl.Float64, "mad_ci_low": pl.Float64, "mad_ci_high": pl.Float64, "band": pl.String, "note": pl.String})
+        humans.setdefault(g.key[1:], []).append(g)
+    rows = [_fidelity_row(mg, hg) for mg in model_groups for hg in humans.get(mg.key[1:], [])
+            if mg.x.shape[0] > 0 and hg.x.shape[0] > 0]
+    frame = pl.DataFrame(rows, schema=AGREEMENT_SCHEMA)
     return frame.with_columns(
-        rank_by_icc=pl.col("icc_a1").rank("ordinal", descending=True).over("sample", "condition", "task").cast(pl.Int64)
-    ).sort("sample", "condition", "task", "rank_by_icc")
+        rank_by_ccc=pl.col("ccc").fill_nan(None).rank("ordinal", descending=True)
+        .over("sample", "condition", "task").cast(pl.Int64)
+    ).sort("sample", "condition", "task", "rank_by_ccc", nulls_last=True)
+
+
+def _fidelity_row(mg: Group, hg: Group) -> dict:
+    model, condition, task = mg.key
+    point = stats.fidelity(mg.moments, hg.moments)
+    boot = stats.fidelity(mg.boot_moments, hg.boot_moments)
+    row = {"model": model, "sample": hg.key[0], "condition": condition, "task": task,
+           "n_participants": hg.x.shape[0], "n_trials": mg.x.shape[0]}
+    for name in FIDELITY:
+        low, high = stats.percentile_ci(boot[name])
+        prefix = CI_PREFIX.get(name, name)
+        row |= {name: float(point[name]), f"{prefix}_ci_low": float(low), f"{prefix}_ci_high": float(high)}
+    a, h = mg.x.mean(axis=0), hg.x.mean(axis=0)
+    row["spearman_rho"] = float(sps.spearmanr(a, h).statistic) if np.ptp(a) > 0 and np.ptp(h) > 0 else np.nan
+    row["mad"] = float(np.abs(a - h).mean())
+    notes = []
+    if np.isnan(row["pearson_r"]):
+        notes.append("a profile does not differ from flat beyond its sampling noise: r not estimable")
+    if task == "rank":
+        for name in ("level_shift", "icc_a1", "icc_c1"):
+            row |= {name: None, f"{name}_ci_low": None, f"{name}_ci_high": None}
+        row |= {"icc_a1_f_ci_low": None, "icc_a1_f_ci_high": None, "band": None}
+        notes.append(RANK_NOTE)
+    else:
+        f = stats.icc_f_intervals(a, h)
+        row |= {"icc_a1_f_ci_low": f["icc_a1"][0], "icc_a1_f_ci_high": f["icc_a1"][1],
+                "band": stats.koo_li_interval_band((row["icc_a1_ci_low"], row["icc_a1_ci_high"]), f["icc_a1"])}
+    row["note"] = "; ".join(notes) or None
+    return row
+
+
+AGREEMENT_SCHEMA = {
+    "model": pl.String, "sample": pl.String, "condition": pl.String, "task": pl.String,
+    "n_participants": pl.Int64, "n_trials": pl.Int64,
+    **{column: pl.Float64 for name in FIDELITY
+       for column in (name, f"{CI_PREFIX.get(name, name)}_ci_low", f"{CI_PREFIX.get(name, name)}_ci_high")},
+    "icc_a1_f_ci_low": pl.Float64, "icc_a1_f_ci_high": pl.Float64, "spearman_rho": pl.Float64, "mad": pl.Float64,
+    "band": pl.String, "note": pl.String,
+}
 
 
 def items_summary(items: pl.DataFrame, rng: np.random.Generator, b: int) -> pl.DataFrame:
@@ -426,17 +480,30 @@ def items_summary(items: pl.DataFrame, rng: np.random.Generator, b: int) -> pl.D
 # --------------------------------------------------------------------------- Study 1
 
 
-def themes(codes: pl.DataFrame) -> pl.DataFrame:
-    """Share of open answers showing each theme: a theme is present when at least half of the
-    coders of that answer marked it (one coder: that coder). Wilson 95% interval."""
+def themes(codes: pl.DataFrame, rule: str | None = None) -> pl.DataFrame:
+    """Share of open answers showing each theme, with a Wilson 95% interval.
+
+    Whether a theme is present in an answer follows a stated consensus rule over the coders of
+    that answer: "all" (every coder marked it), "majority" (more than half did) or "any" (at least
+    one did). By default "all" when two coders coded the answer (two coders cannot form a
+    majority short of agreeing) and "majority" when more did; with one coder, that coder's code.
+    The rule used is stored in the `rule` column."""
+    if rule is not None and rule not in THEME_RULES:
+        raise ValueError(f"theme rule must be one of {', '.join(THEME_RULES)}")
     schema = {"model": pl.String, "condition": pl.String, "dimension": pl.String, "n": pl.Int64, "share": pl.Float64,
-              "ci_low": pl.Float64, "ci_high": pl.Float64, "coders": pl.Int64}
+              "ci_low": pl.Float64, "ci_high": pl.Float64, "coders": pl.Int64, "rule": pl.String}
     if codes.height == 0:
         return pl.DataFrame(schema=schema)
-    consensus = codes.group_by("model", "condition", "response_id", "dimension").agg(
-        present=(pl.col("is_present").cast(pl.Float64).mean() >= 0.5), coders=pl.col("coder").n_unique())
-    summary = consensus.group_by("model", "condition", "dimension").agg(
-        n=pl.len(), k=pl.col("present").sum(), coders=pl.col("coders").max()).sort("model", "condition", "dimension")
+    votes = codes.group_by("model", "condition", "response_id", "dimension").agg(
+        yes=pl.col("is_present").cast(pl.Int64).sum(), coders=pl.col("coder").n_unique())
+    chosen = pl.lit(rule) if rule else pl.when(pl.col("coders") >= 3).then(pl.lit("majority")).otherwise(pl.lit("all"))
+    votes = votes.with_columns(rule=chosen).with_columns(present=(
+        pl.when(pl.col("rule") == "all").then(pl.col("yes") == pl.col("coders"))
+        .when(pl.col("rule") == "majority").then(pl.col("yes") * 2 > pl.col("coders"))
+        .otherwise(pl.col("yes") >= 1)))
+    summary = votes.group_by("model", "condition", "dimension").agg(
+        n=pl.len(), k=pl.col("present").sum(), coders=pl.col("coders").max(),
+        rule=pl.col("rule").unique().sort().str.join(", ")).sort("model", "condition", "dimension")
     low, high = stats.wilson_ci(summary["k"].to_numpy(), summary["n"].to_numpy())
     return summary.with_columns(share=pl.col("k") / pl.col("n"), ci_low=pl.Series(low), ci_high=pl.Series(high)) \
         .select(list(schema)).cast(schema)
@@ -495,7 +562,7 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
         "result_human_profiles": human_profiles(human_groups, excluded),
         "result_agreement": agreement(model_groups, human_groups),
         "result_items": items_summary(items, rng, settings.b),
-        "result_themes": themes(codes),
+        "result_themes": themes(codes, settings.theme_rule),
         "result_coder_agreement": coder_agreement(codes, rng, settings.b),
     }
     return results

@@ -1,4 +1,5 @@
--- Per model, condition and task: the first-priority dimension, stability and type, for summaries.
+-- Per model, condition and task: the dimensions in priority order, whether that order is
+-- non-random, stability (mean inter-trial Spearman with its interval) and type, for summaries.
 with
 
 profiles as (
@@ -13,27 +14,28 @@ clusters as (
     select * from result_clusters where audit_id = $audit
 ),
 
-firsts as (
+ordered as (
     select
-        model, condition, task,
-        arg_min(dimension, mean) filter (where task = 'rank') as first_rank,
-        arg_max(dimension, mean) filter (where task = 'rate') as first_rate,
-        min(mean) filter (where task = 'rank') as rank_mean,
-        max(mean) filter (where task = 'rate') as rate_mean
+        model,
+        condition,
+        task,
+        list(dimension order by case when task = 'rank' then mean else -mean end, dimension) as dimensions
     from profiles
     group by all
 ),
 
 final as (
     select
-        firsts.condition,
-        firsts.task,
-        firsts.model,
-        coalesce(firsts.first_rank, firsts.first_rate) as top_dimension,
-        coalesce(firsts.rank_mean, firsts.rate_mean) as top_mean,
-        stability.kendall_w,
+        ordered.condition,
+        ordered.task,
+        ordered.model,
+        ordered.dimensions,
+        stability.friedman_p,
+        stability.mean_rho,
+        stability.mean_rho_ci_low,
+        stability.mean_rho_ci_high,
         coalesce(clusters.model_type, 'not typed') as model_type
-    from firsts
+    from ordered
     left join stability using (model, condition, task)
     left join clusters using (model, condition, task)
 )

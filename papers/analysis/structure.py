@@ -1,0 +1,308 @@
+"""Types and clusters that can say "no": orientation typing with an equivalence margin, and a
+cluster structure that must beat identical models before it is reported.
+
+Pure numpy/scipy on plain arrays; `audit.structure` turns the results into result tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import pdist, squareform
+
+from papers.analysis import stats
+
+HUMAN_CENTRIC, UTILITY_DRIVEN, NO_CLEAR_TYPE, NOT_TYPED = "human-centric", "utility-driven", "no clear type", "not typed"
+
+
+def orientation_per_trial(x: np.ndarray, dims: tuple[str, ...], orientation: dict[str, str], task: str) -> np.ndarray:
+    """Each trial's orientation index: positive = humanistic dimensions put first.
+
+    Parameters
+    ----------
+    x : (m, k) array of one model's trials (ranks, 1 = first; or ratings, higher = more important).
+    dims : the k dimension keys of the columns.
+    orientation : dimension key -> "humanistic", "utility" or "neutral".
+    task : "rank" or "rate".
+
+    Returns
+    -------
+    (m,) array: for ranks, mean rank of the utility dimensions minus mean rank of the humanistic
+    ones; for ratings, mean humanistic rating minus mean utility rating. NaN when the condition
+    shows no humanistic or no utility dimension.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> orientation_per_trial(np.array([[1.0, 2, 3, 4]]), ("EI", "PR", "RF", "AG"),
+    ...     {"EI": "humanistic", "PR": "humanistic", "RF": "utility", "AG": "utility"}, "rank")
+    array([2.])
+    """
+    x = np.asarray(x, float)
+    hum = [j for j, d in enumerate(dims) if orientation.get(d) == "humanistic"]
+    uti = [j for j, d in enumerate(dims) if orientation.get(d) == "utility"]
+    if not hum or not uti:
+        return np.full(x.shape[:-1], np.nan)
+    diff = x[..., uti].mean(axis=-1) - x[..., hum].mean(axis=-1)
+    return diff if task == "rank" else -diff
+
+
+@dataclass
+class Orientation:
+    index: float
+    ci_low: float
+    ci_high: float
+    p: float  # two-sided p of "the index lies beyond the margin", before correction across models
+
+
+def orientation_test(per_trial: np.ndarray, margin: float, level: float = 0.95) -> Orientation:
+    """Mean orientation index with a t interval, and the p-value of an equivalence-margin test.
+
+    Notes
+    -----
+    A model is called human-centric only if its index is shown to exceed +margin, and
+    utility-driven only if shown to fall below -margin: one-sided one-sample t tests of
+    H0: index <= margin and H0: index >= -margin (the two one-sided tests of Schuirmann 1987,
+    used here to show a difference beyond the margin rather than equivalence). The smaller p,
+    doubled for the two directions, is corrected across models by Holm (`type_models`).
+
+    References
+    ----------
+    Schuirmann, D. J. (1987). A comparison of the two one-sided tests procedure and the power
+    approach for assessing the equivalence of average bioavailability. Journal of
+    Pharmacokinetics and Biopharmaceutics 15(6), 657-680.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> o = orientation_test(np.array([1.0, 1.2, 0.8, 1.1, 0.9]), margin=0.25)
+    >>> round(o.index, 2), round(o.p, 4)
+    (1.0, 0.0003)
+    """
+    x = np.asarray(per_trial, float)
+    x = x[~np.isnan(x)]
+    m = len(x)
+    if m == 0:
+        return Orientation(np.nan, np.nan, np.nan, np.nan)
+    mean = float(x.mean())
+    if m < 2:
+        return Orientation(mean, np.nan, np.nan, np.nan)
+    se = float(x.std(ddof=1) / np.sqrt(m))
+    if se == 0:
+        p = 0.0 if abs(mean) > margin else 1.0
+        return Orientation(mean, mean, mean, p)
+    t = sps.t.ppf(0.5 + level / 2, m - 1)
+    above = sps.t.sf((mean - margin) / se, m - 1)
+    below = sps.t.cdf((mean + margin) / se, m - 1)
+    return Orientation(mean, mean - t * se, mean + t * se, float(min(1.0, 2 * min(above, below))))
+
+
+def type_models(tests: list[Orientation], alpha: float = 0.05) -> tuple[list[str], np.ndarray]:
+    """Types after Holm's correction across the models of one condition and task.
+
+    A model is typed when its Holm-adjusted p is below alpha, in the direction of its index;
+    otherwise "no clear type" (or "not typed" when the index cannot be computed)."""
+    adjusted = stats.holm(np.array([t.p for t in tests], float))
+    types = []
+    for test, q in zip(tests, adjusted):
+        if np.isnan(test.index) or np.isnan(q):
+            types.append(NOT_TYPED)
+        elif q < alpha:
+            types.append(HUMAN_CENTRIC if test.index > 0 else UTILITY_DRIVEN)
+        else:
+            types.append(NO_CLEAR_TYPE)
+    return types, adjusted
+
+
+def cluster_label(members: list[Orientation], margin: float, level: float = 0.95) -> str:
+    """A cluster's orientation from its centroid: the mean of its members' indices, with a normal
+    interval from their standard errors; named only when the interval lies beyond the margin."""
+    ok = [m for m in members if not np.isnan(m.ci_low)]
+    if not ok:
+        return NOT_TYPED
+    z = sps.norm.ppf(0.5 + level / 2)
+    centre = np.mean([m.index for m in ok])
+    se = np.sqrt(sum(((m.ci_high - m.ci_low) / (2 * z)) ** 2 for m in ok)) / len(ok)
+    if centre - z * se > margin:
+        return HUMAN_CENTRIC
+    if centre + z * se < -margin:
+        return UTILITY_DRIVEN
+    return "no clear orientation"
+
+
+# --------------------------------------------------------------------------- cluster structure
+
+
+def within_ss(profile: np.ndarray, labels: np.ndarray) -> float:
+    """Sum over clusters of squared distances of members to their cluster's centroid."""
+    total = 0.0
+    for c in np.unique(labels):
+        members = profile[labels == c]
+        total += float(((members - members.mean(axis=0)) ** 2).sum())
+    return total
+
+
+def silhouette_fast(d: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette width (Rousseeuw 1987), vectorised; equals `stats.silhouette`."""
+    clusters, index = np.unique(labels, return_inverse=True)
+    n = len(labels)
+    if len(clusters) < 2 or len(clusters) >= n:
+        return float("nan")
+    onehot = np.eye(len(clusters))[index]
+    sizes = onehot.sum(axis=0)
+    sums = d @ onehot
+    own_size = sizes[index] - 1
+    with np.errstate(all="ignore"):
+        a = np.where(own_size > 0, sums[np.arange(n), index] / np.where(own_size > 0, own_size, 1), 0.0)
+        other = np.where(onehot.astype(bool), np.inf, sums / sizes)
+        b = other.min(axis=1)
+        width = np.where(own_size > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-300), 0.0)
+    return float(width.mean())
+
+
+def best_partition(profile: np.ndarray, linkage: str, k_max: int = 8, k_given: int | None = None):
+    """Hierarchical clustering of the profiles and the k with the best silhouette (or k_given).
+
+    Returns (k, labels, silhouette)."""
+    n = profile.shape[0]
+    z = hierarchy.linkage(profile, method=linkage, metric="euclidean")
+    d = squareform(pdist(profile))
+    candidates = [min(k_given, n)] if k_given else candidate_ks(n, k_max)
+    cuts = cut_tree(z, n, candidates)
+    best = (candidates[0], cuts[candidates[0]], -np.inf)
+    for k in candidates:
+        score = silhouette_fast(d, cuts[k])
+        if score > best[2]:
+            best = (k, cuts[k], score)
+    return best
+
+
+def candidate_ks(n: int, k_max: int = 8) -> list[int]:
+    return list(range(2, min(k_max, n - 1) + 1))
+
+
+def between_shares(profile: np.ndarray, linkage: str, ks: list[int]) -> np.ndarray:
+    """For each k, the share of the profiles' spread that lies between the k clusters, 1 - W_k / W_1.
+
+    For Ward linkage each merge adds height^2 / 2 to the within-cluster sum of squares, so W_k
+    comes from the merge heights alone; other linkages cut the tree."""
+    n = profile.shape[0]
+    z = hierarchy.linkage(profile, method=linkage, metric="euclidean")
+    total = within_ss(profile, np.ones(n))
+    if total <= 0:
+        return np.zeros(len(ks))
+    if linkage == "ward":
+        added = np.cumsum(z[:, 2] ** 2 / 2)  # W after 1, 2, ... merges
+        return np.array([1 - added[n - k - 1] / total for k in ks])
+    cuts = cut_tree(z, n, ks)
+    return np.array([1 - within_ss(profile, cuts[k]) / total for k in ks])
+
+
+def cut_tree(z: np.ndarray, n: int, ks: list[int]) -> dict[int, np.ndarray]:
+    """Cluster labels (1..k, numbered by first member) of n leaves for each k, from a linkage matrix.
+
+    Replays the merges in order and records the partition when k clusters remain; the same
+    partitions as scipy's fcluster(z, k, "maxclust") for monotonic linkages (Ward), in one pass."""
+    wanted = set(ks)
+    owner = np.arange(n)
+    out = {}
+    if n in wanted:
+        out[n] = _numbered(owner)
+    for step, (a, b) in enumerate(z[:, :2].astype(int)):
+        owner[(owner == a) | (owner == b)] = n + step
+        remaining = n - step - 1
+        if remaining in wanted:
+            out[remaining] = _numbered(owner)
+    return out
+
+
+def _numbered(owner: np.ndarray) -> np.ndarray:
+    _, first, inverse = np.unique(owner, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))
+    return order[inverse] + 1
+
+
+@dataclass
+class StructureTest:
+    k: int  # 1 when no structure beats identical models
+    labels: np.ndarray
+    silhouette: float
+    p_heterogeneity: float
+    p_clustering: float  # adjusted over the candidate k (min-p, Westfall & Young)
+    candidate_k: int  # the silhouette's choice, reported even when no structure is accepted
+
+
+def structure_test(trials: list[np.ndarray], linkage: str, rng: np.random.Generator, permutations: int = 199,
+                   alpha: float = 0.05, k_given: int | None = None, k_max: int = 8) -> StructureTest:
+    """Cluster structure only when it beats identical models with the same numbers of trials.
+
+    Parameters
+    ----------
+    trials : one (m_i, k) array of valid trials per model, the same k dimensions.
+    linkage : scipy linkage method (ward by default in the settings).
+    permutations : reassignments of trials to models in the null distribution.
+    k_given : a k the user fixed; it is used whatever the tests say, and the tests still reported.
+
+    Notes
+    -----
+    The null model is "every model is the same": all trials are pooled and dealt back to the
+    models at random, each keeping its number of trials (a permutation test; Good 2005). Two
+    questions are asked of the permutation distribution:
+
+    1. heterogeneity: are the models' mean profiles more spread out (W_1, the sum of squared
+       distances to their centroid) than identical models' would be?
+    2. clustering: for each candidate k (2 to 8), is the share of that spread lying between the
+       clusters of the hierarchical clustering, 1 - W_k / W_1, larger than for identical models?
+       A share is scale-free, so this asks whether the models form groups rather than a cloud
+       like the noise's. The per-k p-values are combined by their minimum, calibrated against
+       the minimum's own permutation distribution (the single-step min-p adjustment of Westfall
+       & Young 1993), so trying several k costs no false structure.
+
+    Structure is reported only when both p-values, (1 + #{null >= observed}) / (1 + B), are below
+    alpha; k is then the silhouette's choice among the k whose own p-value is below alpha.
+    Otherwise k = 1: the models differ by no more than their trial noise (1 fails), or they differ
+    without forming separate groups (2 fails).
+
+    What it cannot tell: test 2 compares the shape of the models' spread with the shape of
+    trial noise, so models spread evenly along one direction (a continuum from human-centric to
+    utility-driven) are cut into segments just as two separate groups are. Clusters are groups
+    of similar profiles, not proof of discrete types; types come from the orientation test.
+
+    References
+    ----------
+    Good, P. (2005). Permutation, Parametric, and Bootstrap Tests of Hypotheses, 3rd ed. Springer.
+    Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the interpretation and validation of
+    cluster analysis. Journal of Computational and Applied Mathematics 20, 53-65.
+    Westfall, P. H. & Young, S. S. (1993). Resampling-Based Multiple Testing. Wiley.
+    """
+    n = len(trials)
+    sizes = np.array([t.shape[0] for t in trials])
+    profile = np.vstack([t.mean(axis=0) for t in trials])
+    ks = [min(k_given, n)] if k_given else candidate_ks(n, k_max)
+    observed_w1 = within_ss(profile, np.ones(n))
+    observed = between_shares(profile, linkage, ks)
+    pooled = np.vstack(trials)
+    owner = np.repeat(np.arange(n), sizes)
+    null_w1 = np.empty(permutations)
+    null_shares = np.empty((permutations, len(ks)))
+    for i in range(permutations):
+        dealt = rng.permutation(owner)
+        null_profile = np.column_stack([np.bincount(dealt, pooled[:, j], n) for j in range(pooled.shape[1])]) / sizes[:, None]
+        null_w1[i] = within_ss(null_profile, np.ones(n))
+        null_shares[i] = between_shares(null_profile, linkage, ks)
+    p_het = (1 + np.sum(null_w1 >= observed_w1)) / (1 + permutations)
+    # per-k p-values of the observed shares and of each null draw (rank within the null draws)
+    p_k = (1 + (null_shares >= observed[None, :] - 1e-12).sum(axis=0)) / (1 + permutations)
+    null_p = (1 + (null_shares[None, :, :] >= null_shares[:, None, :] - 1e-12).sum(axis=1) - 1) / permutations
+    p_clu = (1 + np.sum(null_p.min(axis=1) <= p_k.min() + 1e-12)) / (1 + permutations)
+    candidate_k, labels, score = best_partition(profile, linkage, k_max, k_given)
+    if k_given:
+        return StructureTest(candidate_k, labels, score, p_het, p_clu, candidate_k)
+    if p_het < alpha and p_clu < alpha:
+        allowed = [k for k, p in zip(ks, p_k) if p < alpha] or [ks[int(np.argmin(p_k))]]
+        k, labels, score = max((best_partition(profile, linkage, k_given=k) for k in allowed), key=lambda b: b[2])
+        return StructureTest(k, labels, score, p_het, p_clu, candidate_k)
+    return StructureTest(1, np.ones(n, dtype=int), float("nan"), p_het, p_clu, candidate_k)
