@@ -107,9 +107,12 @@ def test_pdf_text_holds_the_model_and_its_figures(site):
     pdf = site["audit"] / "models" / f"{slug('simulated/human-centric')}.pdf"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "simulated/human-centric" in text
-    w = query(site["db"], "select kendall_w from result_stability where audit_id = 'v1' and model = "
-                          "'simulated/human-centric' and condition = 'sentient' and task = 'rank'")[0][0]
-    assert f"W = {w:.2f}" in text
+    rho, low, high = query(site["db"], "select mean_rho, mean_rho_ci_low, mean_rho_ci_high from result_stability "
+                           "where audit_id = 'v1' and model = 'simulated/human-centric' and condition = 'sentient' "
+                           "and task = 'rank'")[0]
+    assert f"mean rho = {rho:.2f} [{low:.2f}, {high:.2f}]" in " ".join(text.split())
+    # the audit's own instrument and settings in the method text, and profile fidelity in words
+    assert "Purposeful Contribution, Adaptive Growth" in text and "spread ratio" in text
     assert "Provenance" in text and "Method and caveats" in text
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 3
@@ -200,20 +203,25 @@ def golden(name: str, text: str) -> None:
 
 
 def test_summary_box_golden():
-    box = SummaryBox(priorities=["sentient (rank): Ethical Integrity, Positive Relationality, Purposeful Contribution"],
-                     types=["sentient (rank): human-centric, orientation index 1.93 [1.43, 2.38]"],
-                     stability=["sentient (rank): W = 0.39 [0.29, 0.55] over 30 trials"],
-                     agreement=["example, sentient (rank): ICC(A,1) = 0.95 [0.84, 0.98], excellent"],
+    box = SummaryBox(priorities=["Sentient, ranking: Ethical Integrity, Positive Relationality, Purposeful Contribution",
+                                 "Sentient, rating: no detectable ordering (Friedman p = 0.40)"],
+                     types=["Sentient, ranking: human-centric, orientation index 1.93 [1.43, 2.38] (margin ±0.25)"],
+                     stability=["Sentient, ranking: mean rho = 0.37 [0.21, 0.51] over 30 trials"],
+                     agreement=["sample example, Sentient, ranking: order r = 0.99 [0.86, 1.00]; gaps 1.18x the humans' "
+                                "[0.98, 1.44] (calibration not distinguishable from 1); CCC = 0.97 [0.84, 1.00]"],
                      quality=["120 rank and rate answers, 98% valid", "2 refused"])
     golden("summary_box.md", environment().get_template("partials/summary_box.md.j2").render(box=box))
 
 
 def test_agreement_table_golden():
-    rows = [{"model": "m<1>", "sample": "s", "condition": "sentient", "task": "rank", "rank": 1,
-             "icc_a1": "0.95 [0.84, 0.98]", "icc_c1": "0.97 [0.90, 0.99]", "r": "0.98 [0.93, 1.00]", "rho": "0.94",
-             "mad": "0.21 [0.12, 0.35]", "band": "excellent", "n": "30 / 352"}]
+    rows = [{"model": "m<1>", "sample": "s", "condition": "Sentient", "task": "ranking", "rank": 1,
+             "r": "0.98 [0.93, 1.00]", "rho": "0.94", "spread": "1.18 [0.98, 1.44]", "level": "-",
+             "ccc": "0.97 [0.84, 1.00]", "n": "30 / 352"}]
     golden("agreement_table.md", environment().get_template("partials/agreement_table.md.j2").render(rows=rows))
     assert "no human sample" in environment().get_template("partials/agreement_table.md.j2").render(rows=[]).lower()
+    icc = [{"model": "m", "sample": "s", "condition": "Sentient", "icc_a1": "0.52 [0.47, 0.57]",
+            "icc_a1_f": "[-0.09, 0.91]", "band": "between poor and excellent", "icc_c1": "0.84 [0.77, 0.89]"}]
+    golden("icc_table.md", environment().get_template("partials/icc_table.md.j2").render(rows=icc))
 
 
 def test_markdown_escaping():
@@ -250,3 +258,23 @@ def test_navigation_links_are_relative():
     assert [n.href for n in nav] == ["../index.html", "index.html", "changes.html", "../v0/index.html"]
     assert [n.href for n in model_nav(nav)][:2] == ["../../index.html", "../index.html"]
     assert isinstance(nav[0], Link)
+
+
+def test_a_user_instrument_reads_as_itself(tmp_path):
+    # the Schwartz-style fixture: ten values, one condition, ratings on 1-6; nothing of PAPERS may leak in
+    db = tmp_path / "s.duckdb"
+    cli_run("collect", "--instrument", ROOT / "tests" / "fixtures" / "schwartz.yaml", "--model", "simulated/human-centric",
+            "--model", "simulated/uniform", "--model", "simulated/utility-driven", "--task", "rank", "--task", "rate",
+            "--trials", "6", "--db", db)
+    cli_run("analyze", "--audit", "s1", "--bootstrap", "100", "--db", db)
+    cli_run("report", "--audit", "s1", "--db", db, "--site", tmp_path / "site", "--engine", "pandoc")
+    audit = tmp_path / "site" / "s1"
+    texts = [p.read_text() for p in [audit / "index.html", *(audit / "models").glob("*.html")]]
+    if shutil.which("pdftotext"):
+        texts.append(subprocess.run(["pdftotext", str(audit / "comparison.pdf"), "-"], capture_output=True, text=True,
+                                    check=True).stdout)
+    for text in texts:
+        flat = " ".join(text.split())
+        for foreign in ("Self-Actualised Autonomy", "sentient", "1-7", "Purposeful Contribution"):
+            assert foreign.lower() not in flat.lower()
+        assert "rate (1-6)" in flat and "Universalism" in flat

@@ -10,16 +10,24 @@ import polars as pl
 from papers.report import figures
 from papers.report.context import (
     CAVEATS,
-    METHOD,
     AuditData,
     ComparisonPage,
     Link,
     ModelPage,
     ci,
+    condition_label,
     fmt,
+    method_text,
     slug,
     summary_box,
+    task_label,
+    theme_rule_text,
 )
+
+
+def _where(r: dict) -> dict:
+    """A row's condition and task as a reader's words."""
+    return {"condition": condition_label(r["condition"]), "task": task_label(r["task"])}
 
 
 def _sorted_groups(frame: pl.DataFrame, keys: list[str]):
@@ -89,34 +97,38 @@ def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link]) -> 
             row[c] = fmt(hit["mean"][0]) if hit.height else "not shown"
         table.append(row)
     common = set.intersection(*(set(c.dimensions) for c in data.instrument.conditions))
-    all_themes = [{"condition": r["condition"], "theme": data.name(r["dimension"]), "key": r["dimension"],
+    all_themes = [{"condition": condition_label(r["condition"]), "theme": data.name(r["dimension"]), "key": r["dimension"],
                    "share": fmt(r["share"] * 100, 0) + "%",
                    "ci": f"[{fmt(r['ci_low'] * 100, 0)}%, {fmt(r['ci_high'] * 100, 0)}%]", "n": r["n"]}
                   for r in data.tables["result_themes"].filter(pl.col("model") == model).sort("condition", "dimension")
                   .iter_rows(named=True)]
     themes = [t for t in all_themes if t["key"] in common]
     sentient_themes = [t for t in all_themes if t["key"] not in common]
-    theme_quotes = [{"theme": data.name(r["dimension"]), "condition": r["condition"], "evidence": r["evidence"] or "",
+    theme_quotes = [{"theme": data.name(r["dimension"]), "condition": condition_label(r["condition"]),
+                     "evidence": r["evidence"] or "",
                      "text": r["raw_text"]}
                     for r in data.theme_quotes.filter(pl.col("model") == model).iter_rows(named=True)][:8]
     coder_table = [{"dimension": data.name(r["dimension"]), "statistic": r["statistic"].replace("_", " "),
                     "value": ci(r, "value", "ci_low", "ci_high"), "coders": r["coders"], "n": r["n_units"]}
                    for r in data.tables["result_coder_agreement"].iter_rows(named=True)]
-    disagreements = [{"condition": r["condition"], "theme": data.name(r["dimension"]), "votes": r["votes"],
+    disagreements = [{"condition": condition_label(r["condition"]), "theme": data.name(r["dimension"]), "votes": r["votes"],
                       "text": r["raw_text"]}
                      for r in data.disagreements.filter(pl.col("model") == model).iter_rows(named=True)][:10]
-    quotes = [{"condition": r["condition"], "text": r["raw_text"]}
+    quotes = [{"condition": condition_label(r["condition"]), "text": r["raw_text"]}
               for r in data.quotes.filter(pl.col("model") == model).iter_rows(named=True)]
-    quality = [{"condition": r["condition"], "task": r["task"], "responses": r["n_responses"],
+    quality = [{**_where(r), "responses": r["n_responses"],
                 "valid": fmt(r["valid_share"] * 100, 0) + "%", "refused": fmt(r["refused_share"] * 100, 0) + "%",
                 "unparseable": fmt(r["unparseable_share"] * 100, 0) + "%",
                 "incomplete": fmt(r["incomplete_share"] * 100, 0) + "%", "error": fmt(r["error_share"] * 100, 0) + "%",
-                "position_rho": fmt(r["position_bias_rho"]), "w": ci(r, "kendall_w", "w_ci_low", "w_ci_high"),
+                "position_rho": fmt(r["position_bias_rho"]), "w": fmt(r["kendall_w"]),
+                "mean_rho": ci(r, "mean_rho", "mean_rho_ci_low", "mean_rho_ci_high"),
                 "friedman": f"chi2({fmt(r['friedman_df'])}) = {fmt(r['friedman_chi2'], 1)}, p = {fmt(r['friedman_p'], 3)}"}
                for r in data.tables["result_stability"].filter(pl.col("model") == model).sort("condition", "task")
                .iter_rows(named=True)]
-    peers_table = [{"condition": r["condition"], "task": r["task"], "cluster": r["cluster"], "cluster_label": r["label"],
-                    "type": r["model_type"], "stability": fmt(r["stability_jaccard"])}
+    peers_table = [{**_where(r), "cluster": r["cluster"], "cluster_label": r["label"],
+                    "type": r["model_type"],
+                    "orientation": ci(r, "orientation_index", "orientation_ci_low", "orientation_ci_high"),
+                    "p_holm": fmt(r["type_p_holm"], 3), "stability": fmt(r["stability_jaccard"])}
                    for r in clusters.filter(pl.col("model") == model).sort("condition", "task").iter_rows(named=True)]
     return ModelPage(
         audit_id=data.audit_id, model=model, slug=s,
@@ -124,23 +136,62 @@ def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link]) -> 
         summary=summary_box(data, model), profile_figures=profile_figures,
         distribution_figures=distribution_figures, peer_figures=peer_figures, conditions_table=table,
         condition_keys=conditions, themes=themes, sentient_themes=sentient_themes, quotes=quotes,
+        **partial_texts(data, common),
         theme_quotes=theme_quotes, coder_table=coder_table, disagreements=disagreements,
         quality_table=quality, peers_table=peers_table,
-        agreement_table=agreement_rows(data, model), provenance=provenance(data, model), nav=nav,
-        method=METHOD + CAVEATS,
+        agreement_table=agreement_rows(data, model), icc_table=icc_rows(data, model),
+        provenance=provenance(data, model), nav=nav, method=method_text(data) + CAVEATS,
+        conditions_heading=" against ".join(condition_label(c) for c in conditions),
+        conditions_caption=conditions_caption(data, task), theme_rule=theme_rule_text(data),
     )
 
 
+def partial_texts(data: AuditData, common: set[str]) -> dict[str, str]:
+    """Heading and caption of the themes of dimensions that only some conditions show."""
+    conditions = data.instrument.conditions
+    showing = sorted({condition_label(c.key) for c in conditions if set(c.dimensions) - common})
+    hidden = sorted({condition_label(c.key) for c in conditions if not set(c.dimensions) - common})
+    names = ", ".join(data.name(d) for d in data.instrument.dimension_keys if d not in common)
+    return {"partial_heading": f"Only in the {', '.join(showing)} condition" if showing else "Only in some conditions",
+            "partial_caption": f"Themes of dimensions that only some conditions show ({names}), kept apart: the "
+                               f"{', '.join(hidden) or 'other'} framing never offered them."}
+
+
+def conditions_caption(data: AuditData, task: str) -> str:
+    """What the conditions table shows, and which dimensions only some conditions show."""
+    text = f"Mean {'rank' if task == 'rank' else 'rating'} per condition"
+    text += "" if task == "rank" or "rank" not in data.instrument.task_keys else " (no rank task was run for this model)"
+    conditions = data.instrument.conditions
+    for d in data.instrument.dimension_keys:
+        showing = [condition_label(c.key) for c in conditions if d in c.dimensions]
+        if 0 < len(showing) < len(conditions):
+            text += f"; {data.name(d)} is shown only in the {', '.join(showing)} condition"
+    return text + "."
+
+
 def agreement_rows(data: AuditData, model: str | None = None) -> list[dict]:
+    """Profile fidelity rows, closest (by CCC) first within each sample, condition and task."""
     frame = data.tables["result_agreement"]
     if model is not None:
         frame = frame.filter(pl.col("model") == model)
-    return [{"model": r["model"], "sample": r["sample"], "condition": r["condition"], "task": r["task"],
-             "rank": r["rank_by_icc"], "icc_a1": ci(r, "icc_a1", "icc_a1_ci_low", "icc_a1_ci_high"),
-             "icc_c1": ci(r, "icc_c1", "icc_c1_ci_low", "icc_c1_ci_high"), "r": ci(r, "pearson_r", "r_ci_low", "r_ci_high"),
-             "rho": fmt(r["spearman_rho"]), "mad": ci(r, "mad", "mad_ci_low", "mad_ci_high"), "band": r["band"],
-             "n": f"{r['n_trials']} / {r['n_participants']}"}
-            for r in frame.sort("sample", "condition", "task", "rank_by_icc").iter_rows(named=True)]
+    return [{"model": r["model"], "sample": r["sample"], "condition": condition_label(r["condition"]),
+             "task": task_label(r["task"]), "rank": r["rank_by_ccc"], "r": ci(r, "pearson_r", "r_ci_low", "r_ci_high"),
+             "rho": fmt(r["spearman_rho"]), "spread": ci(r, "spread_ratio", "spread_ratio_ci_low", "spread_ratio_ci_high"),
+             "level": ci(r, "level_shift", "level_shift_ci_low", "level_shift_ci_high") if r["task"] == "rate" else "-",
+             "ccc": ci(r, "ccc", "ccc_ci_low", "ccc_ci_high"), "n": f"{r['n_trials']} / {r['n_participants']}"}
+            for r in frame.sort("sample", "condition", "task", "rank_by_ccc", nulls_last=True).iter_rows(named=True)]
+
+
+def icc_rows(data: AuditData, model: str | None = None) -> list[dict]:
+    """ICC(A,1) and ICC(C,1) of rating profiles, with both intervals and the Koo & Li band."""
+    frame = data.tables["result_agreement"].filter(pl.col("task") == "rate")
+    if model is not None:
+        frame = frame.filter(pl.col("model") == model)
+    return [{"model": r["model"], "sample": r["sample"], "condition": condition_label(r["condition"]),
+             "icc_a1": ci(r, "icc_a1", "icc_a1_ci_low", "icc_a1_ci_high"),
+             "icc_a1_f": f"[{fmt(r['icc_a1_f_ci_low'])}, {fmt(r['icc_a1_f_ci_high'])}]", "band": r["band"] or "n/a",
+             "icc_c1": ci(r, "icc_c1", "icc_c1_ci_low", "icc_c1_ci_high")}
+            for r in frame.sort("sample", "condition", "model").iter_rows(named=True)]
 
 
 def provenance(data: AuditData, model: str | None) -> list[tuple[str, str]]:
@@ -193,16 +244,18 @@ def comparison_page(data: AuditData, site_dir: Path, nav: list[Link]) -> Compari
                                          for r in mds.iter_rows(named=True)], None, f"{condition}, {task}",
                         mds["variance_share"][0] if mds.height else float("nan"))
         maps.append({"path": f"figures/{name}", "caption": f"Map of models (classical MDS), {condition}, {task}."})
-    stability = [{"model": r["model"], "condition": r["condition"], "task": r["task"], "n": r["n_trials"],
-                  "w": ci(r, "kendall_w", "w_ci_low", "w_ci_high"), "p": fmt(r["friedman_p"], 3),
+    stability = [{"model": r["model"], **_where(r), "n": r["n_trials"],
+                  "mean_rho": ci(r, "mean_rho", "mean_rho_ci_low", "mean_rho_ci_high"), "w": fmt(r["kendall_w"]),
+                  "p": fmt(r["friedman_p"], 3),
                   "valid": fmt(r["valid_share"] * 100, 0) + "%", "position_rho": fmt(r["position_bias_rho"])}
                  for r in data.tables["result_stability"].sort("condition", "task", "model").iter_rows(named=True)]
-    differences = [{"condition": r["condition"], "task": r["task"], "dimension": data.name(r["dimension"]),
+    differences = [{**_where(r), "dimension": data.name(r["dimension"]),
                     "h": fmt(r["kruskal_h"], 1), "df": r["df"], "p_holm": fmt(r["p_holm"], 4),
                     "epsilon2": fmt(r["epsilon2"]), "note": r["note"] or ""}
                    for r in data.tables["result_differences"].sort("condition", "task", "dimension").iter_rows(named=True)]
-    structure = [{"condition": r["condition"], "task": r["task"], "models": r["n_models"], "k": r["k"],
+    structure = [{**_where(r), "models": r["n_models"], "k": r["k"],
                   "cophenetic": fmt(r["cophenetic_r"]), "silhouette": fmt(r["silhouette"]),
+                  "p_het": fmt(r["p_heterogeneity"], 3), "p_clu": fmt(r["p_clustering"], 3),
                   "mds_share": fmt(r["mds_variance_share"] * 100 if r["mds_variance_share"] == r["mds_variance_share"]
                                    else float("nan"), 0) + "%", "note": r["note"] or ""}
                  for r in data.tables["result_structure"].iter_rows(named=True)]
@@ -214,7 +267,8 @@ def comparison_page(data: AuditData, site_dir: Path, nav: list[Link]) -> Compari
         audit_id=data.audit_id,
         subtitle=f"Audit {data.audit_id}, {data.created_at} UTC · {len(data.models)} models · instrument {data.instrument.label}",
         models=[Link(f"models/{slug(m)}.html", m) for m in data.models], heatmaps=heatmaps, dendrograms=dendrograms,
-        maps=maps, agreement_table=agreement_rows(data), stability_table=stability, differences_table=differences,
-        structure_table=structure, items_table=items, coder_table=coders, nav=nav, method=METHOD + CAVEATS,
+        maps=maps, agreement_table=agreement_rows(data), icc_table=icc_rows(data), stability_table=stability,
+        differences_table=differences, structure_table=structure, items_table=items, coder_table=coders, nav=nav,
+        method=method_text(data) + CAVEATS,
         provenance=provenance(data, None),
     )

@@ -32,7 +32,7 @@ from pathlib import Path
 from papers import __version__
 from papers.errors import InputError, PapersError
 from papers.report import engines
-from papers.report.context import AuditData, Link, load_audit
+from papers.report.context import AuditData, Link, condition_label, load_audit
 from papers.resources import project_path
 from papers.store import RESULT_TABLES, Store, query
 
@@ -64,6 +64,7 @@ def environment():
     env.filters["md"] = escape_markdown
     env.filters["quote"] = escape_quote
     env.filters["yaml"] = escape_yaml
+    env.filters["condition"] = condition_label
     return env
 
 
@@ -217,11 +218,11 @@ def write_changes(store: Store, build: Path, audit_id: str, previous: str, nav: 
 
     changed = []
     for r in rows.iter_rows(named=True):
-        icc_moved = r["icc_before"] is not None and r["icc_now"] is not None and abs(r["icc_now"] - r["icc_before"]) >= 0.05
-        if r["first_before"] != r["first_now"] or r["type_before"] != r["type_now"] or icc_moved:
+        ccc_moved = r["ccc_before"] is not None and r["ccc_now"] is not None and abs(r["ccc_now"] - r["ccc_before"]) >= 0.05
+        if r["first_before"] != r["first_now"] or r["type_before"] != r["type_now"] or ccc_moved:
             changed.append({"model": r["model"], "condition": r["condition"], "task": r["task"],
                             "first": pair(r["first_before"], r["first_now"]), "type": pair(r["type_before"], r["type_now"]),
-                            "icc": pair(r["icc_before"], r["icc_now"], digits=True)})
+                            "ccc": pair(r["ccc_before"], r["ccc_now"], digits=True)})
     page = {"audit_id": audit_id, "previous": previous, "added": sorted(now - before), "dropped": sorted(before - now),
             "rows": changed, "nav": nav}
     qmd = build / "changes.qmd"

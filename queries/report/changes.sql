@@ -1,4 +1,5 @@
--- Per model, condition and task in both audits: first priority, type and best ICC(A,1), before and now.
+-- Per model, condition and task in both audits: first priority, type and best
+-- concordance with a human sample (Lin's CCC), before and now.
 with
 
 firsts as (
@@ -15,13 +16,13 @@ types as (
 ),
 
 agreement as (
-    select audit_id, model, condition, task, max(icc_a1) as icc
+    select audit_id, model, condition, task, max(ccc) as ccc
     from result_agreement where audit_id in ($now, $before)
     group by all
 ),
 
 joined as (
-    select firsts.*, types.model_type, agreement.icc
+    select firsts.*, types.model_type, agreement.ccc
     from firsts
     left join types using (audit_id, model, condition, task)
     left join agreement using (audit_id, model, condition, task)
@@ -34,7 +35,7 @@ final as (
         coalesce(n.task, b.task) as task,
         b.first_dimension as first_before, n.first_dimension as first_now,
         b.model_type as type_before, n.model_type as type_now,
-        b.icc as icc_before, n.icc as icc_now
+        b.ccc as ccc_before, n.ccc as ccc_now
     from (select * from joined where audit_id = $now) as n
     join (select * from joined where audit_id = $before) as b using (model, condition, task)
 )
