@@ -41,6 +41,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/collect.py
 	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/validity.py
 
 examples: $(VENV)/.installed
 	$(BIN)/python data/examples/make_examples.py
