@@ -454,3 +454,14 @@ def test_token_counts_that_are_not_counts_are_stored_empty_with_a_note(value):
     assert _count(SimpleNamespace(prompt_tokens=value), "prompt_tokens", outcome) is None
     assert len(outcome.faults) == 1 and outcome.faults[0].startswith("usage: prompt_tokens ")
     assert _count(SimpleNamespace(prompt_tokens=2**40), "prompt_tokens", outcome) == 2**40
+
+
+def test_a_hostile_answer_does_not_stall_collection(db, run, key_env):
+    server = FakeOpenAI(answer="{" * 30_000).start()
+    try:
+        started = time.monotonic()
+        run("collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "3", "--condition", "sentient")
+        assert time.monotonic() - started < 20
+    finally:
+        server.stop()
+    assert query(db, "select status, length(raw_text) from llm_responses") == [("unparseable", 30_000)] * 3

@@ -245,3 +245,20 @@ def test_broken_csv_quoting_is_named_by_row(line, problem, tmp_path, db, run):
     assert "1 rows not loaded" in skipped.output
     assert query(db, "select trial from llm_responses") == [(0,)]
     assert query(db, "select row_number, reason from rejects") == [(3, f"not readable as CSV ({problem})")]
+
+
+def test_a_long_answer_is_stored_whole_and_parsed_by_its_ends(tmp_path, db, run):
+    long = "Let me think. " * 75_000 + RANKING  # about 1 MB
+    run("ingest", "responses", jsonl(tmp_path / "r.jsonl", [{**ROWS[0], "raw_text": long},
+                                                            {**ROWS[0], "trial": 1, "raw_text": "{" * 40_000}]))
+    assert query(db, "select trial, length(raw_text), status from llm_responses order by trial") == [
+        (0, len(long), "valid"), (1, 40_000, "unparseable")]
+
+
+def test_key_values_in_ingested_answers_are_redacted(tmp_path, db, run, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-IN-A-FILE-0042")
+    rows = [{**ROWS[6], "raw_text": "My key is sk-ant-test-IN-A-FILE-0042, by the way.",
+             "model_reported": "m2 (sk-ant-test-IN-A-FILE-0042)"}]
+    run("ingest", "responses", jsonl(tmp_path / "r.jsonl", rows))
+    assert query(db, "select raw_text, model_reported from llm_responses") == [
+        ("My key is [redacted], by the way.", "m2 ([redacted])")]

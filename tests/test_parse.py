@@ -74,3 +74,82 @@ def test_keys_are_whole_words_only(instrument):
     # "PRAGMATIC" contains PR and "AGE" contains AG: neither counts as a mention
     parsed = parse_answer("PRAGMATIC AGE", "rank", NS, instrument)
     assert parsed.status == "unparseable"
+
+
+MORE_RANK_CASES = [
+    ("nested object", '{"answer": {"ranking": ["EI", "PR", "PC", "AG", "RF"]}}', "valid"),
+    ("outer wins over nested", '{"ranking": ["EI", "PR", "PC", "AG", "RF"], "draft": {"ranking": "RF"}}', "valid"),
+    ("unclosed brace and quote in prose first", 'I think {"roughly: {"ranking": ["EI", "PR", "PC", "AG", "RF"]}', "valid"),
+    ("escaped quote in a string", '{"why": "say \\"}\\" twice", "ranking": ["EI", "PR", "PC", "AG", "RF"]}', "valid"),
+    ("json list in a fence", '```\n["EI"]\n```\n{"ranking": ["EI", "PR", "PC", "AG", "RF"]}', "valid"),
+]
+
+
+@pytest.mark.parametrize("case,text,status", MORE_RANK_CASES, ids=[c[0] for c in MORE_RANK_CASES])
+def test_json_found_in_every_place_the_scan_looked_before(case, text, status, instrument):
+    parsed = parse_answer(text, "rank", NS, instrument)
+    assert parsed.status == status, parsed
+    assert sorted(parsed.ranks, key=parsed.ranks.get) == ["EI", "PR", "PC", "AG", "RF"]
+
+
+ANSWER = '{"ranking": ["EI", "PR", "PC", "AG", "RF"]}'
+HOSTILE = {
+    "a 1 MB answer, JSON at the end": "I weigh each value carefully. " * 35_000 + ANSWER,
+    "40 KB of {": "{" * 40_000,
+    "20,000 newlines between words": "a" + "\n" * 20_000 + "b",
+    "20,000 numbered-looking lines": "1.\n" * 20_000,
+    "1 MB of {\"": '{"' * 500_000,
+    "deeply nested objects": '{"a":' * 50_000 + "1" + "}" * 50_000,
+    "a ranking of 20,000 entries": '{"ranking": [' + ", ".join(['"EI"'] * 20_000) + "]}",
+    "an unclosed fence": "```json" + " " * 40_000,
+    "balanced junk objects": '{"a"}' * 8_000 + ANSWER,
+}
+
+
+def test_parsing_is_linear_in_the_text(tmp_path):
+    """Each hostile answer parses in well under a second (the quadratic scan took 62 s on 40 KB of `{`).
+
+    Timed in a child process with a hard timeout, so that a regression fails rather than hangs."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    (tmp_path / "answers.json").write_text(json.dumps(HOSTILE))
+    code = (
+        "import json, sys, time\n"
+        "from papers.collect.parse import parse_answer\n"
+        "from papers.instrument import load_instrument\n"
+        "inst = load_instrument()\n"
+        "shown = inst.shown('non_sentient')\n"
+        "out = {}\n"
+        "for name, text in json.load(open(sys.argv[1])).items():\n"
+        "    t = time.perf_counter()\n"
+        "    statuses = [parse_answer(text, task, shown, inst).status for task in ('rank', 'rate')]\n"
+        "    out[name] = (time.perf_counter() - t, statuses)\n"
+        "print(json.dumps(out))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "answers.json")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    timings = json.loads(done.stdout)
+    slow = {name: seconds for name, (seconds, _) in timings.items() if seconds > 1.0}
+    assert not slow, slow
+    assert timings["a 1 MB answer, JSON at the end"][1][0] == "valid"
+    assert timings["balanced junk objects"][1][0] == "valid"
+
+
+def test_only_the_start_and_end_of_a_long_answer_are_parsed(instrument):
+    from papers.collect.parse import PARSE_CHARS
+
+    filler = "x " * PARSE_CHARS
+    assert parse_answer(ANSWER + filler * 2, "rank", NS, instrument).status == "valid"
+    assert parse_answer(filler * 2 + ANSWER, "rank", NS, instrument).status == "valid"
+    assert parse_answer(filler + ANSWER + filler, "rank", NS, instrument).status == "unparseable"
+
+
+def test_a_rating_too_large_for_a_float_is_not_a_number(instrument):
+    parsed = parse_answer('{"ratings": {"EI": ' + "9" * 400 + "}}", "rate", S, instrument)
+    assert parsed.status == "unparseable" and parsed.error.startswith("rating for EI is not a number: 999")
+    assert len(parsed.error) < 150

@@ -12,13 +12,12 @@ run resumes without coding an answer twice.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from papers.collect.parse import _json_candidates
+from papers.collect.parse import _json_candidates, capped
 from papers.collect.runner import (
     CallSettings,
     Outcome,
@@ -120,11 +119,7 @@ def evidence_found(evidence: str, answer: str) -> bool:
 def parse_codes(reply: str | None, shown: tuple[str, ...], answer: str) -> list[tuple[str, bool | None, str | None, str]]:
     """(dimension, is_present, evidence, status) for each shown dimension."""
     data = None
-    for candidate in _json_candidates(reply or ""):
-        try:
-            obj = json.loads(candidate)
-        except ValueError:
-            continue
+    for obj in _json_candidates(capped(reply or "")):
         if isinstance(obj, dict) and isinstance(obj.get("codes"), dict):
             data = obj["codes"]
             break

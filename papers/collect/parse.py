@@ -13,17 +13,25 @@ Statuses: `valid` (every shown dimension once, ratings on the scale), `incomplet
 dimensions found, not all, or one twice), `refused` (a refusal and no usable answer),
 `unparseable` (nothing usable, or a rating off the scale). Open answers are valid when non-empty
 and not a refusal. `error` is set by the collector, never here.
+
+Parsing takes time linear in the text, and reads at most the first and the last PARSE_CHARS
+characters of an answer (the raw text is stored whole): an answer is at the start of a reply or,
+after reasoning, at its end.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from papers.instrument import Instrument
+from papers.text import excerpt
 
 STATUSES = ("valid", "refused", "unparseable", "incomplete", "error")
+PARSE_CHARS = 20_000  # of an answer's start and of its end are parsed (README, Guarantees)
+JSON_EFFORT = 8  # failed JSON decoding may read the text this many times over, then the search stops
 
 REFUSAL_RE = re.compile(
     r"\b(i\s*(?:can(?:no|')?t|cannot|won'?t|will not|am not able to|'m not able to|am unable to|'m unable to|"
@@ -31,8 +39,9 @@ REFUSAL_RE = re.compile(
     r"as an ai[^.]{0,80}\b(?:do not|don'?t|cannot|can'?t)\s+have\b|i do not have (?:personal )?(?:values|preferences))",
     re.IGNORECASE,
 )
-FENCE_RE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
-NUMBERED_RE = re.compile(r"^\s*(?:#\s*)?(\d{1,2})\s*[.):\-]\s*(.+)$", re.MULTILINE)
+FENCE_RE = re.compile(r"```(?:json)?(.*?)```", re.DOTALL | re.IGNORECASE)
+# [^\S\n]: spaces within a line; a leading \s* would rescan every following blank line at each line start
+NUMBERED_RE = re.compile(r"^[^\S\n]*(?:#[^\S\n]*)?(\d{1,2})[^\S\n]*[.):\-]\s*(.+)$", re.MULTILINE)
 NUMBER_RE = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(?:\s*/\s*\d+)?(?![\w.])")
 
 
@@ -88,9 +97,16 @@ def _norm_keep_len(text: str) -> str:
     return re.sub(r"[^a-z0-9]", " ", text.lower().replace("z", "s"))
 
 
+def capped(text: str) -> str:
+    """The part of an answer that is parsed: all of it, or its first and last PARSE_CHARS characters."""
+    if len(text) <= 2 * PARSE_CHARS:
+        return text
+    return text[:PARSE_CHARS] + "\n\n" + text[-PARSE_CHARS:]
+
+
 def parse_answer(text: str | None, task: str, shown: tuple[str, ...], instrument: Instrument) -> Parsed:
     """Classify and parse one answer to `task` for the shown dimension keys."""
-    text = (text or "").strip()
+    text = capped((text or "").strip())
     if task == "open":
         if not text:
             return Parsed("unparseable", error="empty answer")
@@ -110,38 +126,83 @@ def parse_answer(text: str | None, task: str, shown: tuple[str, ...], instrument
 
 
 def _json_candidates(text: str):
+    """The JSON values in the text, in order: fenced blocks, then every object, outermost first.
+
+    One pass finds the balanced `{...}` spans (string-aware inside braces); each span that can
+    start an object is decoded once, and the objects nested in a decoded one are taken from its
+    value, not decoded again. Decoding stops once it has read the text JSON_EFFORT times over,
+    so no text makes the search slower than linear.
+    """
+    effort = JSON_EFFORT * len(text) + 1000
     for m in FENCE_RE.finditer(text):
-        yield m.group(1).strip()
-    start = text.find("{")
-    while start != -1:
-        depth = 0
-        in_str = escape = False
-        for i in range(start, len(text)):
-            ch = text[i]
-            if in_str:
-                escape = (ch == "\\") and not escape
-                if ch == '"' and not escape:
-                    in_str = False
-                continue
-            if ch == '"':
-                in_str = True
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    yield text[start:i + 1]
-                    break
-        start = text.find("{", start + 1)
+        effort -= len(m.group(1))
+        value = _loads(m.group(1).strip())
+        if value is not _NOTHING:
+            yield value
+    decoded_until = -1
+    for start, end in _balanced_spans(text):
+        if effort <= 0:
+            return
+        if start < decoded_until or not OBJECT_START_RE.match(text, start):
+            continue
+        effort -= end - start + 1
+        value = _loads(text[start:end + 1])
+        if value is not _NOTHING:
+            decoded_until = end
+            yield from _objects_in(value)
+
+
+OBJECT_START_RE = re.compile(r'\{[ \t\n\r]*["}]')
+_SPECIAL_RE = re.compile(r'[{}"\\]')
+_NOTHING = object()
+
+
+def _balanced_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every balanced {...} in the text, by start. Quotes count only inside braces,
+    so an apostrophe or a quotation in the prose around an answer does not hide its JSON."""
+    spans, opened = [], []
+    in_string, skip = False, -1
+    for m in _SPECIAL_RE.finditer(text):
+        pos, ch = m.start(), m.group()
+        if pos <= skip:
+            continue
+        if in_string:
+            if ch == "\\":
+                skip = pos + 1
+            elif ch == '"':
+                in_string = False
+        elif ch == "{":
+            opened.append(pos)
+        elif ch == "}" and opened:
+            spans.append((opened.pop(), pos))
+        elif ch == '"' and opened:
+            in_string = True
+    spans.sort()
+    return spans
+
+
+def _loads(text: str):
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # not JSON; an integer of thousands of digits; nesting too deep
+        return _NOTHING
+
+
+def _objects_in(value):
+    """Every object in a decoded value, itself first, in the order they are written."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
 
 
 def _from_json(text, task, names, scale) -> Parsed | None:
     field_name = "ranking" if task == "rank" else "ratings"
-    for candidate in _json_candidates(text):
-        try:
-            obj = json.loads(candidate)
-        except ValueError:
-            continue
+    for obj in _json_candidates(text):
         if not isinstance(obj, dict):
             continue
         value = next((v for k, v in obj.items() if str(k).lower() in (field_name, field_name.rstrip("s"))), None)
@@ -169,8 +230,9 @@ def _ranking_from_list(entries: list, names: _Names) -> Parsed:
 def _ranking_status(keys: list[str], shown: tuple[str, ...], unknown=()) -> Parsed:
     if not keys:
         return Parsed("unparseable", error="no shown dimension named")
-    dupes = sorted({k for k in keys if keys.count(k) > 1})
-    missing = [k for k in shown if k not in keys]
+    counts = Counter(keys)
+    dupes = sorted(k for k, n in counts.items() if n > 1)
+    missing = [k for k in shown if k not in counts]
     if dupes or missing or unknown:
         problems = []
         if missing:
@@ -178,7 +240,7 @@ def _ranking_status(keys: list[str], shown: tuple[str, ...], unknown=()) -> Pars
         if dupes:
             problems.append("named twice " + ", ".join(dupes))
         if unknown:
-            problems.append("not a shown dimension: " + ", ".join(map(str, unknown))[:120])
+            problems.append("not a shown dimension: " + ", ".join(excerpt(u, 40) for u in unknown[:5])[:120])
         return Parsed("incomplete", error="; ".join(problems))
     return Parsed("valid", ranks={k: i + 1 for i, k in enumerate(keys)})
 
@@ -193,8 +255,8 @@ def _ratings_from_pairs(pairs, names: _Names, scale) -> Parsed:
             continue
         try:
             value = float(raw_value)
-        except (TypeError, ValueError):
-            return Parsed("unparseable", error=f"rating for {key} is not a number: {raw_value!r}")
+        except (TypeError, ValueError, OverflowError):
+            return Parsed("unparseable", error=f"rating for {key} is not a number: {excerpt(repr(raw_value))}")
         if key in ratings:
             return Parsed("incomplete", error=f"named twice {key}")
         ratings[key] = value
@@ -211,7 +273,7 @@ def _ratings_status(ratings: dict[str, float], shown, scale, unknown=()) -> Pars
     missing = [k for k in shown if k not in ratings]
     if missing or unknown:
         problems = (["missing " + ", ".join(missing)] if missing else []) + (
-            ["not a shown dimension: " + ", ".join(map(str, unknown))[:120]] if unknown else [])
+            ["not a shown dimension: " + ", ".join(excerpt(u, 40) for u in unknown[:5])[:120]] if unknown else [])
         return Parsed("incomplete", error="; ".join(problems))
     return Parsed("valid", ratings={k: ratings[k] for k in shown})
 
@@ -231,7 +293,7 @@ def _rank_fallback(text: str, names: _Names) -> Parsed:
     if not mentions:
         return Parsed("unparseable", error="no shown dimension named")
     keys = [k for _, k in mentions]
-    if any(keys.count(k) > 1 for k in keys):
+    if any(n > 1 for n in Counter(keys).values()):
         return Parsed("unparseable", error="prose names a dimension more than once; order is ambiguous")
     return _ranking_status(keys, names.shown)
 

@@ -32,7 +32,7 @@ from papers.ingest.files import (
 )
 from papers.instrument import Instrument
 from papers.store import Store
-from papers.text import excerpt
+from papers.text import excerpt, redact, secret_values
 
 REQUIRED = ("model", "task", "condition", "trial", "raw_text")
 OPTIONAL = ("item_order", "temperature", "model_reported", "created_at", "instrument")
@@ -129,9 +129,10 @@ def _parse_rows(store, path, rows, given: Instrument | None, strict):
     instruments: dict[str | None, Instrument] = {}
     records, answers, bad = [], [], []
     seen: dict[str, int] = {}
+    secrets = secret_values()
     for row, rec in rows:
         try:
-            record = _record(store, row, rec, given, instruments)
+            record = _record(store, row, rec, given, instruments, secrets)
         except _BadField as e:
             bad.append(bad_value(path, row, e.field, e.problem, e.hint, strict))
             continue
@@ -182,7 +183,7 @@ def _as_text(value, name) -> str:
         raise _BadField(name, "is a number too long to read as text.") from None
 
 
-def _record(store, row, rec, given: Instrument | None, instruments) -> dict:
+def _record(store, row, rec, given: Instrument | None, instruments, secrets: list[str]) -> dict:
     inst = given or _row_instrument(store, rec, instruments)
     model = _text(rec, "model")
     task = _choice(rec, "task", inst.task_keys)
@@ -191,7 +192,7 @@ def _record(store, row, rec, given: Instrument | None, instruments) -> dict:
     order = _item_order(rec, inst.shown(condition))
     temperature = _number(rec, "temperature")
     raw_text = rec.get("raw_text")
-    raw_text = None if raw_text is None else _as_text(raw_text, "raw_text")
+    raw_text = None if raw_text is None else redact(_as_text(raw_text, "raw_text"), secrets)
     parsed = parse_answer(raw_text, task, inst.shown(condition), inst)
     rid = response_id(inst.sha256, model, task, condition, trial, order, {"temperature": temperature})
     answers = [
@@ -200,7 +201,7 @@ def _record(store, row, rec, given: Instrument | None, instruments) -> dict:
         if parsed.status == "valid" and task != "open"
     ]
     return {
-        "response_id": rid, "model": model, "model_reported": _text(rec, "model_reported", required=False),
+        "response_id": rid, "model": model, "model_reported": redact(_text(rec, "model_reported", required=False), secrets),
         "instrument": inst, "instrument_sha256": inst.sha256, "task": task, "condition": condition,
         "trial": trial, "item_order": order, "temperature": temperature, "prompt": None,
         "raw_text": raw_text, "status": parsed.status, "error": parsed.error,
