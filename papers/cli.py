@@ -461,7 +461,7 @@ def export_codesheet_cmd(out_file, unblind, instrument, db_path):
     from papers.ingest.common import resolve_instrument
     from papers.store import open_store
 
-    store = open_store(db_path, read_only=True)
+    store = open_store(db_path)  # writable: the sheet's salted ids are kept, to map the filled sheet back
     try:
         n = export_codesheet(store, out_file, resolve_instrument(instrument, store), unblind)
     finally:

@@ -8,6 +8,7 @@ Three small tools, used wherever such text reaches a message, the terminal or th
 - `excerpt` is `printable` cut to a short length: an error message quotes at most that much of a file.
 - `redact` replaces the values of the provider keys in the environment (and any key registered with
   `add_secret`) by `[redacted]`, so a server that echoes a key puts nothing secret in the store.
+- `spreadsheet_safe` neutralises a CSV text cell that a spreadsheet would run as a formula.
 """
 
 from __future__ import annotations
@@ -75,3 +76,14 @@ def redact(text, secrets: list[str] | None = None):
         if secret in text:
             text = text.replace(secret, REDACTED)
     return text
+
+
+# OWASP, "CSV Injection": a cell starting with one of these is run as a formula by spreadsheets
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A text cell that starts like a formula, with a leading `'` (numbers and other values pass)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

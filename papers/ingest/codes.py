@@ -1,9 +1,16 @@
-"""Human coders: a code sheet to fill in, and loading the filled sheet into `codes`."""
+"""Human coders: a code sheet to fill in, and loading the filled sheet into `codes`.
+
+A sheet names each answer by an `answer_id` salted for that export (a random salt that is not
+kept), so a blinded coder cannot link an answer to its model by hashing the public values that
+make up a response id; `codesheet_ids` maps the ids back. Text cells that a spreadsheet would run
+as a formula are written with a leading `'` (OWASP, CSV injection).
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import secrets
 from pathlib import Path
 
 from papers.errors import InputError, located
@@ -11,31 +18,51 @@ from papers.ingest.common import LoadReport, already_loaded, load_key
 from papers.ingest.files import read_csv_frame, remove_stale_staging, scan_csv
 from papers.instrument import Instrument
 from papers.store import Store
+from papers.text import excerpt, spreadsheet_safe
 
 NOT_SHOWN = "NA"
+ID_COLUMN = "answer_id"
+LEGACY_ID_COLUMN = "response_id"  # sheets written before ids were salted name answers by response id
 
 
 def export_codesheet(store: Store, out: Path, instrument: Instrument, unblind: bool = False) -> int:
-    """Write a CSV for human coders: response_id, condition, (model), answer, one 0/1 column per
-    dimension key (NA where the condition did not show that dimension). Rows are in an order
-    unrelated to the model, so a blinded coder cannot infer it from the order."""
+    """Write a CSV for human coders: answer_id, condition, (model), answer, one 0/1 column per
+    dimension key (NA where the condition did not show that dimension). Rows are in the order of
+    their salted ids, which is unrelated to the model."""
     rows = store.sql(
         "select response_id, condition, model, raw_text from llm_responses "
         "where instrument_sha256 = ? and task = 'open' and status = 'valid'", [instrument.sha256]).fetchall()
     if not rows:
         raise InputError("there are no valid open answers to code.", "collect some with papers collect --task open.")
-    rows.sort(key=lambda r: hashlib.sha256(r[0].encode()).hexdigest())
-    keys = instrument.dimension_keys
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["response_id", "condition", *(["model"] if unblind else []), "answer", *keys])
-        for rid, condition, model, text in rows:
-            shown = instrument.shown(condition)
-            writer.writerow([rid, condition, *([model] if unblind else []), text,
-                             *["" if k in shown else NOT_SHOWN for k in keys]])
+    ids = _salted_ids([r[0] for r in rows])
+    rows.sort(key=lambda r: ids[r[0]])
+    with store.transaction():
+        store.con.executemany("insert into codesheet_ids (sheet_id, response_id) values (?, ?)",
+                              [(ids[r[0]], r[0]) for r in rows])
+    _write_sheet(Path(out), rows, ids, instrument, unblind)
     return len(rows)
+
+
+def _salted_ids(response_ids: list[str]) -> dict[str, str]:
+    salt = secrets.token_bytes(16)
+    return {rid: hashlib.sha256(salt + rid.encode()).hexdigest()[:24] for rid in response_ids}
+
+
+def _write_sheet(out: Path, rows, ids: dict[str, str], instrument: Instrument, unblind: bool) -> None:
+    keys = instrument.dimension_keys
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow([ID_COLUMN, "condition", *(["model"] if unblind else []), "answer", *keys])
+            for rid, condition, model, text in rows:
+                shown = instrument.shown(condition)
+                cells = [ids[rid], condition, *([model] if unblind else []), text,
+                         *["" if k in shown else NOT_SHOWN for k in keys]]
+                writer.writerow([spreadsheet_safe(c) for c in cells])
+    except OSError as e:
+        raise InputError(f"{out}: cannot write the code sheet ({e.strerror or e}).",
+                         "give --out a file in a folder you can write to.") from e
 
 
 def ingest_codes(store: Store, path: Path, coder: str, instrument: Instrument, encoding: str | None = None) -> LoadReport:
@@ -53,40 +80,19 @@ def ingest_codes(store: Store, path: Path, coder: str, instrument: Instrument, e
         frame = read_csv_frame(scanned)
     finally:
         scanned.cleanup()
-    missing = [c for c in ("response_id", *instrument.dimension_keys) if c not in frame.columns]
-    if missing:
-        raise InputError(f"{located(path, 1, missing[0])}: missing required column.",
-                         "start from a sheet written by papers export codesheet; keep its columns.")
-    known = dict(store.sql(
-        "select response_id, condition from llm_responses where instrument_sha256 = ? and task = 'open' and status = 'valid'",
-        [instrument.sha256]).fetchall())
-    already = {r[0] for r in store.sql("select distinct response_id from codes where coder = ?", [coder]).fetchall()}
+    id_column = _id_column(path, frame.columns, instrument)
+    answers = _Answers(store, instrument, coder, frame[id_column].str.strip_chars().to_list(),
+                       legacy=id_column == LEGACY_ID_COLUMN)
     rows, seen = [], {}
     for index, record in enumerate(frame.iter_rows(named=True)):
         row = scanned.row_of(index)
-        rid = (record["response_id"] or "").strip()
-        if rid not in known:
-            raise InputError(f"{located(path, row, 'response_id')}: '{rid}' is not an open answer in the store.",
-                             "code sheets name answers by the response_id that papers export codesheet wrote.")
+        sheet_id = (record[id_column] or "").strip()
+        rid = answers.response_id(path, row, id_column, sheet_id)
         if rid in seen:
-            raise InputError(f"{located(path, row, 'response_id')}: '{rid}' appears twice (also row {seen[rid]}).")
-        if rid in already:
-            raise InputError(f"{located(path, row, 'response_id')}: answer '{rid}' is already coded by '{coder}'.",
-                             "load another coder's sheet under another --coder name.")
+            raise InputError(f"{located(path, row, id_column)}: '{excerpt(sheet_id)}' appears twice (also row {seen[rid]}).")
         seen[rid] = row
-        shown = instrument.shown(known[rid])
-        for dim in instrument.dimension_keys:
-            value = (record[dim] or "").strip()
-            if dim not in shown:
-                if value not in ("", NOT_SHOWN, "0"):
-                    raise InputError(f"{located(path, row, dim)}: '{value}' but {dim} was not shown in condition "
-                                     f"{known[rid]}.", "leave it NA.")
-                continue
-            if value not in ("0", "1"):
-                shown_value = value or "(empty)"
-                raise InputError(f"{located(path, row, dim)}: {shown_value} is not 0 or 1.",
-                                 "code every shown theme: 1 if the answer expresses it, 0 if not.")
-            rows.append((rid, coder, dim, value == "1", None, "valid"))
+        rows += [(rid, coder, dim, present, None, "valid")
+                 for dim, present in _codes(path, row, record, instrument, answers.condition[rid])]
     if not rows:
         raise InputError(f"{path}: the sheet has no coded answers.")
     with store.transaction():
@@ -99,3 +105,57 @@ def ingest_codes(store: Store, path: Path, coder: str, instrument: Instrument, e
     report = LoadReport("codes", str(path), run_id=run_id, rows=len(seen))
     report.counts = {"answers": len(seen), "codes": len(rows), "present": sum(1 for r in rows if r[3])}
     return report
+
+
+def _id_column(path: Path, columns: list[str], instrument: Instrument) -> str:
+    id_column = next((c for c in (ID_COLUMN, LEGACY_ID_COLUMN) if c in columns), ID_COLUMN)
+    missing = [c for c in (id_column, *instrument.dimension_keys) if c not in columns]
+    if missing:
+        raise InputError(f"{located(path, 1, missing[0])}: missing required column.",
+                         "start from a sheet written by papers export codesheet; keep its columns.")
+    return id_column
+
+
+class _Answers:
+    """The open answers a sheet may code, by the ids sheets name them with."""
+
+    def __init__(self, store: Store, instrument: Instrument, coder: str, sheet_ids: list, legacy: bool):
+        self.condition = dict(store.sql(
+            "select response_id, condition from llm_responses where instrument_sha256 = ? and task = 'open' "
+            "and status = 'valid'", [instrument.sha256]).fetchall())
+        self.by_sheet_id = {} if legacy else dict(store.sql(
+            "select sheet_id, response_id from codesheet_ids where sheet_id in (select unnest(?::varchar[]))",
+            [[i for i in sheet_ids if i]]).fetchall())
+        self.legacy = legacy
+        self.coded = {r[0] for r in store.sql("select distinct response_id from codes where coder = ?", [coder]).fetchall()}
+        self.coder = coder
+
+    def response_id(self, path: Path, row: int, column: str, sheet_id: str) -> str:
+        rid = sheet_id if self.legacy else self.by_sheet_id.get(sheet_id)
+        if rid not in self.condition:
+            raise InputError(f"{located(path, row, column)}: '{excerpt(sheet_id)}' is not an open answer of a code "
+                             "sheet exported from this store.",
+                             "code sheets name answers by the answer_id that papers export codesheet wrote; "
+                             "load the sheet into the store it was exported from (--db).")
+        if rid in self.coded:
+            raise InputError(f"{located(path, row, column)}: answer '{excerpt(sheet_id)}' is already coded by "
+                             f"'{excerpt(self.coder)}'.", "load another coder's sheet under another --coder name.")
+        return rid
+
+
+def _codes(path: Path, row: int, record: dict, instrument: Instrument, condition: str) -> list[tuple[str, bool]]:
+    """(dimension, present) of each shown dimension of one sheet row."""
+    shown = instrument.shown(condition)
+    codes = []
+    for dim in instrument.dimension_keys:
+        value = (record[dim] or "").strip()
+        if dim not in shown:
+            if value not in ("", NOT_SHOWN, "0"):
+                raise InputError(f"{located(path, row, dim)}: '{excerpt(value)}' but {dim} was not shown in condition "
+                                 f"{condition}.", "leave it NA.")
+            continue
+        if value not in ("0", "1"):
+            raise InputError(f"{located(path, row, dim)}: {excerpt(value) or '(empty)'} is not 0 or 1.",
+                             "code every shown theme: 1 if the answer expresses it, 0 if not.")
+        codes.append((dim, value == "1"))
+    return codes
