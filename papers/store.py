@@ -181,8 +181,7 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False) -> St
     return store
 
 
-DAMAGE_SIGNS = ("corrupt", "could not read enough bytes", "checksum", "database file is truncated",
-                "invalid block", "failed to read", "not a valid duckdb database file")
+DAMAGE_SIGNS = ("corrupt database", "could not read enough bytes", "checksum", "not a valid duckdb database file")
 
 
 def damaged(error: BaseException, path=None) -> StoreError | None:

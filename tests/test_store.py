@@ -175,3 +175,10 @@ def test_migrations_are_applied_by_number_not_by_the_highest(db, tmp_path, monke
     store = open_store(db)
     assert [r[0] for r in store.sql("select version from schema_version order by 1").fetchall()] == [n for n, _ in original]
     store.close()
+
+
+def test_export_where_a_file_cannot_be_written(loaded, run, tmp_path):
+    out = tmp_path / "out"
+    (out / "llm_responses.csv").mkdir(parents=True)  # a folder where the file should go
+    result = run("export", "--format", "csv", "--out", out, expect=1)
+    assert f"Error: {out / 'llm_responses.csv'}: cannot write" in result.output
