@@ -324,56 +324,168 @@ def compare_cmd(model_a, model_b, audit_id, db_path, as_json):
 
 @cli.group(cls=PapersGroup)
 def power():
-    """Power by simulation (Plackett-Luce draws; no API calls)."""
+    """Power by simulation (Plackett-Luce and rating draws; no API calls), with Monte Carlo errors."""
 
 
 @power.command("rank-difference")
 @click.option("--delta", type=click.FloatRange(0, min_open=True), required=True,
-              help="Difference in mean rank of one dimension between two models.")
+              help="How many places higher model B ranks dimension 1 than model A, on average.")
 @click.option("--trials", type=click.IntRange(2), default=30, show_default=True, help="Trials per model.")
 @click.option("--dimensions", "k", type=click.IntRange(2), default=5, show_default=True, help="Dimensions shown.")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True)
-@click.option("--sims", type=click.IntRange(50), default=500, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--holm/--no-holm", default=True, show_default=True,
+              help="Holm across the dimensions, as papers compare does; --no-holm: one pre-registered test.")
+@click.option("--sims", type=click.IntRange(100), default=4000, show_default=True,
+              help="Simulations per estimate (the 80% answer always uses at least 1,600).")
+@click.option("--seed", type=click.IntRange(0), default=1, show_default=True)
 @json_option
-def power_rank(delta, trials, k, alpha, sims, seed, as_json):
-    """Power of a Mann-Whitney test to detect a mean-rank difference, and the trials for 80%."""
-    from papers.analysis.power import needed, rank_difference_power
+def power_rank(delta, trials, k, alpha, holm, sims, seed, as_json):
+    """Power of papers compare to detect a mean-rank difference, and the trials for 80%.
+
+    Each simulation draws both models' full rankings of all the dimensions from Plackett-Luce
+    (model A: equal worths; model B: dimension 1's worth raised so its mean rank is DELTA places
+    higher, the others moving down as ranks must), tests every dimension with a two-sided
+    Mann-Whitney U, applies Holm across the dimensions, and counts a detection when dimension 1's
+    adjusted p is below alpha. Every power comes with its Monte Carlo standard error; the trials
+    for 80% are settled with enough simulations that this error is at most 1 point there.
+    """
+    from papers.analysis.power import plan_rank_difference
 
     try:
-        at = rank_difference_power(delta, trials, k, alpha, sims, seed)
+        plan = plan_rank_difference(delta, trials, k, alpha, sims, seed, holm)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--delta") from e
-    n80 = needed(lambda n: rank_difference_power(delta, n, k, alpha, sims, seed), trials)
-    data = {"delta": delta, "trials": trials, "dimensions": k, "alpha": alpha, "sims": sims, "power": at,
-            "trials_for_80_percent": n80}
-    emit(data, as_json, f"Power to detect a mean-rank difference of {delta:g} with {trials} trials per model: "
-                        f"{at:.0%} ({sims} simulations, alpha {alpha:g}).\n"
-                        f"Trials per model for 80% power: {n80 if n80 else 'more than 5,000'}.")
+    emit(plan.as_dict(), as_json, "\n".join(plan.lines()))
 
 
 @power.command("icc")
-@click.option("--icc", "icc", type=click.FloatRange(-1, 1, min_open=True, max_open=True), required=True,
-              help="The population ICC(A,1) between the model and humans.")
+@click.option("--target", "--icc", "target", type=click.FloatRange(-1, 1, min_open=True, max_open=True), required=True,
+              help="The population value of the statistic between the model and people (--icc is the old name).")
+@click.option("--statistic", type=click.Choice(["icc", "ccc"]), default="icc", show_default=True,
+              help="icc: ICC(A,1), rate tasks only; ccc: Lin's concordance correlation.")
+@click.option("--task", type=click.Choice(["rate", "rank"]), default="rate", show_default=True,
+              help="Whose profiles: ratings or rankings.")
 @click.option("--null", type=click.FloatRange(-1, 1, min_open=True, max_open=True), default=0.5, show_default=True,
-              help="The value the ICC should be shown to exceed.")
-@click.option("--participants", type=click.IntRange(2), default=300, show_default=True)
-@click.option("--trials", type=click.IntRange(2), default=30, show_default=True)
-@click.option("--dimensions", "k", type=click.IntRange(2, 6), default=5, show_default=True)
-@click.option("--sims", type=click.IntRange(50), default=200, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
+              help="The value the statistic should be shown to exceed.")
+@click.option("--participants", type=click.IntRange(2), default=None,
+              help="People in the human sample (default: the sample's size with --sample, else 300).")
+@click.option("--trials", type=click.IntRange(2), default=30, show_default=True, help="Trials of the model.")
+@click.option("--sample", default=None, help="Plan against this human sample's mean profile in the store.")
+@click.option("--profile", "profile_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Plan against a YAML file mapping dimension key to mean rank or mean rating.")
+@click.option("--condition", default=None, help="The condition of --sample (default: its only one for the task).")
+@click.option("--dimensions", "k", type=click.IntRange(2, 6), default=None,
+              help="Dimensions of the built-in profile (default 5); not with --sample or --profile.")
+@click.option("--sims", type=click.IntRange(100), default=1600, show_default=True,
+              help="Simulations per estimate (the 80% answer always uses at least 1,600).")
+@click.option("--bootstrap", "b", type=click.IntRange(50), default=200, show_default=True,
+              help="Bootstrap resamples per simulated study.")
+@click.option("--seed", type=click.IntRange(0), default=1, show_default=True)
+@instrument_option
+@db_option
 @json_option
-def power_icc(icc, null, participants, trials, k, sims, seed, as_json):
-    """Power to show ICC(A,1) above a null value, and the trials needed for 80%."""
-    from papers.analysis.power import icc_power, needed
+def power_icc(target, statistic, task, null, participants, trials, sample, profile_file, condition, k, sims, b, seed,
+              instrument, db_path, as_json):
+    """Power to show a model's agreement with people (ICC(A,1) or CCC) above a null value, and the
+    trials needed for 80%.
 
-    at = icc_power(icc, null, participants, trials, k, sims, seed=seed)
-    n80 = needed(lambda n: icc_power(icc, null, participants, n, k, sims, seed=seed), trials, limit=2000)
-    data = {"icc": icc, "null": null, "participants": participants, "trials": trials, "power": at,
-            "trials_for_80_percent": n80}
-    emit(data, as_json, f"Power to show ICC(A,1) > {null:g} when it is {icc:g}, with {participants} participants and "
-                        f"{trials} trials: {at:.0%} ({sims} simulations; one-sided 95% bootstrap bound).\n"
-                        f"Trials for 80% power with {participants} participants: {n80 if n80 else 'more than 2,000'}.")
+    The human profile comes from --sample (a sample in the store), --profile FILE, or a built-in
+    plausible profile. Rank tasks: people and the model rank by Plackett-Luce (worths fitted to
+    the profile's mean ranks). Rate tasks: rounded, clipped normal ratings (model SD 1.0; people
+    SD 1.2 plus a per-person offset of SD 0.6). The model's profile is the human one moved towards
+    its reverse until the population statistic equals the target. A detection is the one-sided 95%
+    percentile-bootstrap lower bound of the noise-corrected statistic, computed as papers analyze
+    does, above the null. ICC(A,1) is not agreement on rank profiles: use --statistic ccc there.
+    """
+    from papers.analysis.power import builtin_profile, plan_agreement
+
+    if sample and profile_file:
+        raise click.UsageError("use --sample or --profile, not both.")
+    if k is not None and (sample or profile_file):
+        raise click.UsageError("--dimensions sets the built-in profile; --sample and --profile bring their own.")
+    if (condition or instrument) and not sample:
+        raise click.UsageError("--condition and --instrument apply only with --sample.")
+    if sample:
+        profile = _sample_profile(db_path, sample, task, condition, instrument)
+    elif profile_file:
+        profile = _file_profile(profile_file, task)
+    else:
+        profile = builtin_profile(task, k or 5)
+    people = participants or profile.participants or 300
+    try:
+        plan = plan_agreement(profile, statistic, target, null, people, trials, sims, b, seed)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--target") from e
+    emit(plan.as_dict(), as_json, "\n".join(plan.lines()))
+
+
+def _file_profile(path: Path, task: str):
+    """A human profile from a YAML file of `KEY: mean`, checked; a bad file is an InputError."""
+    import yaml
+
+    from papers.analysis.power import profile_from_mapping
+    from papers.errors import InputError
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read the profile ({e.__class__.__name__}: {getattr(e, 'strerror', None) or e}).",
+                         "pass a UTF-8 YAML file with --profile.") from e
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        raise InputError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', None) or 'unreadable'}).",
+                         "write one line per dimension, `KEY: mean`, e.g. `EI: 1.8`.") from e
+    return profile_from_mapping(raw, task, str(path))
+
+
+def _sample_profile(db_path, sample: str, task: str, condition: str | None, instrument: str | None):
+    """A human sample's mean profile on one condition and task, from the participants not excluded."""
+    from papers.analysis.power import profile_from_mapping
+    from papers.errors import InputError
+    from papers.ingest.common import resolve_instrument
+    from papers.instrument import parse_instrument
+    from papers.store import open_store
+
+    store = open_store(db_path, read_only=True)
+    try:
+        if instrument:
+            inst = resolve_instrument(instrument, store)
+        else:
+            rows = store.sql("select distinct i.sha256, i.instrument_id, i.version, i.spec from human_answers h "
+                             "join instruments i on i.sha256 = h.instrument_sha256 where h.sample = ? order by 1",
+                             [sample]).fetchall()
+            if not rows:
+                known = [r[0] for r in store.sql("select distinct sample from human_answers order by 1").fetchall()]
+                raise InputError(f"{db_path}: no human sample named '{sample}'.",
+                                 f"samples in the store: {', '.join(known) or 'none (papers ingest survey loads one)'}.")
+            if len(rows) > 1:
+                names = "; ".join(f"{ident}@{version} ({sha[:12]})" for sha, ident, version, _ in rows)
+                raise InputError(f"sample '{sample}' answered {len(rows)} instruments: {names}.",
+                                 "name one with --instrument id@version or its SHA-256.")
+            inst = parse_instrument(rows[0][3], source=f"store:{rows[0][0][:12]}")
+        where = "from human_answers h join participants p using (sample, participant_id, copy) " \
+                "where not p.is_excluded and h.sample = ? and h.instrument_sha256 = ? and h.task = ?"
+        conditions = [r[0] for r in store.sql(f"select distinct h.condition {where} order by 1",
+                                              [sample, inst.sha256, task]).fetchall()]
+        if condition is None and len(conditions) != 1:
+            raise InputError(f"sample '{sample}' has {task} answers in {len(conditions)} conditions"
+                             f"{': ' + ', '.join(conditions) if conditions else ''}.",
+                             "name one with --condition." if conditions else "try the other --task.")
+        condition = condition or conditions[0]
+        if condition not in conditions:
+            raise InputError(f"sample '{sample}' has no {task} answers in condition '{condition}'.",
+                             f"its conditions with {task} answers: {', '.join(conditions) or 'none'}.")
+        rows = store.sql(f"select h.dimension, avg(coalesce(h.rank::double, h.rating)), "
+                         f"count(distinct h.participant_id || '#' || h.copy) {where} and h.condition = ? "
+                         "group by h.dimension", [sample, inst.sha256, task, condition]).fetchall()
+    finally:
+        store.close()
+    means = {dim: mean for dim, mean, _ in rows}
+    order = [d for d in inst.shown(condition) if d in means]
+    scale = inst.task("rate").scale if task == "rate" and "rate" in inst.task_keys else None
+    return profile_from_mapping({d: means[d] for d in order}, task, f"sample '{sample}', condition {condition}",
+                                (scale.min, scale.max) if scale else (1, 7), max(n for _, _, n in rows))
 
 
 # ------------------------------------------------------------------------------- report

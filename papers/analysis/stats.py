@@ -398,14 +398,15 @@ def profile_moments(x: np.ndarray, counts: np.ndarray | None = None) -> ProfileM
     x = np.asarray(x, float)
     m, k = x.shape
     weights = np.ones((1, m)) if counts is None else np.asarray(counts, float)
-    centred = x - x.mean(axis=1, keepdims=True)
-    means = weights @ x / m
-    centred_means = weights @ centred / m
     row = x.mean(axis=1)
-    row_mean = weights @ row / m
+    squares = ((x - row[:, None]) ** 2).sum(axis=1)
+    # one pass over the (B x m) counts: sums of x, of the row means, of their squares, of the squared deviations
+    sums = weights @ np.column_stack([x, row, row**2, squares]) / m
+    means, row_mean, row_sq, square_mean = sums[:, :k], sums[:, k], sums[:, k + 1], sums[:, k + 2]
+    centred_means = means - row_mean[:, None]
     with np.errstate(all="ignore"):
-        trace = (weights @ (centred**2).sum(axis=1) - m * (centred_means**2).sum(axis=1)) / (m - 1)
-        level = (weights @ row**2 - m * row_mean**2) / (m - 1) / m
+        trace = m * (square_mean - (centred_means**2).sum(axis=1)) / (m - 1)
+        level = m * (row_sq - row_mean**2) / (m - 1) / m
     noise, level = (np.nan_to_num(v) if m > 1 else np.zeros_like(v) for v in (trace / ((k - 1) * m), level))
     if counts is None:
         return ProfileMoments(means[0], noise[0], level[0])

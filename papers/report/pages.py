@@ -22,6 +22,7 @@ from papers.report.context import (
     summary_box,
     task_label,
     theme_rule_text,
+    where,
 )
 
 
@@ -58,10 +59,10 @@ def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link]) -> 
             human_points = [(hrows[d]["mean"], hrows[d]["ci_low"], hrows[d]["ci_high"]) for d in dims]
         name = f"profile-{condition}-{task}.svg"
         figures.profile(fig_dir / name, names, model_points, human_points, [peer_means[d] for d in dims], task,
-                        f"{condition.replace('_', '-')} condition, {task} task")
+                        where(condition, task))
         measure = "rank" if task == "rank" else "rating"
         profile_figures.append({"path": f"{s}/{name}", "caption":
-                                f"Mean {measure} per dimension with 95% intervals ({condition}), against "
+                                f"Mean {measure} per dimension with 95% intervals ({condition_label(condition)}), against "
                                 f"{'the human sample and ' if human_points else ''}the average of all audited models."})
         if task == "rank":
             shares = data.rank_shares.filter((pl.col("model") == model) & (pl.col("condition") == condition))
@@ -69,9 +70,9 @@ def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link]) -> 
             for r in shares.iter_rows(named=True):
                 if r["dimension"] in dims and 1 <= r["rank"] <= len(dims):
                     matrix[dims.index(r["dimension"]), r["rank"] - 1] = r["share"]
-            name = f"ranks-{condition}.svg"
-            figures.rank_distribution(fig_dir / name, names, matrix, f"How often each rank was given ({condition})")
-            distribution_figures.append({"path": f"{s}/{name}", "caption": f"Distribution of ranks per dimension, {condition}."})
+            name, label = f"ranks-{condition}.svg", condition_label(condition)
+            figures.rank_distribution(fig_dir / name, names, matrix, f"How often each rank was given ({label})")
+            distribution_figures.append({"path": f"{s}/{name}", "caption": f"Distribution of ranks per dimension, {label}."})
     clusters = data.tables["result_clusters"]
     peer_figures = []
     mds_all = data.tables["result_mds"]
@@ -84,9 +85,9 @@ def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link]) -> 
                      .select("model", "model_type").iter_rows())
         points = [(r["model"], r["x"], r["y"], kinds.get(r["model"], "not typed")) for r in part.iter_rows(named=True)]
         name = f"map-{condition}-{task}.svg"
-        figures.mds_map(fig_dir / name, points, model, f"{condition}, {task}", part["variance_share"][0])
+        figures.mds_map(fig_dir / name, points, model, where(condition, task), part["variance_share"][0])
         peer_figures.append({"path": f"{s}/{name}", "caption": f"Where {model} sits among the audited models "
-                             f"({condition}, {task}): classical MDS of mean profiles."})
+                             f"({where(condition, task)}): classical MDS of mean profiles."})
     conditions = sorted(mine["condition"].unique().to_list())
     task = "rank" if "rank" in mine["task"].to_list() else "rate"
     table = []
@@ -226,24 +227,25 @@ def comparison_page(data: AuditData, site_dir: Path, nav: list[Link]) -> Compari
         values = wide.select(dims).to_numpy()
         name = f"heatmap-{condition}-{task}.svg"
         measure = "rank" if task == "rank" else "rating"
-        figures.heatmap(fig_dir / name, models, dims, values, task, f"Mean {measure} by model ({condition})")
-        heatmaps.append({"path": f"figures/{name}", "caption": f"Models by dimensions, mean {measure}, {condition}."})
+        label = condition_label(condition)
+        figures.heatmap(fig_dir / name, models, dims, values, task, f"Mean {measure} by model ({label})")
+        heatmaps.append({"path": f"figures/{name}", "caption": f"Models by dimensions, mean {measure}, {label}."})
         labels = dict(clusters.filter((pl.col("condition") == condition) & (pl.col("task") == task))
                       .select("model", "cluster").iter_rows())
         if len(models) >= 3:
             name = f"dendrogram-{condition}-{task}.svg"
             figures.dendrogram(fig_dir / name, models, values, [labels.get(m, 1) for m in models],
-                               data.settings.get("linkage", "ward"), f"Clusters of mean profiles ({condition}, {task})")
-            dendrograms.append({"path": f"figures/{name}", "caption": f"Hierarchical clustering, {condition}, {task}; "
+                               data.settings.get("linkage", "ward"), f"Clusters of mean profiles ({where(condition, task)})")
+            dendrograms.append({"path": f"figures/{name}", "caption": f"Hierarchical clustering, {where(condition, task)}; "
                                 "label colours mark the clusters."})
         mds = data.tables["result_mds"].filter((pl.col("condition") == condition) & (pl.col("task") == task))
         kinds = dict(clusters.filter((pl.col("condition") == condition) & (pl.col("task") == task))
                      .select("model", "model_type").iter_rows())
         name = f"map-{condition}-{task}.svg"
         figures.mds_map(fig_dir / name, [(r["model"], r["x"], r["y"], kinds.get(r["model"], "not typed"))
-                                         for r in mds.iter_rows(named=True)], None, f"{condition}, {task}",
+                                         for r in mds.iter_rows(named=True)], None, where(condition, task),
                         mds["variance_share"][0] if mds.height else float("nan"))
-        maps.append({"path": f"figures/{name}", "caption": f"Map of models (classical MDS), {condition}, {task}."})
+        maps.append({"path": f"figures/{name}", "caption": f"Map of models (classical MDS), {where(condition, task)}."})
     stability = [{"model": r["model"], **_where(r), "n": r["n_trials"],
                   "mean_rho": ci(r, "mean_rho", "mean_rho_ci_low", "mean_rho_ci_high"), "w": fmt(r["kendall_w"]),
                   "p": fmt(r["friedman_p"], 3),
