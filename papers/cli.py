@@ -273,17 +273,25 @@ def collect_cmd(models, tasks, conditions, trials, seed, temperature, max_tokens
 @click.option("--seed", type=int, default=20260101, show_default=True, help="Seed of every bootstrap.")
 @click.option("--bootstrap", "b", type=click.IntRange(50), default=2000, show_default=True, help="Bootstrap resamples B.")
 @click.option("--linkage", type=click.Choice(["ward", "average", "complete", "single"]), default="ward", show_default=True)
-@click.option("--k", type=click.IntRange(2), default=None, help="Number of clusters (default: chosen by silhouette).")
+@click.option("--k", type=click.IntRange(2), default=None,
+              help="Number of clusters, used whatever the structure tests say (default: clusters only when they "
+                   "beat identical models, k by silhouette).")
+@click.option("--type-margin", type=click.FloatRange(0), default=0.25, show_default=True,
+              help="Equivalence margin of the orientation index: rank places (scale points on a 1-7 scale).")
+@click.option("--theme-rule", type=click.Choice(["all", "majority", "any"]), default=None,
+              help="When a theme counts as present in an open answer (default: all coders when two, a majority when more).")
 @click.option("--replace", is_flag=True, help="Recompute an existing audit of the same name.")
 @instrument_option
 @db_option
 @json_option
-def analyze_cmd(audit_id, seed, b, linkage, k, replace, instrument, db_path, as_json):
+def analyze_cmd(audit_id, seed, b, linkage, k, type_margin, theme_rule, replace, instrument, db_path, as_json):
     """Compute the audit's statistics from the store into result_* tables.
 
-    Within models (profiles with bootstrap CIs, Friedman, Kendall's W, position bias), between
-    models (Kruskal-Wallis, epsilon-squared, Holm), structure (clusters, MDS), agreement with each
-    human sample (r, rho, ICC(A,1), ICC(C,1)) and Study 1 themes. The same name and data is a no-op.
+    Within models (profiles with bootstrap CIs, Friedman, Kendall's W, mean inter-trial Spearman
+    with a jackknife CI, position bias), between models (Kruskal-Wallis, epsilon-squared, Holm),
+    types (orientation beyond a margin, Holm across models), structure (clusters only when they
+    beat identical models; MDS), profile fidelity to each human sample (order, calibration, level,
+    CCC; ICC on ratings) and Study 1 themes. The same name and data is a no-op.
     """
     from papers.analysis.audit import Settings
     from papers.analyze import run_analyze
