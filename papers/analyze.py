@@ -14,6 +14,7 @@ from papers.analysis.audit import Layout, Settings, compute_audit
 from papers.analysis.claims import Estimate, leader_phrase
 from papers.errors import InputError, PapersError
 from papers.instrument import Instrument, parse_instrument
+from papers.names import check_audit_name
 from papers.store import RESULT_TABLES, Store, query
 
 
@@ -65,9 +66,7 @@ def layout_of(instrument: Instrument) -> Layout:
 
 def run_analyze(store: Store, audit_id: str | None, *, instrument: str | None = None, settings: Settings | None = None,
                 replace: bool = False) -> AnalyzeReport:
-    audit_id = (audit_id or default_audit_name()).strip()
-    if not audit_id or "/" in audit_id or audit_id.startswith("."):
-        raise InputError(f"--audit '{audit_id}': an audit name is one word such as 2026-11-27 or q4-procurement.")
+    audit_id = check_audit_name((audit_id or default_audit_name()).strip())
     settings = settings or Settings()
     inst = audit_instrument(store, instrument)
     params = {"instrument": inst.sha256}

@@ -52,12 +52,14 @@ def render(qmd: Path, engine: str, *, pdf: bool = True, pdf_name: str | None = N
         return
     import pypandoc
 
+    # the text, not the path: pypandoc expands a path as a glob, and a folder named with [ or * breaks it
+    source = qmd.read_text(encoding="utf-8")
     try:
-        pypandoc.convert_file(str(qmd), "html5", format="markdown", extra_args=pandoc_html_args(qmd, html)[4:],
+        pypandoc.convert_text(source, "html5", format="markdown", extra_args=pandoc_html_args(qmd, html)[4:],
                               outputfile=str(html))
         if pdf:
             typ = qmd.with_suffix(".typ")
-            pypandoc.convert_file(str(qmd), "typst", format="markdown", extra_args=pandoc_typst_args(typ)[4:],
+            pypandoc.convert_text(source, "typst", format="markdown", extra_args=pandoc_typst_args(typ)[4:],
                                   outputfile=str(typ))
             import typst
 

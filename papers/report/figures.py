@@ -18,6 +18,8 @@ import numpy as np  # noqa: E402
 plt.rcParams.update({
     "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
     "axes.titlesize": 10, "figure.dpi": 100, "svg.hashsalt": "papers",
+    # every label comes from data (model names, dimension names): "$5$" is text, never mathtext
+    "text.parse_math": False,
 })
 MODEL, HUMAN, PEERS, MUTED = "#1f3a5f", "#c0392b", "#7f8c8d", "#bdc3c7"
 

@@ -16,6 +16,8 @@ no-op, other inputs a refusal. The site root's index.html lists every audit, new
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import html
 import json
@@ -24,13 +26,18 @@ import os
 import re
 import shutil
 import tempfile
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
+from urllib.parse import quote
 
 from papers import __version__
 from papers.errors import InputError, PapersError
+from papers.names import check_audit_name
 from papers.report import engines
 from papers.report.context import AuditData, Link, condition_label, load_audit
 from papers.resources import project_path
@@ -65,6 +72,7 @@ def environment():
     env.filters["quote"] = escape_quote
     env.filters["yaml"] = escape_yaml
     env.filters["condition"] = condition_label
+    env.filters["href"] = escape_href
     return env
 
 
@@ -77,6 +85,12 @@ def escape_markdown(value) -> str:
     breaks become spaces so a value can never leave its table cell or paragraph."""
     text = " ".join(str(value).split())
     return MD_SPECIAL.sub(r"\\\1", text)
+
+
+def escape_href(value) -> str:
+    """A link target in Markdown: percent-encoded except for the characters of a relative path, so
+    no value can close the link, open another or name a scheme (a ':' is encoded)."""
+    return quote(str(value), safe="/.-_~#")
 
 
 def escape_quote(value) -> str:
@@ -116,14 +130,21 @@ def render_model_page(task: tuple) -> tuple[str, str]:
 
 def build_report(store: Store, audit_id: str, *, site: Path = DEFAULT_SITE, engine: str = "auto",
                  workers: int | None = None, pdf: bool = True) -> ReportResult:
-    import time
-
     started = time.perf_counter()
+    audit_id = check_audit_name(audit_id)
     engine = engines.choose(engine)
     data = load_audit(store, audit_id)
     if not data.models:
         raise InputError(f"audit '{audit_id}' has no model results to report.", "run papers analyze again after collecting.")
     site = Path(site)
+    with site_lock(site):
+        return _publish(store, data, site, engine, workers, pdf, started)
+
+
+def _publish(store: Store, data: AuditData, site: Path, engine: str, workers: int | None, pdf: bool,
+             started: float) -> ReportResult:
+    audit_id = data.audit_id
+    check_site_index(site)
     target = site / audit_id
     inputs = inputs_sha256(data, engine, pdf)
     result = ReportResult(audit_id, target, target / "index.html")
@@ -138,9 +159,9 @@ def build_report(store: Store, audit_id: str, *, site: Path = DEFAULT_SITE, engi
             f"{target} is already published, from other inputs; a published audit is never rewritten.",
             "analyze the new data under a new audit name (papers analyze --audit NAME), then report that audit.",
         )
-    site.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".build-{audit_id}-", dir=site))
     try:
+        web_readable(build)
         previous = previous_audit(store, site, audit_id)
         nav = navigation(previous)
         (build / "models").mkdir()
@@ -150,8 +171,9 @@ def build_report(store: Store, audit_id: str, *, site: Path = DEFAULT_SITE, engi
         workers = workers or min(len(tasks), os.cpu_count() or 1)
         if workers > 1:
             # spawn, not fork: the parent holds DuckDB and polars thread pools, which a fork would
-            # copy mid-lock
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            # copy mid-lock; each worker ends itself when this process is gone
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=end_with_parent, initargs=(os.getpid(),)) as pool:
                 list(pool.map(render_model_page, tasks))
         else:
             for t in tasks:
@@ -178,6 +200,47 @@ def build_report(store: Store, audit_id: str, *, site: Path = DEFAULT_SITE, engi
     return result
 
 
+@contextlib.contextmanager
+def site_lock(site: Path) -> Iterator[None]:
+    """One report at a time per site: an exclusive lock on site/.papers-lock. Whoever holds it may
+    remove the leftovers of builds that were killed (.build-* folders), since no other build runs."""
+    try:
+        site.mkdir(parents=True, exist_ok=True)
+        handle = open(site / ".papers-lock", "a+")
+    except OSError as e:
+        raise PapersError(f"{site}: cannot write the site here ({e.strerror or e}).",
+                          "choose a folder you can write with --site.") from e
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            raise PapersError(f"{site}: another papers report is writing this site.",
+                              "wait for it to finish, then run this report again.") from e
+        for leftover in site.glob(".build-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        yield
+    finally:
+        handle.close()
+
+
+def web_readable(folder: Path) -> None:
+    """mkdtemp makes 0700 folders; a published folder is readable as the umask allows (0755 by default)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    folder.chmod(0o777 & ~mask)
+
+
+def end_with_parent(parent: int) -> None:
+    """In a worker process: exit as soon as the process that started it is gone (killed or not)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def inputs_sha256(data: AuditData, engine: str, pdf: bool) -> str:
     payload = json.dumps([data.audit_id, data.data_sha256, data.settings, data.tool_version, __version__,
                           templates_sha256(), engine, pdf], sort_keys=True)
@@ -200,8 +263,9 @@ def model_nav(nav: list[Link]) -> list[Link]:
 def previous_audit(store: Store, site: Path, audit_id: str) -> str | None:
     """The newest other audit of the same store that is published in this site."""
     rows = store.sql("select audit_id from audits where audit_id <> ? order by created_at desc", [audit_id]).fetchall()
+    published = {folder for folder, _ in published_audits(site)}
     for (other,) in rows:
-        if (site / other / "manifest.json").exists():
+        if other in published:
             return other
     return None
 
@@ -290,25 +354,53 @@ def verify(root: Path) -> dict[str, list[str]]:
     }
 
 
+GENERATOR = '<meta name="generator" content="papers">'
+
+
+def check_site_index(site: Path) -> None:
+    """Refuse to publish into a folder whose index.html papers did not write."""
+    index = site / "index.html"
+    try:
+        foreign = index.exists() and GENERATOR not in index.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        foreign = True
+    if foreign:
+        raise PapersError(f"{index} was not written by papers; publishing here would replace it.",
+                          "choose an empty folder or a papers site with --site.")
+
+
+def published_audits(site: Path) -> list[tuple[str, dict]]:
+    """(folder name, manifest) of every complete audit in the site: folders not starting with a dot
+    whose manifest.json has the fields the index shows; anything else is left out."""
+    found = []
+    for manifest_path in site.glob("*/manifest.json"):
+        folder = manifest_path.parent.name
+        m = read_manifest(manifest_path.parent)
+        instrument = m.get("instrument")
+        if folder.startswith(".") or not isinstance(instrument, dict):
+            continue
+        fields = [m.get("audit_id"), m.get("created_at"), m.get("data_sha256"), *(instrument.get(k) for k in
+                                                                                   ("id", "version", "sha256"))]
+        if all(isinstance(f, str) for f in fields) and isinstance(m.get("models", []), list):
+            found.append((folder, m))
+    return sorted(found, key=lambda fm: fm[1]["created_at"], reverse=True)
+
+
 def write_root_index(site: Path) -> Path:
     """The site root: every published audit, newest first (rebuilt each time; it is not a version)."""
-    audits = []
-    for manifest_path in site.glob("*/manifest.json"):
-        m = read_manifest(manifest_path.parent)
-        if m:
-            audits.append(m)
-    audits.sort(key=lambda m: m.get("created_at", ""), reverse=True)
+    esc = html.escape
     rows = "\n".join(
-        f'<tr><td><a href="{html.escape(m["audit_id"], quote=True)}/index.html">{html.escape(m["audit_id"])}</a></td>'
-        f'<td>{html.escape(m["created_at"])}</td><td>{len(m.get("models", []))}</td>'
-        f'<td>{html.escape(m["instrument"]["id"])} {html.escape(m["instrument"]["version"])} '
-        f'(<code>{html.escape(m["instrument"]["sha256"][:12])}</code>)</td>'
-        f'<td><code>{html.escape(m["data_sha256"][:12])}</code></td></tr>'
-        for m in audits
+        f'<tr><td><a href="{esc(quote(folder), quote=True)}/index.html">{esc(m["audit_id"])}</a></td>'
+        f'<td>{esc(m["created_at"])}</td><td>{len(m.get("models", []))}</td>'
+        f'<td>{esc(m["instrument"]["id"])} {esc(m["instrument"]["version"])} '
+        f'(<code>{esc(m["instrument"]["sha256"][:12])}</code>)</td>'
+        f'<td><code>{esc(m["data_sha256"][:12])}</code></td></tr>'
+        for folder, m in published_audits(site)
     )
     css = project_path("reports", "style.css").read_text(encoding="utf-8")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+{GENERATOR}
 <title>Value audits</title><style>{css}</style></head>
 <body><header id="title-block-header"><h1 class="title">Value audits</h1>
 <p class="subtitle">Every published audit, newest first. Each is a fixed version:
@@ -317,7 +409,7 @@ its manifest.json lists the SHA-256 of every file.</p></header>
 <tbody>
 {rows}
 </tbody></table>
-<p>Made with papers {html.escape(__version__)}.</p>
+<p>Made with papers {esc(__version__)}.</p>
 </body></html>
 """
     site.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,146 @@
+"""Hostile names and interrupted or concurrent builds against `papers report` (issue: hardening)."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from papers.cli import cli
+from papers.report.site import escape_href, write_root_index
+
+MATH_MODEL = "a $5$ tier $x^2$"
+
+
+def cli_run(*args, expect=0):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == expect, (result.output, result.exception)
+    if expect == 1:
+        assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("hardening")
+    db = root / "store.duckdb"
+    cli_run("collect", "--model", "simulated/human-centric", "--model", "simulated/utility-driven",
+            "--model", "simulated/uniform", "--task", "rank", "--trials", "6", "--db", db)
+    rows = root / "math.jsonl"
+    rows.write_text("".join(json.dumps({"model": MATH_MODEL, "task": "rank", "condition": c, "trial": t,
+                                        "raw_text": json.dumps({"ranking": ["EI", "PR", "PC", "AG", "RF", "SA"][:n]})})
+                            + "\n" for c, n in (("non_sentient", 5), ("sentient", 6)) for t in range(6)))
+    cli_run("ingest", "responses", rows, "--db", db)
+    cli_run("analyze", "--audit", "a1", "--bootstrap", "100", "--db", db)
+    return db
+
+
+@pytest.mark.parametrize("name", ["javascript:alert(document.domain)", "index.html", ".hidden", "a[b", "a/b", "-x",
+                                  "<javascript:x>", "x" * 65, "caf\u00e9"])
+def test_audit_names_are_held_to_a_safe_alphabet(store, name, tmp_path):
+    out = cli_run("analyze", "--audit", name, "--bootstrap", "100", "--db", store, expect=1).output
+    assert "an audit name is 1-64 letters, digits" in out
+    assert "an audit name" in cli_run("report", "--audit", name, "--db", store, "--site", tmp_path, expect=1).output
+    assert not any(tmp_path.iterdir())
+
+
+def test_links_cannot_carry_a_scheme_or_break_out():
+    assert escape_href("javascript:alert(1)") == "javascript%3Aalert%281%29"
+    assert escape_href("../v1/index.html") == "../v1/index.html"
+    assert escape_href("a) [x](http://evil") == "a%29%20%5Bx%5D%28http%3A//evil"
+
+
+def test_math_in_a_model_name_is_text_and_a_bracket_in_the_site_path_is_a_path(store, tmp_path):
+    site = tmp_path / "site [draft]*"
+    cli_run("report", "--audit", "a1", "--db", store, "--site", site, "--engine", "pandoc", "--workers", "1")
+    svgs = [p.read_text() for p in (site / "a1").rglob("*.svg")]
+    assert any("a $5$ tier $x^2$" in svg for svg in svgs)  # drawn as typed, not as mathtext
+    # web-ready: folders readable by a web server running as another user
+    assert oct((site / "a1").stat().st_mode & 0o777) == oct(0o777 & ~_umask())
+    assert not list(site.glob(".build-*"))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_an_index_papers_did_not_write_is_not_replaced(store, tmp_path):
+    (tmp_path / "index.html").write_text("<html>my homepage</html>")
+    out = cli_run("report", "--audit", "a1", "--db", store, "--site", tmp_path, expect=1).output
+    assert "was not written by papers" in out
+    assert (tmp_path / "index.html").read_text() == "<html>my homepage</html>" and not (tmp_path / "a1").exists()
+
+
+def test_a_second_report_on_the_same_site_waits_its_turn(store, tmp_path):
+    tmp_path.mkdir(exist_ok=True)
+    with open(tmp_path / ".papers-lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        out = cli_run("report", "--audit", "a1", "--db", store, "--site", tmp_path, expect=1).output
+    assert "another papers report is writing this site" in out
+
+
+def test_leftovers_and_damaged_manifests_are_not_listed(tmp_path):
+    (tmp_path / ".build-a1-x").mkdir()
+    (tmp_path / ".build-a1-x" / "manifest.json").write_text(json.dumps({"audit_id": "ghost"}))
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "manifest.json").write_text(json.dumps({"audit_id": "broken", "files": {}}))
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "manifest.json").write_text("[1, 2")
+    index = write_root_index(tmp_path).read_text()
+    assert "ghost" not in index and "broken" not in index and "junk" not in index and "<tbody>" in index
+
+
+def test_stale_build_folders_are_removed_by_the_next_report(store, tmp_path):
+    stale = tmp_path / ".build-a1-killed"
+    (stale / "models").mkdir(parents=True)
+    cli_run("report", "--audit", "a1", "--db", store, "--site", tmp_path, "--engine", "pandoc", "--workers", "1")
+    assert not stale.exists()
+
+
+@pytest.mark.slow
+def test_workers_end_when_the_report_process_is_killed(store, tmp_path):
+    command = [sys.executable, "-m", "papers.cli", "report", "--audit", "a1", "--db", str(store), "--site",
+               str(tmp_path), "--engine", "pandoc", "--workers", "2"]
+    parent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    children: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(children) < 2:
+        children = _children(parent.pid)
+        time.sleep(0.2)
+    assert children, "the report never started its workers"
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in children)
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
