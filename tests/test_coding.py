@@ -110,7 +110,7 @@ def test_human_sheet_agreement_and_report(db, run, answers, tmp_path):
     page = " ".join((site / "s1" / "models" / f"{slug('simulated/human-centric')}.html").read_text().split())
     assert "Coder agreement" in page and "cohen kappa" in page
     assert "Answers the coders disagree on" in page and "alice: " in page
-    assert "Only when asked to imagine being sentient" in page and "the coder quoted" in page
+    assert "Only in the Sentient condition" in page and "the coder quoted" in page
 
 
 BAD_SHEETS = {
