@@ -516,7 +516,9 @@ def coder_agreement(codes: pl.DataFrame, rng: np.random.Generator, b: int) -> pl
               "ci_low": pl.Float64, "ci_high": pl.Float64, "n_units": pl.Int64, "note": pl.String}
     rows = []
     for (dimension,), part in codes.sort("dimension").group_by(["dimension"], maintain_order=True):
-        wide = part.pivot(on="coder", index="response_id", values="is_present", aggregate_function="first")
+        # sorted by answer: the bootstrap below draws rows by position, so their order must not depend on the store
+        wide = part.pivot(on="coder", index="response_id", values="is_present", aggregate_function="first") \
+            .sort("response_id")
         coders = sorted(c for c in wide.columns if c != "response_id")
         if len(coders) < 2:
             continue
