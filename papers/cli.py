@@ -126,11 +126,8 @@ def db_info(db_path, as_json):
     from papers.dbinfo import format_info, store_info
     from papers.store import open_store
 
-    store = open_store(db_path, read_only=True)
-    try:
+    with open_store(db_path, read_only=True) as store:
         info = store_info(store)
-    finally:
-        store.close()
     emit(info, as_json, format_info(info))
 
 
@@ -163,12 +160,9 @@ def ingest_responses_cmd(file, fmt, instrument, encoding, skip_bad_rows, db_path
     from papers.store import open_store
 
     check_readable(file)
-    store = open_store(db_path)
-    try:
+    with open_store(db_path) as store:
         report = ingest_responses(store, file, instrument=instrument, fmt=fmt, encoding=encoding,
                                   strict=not skip_bad_rows)
-    finally:
-        store.close()
     emit(report.as_dict(), as_json, _load_text(report))
 
 
@@ -199,13 +193,10 @@ def ingest_survey_cmd(file, sample, fmt, mapping, demographics, instrument, enco
     for extra in (mapping, demographics):
         if extra is not None:
             check_readable(extra)
-    store = open_store(db_path)
-    try:
+    with open_store(db_path) as store:
         report = ingest_survey(store, file, sample=sample, fmt=fmt, mapping=mapping, demographics=demographics,
                                instrument=instrument, encoding=encoding, strict=not skip_bad_rows,
                                progress=not as_json)
-    finally:
-        store.close()
     emit(report.as_dict(), as_json, _load_text(report))
 
 
@@ -297,13 +288,10 @@ def analyze_cmd(audit_id, seed, b, linkage, k, type_margin, theme_rule, replace,
     from papers.analyze import run_analyze
     from papers.store import open_store
 
-    store = open_store(db_path)
-    try:
+    with open_store(db_path) as store:
         report = run_analyze(store, audit_id, instrument=instrument, replace=replace,
                              settings=Settings(seed=seed, b=b, linkage=linkage, k=k, type_margin=type_margin,
                                                theme_rule=theme_rule))
-    finally:
-        store.close()
     head = (f"Audit {report.audit_id} is already up to date (same data and settings); nothing changed."
             if report.unchanged else f"Audit {report.audit_id}: {report.instrument}, data {report.data_sha256[:12]}.")
     rows = ", ".join(f"{t.removeprefix('result_')} {n}" for t, n in report.counts.items() if n)
@@ -321,11 +309,8 @@ def compare_cmd(model_a, model_b, audit_id, db_path, as_json):
     from papers.compare import compare_models
     from papers.store import open_store
 
-    store = open_store(db_path, read_only=True)
-    try:
+    with open_store(db_path, read_only=True) as store:
         result = compare_models(store, audit_id, model_a, model_b)
-    finally:
-        store.close()
     rows = [{k: v for k, v in r.items()} for r in result.rows]
     emit({"audit": audit_id, "model_a": model_a, "model_b": model_b, "rows": rows}, as_json, "\n".join(result.lines()))
 
@@ -455,8 +440,7 @@ def _sample_profile(db_path, sample: str, task: str, condition: str | None, inst
     from papers.instrument import parse_instrument
     from papers.store import open_store
 
-    store = open_store(db_path, read_only=True)
-    try:
+    with open_store(db_path, read_only=True) as store:
         if instrument:
             inst = resolve_instrument(instrument, store)
         else:
@@ -487,8 +471,6 @@ def _sample_profile(db_path, sample: str, task: str, condition: str | None, inst
         rows = store.sql(f"select h.dimension, avg(coalesce(h.rank::double, h.rating)), "
                          f"count(distinct h.participant_id || '#' || h.copy) {where} and h.condition = ? "
                          "group by h.dimension", [sample, inst.sha256, task, condition]).fetchall()
-    finally:
-        store.close()
     means = {dim: mean for dim, mean, _ in rows}
     order = [d for d in inst.shown(condition) if d in means]
     scale = inst.task("rate").scale if task == "rate" and "rate" in inst.task_keys else None
@@ -513,11 +495,8 @@ def report_cmd(audit_id, engine, site, workers, db_path, as_json):
     from papers.report.site import build_report
     from papers.store import open_store
 
-    store = open_store(db_path, read_only=True)
-    try:
+    with open_store(db_path, read_only=True) as store:
         result = build_report(store, audit_id, site=site, engine=engine, workers=workers)
-    finally:
-        store.close()
     text = result.notes or [f"Published audit {audit_id}: {result.pages} pages and {result.pdfs} PDFs in "
                             f"{result.seconds:.1f} s."]
     emit({"audit": audit_id, "index": str(result.index), "unchanged": result.unchanged, "pages": result.pages,
@@ -560,11 +539,8 @@ def export_cmd(ctx, fmt, out_dir, db_path):
     from papers.export import export_tables
     from papers.store import open_store
 
-    store = open_store(db_path, read_only=True)
-    try:
+    with open_store(db_path, read_only=True) as store:
         written = export_tables(store, out_dir, fmt)
-    finally:
-        store.close()
     for table, (path, rows) in written.items():
         say(f"{path}  {rows:,} rows")
 
@@ -581,11 +557,8 @@ def export_codesheet_cmd(out_file, unblind, instrument, db_path):
     from papers.ingest.common import resolve_instrument
     from papers.store import open_store
 
-    store = open_store(db_path)  # writable: the sheet's salted ids are kept, to map the filled sheet back
-    try:
+    with open_store(db_path) as store:  # writable: the sheet's salted ids are kept, to map the filled sheet back
         n = export_codesheet(store, out_file, resolve_instrument(instrument, store), unblind)
-    finally:
-        store.close()
     say(f"Wrote {out_file}: {n:,} answers to code{' (model names shown)' if unblind else ', blinded to the model'}.")
 
 
@@ -604,11 +577,8 @@ def ingest_codes_cmd(file, coder, instrument, encoding, db_path, as_json):
     from papers.store import open_store
 
     check_readable(file)
-    store = open_store(db_path)
-    try:
+    with open_store(db_path) as store:
         report = ingest_codes(store, file, coder, resolve_instrument(instrument, store), encoding)
-    finally:
-        store.close()
     emit(report.as_dict(), as_json, _load_text(report))
 
 

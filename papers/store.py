@@ -142,9 +142,15 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:
-    """Open (creating if needed) and migrate the store at `path`."""
+    """Open (creating if needed) and migrate the store at `path`; use as `with open_store(path) as store:`."""
     path = Path(path) if path else DEFAULT_DB
     if read_only and not path.exists():
         raise StoreError(

@@ -56,8 +56,7 @@ def run_collect(*, db_path, instrument, models, tasks, conditions, trials, seed,
     from papers.collect.plan import Decoding
     from papers.store import open_store
 
-    store = open_store(db_path)
-    try:
+    with open_store(db_path) as store:
         inst = _prepare(store, instrument, conditions, models, simulated_profiles)
         missing = [t for t in tasks if t not in inst.task_keys]
         if missing:
@@ -75,8 +74,6 @@ def run_collect(*, db_path, instrument, models, tasks, conditions, trials, seed,
                                  runner.dry_run_lines(per_model, reused))
         report = runner.collect(store, inst, settings, progress=progress)
         return CollectResult(report.as_dict(), runner.summary_lines(report))
-    finally:
-        store.close()
 
 
 def run_code(*, db_path, instrument, coder, conditions, concurrency, timeout, max_retries, api_base, max_cost,
@@ -84,8 +81,7 @@ def run_code(*, db_path, instrument, coder, conditions, concurrency, timeout, ma
     from papers.collect import coding
     from papers.store import open_store
 
-    store = open_store(db_path)
-    try:
+    with open_store(db_path) as store:
         inst = _prepare(store, instrument, conditions, [coder], simulated_profiles)
         settings = coding.CodingSettings(coder=coder, conditions=list(conditions), concurrency=concurrency,
                                          timeout=timeout, max_retries=max_retries, api_base=api_base,
@@ -101,5 +97,3 @@ def run_code(*, db_path, instrument, coder, conditions, concurrency, timeout, ma
         if report.pending == 0:
             return CollectResult(report.as_dict(), [f"{coder}: every open answer is already coded; nothing to do."])
         return CollectResult(report.as_dict(), report.lines(coder))
-    finally:
-        store.close()
