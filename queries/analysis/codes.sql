@@ -2,15 +2,14 @@
 with
 
 responses as (
-    select response_id, model, condition from llm_responses
-    where instrument_sha256 = $instrument and task = 'open' and status = 'valid'
+    select response_id, model, condition from valid_responses
+    where instrument_sha256 = $instrument and task = 'open'
 ),
 
 final as (
     select responses.model, responses.condition, codes.response_id, codes.coder, codes.dimension, codes.is_present
-    from codes
-    join responses using (response_id)
-    where coalesce(codes.status, 'valid') = 'valid'
+    from valid_codes as codes
+    inner join responses using (response_id)
 )
 
 select * from final

@@ -2,8 +2,8 @@
 with
 
 responses as (
-    select * from llm_responses
-    where instrument_sha256 = $instrument and status = 'valid' and task in ('rank', 'rate')
+    select * from valid_responses
+    where instrument_sha256 = $instrument and task in ('rank', 'rate')
 ),
 
 answers as (

@@ -4,8 +4,8 @@ with
 
 answers as (
     select response_id, model, condition, raw_text
-    from llm_responses
-    where instrument_sha256 = $instrument and task = 'open' and status = 'valid'
+    from valid_responses
+    where instrument_sha256 = $instrument and task = 'open'
       and (len($conditions) = 0 or list_contains($conditions, condition))
 ),
 

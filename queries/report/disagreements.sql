@@ -5,9 +5,9 @@ votes as (
     select c.response_id, c.dimension, r.model, r.condition, r.raw_text,
            string_agg(c.coder || ': ' || case when c.is_present then 'yes' else 'no' end, ', ' order by c.coder) as votes,
            count(distinct c.is_present) as opinions
-    from codes as c
-    join llm_responses as r using (response_id)
-    where r.instrument_sha256 = $instrument and coalesce(c.status, 'valid') = 'valid'
+    from valid_codes as c
+    inner join llm_responses as r using (response_id)
+    where r.instrument_sha256 = $instrument
     group by all
 )
 

@@ -4,8 +4,8 @@ with
 answers as (
     select model, condition, response_id, raw_text,
            row_number() over (partition by model, condition order by length(raw_text), response_id) as n
-    from llm_responses
-    where instrument_sha256 = $instrument and task = 'open' and status = 'valid'
+    from valid_responses
+    where instrument_sha256 = $instrument and task = 'open'
 )
 
 select model, condition, response_id, raw_text from answers where n <= $per_model order by model, condition, n

@@ -2,8 +2,8 @@
 with
 
 responses as (
-    select response_id, model, condition from llm_responses
-    where instrument_sha256 = $instrument and status = 'valid' and task = 'rank'
+    select response_id, model, condition from valid_responses
+    where instrument_sha256 = $instrument and task = 'rank'
 ),
 
 counts as (
