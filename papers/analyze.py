@@ -39,7 +39,7 @@ def default_audit_name() -> str:
 def audit_instrument(store: Store, ref: str | None) -> Instrument:
     """The instrument an audit is about: the one named, or the only one with model answers."""
     if ref is not None:
-        from papers.ingest.common import resolve_instrument
+        from papers.store import resolve_instrument
 
         return resolve_instrument(ref, store)
     rows = store.sql(

@@ -436,9 +436,8 @@ def _sample_profile(db_path, sample: str, task: str, condition: str | None, inst
     """A human sample's mean profile on one condition and task, from the participants not excluded."""
     from papers.analysis.power import profile_from_mapping
     from papers.errors import InputError
-    from papers.ingest.common import resolve_instrument
     from papers.instrument import parse_instrument
-    from papers.store import open_store
+    from papers.store import open_store, resolve_instrument
 
     with open_store(db_path, read_only=True) as store:
         if instrument:
@@ -554,8 +553,7 @@ def export_cmd(ctx, fmt, out_dir, db_path):
 def export_codesheet_cmd(out_file, unblind, instrument, db_path):
     """A sheet for human coders: one row per open answer, an empty 0/1 column per theme."""
     from papers.ingest.codes import export_codesheet
-    from papers.ingest.common import resolve_instrument
-    from papers.store import open_store
+    from papers.store import open_store, resolve_instrument
 
     with open_store(db_path) as store:  # writable: the sheet's salted ids are kept, to map the filled sheet back
         n = export_codesheet(store, out_file, resolve_instrument(instrument, store), unblind)
@@ -572,9 +570,8 @@ def export_codesheet_cmd(out_file, unblind, instrument, db_path):
 def ingest_codes_cmd(file, coder, instrument, encoding, db_path, as_json):
     """Load a filled code sheet (from papers export codesheet) as one coder's codes."""
     from papers.ingest.codes import ingest_codes
-    from papers.ingest.common import resolve_instrument
     from papers.ingest.files import check_readable
-    from papers.store import open_store
+    from papers.store import open_store, resolve_instrument
 
     check_readable(file)
     with open_store(db_path) as store:

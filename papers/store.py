@@ -13,9 +13,10 @@ from typing import Any, Iterator
 import duckdb
 
 from papers import __version__
-from papers.errors import StoreError
-from papers.instrument import Instrument
+from papers.errors import InstrumentError, StoreError
+from papers.instrument import Instrument, bundled_instruments, load_instrument, parse_instrument
 from papers.resources import project_path
+from papers.text import excerpt
 
 DEFAULT_DB = Path("data") / "papers.duckdb"
 PUBLIC_TABLES = (
@@ -268,3 +269,65 @@ def table_counts(store: Store) -> dict[str, int]:
 
 def _first_line(e: Exception) -> str:
     return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+
+
+# ----------------------------------------------------------------------------- instruments by reference
+
+
+def resolve_instrument(ref: str | None, store: Store) -> Instrument:
+    """An instrument given on the command line: a YAML path, a bundled name, or `id`, `id@version` or a
+    SHA-256 (prefix) of one in the store. Only the command line may name a file to open."""
+    if ref is None:
+        return load_instrument()
+    ref = str(ref).strip()
+    if Path(ref).is_file():
+        return load_instrument(Path(ref))
+    return named_instrument(ref, store)
+
+
+def named_instrument(ref: str, store: Store) -> Instrument:
+    """An instrument named by a value inside a data file: a bundled name or one in the store, never a
+    file, so that a data file cannot make papers read other files."""
+    ref = str(ref).strip()
+    if looks_like_path(ref):
+        raise InstrumentError(
+            f"'{excerpt(ref)}' names a file; a data file can name an instrument but not open one.",
+            "pass the instrument file on the command line (--instrument PATH), or name one already in the "
+            "store by id@version or SHA-256 (papers db info lists them).",
+        )
+    if not NAME_RE.fullmatch(ref):
+        raise InstrumentError(f"'{excerpt(ref)}' is not an instrument name.",
+                              _NAME_HINT.format(bundled=", ".join(bundled_instruments())))
+    if ref in bundled_instruments():
+        return load_instrument(ref)
+    return _stored_instrument(ref, store)
+
+
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}(@[0-9A-Za-z.+-]{1,64})?")
+_NAME_HINT = ("name a bundled instrument ({bundled}), or one in the store by id, id@version or SHA-256 "
+              "(papers db info lists them).")
+
+
+def looks_like_path(ref: str) -> bool:
+    return ("/" in ref or "\\" in ref or ref.startswith((".", "~"))
+            or ref.lower().endswith((".yaml", ".yml", ".json")))
+
+
+def _stored_instrument(ref: str, store: Store) -> Instrument:
+    ident, _, version = ref.partition("@")
+    rows = store.sql(
+        "select spec, sha256 from instruments where sha256 like ? || '%' or "
+        "(instrument_id = ? and (? = '' or version = ?)) order by loaded_at desc",
+        [ref.lower() if len(ref) >= 8 else "\x00", ident, version, version],
+    ).fetchall()
+    if len({sha for _, sha in rows}) == 1:
+        return parse_instrument(rows[0][0], source=f"store:{rows[0][1][:12]}")
+    if len(rows) > 1:
+        raise InstrumentError(
+            f"instrument '{excerpt(ref)}' matches {len(rows)} instruments in the store.",
+            "name it by id@version or by its SHA-256 (papers db info lists them).",
+        )
+    raise InstrumentError(
+        f"instrument '{excerpt(ref)}': not a file, a bundled instrument or an instrument in the store.",
+        _NAME_HINT.format(bundled=", ".join(bundled_instruments())),
+    )

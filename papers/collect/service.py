@@ -32,7 +32,7 @@ def load_dotenv(path: Path = Path(".env")) -> None:
 def _prepare(store, instrument, conditions, models, simulated_profiles):
     """What collect and code both check before anything starts: keys, profiles, instrument, conditions."""
     from papers.collect.simulated import load_profiles, profile_for
-    from papers.ingest.common import resolve_instrument
+    from papers.store import resolve_instrument
 
     load_dotenv()
     if simulated_profiles:

@@ -18,8 +18,6 @@ from papers.ingest.common import (
     bad_value,
     insert_rejects,
     load_key,
-    named_instrument,
-    resolve_instrument,
 )
 from papers.ingest.files import (
     BadRow,
@@ -31,7 +29,7 @@ from papers.ingest.files import (
     scan_csv,
 )
 from papers.instrument import Instrument
-from papers.store import Store
+from papers.store import Store, named_instrument, resolve_instrument
 from papers.text import excerpt, redact, secret_values
 
 REQUIRED = ("model", "task", "condition", "trial", "raw_text")

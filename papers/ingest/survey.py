@@ -30,7 +30,7 @@ import polars as pl
 import yaml
 
 from papers.errors import InputError, StoreError, located
-from papers.ingest.common import LoadReport, insert_rejects, load_key, resolve_instrument
+from papers.ingest.common import LoadReport, insert_rejects, load_key
 from papers.ingest.files import (
     BadRow,
     normalise_encoding,
@@ -42,7 +42,7 @@ from papers.ingest.files import (
     staging_prefix,
 )
 from papers.instrument import Instrument
-from papers.store import Store, query
+from papers.store import Store, query, resolve_instrument
 from papers.text import excerpt
 
 BATCH_ROWS = 100_000
