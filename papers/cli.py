@@ -390,7 +390,8 @@ def power_icc(target, statistic, task, null, participants, trials, sample, profi
     percentile-bootstrap lower bound of the noise-corrected statistic, computed as papers analyze
     does, above the null. ICC(A,1) is not agreement on rank profiles: use --statistic ccc there.
     """
-    from papers.analysis.power import builtin_profile, plan_agreement
+    from papers.analysis.power import plan_agreement
+    from papers.planning import human_profile
 
     if sample and profile_file:
         raise click.UsageError("use --sample or --profile, not both.")
@@ -398,83 +399,14 @@ def power_icc(target, statistic, task, null, participants, trials, sample, profi
         raise click.UsageError("--dimensions sets the built-in profile; --sample and --profile bring their own.")
     if (condition or instrument) and not sample:
         raise click.UsageError("--condition and --instrument apply only with --sample.")
-    if sample:
-        profile = _sample_profile(db_path, sample, task, condition, instrument)
-    elif profile_file:
-        profile = _file_profile(profile_file, task)
-    else:
-        profile = builtin_profile(task, k or 5)
+    profile = human_profile(task, db_path=db_path, sample=sample, profile_file=profile_file, condition=condition,
+                            instrument=instrument, k=k)
     people = participants or profile.participants or 300
     try:
         plan = plan_agreement(profile, statistic, target, null, people, trials, sims, b, seed)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--target") from e
     emit(plan.as_dict(), as_json, "\n".join(plan.lines()))
-
-
-def _file_profile(path: Path, task: str):
-    """A human profile from a YAML file of `KEY: mean`, checked; a bad file is an InputError."""
-    import yaml
-
-    from papers.analysis.power import profile_from_mapping
-    from papers.errors import InputError
-
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read the profile ({e.__class__.__name__}: {getattr(e, 'strerror', None) or e}).",
-                         "pass a UTF-8 YAML file with --profile.") from e
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', None) or 'unreadable'}).",
-                         "write one line per dimension, `KEY: mean`, e.g. `EI: 1.8`.") from e
-    return profile_from_mapping(raw, task, str(path))
-
-
-def _sample_profile(db_path, sample: str, task: str, condition: str | None, instrument: str | None):
-    """A human sample's mean profile on one condition and task, from the participants not excluded."""
-    from papers.analysis.power import profile_from_mapping
-    from papers.errors import InputError
-    from papers.instrument import parse_instrument
-    from papers.store import open_store, resolve_instrument
-
-    with open_store(db_path, read_only=True) as store:
-        if instrument:
-            inst = resolve_instrument(instrument, store)
-        else:
-            rows = store.sql("select distinct i.sha256, i.instrument_id, i.version, i.spec from human_answers h "
-                             "join instruments i on i.sha256 = h.instrument_sha256 where h.sample = ? order by 1",
-                             [sample]).fetchall()
-            if not rows:
-                known = [r[0] for r in store.sql("select distinct sample from human_answers order by 1").fetchall()]
-                raise InputError(f"{db_path}: no human sample named '{sample}'.",
-                                 f"samples in the store: {', '.join(known) or 'none (papers ingest survey loads one)'}.")
-            if len(rows) > 1:
-                names = "; ".join(f"{ident}@{version} ({sha[:12]})" for sha, ident, version, _ in rows)
-                raise InputError(f"sample '{sample}' answered {len(rows)} instruments: {names}.",
-                                 "name one with --instrument id@version or its SHA-256.")
-            inst = parse_instrument(rows[0][3], source=f"store:{rows[0][0][:12]}")
-        where = "from human_answers h join participants p using (sample, participant_id, copy) " \
-                "where not p.is_excluded and h.sample = ? and h.instrument_sha256 = ? and h.task = ?"
-        conditions = [r[0] for r in store.sql(f"select distinct h.condition {where} order by 1",
-                                              [sample, inst.sha256, task]).fetchall()]
-        if condition is None and len(conditions) != 1:
-            raise InputError(f"sample '{sample}' has {task} answers in {len(conditions)} conditions"
-                             f"{': ' + ', '.join(conditions) if conditions else ''}.",
-                             "name one with --condition." if conditions else "try the other --task.")
-        condition = condition or conditions[0]
-        if condition not in conditions:
-            raise InputError(f"sample '{sample}' has no {task} answers in condition '{condition}'.",
-                             f"its conditions with {task} answers: {', '.join(conditions) or 'none'}.")
-        rows = store.sql(f"select h.dimension, avg(coalesce(h.rank::double, h.rating)), "
-                         f"count(distinct h.participant_id || '#' || h.copy) {where} and h.condition = ? "
-                         "group by h.dimension", [sample, inst.sha256, task, condition]).fetchall()
-    means = {dim: mean for dim, mean, _ in rows}
-    order = [d for d in inst.shown(condition) if d in means]
-    scale = inst.task("rate").scale if task == "rate" and "rate" in inst.task_keys else None
-    return profile_from_mapping({d: means[d] for d in order}, task, f"sample '{sample}', condition {condition}",
-                                (scale.min, scale.max) if scale else (1, 7), max(n for _, _, n in rows))
 
 
 # ------------------------------------------------------------------------------- report
