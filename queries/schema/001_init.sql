@@ -1,4 +1,4 @@
--- 001: the public store schema of DESIGN.md.
+-- 001: the public store schema of docs/design.md ("The store").
 -- Raw rows are never edited in place; keys make duplicate rows impossible.
 
 create table instruments (

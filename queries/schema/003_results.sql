@@ -1,5 +1,5 @@
--- 003: the result tables of `papers analyze`, each keyed by audit_id (DESIGN.md, "The store").
--- Columns beyond DESIGN's are extras; `note` says why a value could not be estimated.
+-- 003: the result tables of `papers analyze`, each keyed by audit_id (docs/design.md, "The store").
+-- Columns beyond those docs/design.md lists are extras; `note` says why a value could not be estimated.
 
 create table result_profiles (
     audit_id varchar not null, model varchar not null, condition varchar not null, task varchar not null,
