@@ -13,9 +13,9 @@ from papers import __version__
 from papers.analysis.audit import Layout, Settings, compute_audit
 from papers.analysis.claims import Estimate, leader_phrase
 from papers.errors import InputError, PapersError
-from papers.instrument import Instrument, parse_instrument
+from papers.instrument import Instrument
 from papers.names import check_audit_name
-from papers.store import RESULT_TABLES, Store, query
+from papers.store import RESULT_TABLES, Store, instrument_in_use, query
 
 
 @dataclass
@@ -37,22 +37,8 @@ def default_audit_name() -> str:
 
 
 def audit_instrument(store: Store, ref: str | None) -> Instrument:
-    """The instrument an audit is about: the one named, or the only one with model answers."""
-    if ref is not None:
-        from papers.store import resolve_instrument
-
-        return resolve_instrument(ref, store)
-    rows = store.sql(
-        "select i.sha256, i.instrument_id, i.version, i.spec, count(r.response_id) as n from instruments i "
-        "join llm_responses r on r.instrument_sha256 = i.sha256 group by all order by n desc").fetchall()
-    if not rows:
-        raise InputError("the store holds no model answers to analyze.",
-                         "collect some (papers collect) or load them (papers ingest responses) first.")
-    if len(rows) > 1:
-        names = "; ".join(f"{ident}@{version} ({sha[:12]}, {n} answers)" for sha, ident, version, _, n in rows)
-        raise InputError(f"the store holds answers to {len(rows)} instruments, which are never pooled: {names}.",
-                         "name one with --instrument id@version or its SHA-256.")
-    return parse_instrument(rows[0][3], source=f"store:{rows[0][0][:12]}")
+    """The instrument an audit is about: the one named, or the only one with rank or rate answers."""
+    return instrument_in_use(store, ref, tasks=("rank", "rate"), what="analyze")
 
 
 def layout_of(instrument: Instrument) -> Layout:

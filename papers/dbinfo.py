@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from papers.store import Store, table_counts
+from papers.store import Store, query, table_counts
 
 
 def store_info(store: Store) -> dict:
     instruments = store.sql(
         "select sha256, instrument_id, version, loaded_at from instruments order by loaded_at"
     ).fetchall()
-    runs = store.sql(
-        "select kind, count(*), max(coalesce(finished_at, started_at)) from runs group by kind order by kind"
-    ).fetchall()
+    runs = store.sql(query("dbinfo/runs")).fetchall()
     statuses = dict(store.sql("select status, count(*) from llm_responses group by status order by status").fetchall())
-    samples = store.sql(
-        "select sample, count(*) filter (where copy = 1), count(*) filter (where is_excluded) "
-        "from participants group by sample order by sample"
-    ).fetchall()
+    samples = store.sql(query("dbinfo/samples")).fetchall()
     return {
         "path": str(store.path),
         "schema_version": store.schema_version(),

@@ -1,4 +1,15 @@
-"""The DuckDB store: connection, numbered migrations, named SQL from `queries/`, transactions."""
+"""The DuckDB store: connection, numbered migrations, named SQL from `queries/`, transactions, and
+the look-up of instruments by reference.
+
+Where SQL lives. A statement that answers a question (it joins, aggregates, or filters for a
+purpose) is a file under `queries/`, one question per file, dbt style, loaded with `query(name)`:
+`queries/schema/` (numbered migrations, and the shared views `valid_responses` and `valid_codes`),
+`queries/analysis/`, `queries/report/`, `queries/ingest/`, `queries/collect/`, `queries/coding/`,
+`queries/power/`, `queries/dbinfo/` and `queries/store/`. Statements that only move rows stay
+inline where they are used: inserts and deletes by key, `insert ... by name select * from` a
+registered frame, counts of one table, look-ups of one row by its key (an audit, a load, an
+instrument by SHA-256 or id@version), and session settings.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +24,7 @@ from typing import Any, Iterator
 import duckdb
 
 from papers import __version__
-from papers.errors import InstrumentError, StoreError
+from papers.errors import InputError, InstrumentError, StoreError
 from papers.instrument import Instrument, bundled_instruments, load_instrument, parse_instrument
 from papers.resources import project_path
 from papers.text import excerpt
@@ -50,7 +61,7 @@ def migrations() -> list[tuple[int, Path]]:
 
 
 def query(name: str) -> str:
-    """The text of a named query, e.g. `query("views/participant_counts")`."""
+    """The text of a named query, e.g. `query("analysis/model_answers")` for queries/analysis/model_answers.sql."""
     path = project_path("queries", f"{name}.sql")
     try:
         return path.read_text(encoding="utf-8")
@@ -283,6 +294,23 @@ def resolve_instrument(ref: str | None, store: Store) -> Instrument:
     if Path(ref).is_file():
         return load_instrument(Path(ref))
     return named_instrument(ref, store)
+
+
+def instrument_in_use(store: Store, ref: str | None, *, tasks: tuple[str, ...] = (), what: str = "analyze") -> Instrument:
+    """The instrument a command is about: the one named on the command line, or else the only
+    instrument the store holds model answers to (of these tasks); answers to two instruments are
+    never pooled, so with several one must be named."""
+    if ref is not None:
+        return resolve_instrument(ref, store)
+    rows = store.sql(query("store/answered_instruments"), {"tasks": list(tasks)}).fetchall()
+    if not rows:
+        raise InputError(f"the store holds no model answers to {what}.",
+                         "collect some (papers collect) or load them (papers ingest responses) first.")
+    if len(rows) > 1:
+        names = "; ".join(f"{ident}@{version} ({sha[:12]}, {n} answers)" for sha, ident, version, _, n in rows)
+        raise InputError(f"the store holds answers to {len(rows)} instruments, which are never pooled: {names}.",
+                         "name one with --instrument id@version or its SHA-256.")
+    return parse_instrument(rows[0][3], source=f"store:{rows[0][0][:12]}")
 
 
 def named_instrument(ref: str, store: Store) -> Instrument:
