@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-from papers.collect.parse import parse_answer
+from papers.answers.parse import parse_answer
 from papers.collect.plan import Decoding, make_plan
 from papers.collect.simulated import answer, load_profiles
 from papers.errors import InputError

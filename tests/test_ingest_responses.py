@@ -7,7 +7,7 @@ import json
 import polars as pl
 import pytest
 
-from papers.collect.keys import response_id
+from papers.answers.keys import response_id
 from tests.conftest import FIXTURES, query, write
 
 RANKING = '{"ranking": ["EI", "PR", "PC", "AG", "RF"]}'

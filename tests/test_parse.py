@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from papers.collect.parse import parse_answer
+from papers.answers.parse import parse_answer
 
 NS = ("PC", "AG", "PR", "EI", "RF")
 S = NS + ("SA",)
@@ -119,7 +119,7 @@ def test_parsing_is_linear_in_the_text(tmp_path):
     (tmp_path / "answers.json").write_text(json.dumps(HOSTILE))
     code = (
         "import json, sys, time\n"
-        "from papers.collect.parse import parse_answer\n"
+        "from papers.answers.parse import parse_answer\n"
         "from papers.instrument import load_instrument\n"
         "inst = load_instrument()\n"
         "shown = inst.shown('non_sentient')\n"
@@ -141,7 +141,7 @@ def test_parsing_is_linear_in_the_text(tmp_path):
 
 
 def test_only_the_start_and_end_of_a_long_answer_are_parsed(instrument):
-    from papers.collect.parse import PARSE_CHARS
+    from papers.answers.parse import PARSE_CHARS
 
     filler = "x " * PARSE_CHARS
     assert parse_answer(ANSWER + filler * 2, "rank", NS, instrument).status == "valid"

@@ -26,8 +26,7 @@ from papers.analysis.structure import (
     structure_test,
     type_models,
 )
-
-STATUSES = ("valid", "refused", "unparseable", "incomplete", "error")
+from papers.outcomes import STATUSES
 
 
 @dataclass

@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from papers.collect.parse import _json_candidates, capped
+from papers.answers.parse import capped, json_candidates
 from papers.collect.runner import (
     CallSettings,
     Outcome,
@@ -119,7 +119,7 @@ def evidence_found(evidence: str, answer: str) -> bool:
 def parse_codes(reply: str | None, shown: tuple[str, ...], answer: str) -> list[tuple[str, bool | None, str | None, str]]:
     """(dimension, is_present, evidence, status) for each shown dimension."""
     data = None
-    for obj in _json_candidates(capped(reply or "")):
+    for obj in json_candidates(capped(reply or "")):
         if isinstance(obj, dict) and isinstance(obj.get("codes"), dict):
             data = obj["codes"]
             break

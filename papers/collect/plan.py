@@ -13,7 +13,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 
-from papers.collect.keys import response_id
+from papers.answers.keys import response_id
 from papers.instrument import Instrument
 
 

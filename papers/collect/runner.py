@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from papers.collect.parse import parse_answer
+from papers.answers.parse import parse_answer
 from papers.collect.plan import Decoding, Trial, make_plan
 from papers.errors import ProviderError
 from papers.instrument import Instrument

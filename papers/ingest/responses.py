@@ -9,8 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
-from papers.collect.keys import response_id
-from papers.collect.parse import parse_answer
+from papers.answers.keys import response_id
+from papers.answers.parse import parse_answer
 from papers.errors import InputError, PapersError
 from papers.ingest.common import (
     LoadReport,

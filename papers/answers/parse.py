@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from papers.instrument import Instrument
 from papers.text import excerpt
 
-STATUSES = ("valid", "refused", "unparseable", "incomplete", "error")
 PARSE_CHARS = 20_000  # of an answer's start and of its end are parsed (README, Guarantees)
 JSON_EFFORT = 8  # failed JSON decoding may read the text this many times over, then the search stops
 
@@ -125,7 +124,7 @@ def parse_answer(text: str | None, task: str, shown: tuple[str, ...], instrument
     return parsed
 
 
-def _json_candidates(text: str):
+def json_candidates(text: str):
     """The JSON values in the text, in order: fenced blocks, then every object, outermost first.
 
     One pass finds the balanced `{...}` spans (string-aware inside braces); each span that can
@@ -202,7 +201,7 @@ def _objects_in(value):
 
 def _from_json(text, task, names, scale) -> Parsed | None:
     field_name = "ranking" if task == "rank" else "ratings"
-    for obj in _json_candidates(text):
+    for obj in json_candidates(text):
         if not isinstance(obj, dict):
             continue
         value = next((v for k, v in obj.items() if str(k).lower() in (field_name, field_name.rstrip("s"))), None)
