@@ -27,7 +27,7 @@ from papers.text import excerpt
 
 FORMATS = {
     ".csv": "csv",
-    ".tsv": "csv",
+    ".tsv": "csv",  # read with a tab as the separator (separator_of)
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".parquet": "parquet",
@@ -136,6 +136,7 @@ class CsvFile:
     sha256: str = ""
     skip_after_header: int = 0
     temporary: bool = False
+    separator: str = ","  # of `path`: a tab for a .tsv read as it is, a comma for a copy
 
     def cleanup(self) -> None:
         if self.temporary:
@@ -187,36 +188,40 @@ class _HashingReader:
 
 def scan_csv(path: Path, *, encoding: str | None = None, header_rows: int = 1,
              strict: bool = True, progress=None, can_skip: bool = True) -> CsvFile:
-    """Check every record of a CSV: decodable, and with as many fields as the header.
+    """Check every record of a CSV (or, for a .tsv file, tab-separated values): decodable, and with
+    as many fields as the header.
 
     With `strict`, the first bad record raises an InputError naming its row; otherwise bad records
     are returned in `.bad` (for the rejects table) and left out of the readable copy.
     """
     path = check_readable(path)
     codec = normalise_encoding(encoding)
+    separator = separator_of(path)
     if codec == "utf-8-sig" and header_rows == 1:
-        fast = _scan_unquoted(path, progress)
+        fast = _scan_unquoted(path, separator, progress)
         if fast is not None:
             return fast
-    return _scan_records(path, codec, header_rows, strict, progress, can_skip)
+    return _scan_records(path, codec, header_rows, strict, progress, can_skip, separator)
+
+
+def separator_of(path: Path) -> str:
+    """The field separator a file's name promises: a tab for .tsv, a comma otherwise."""
+    return "\t" if path.suffix.lower() == ".tsv" else ","
 
 
 FAST_CHUNK = 1 << 24
 
 
-def _scan_unquoted(path: Path, progress=None) -> CsvFile | None:
+def _scan_unquoted(path: Path, separator: str, progress=None) -> CsvFile | None:
     """The same checks as the csv module, vectorised, for the common file with no quote character.
 
-    Without quotes a record is a line and its fields are its commas plus one, so numpy can count
-    them a chunk at a time. Returns None (and the caller takes the record-by-record path, which
-    also words any error) at the first quote, undecodable byte or row of the wrong width.
+    Without quotes a record is a line and its fields are its separators plus one, so numpy can
+    count them a chunk at a time. Returns None (and the caller takes the record-by-record path,
+    which also words any error) at the first quote, undecodable byte or row of the wrong width.
     """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    starts: list[np.ndarray] = []
-    header: list[str] | None = None
-    carry = b""
-    line_base = 0  # lines completed before the current chunk
+    lines = _LineCounter(ord(separator))
     with open(path, "rb") as f:
         while True:
             chunk = f.read(FAST_CHUNK)
@@ -228,46 +233,60 @@ def _scan_unquoted(path: Path, progress=None) -> CsvFile | None:
                 decoder.decode(chunk, final=final)
             except UnicodeDecodeError:
                 return None
-            data = carry + chunk
-            if final and data and not data.endswith(b"\n"):
-                data += b"\n"
-            arr = np.frombuffer(data, dtype=np.uint8)
-            ends = np.flatnonzero(arr == 10)
-            if len(ends) == 0:
-                if final:
-                    break
-                carry = data
-                continue
-            carry = data[ends[-1] + 1:]
-            commas = np.cumsum(arr == 44)[ends]
-            fields = np.diff(commas, prepend=0) + 1
-            begins = np.concatenate(([0], ends[:-1] + 1))
-            length = ends - begins - (arr[np.maximum(ends - 1, 0)] == 13)
-            numbers = line_base + np.arange(1, len(ends) + 1)
-            line_base += len(ends)
-            if header is None:
-                first = data[: ends[0]].decode("utf-8-sig").rstrip("\r")
-                header = [h.strip() for h in first.split(",")]
-                _check_header(path, header)
-                fields, length, numbers = fields[1:], length[1:], numbers[1:]
-            keep = length > 0
-            if np.any(fields[keep] != len(header)):
+            if not lines.feed(path, chunk, final, separator, progress):
                 return None
-            starts.append(numbers[keep].astype(np.uint32))
-            if progress is not None:
-                progress(int(keep.sum()))
             if final:
                 break
-    if header is None:
+    if lines.header is None:
         return None
-    rows = np.concatenate(starts) if starts else np.zeros(0, dtype=np.uint32)
+    rows = np.concatenate(lines.starts) if lines.starts else np.zeros(0, dtype=np.uint32)
     if len(rows) == 0:
         raise InputError(f"{path}: the file has a header but no data rows.", "export the data again, with its responses.")
-    return CsvFile(path, path, header, rows, [], digest.hexdigest())
+    return CsvFile(path, path, lines.header, rows, [], digest.hexdigest(), separator=separator)
+
+
+@dataclass
+class _LineCounter:
+    """Counts the fields of each line of unquoted chunks; keeps the row number of every record."""
+
+    separator: int  # the separator's byte
+    header: list[str] | None = None
+    starts: list[np.ndarray] = field(default_factory=list)
+    carry: bytes = b""
+    line_base: int = 0  # lines completed before the current chunk
+
+    def feed(self, path: Path, chunk: bytes, final: bool, separator: str, progress) -> bool:
+        """Take one chunk; False when a row has the wrong number of fields."""
+        data = self.carry + chunk
+        if final and data and not data.endswith(b"\n"):
+            data += b"\n"
+        arr = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(arr == 10)
+        if len(ends) == 0:
+            self.carry = b"" if final else data
+            return True
+        self.carry = data[ends[-1] + 1:]
+        fields = np.diff(np.cumsum(arr == self.separator)[ends], prepend=0) + 1
+        begins = np.concatenate(([0], ends[:-1] + 1))
+        length = ends - begins - (arr[np.maximum(ends - 1, 0)] == 13)
+        numbers = self.line_base + np.arange(1, len(ends) + 1)
+        self.line_base += len(ends)
+        if self.header is None:
+            first = data[: ends[0]].decode("utf-8-sig").rstrip("\r")
+            self.header = [h.strip() for h in first.split(separator)]
+            _check_header(path, self.header)
+            fields, length, numbers = fields[1:], length[1:], numbers[1:]
+        keep = length > 0
+        if np.any(fields[keep] != len(self.header)):
+            return False
+        self.starts.append(numbers[keep].astype(np.uint32))
+        if progress is not None:
+            progress(int(keep.sum()))
+        return True
 
 
 def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progress=None,
-                  can_skip: bool = True) -> CsvFile:
+                  can_skip: bool = True, separator: str = ",") -> CsvFile:
     rows = array("I")
     bad: list[BadRow] = []
     extra: list[list[str]] = []
@@ -275,7 +294,7 @@ def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progre
     with open(path, "rb") as raw:
         hashing = _HashingReader(raw)
         try:
-            for start, record in _records(open_text(hashing, codec)):
+            for start, record in _records(open_text(hashing, codec), separator):
                 if isinstance(record, csv.Error):
                     if not header:
                         raise InputError(f"{located(path, start)}: the header row is not readable as CSV "
@@ -302,18 +321,18 @@ def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progre
     if progress is not None:
         progress(len(rows) % 65536)
     result = CsvFile(path, path, header, np.frombuffer(rows, dtype=np.uint32), bad, hashing.digest.hexdigest(),
-                     skip_after_header=header_rows - 1)
+                     skip_after_header=header_rows - 1, separator=separator)
     if bad or codec != "utf-8-sig":
-        result.path = _utf8_copy(path, codec, header, header_rows, {b.row for b in bad})
-        result.temporary, result.skip_after_header = True, 0
+        result.path = _utf8_copy(path, codec, header, header_rows, {b.row for b in bad}, separator)
+        result.temporary, result.skip_after_header, result.separator = True, 0, ","
     return result
 
 
-def _records(text) -> Iterator[tuple[int, list[str] | csv.Error]]:
+def _records(text, separator: str = ",") -> Iterator[tuple[int, list[str] | csv.Error]]:
     """(first line, record) of each CSV record, read strictly: a record whose quoting is broken is
     given as its csv.Error, and reading goes on with the next line, so that the columnar reader
     later meets only well-formed records."""
-    reader = csv.reader(text, strict=True)
+    reader = csv.reader(text, strict=True, delimiter=separator)
     line = 1
     while True:
         try:
@@ -354,7 +373,7 @@ def read_csv_frame(scanned: CsvFile):
     import polars as pl
 
     try:
-        return pl.read_csv(scanned.path, infer_schema=False)
+        return pl.read_csv(scanned.path, infer_schema=False, separator=scanned.separator)
     except pl.exceptions.PolarsError as e:
         raise InputError(f"{scanned.source}: not readable as CSV ({excerpt(str(e).splitlines()[0])}).",
                          "re-save the file as CSV (UTF-8) from the program that wrote it.") from e
@@ -412,14 +431,15 @@ def _check_header(path: Path, header: list[str]) -> None:
         seen.add(name)
 
 
-def _utf8_copy(path: Path, codec: str, header: list[str], header_rows: int, skip: set[int]) -> Path:
-    """A UTF-8 copy with one header row and only the good records, for the columnar reader."""
+def _utf8_copy(path: Path, codec: str, header: list[str], header_rows: int, skip: set[int],
+               separator: str = ",") -> Path:
+    """A UTF-8, comma-separated copy with one header row and only the good records, for the columnar reader."""
     f = tempfile.NamedTemporaryFile("w", suffix=".csv", prefix=staging_prefix("copy"), delete=False,
                                     encoding="utf-8", newline="")
     with open(path, encoding=codec, newline="") as src, f:
         writer = csv.writer(f)
         writer.writerow(header)
-        for number, (start, record) in enumerate(_records(src)):
+        for number, (start, record) in enumerate(_records(src, separator)):
             if number < header_rows or isinstance(record, csv.Error) or not record or record == [""] or start in skip:
                 continue
             writer.writerow(record)

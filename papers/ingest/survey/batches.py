@@ -29,7 +29,7 @@ def batches(scanned, names: list[str], layout: Layout):
     original = {n: h for n, h in zip(names, scanned.header)}
     frame = pl.scan_csv(
         scanned.path, infer_schema=False, skip_rows_after_header=scanned.skip_after_header,
-        empty_string_is_null=False, encoding="utf8",
+        empty_string_is_null=False, encoding="utf8", separator=scanned.separator,
     ).select([pl.col(original[c]).alias(c) for c in wanted]).with_row_index("_i")
     try:
         yield from frame.collect_batches(chunk_size=BATCH_ROWS)

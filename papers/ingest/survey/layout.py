@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from papers.errors import InputError, located
-from papers.ingest.files import normalise_encoding, open_text
+from papers.ingest.files import normalise_encoding, open_text, separator_of
 from papers.instrument import Instrument
 from papers.text import excerpt
 
@@ -59,7 +59,7 @@ def layout_kind(path: Path, fmt: str, encoding: str | None) -> str:
     try:
         with open(path, "rb") as raw:
             text = open_text(raw, normalise_encoding(encoding))
-            head = [row for _, row in zip(range(3), csv.reader(text))]
+            head = [row for _, row in zip(range(3), csv.reader(text, delimiter=separator_of(path)))]
             text.detach()
     except (UnicodeDecodeError, csv.Error):
         return "csv"  # the full scan reports the problem with its row

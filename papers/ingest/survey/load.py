@@ -74,10 +74,11 @@ def ingest_survey(store: Store, path: Path, *, sample: str, fmt: str = "auto", m
 
 def _checked_request(store: Store, path: Path, sample: str, fmt: str, mapping: Path | None, demographics: Path | None,
                      instrument: str | None, encoding: str | None, strict: bool) -> SurveyLoad:
-    if fmt == "auto" and path.suffix.lower() not in (".csv", ".txt"):
+    if fmt == "auto" and path.suffix.lower() not in (".csv", ".tsv", ".txt"):
         raise InputError(
             f"{path}: unknown format '{path.suffix or '(no extension)'}'.",
-            "export the survey as CSV (Qualtrics: Export data > CSV), or name the layout with --format csv|qualtrics.",
+            "export the survey as CSV or TSV (Qualtrics: Export data > CSV), or name the layout with --format "
+            "csv|qualtrics.",
         )
     sample = sample.strip()
     if not sample:
