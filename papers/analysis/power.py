@@ -1033,8 +1033,8 @@ def plan_agreement(profile: HumanProfile, statistic: str, target: float, null: f
 
 def _one_blas_thread():
     """Thousands of small matrix products run faster on one BLAS thread: with more, OpenBLAS's
-    threads wait on each other, many times slower on a busy machine. threadpoolctl (installed with
-    pingouin's scikit-learn) sets it where present."""
+    threads wait on each other, many times slower on a busy machine. threadpoolctl (a runtime
+    dependency) sets it where present."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
