@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from papers.answers.parse import capped, json_candidates
+from papers.answers.write import write_codes
 from papers.collect.runner import (
     CallSettings,
     Outcome,
@@ -210,14 +211,10 @@ def store_codes(store: Store, run_id: int, instrument: Instrument, outcomes: lis
         else:
             codes = parse_codes(outcome.text, shown, job.answer)
         for dimension, present, evidence, status in codes:
-            rows.append((job.response_id, settings.coder, dimension, present, evidence, status, run_id))
+            rows.append({"response_id": job.response_id, "coder": settings.coder, "dimension": dimension,
+                         "is_present": present, "evidence": evidence, "status": status, "run_id": run_id})
             counts[status] += 1
     with store.transaction():
-        if settings.retry_errors:
-            store.sql("delete from codes where coder = ? and status = 'error' and response_id in "
-                      "(select unnest(?::varchar[]))", [settings.coder, [o.trial.response_id for o in outcomes]])
-        store.con.executemany(
-            "insert into codes (response_id, coder, dimension, is_present, evidence, status, run_id) "
-            "values (?, ?, ?, ?, ?, ?, ?)", rows)
+        write_codes(store, rows, replace_errors_of=settings.coder if settings.retry_errors else None)
         log_faults(store, run_id, outcomes, f"coding by {settings.coder}: ")
     return counts

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from papers.answers.parse import parse_answer
+from papers.answers.write import write_responses
 from papers.collect.plan import Decoding, Trial, make_plan
 from papers.errors import ProviderError
 from papers.instrument import Instrument
@@ -573,11 +574,6 @@ def _short(error: Exception) -> str:
     return text[:300]
 
 
-RESPONSE_COLUMNS = ("response_id", "run_id", "model", "model_reported", "instrument_sha256", "task", "condition",
-                    "trial", "item_order", "temperature", "prompt", "raw_text", "status", "error", "latency_ms",
-                    "input_tokens", "output_tokens", "cost_usd")
-
-
 def store_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: list[Outcome], decoding: Decoding,
                    replace_errors: bool = False) -> list[str]:
     """Parse and commit outcomes that have arrived (with their faults) in one transaction.
@@ -585,8 +581,6 @@ def store_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: 
     Returns their statuses. With `replace_errors`, a stored error row of the same trial is
     replaced by the new outcome (its faults stay in llm_errors).
     """
-    import polars as pl
-
     responses, answers, statuses = [], [], []
     for outcome in outcomes:
         trial = outcome.trial
@@ -597,37 +591,20 @@ def store_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: 
             parsed = parse_answer(outcome.text, trial.task, shown, instrument)
             status, error = parsed.status, parsed.error
             if status == "valid" and trial.task != "open":
-                answers += [(trial.response_id, k, parsed.ranks.get(k), parsed.ratings.get(k)) for k in shown]
+                answers += [{"response_id": trial.response_id, "dimension": k, "rank": parsed.ranks.get(k),
+                             "rating": parsed.ratings.get(k)} for k in shown]
         statuses.append(status)
-        prompt = trial.messages(instrument, decoding)[-1]["content"]
-        responses.append((trial.response_id, run_id, trial.model, outcome.model_reported, instrument.sha256, trial.task,
-                          trial.condition, trial.trial, list(trial.item_order), decoding.temperature, prompt,
-                          outcome.text, status, error, outcome.latency_ms, outcome.input_tokens,
-                          outcome.output_tokens, outcome.cost_usd))
-    frames = {
-        "_responses": pl.DataFrame(responses, schema={
-            "response_id": pl.String, "run_id": pl.Int32, "model": pl.String, "model_reported": pl.String,
-            "instrument_sha256": pl.String, "task": pl.String, "condition": pl.String, "trial": pl.Int32,
-            "item_order": pl.List(pl.String), "temperature": pl.Float64, "prompt": pl.String, "raw_text": pl.String,
-            "status": pl.String, "error": pl.String, "latency_ms": pl.Float64, "input_tokens": pl.Int64,
-            "output_tokens": pl.Int64, "cost_usd": pl.Float64}, orient="row"),
-        "_answers": pl.DataFrame(answers, schema={"response_id": pl.String, "dimension": pl.String, "rank": pl.Int32,
-                                                  "rating": pl.Float64}, orient="row"),
-    }
-    for name, frame in frames.items():
-        store.con.register(name, frame)
-    try:
-        with store.transaction():
-            if replace_errors:
-                store.sql("delete from llm_responses where status = 'error' and response_id in "
-                          "(select response_id from _responses)")
-            store.sql("insert into llm_responses by name select *, current_timestamp as created_at from _responses")
-            if answers:
-                store.sql("insert into llm_answers by name select * from _answers")
-            log_faults(store, run_id, outcomes)
-    finally:
-        for name in frames:
-            store.con.unregister(name)
+        responses.append({
+            "response_id": trial.response_id, "run_id": run_id, "model": trial.model,
+            "model_reported": outcome.model_reported, "instrument_sha256": instrument.sha256, "task": trial.task,
+            "condition": trial.condition, "trial": trial.trial, "item_order": list(trial.item_order),
+            "temperature": decoding.temperature, "prompt": trial.messages(instrument, decoding)[-1]["content"],
+            "raw_text": outcome.text, "status": status, "error": error, "latency_ms": outcome.latency_ms,
+            "input_tokens": outcome.input_tokens, "output_tokens": outcome.output_tokens, "cost_usd": outcome.cost_usd,
+        })
+    with store.transaction():
+        write_responses(store, responses, answers, replace_errors=replace_errors)
+        log_faults(store, run_id, outcomes)
     return statuses
 
 

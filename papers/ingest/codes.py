@@ -13,6 +13,7 @@ import hashlib
 import secrets
 from pathlib import Path
 
+from papers.answers.write import write_codes
 from papers.errors import InputError, located
 from papers.ingest.common import LoadReport, already_loaded, load_key
 from papers.ingest.files import read_csv_frame, remove_stale_staging, scan_csv
@@ -91,19 +92,17 @@ def ingest_codes(store: Store, path: Path, coder: str, instrument: Instrument, e
         if rid in seen:
             raise InputError(f"{located(path, row, id_column)}: '{excerpt(sheet_id)}' appears twice (also row {seen[rid]}).")
         seen[rid] = row
-        rows += [(rid, coder, dim, present, None, "valid")
-                 for dim, present in _codes(path, row, record, instrument, answers.condition[rid])]
+        rows += [{"response_id": rid, "coder": coder, "dimension": dim, "is_present": present, "evidence": None,
+                  "status": "valid"} for dim, present in _codes(path, row, record, instrument, answers.condition[rid])]
     if not rows:
         raise InputError(f"{path}: the sheet has no coded answers.")
     with store.transaction():
         run_id = store.start_run("ingest_codes", instrument_sha256=instrument.sha256, settings={"coder": coder},
                                  source_file=str(path), source_sha256=scanned.sha256, load_key=key)
-        store.con.executemany(
-            "insert into codes (response_id, coder, dimension, is_present, evidence, status, run_id) "
-            "values (?, ?, ?, ?, ?, ?, ?)", [(*r, run_id) for r in rows])
+        write_codes(store, [{**r, "run_id": run_id} for r in rows])
         store.finish_run(run_id)
     report = LoadReport("codes", str(path), run_id=run_id, rows=len(seen))
-    report.counts = {"answers": len(seen), "codes": len(rows), "present": sum(1 for r in rows if r[3])}
+    report.counts = {"answers": len(seen), "codes": len(rows), "present": sum(1 for r in rows if r["is_present"])}
     return report
 
 

@@ -11,6 +11,7 @@ import polars as pl
 
 from papers.answers.keys import response_id
 from papers.answers.parse import parse_answer
+from papers.answers.write import write_responses
 from papers.errors import InputError, PapersError
 from papers.ingest.common import (
     LoadReport,
@@ -34,12 +35,6 @@ from papers.text import excerpt, redact, secret_values
 
 REQUIRED = ("model", "task", "condition", "trial", "raw_text")
 OPTIONAL = ("item_order", "temperature", "model_reported", "created_at", "instrument")
-RESPONSE_SCHEMA = {
-    "response_id": pl.String, "run_id": pl.Int32, "model": pl.String, "model_reported": pl.String,
-    "instrument_sha256": pl.String, "task": pl.String, "condition": pl.String, "trial": pl.Int32,
-    "item_order": pl.List(pl.String), "temperature": pl.Float64, "prompt": pl.String,
-    "raw_text": pl.String, "status": pl.String, "error": pl.String, "created_at": pl.Datetime("us", "UTC"),
-}
 
 
 def ingest_responses(store: Store, path: Path, *, instrument: str | None = None, fmt: str | None = None,
@@ -68,7 +63,7 @@ def ingest_responses(store: Store, path: Path, *, instrument: str | None = None,
             settings={"format": fmt, "instrument": instrument, "encoding": encoding, "strict": strict},
             source_file=str(path), source_sha256=sha, load_key=key,
         )
-        inserted = _insert(store, run_id, records, answers)
+        inserted = write_responses(store, [{**r, "run_id": run_id} for r in records], answers)
         insert_rejects(store, run_id, path, bad)
         store.finish_run(run_id)
     report.run_id = run_id
@@ -302,37 +297,3 @@ def _timestamp(rec, name) -> datetime | None:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         raise _BadField(name, f"{_shown(value)} is not an ISO 8601 time such as 2026-11-27T09:30:00Z.") from None
-
-
-def _insert(store: Store, run_id: int, records: list[dict], answers: list[dict]) -> set[str]:
-    """Insert the records whose key is new; returns the response ids inserted."""
-    if not records:
-        return set()
-    cols = list(RESPONSE_SCHEMA)
-    frame = pl.DataFrame(
-        [{**{c: r.get(c) for c in cols}, "run_id": run_id} for r in records], schema=RESPONSE_SCHEMA
-    )
-    existing = set()
-    store.con.register("_incoming", frame)
-    try:
-        existing = {r[0] for r in store.sql(
-            "select response_id from llm_responses where response_id in (select response_id from _incoming)"
-        ).fetchall()}
-        store.sql(
-            "insert into llm_responses by name select * from _incoming "
-            "where response_id not in (select response_id from llm_responses)"
-        )
-        if answers:
-            answer_frame = pl.DataFrame(answers, schema={
-                "response_id": pl.String, "dimension": pl.String, "rank": pl.Int32, "rating": pl.Float64})
-            store.con.register("_incoming_answers", answer_frame)
-            store.sql(
-                "insert into llm_answers by name select a.* from _incoming_answers a "
-                "where a.response_id not in (select unnest(?::varchar[]))",
-                [sorted(existing)],
-            )
-            store.con.unregister("_incoming_answers")
-    finally:
-        store.con.unregister("_incoming")
-    return {r["response_id"] for r in records} - existing
-

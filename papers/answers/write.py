@@ -1,0 +1,67 @@
+"""The one write path of the tables that collection and ingest both fill.
+
+`llm_responses` (with each valid response's `llm_answers`) is written by `papers collect` and
+`papers ingest responses`; `codes` by `papers code` and `papers ingest codes`. Rows arrive as
+dicts keyed by column name and become a frame typed by the store's own columns: the SQL schema
+(queries/schema/) is the only definition of a table, so a migration that changes a column
+changes what is written here too. Every function runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+from papers.store import Store
+
+
+def write_responses(store: Store, responses: list[dict], answers: list[dict], *,
+                    replace_errors: bool = False) -> set[str]:
+    """Insert the responses whose key is not stored yet, with the answers of those; a response
+    already stored is kept as it is (a trial is stored once). With `replace_errors`, a stored
+    error of the same key is deleted first, so the new outcome replaces it. A response without
+    a `created_at` is stamped with the time of the transaction. Returns the ids inserted."""
+    if not responses:
+        return set()
+    with registered(store, "_incoming_responses", "llm_responses", responses) as columns:
+        if replace_errors:
+            store.sql("delete from llm_responses where status = 'error' and response_id in "
+                      "(select response_id from _incoming_responses)")
+        stored = {r[0] for r in store.sql(
+            "select response_id from llm_responses where response_id in (select response_id from _incoming_responses)"
+        ).fetchall()}
+        stamp = "" if "created_at" in columns else ", current_timestamp as created_at"
+        store.sql(f"insert into llm_responses by name select *{stamp} from _incoming_responses "
+                  "where response_id not in (select response_id from llm_responses)")
+    new = [a for a in answers if a["response_id"] not in stored]
+    if new:
+        with registered(store, "_incoming_answers", "llm_answers", new):
+            store.sql("insert into llm_answers by name select * from _incoming_answers")
+    return {r["response_id"] for r in responses} - stored
+
+
+def write_codes(store: Store, codes: list[dict], *, replace_errors_of: str | None = None) -> None:
+    """Insert codes (response_id, coder, dimension, is_present, evidence, status, run_id). With
+    `replace_errors_of` (a coder), that coder's error codes of the same answers are deleted first."""
+    if not codes:
+        return
+    with registered(store, "_incoming_codes", "codes", codes):
+        if replace_errors_of is not None:
+            store.sql("delete from codes where coder = ? and status = 'error' and response_id in "
+                      "(select response_id from _incoming_codes)", [replace_errors_of])
+        store.sql("insert into codes by name select * from _incoming_codes")
+
+
+@contextlib.contextmanager
+def registered(store: Store, name: str, table: str, rows: list[dict]) -> Iterator[list[str]]:
+    """`rows` visible to SQL as the view `name` while the block runs, typed as `table`'s columns of
+    the same names (the keys of the first row); yields those column names."""
+    import polars as pl
+
+    types = store.frame(f'select * from "{table}" limit 0').schema
+    columns = [c for c in types if c in rows[0]]
+    store.con.register(name, pl.DataFrame(rows, schema={c: types[c] for c in columns}))
+    try:
+        yield columns
+    finally:
+        store.con.unregister(name)
