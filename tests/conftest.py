@@ -16,11 +16,31 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
 
 
+_SESSION = pytest.MonkeyPatch()
+
+
+def pytest_configure(config):
+    """litellm reads its model cost map from its own package, never the network, in every test and
+    in the processes tests start; set before any test module imports litellm, undone at the end."""
+    _SESSION.setenv("LITELLM_LOCAL_MODEL_COST_MAP", os.environ.get("LITELLM_LOCAL_MODEL_COST_MAP", "True"))
+
+
+def pytest_unconfigure(config):
+    _SESSION.undo()
+
+
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path, monkeypatch):
-    """Each test runs in its own directory, with no PAPERS_DB from the caller's shell."""
+    """Each test runs in its own directory, with no PAPERS_DB from the caller's shell, and leaves the
+    environment as it found it: a test changes it through monkeypatch, but the code under test may
+    set variables itself (`collect --simulated-profiles` names the file for its worker processes)."""
     monkeypatch.delenv("PAPERS_DB", raising=False)
     monkeypatch.chdir(tmp_path)
+    before = dict(os.environ)
+    yield
+    for name in set(os.environ) - set(before):
+        del os.environ[name]
+    os.environ.update(before)
 
 
 @pytest.fixture
@@ -84,5 +104,3 @@ def snapshot():
 def examples() -> Path:
     return ROOT / "data" / "examples"
 
-
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")

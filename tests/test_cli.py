@@ -1,11 +1,12 @@
-"""The command line as a user meets it: help, version, the README's reference, start-up weight."""
+"""The command line as a user meets it: version, errors, start-up weight, escaping (help and the README's
+reference: test_docs.py)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-import click
+import pytest
 from click.testing import CliRunner
 
 from papers import __version__
@@ -13,29 +14,9 @@ from papers.cli import cli
 from tests.conftest import ROOT
 
 
-def all_commands(group=cli, prefix=()):
-    for name, command in group.commands.items():
-        path = prefix + (name,)
-        if isinstance(command, click.Group):
-            yield from all_commands(command, path)
-        else:
-            yield path
-
-
 def test_version():
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"papers, version {__version__}"
-
-
-def test_every_command_has_help_and_is_in_the_readme():
-    readme = (ROOT / "README.md").read_text()
-    commands = list(all_commands())
-    assert len(commands) >= 6
-    for path in commands:
-        result = CliRunner().invoke(cli, [*path, "--help"])
-        assert result.exit_code == 0, path
-        assert "Usage: " in result.output and len(result.output.splitlines()) > 3
-        assert f"`papers {' '.join(path)}" in readme, f"papers {' '.join(path)} is missing from the README reference"
 
 
 def test_unknown_command_and_missing_option():
@@ -45,6 +26,7 @@ def test_unknown_command_and_missing_option():
     assert result.exit_code == 2 and "Missing option '--sample'" in result.output
 
 
+@pytest.mark.slow  # a fresh interpreter, so that nothing imported by other tests hides a heavy import
 def test_help_imports_nothing_heavy():
     code = (
         "import sys\n"

@@ -105,9 +105,14 @@ def test_db_info_text_and_json(run, examples):
     assert info["schema_version"] >= 1
     assert info["tables"]["participants"] == 403 and info["tables"]["llm_responses"] > 200
     assert [i["id"] for i in info["instruments"]] == ["papers"]
-    assert info["samples"] == [{"sample": "example", "participants": 400, "excluded": info["samples"][0]["excluded"]}]
+    # the example survey as data/examples/make_examples.py wrote it, counted from its columns without papers: 403 records of
+    # 400 people; excluded: 23 unfinished, 16 failed attention checks, 10 tied rankings (one of them also failed
+    # the attention check) and 3 second copies of a participant
+    excluded = 23 + 16 + 10 - 1 + 3
+    assert info["samples"] == [{"sample": "example", "participants": 400, "excluded": excluded}]
     text = run("db", "info").output
-    assert "schema version" in text and "papers 1.0.0  sha256" in text and "example: 400 participants" in text
+    assert "schema version" in text and "papers 1.0.0  sha256" in text
+    assert f"example: 400 participants, {excluded} records excluded" in text
 
 
 def test_db_info_without_store(run):

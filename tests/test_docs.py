@@ -1,0 +1,81 @@
+"""Every command has help and a row in the README's command reference, and every row names a command.
+
+Modelled on tests/test_docs.py in simonw/sqlite-utils: the click group is walked, so a new command
+without help or without a README row fails here by name.
+"""
+
+from __future__ import annotations
+
+import re
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from papers.cli import cli
+from tests.conftest import ROOT
+
+
+def walk(group: click.Group = cli, prefix: tuple[str, ...] = ()):
+    """(path, command) for every command and group below `group`, depth first."""
+    for name, command in sorted(group.commands.items()):
+        path = (*prefix, name)
+        yield path, command
+        if isinstance(command, click.Group):
+            yield from walk(command, path)
+
+
+COMMANDS = list(walk())
+# what a user runs: every command that is not a group, and every group that runs by itself (`papers export`)
+RUNNABLE = [path for path, command in COMMANDS
+            if not isinstance(command, click.Group) or command.invoke_without_command]
+
+
+def reference_rows() -> list[str]:
+    """The first cell of each row of the README's "Command reference" table."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Command reference\n", 1)[1]
+    section = re.split(r"\n#{1,3} ", section, maxsplit=1)[0]
+    return [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| `papers")]
+
+
+def command_words(cell: str) -> tuple[str, ...]:
+    """`papers power rank-difference --delta D` -> ("power", "rank-difference"): the words before the
+    first option or placeholder."""
+    words = []
+    for word in cell.strip("`").split()[1:]:
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", word):
+            break
+        words.append(word)
+    return tuple(words)
+
+
+def test_the_reference_table_is_found():
+    rows = reference_rows()
+    assert len(rows) >= len(RUNNABLE), rows
+    assert command_words("`papers compare A B --audit NAME`") == ("compare",)
+    assert command_words("`papers export --format parquet\\|csv --out DIR`") == ("export",)
+    assert command_words("`papers --version`") == ()
+
+
+@pytest.mark.parametrize("path", [()] + [path for path, _ in COMMANDS], ids=lambda p: " ".join(("papers", *p)))
+def test_command_has_help(path):
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Usage: ") and "Options:" in result.output
+    command = cli
+    for name in path:
+        command = command.commands[name]
+    assert (command.help or "").strip(), f"papers {' '.join(path)} has no help text"
+
+
+@pytest.mark.parametrize("path", RUNNABLE, ids=lambda p: " ".join(("papers", *p)))
+def test_command_is_in_the_readme_reference(path):
+    documented = {command_words(cell) for cell in reference_rows()}
+    assert path in documented, f"papers {' '.join(path)} is missing from the README's Command reference table"
+
+
+def test_every_row_of_the_reference_names_a_command():
+    known = {()} | {path for path, _ in COMMANDS}
+    stale = [cell for cell in reference_rows() if command_words(cell) not in known]
+    assert not stale, f"README rows for commands papers does not have: {stale}"
