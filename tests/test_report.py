@@ -31,9 +31,15 @@ def cli_run(*args, expect=0):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """A small audit, published once for the module's tests."""
-    root = tmp_path_factory.mktemp("report")
-    os.environ["OPENAI_API_KEY"] = SECRET
+    """A small audit, published once for the module's tests. Tests read it; a test that changes the
+    store or the site works on its own copy (`own_copy`). The API key is set for the module's tests
+    only and removed afterwards."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("OPENAI_API_KEY", SECRET)
+        yield publish_small_audit(tmp_path_factory.mktemp("report"))
+
+
+def publish_small_audit(root: Path) -> dict:
     db = root / "store.duckdb"
     examples = ROOT / "data" / "examples"
     cli_run("collect", "--model", "simulated/human-centric", "--model", "simulated/utility-driven",
@@ -50,6 +56,14 @@ def site(tmp_path_factory):
     out = root / "_site"
     result = cli_run("report", "--audit", "v1", "--db", db, "--site", out, "--engine", "pandoc")
     return {"db": db, "site": out, "audit": out / "v1", "output": result.output, "root": root}
+
+
+def own_copy(site: dict, folder: Path) -> dict:
+    """The shared store and site copied into a test's own folder, for a test that changes them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(site["db"], folder / "store.duckdb")
+    shutil.copytree(site["site"], folder / "_site")
+    return {"db": folder / "store.duckdb", "site": folder / "_site", "audit": folder / "_site" / "v1"}
 
 
 def test_one_page_and_pdf_per_model_and_a_comparison(site):
@@ -137,13 +151,14 @@ def test_pages_load_in_chromium_without_console_errors(site, tmp_path):
         assert not console and not failed, (page, console, failed)
 
 
-def test_same_inputs_are_a_no_op_and_verify_passes(site):
-    before = {p: p.stat().st_mtime_ns for p in site["audit"].rglob("*") if p.is_file()}
-    again = cli_run("report", "--audit", "v1", "--db", site["db"], "--site", site["site"], "--engine", "pandoc")
+def test_same_inputs_are_a_no_op_and_verify_passes(site, tmp_path):
+    mine = own_copy(site, tmp_path / "copy")
+    before = {p: p.stat().st_mtime_ns for p in mine["audit"].rglob("*") if p.is_file()}
+    again = cli_run("report", "--audit", "v1", "--db", mine["db"], "--site", mine["site"], "--engine", "pandoc")
     assert "already published from the same inputs; nothing changed" in again.output
-    assert {p: p.stat().st_mtime_ns for p in site["audit"].rglob("*") if p.is_file()} == before
-    assert "every file matches its manifest" in cli_run("verify", site["audit"]).output
-    manifest = json.loads((site["audit"] / "manifest.json").read_text())
+    assert {p: p.stat().st_mtime_ns for p in mine["audit"].rglob("*") if p.is_file()} == before
+    assert "every file matches its manifest" in cli_run("verify", mine["audit"]).output
+    manifest = json.loads((mine["audit"] / "manifest.json").read_text())
     assert manifest["instrument"]["id"] == "papers" and len(manifest["data_sha256"]) == 64
     assert "index.html" in manifest["files"] and manifest["tool_version"]
 
@@ -160,30 +175,34 @@ def test_verify_names_added_missing_and_altered_files(site, tmp_path):
     assert "no readable manifest.json" in cli_run("verify", tmp_path, expect=1).output
 
 
-def test_a_second_audit_links_to_what_changed(site):
-    db = site["db"]
+def test_a_second_audit_links_to_what_changed(site, tmp_path):
+    mine = own_copy(site, tmp_path / "copy")
+    db = mine["db"]
     cli_run("collect", "--model", "simulated/human-centric-2", "--task", "rank", "--task", "rate", "--trials", "10",
             "--db", db)
     refused = cli_run("analyze", "--audit", "v1", "--bootstrap", "100", "--db", db, expect=1)
     assert "already exists with other data" in refused.output
     cli_run("analyze", "--audit", "v2", "--bootstrap", "100", "--db", db)
-    cli_run("report", "--audit", "v2", "--db", db, "--site", site["site"], "--engine", "pandoc")
-    changes = (site["site"] / "v2" / "changes.html").read_text()
+    cli_run("report", "--audit", "v2", "--db", db, "--site", mine["site"], "--engine", "pandoc")
+    changes = (mine["site"] / "v2" / "changes.html").read_text()
     assert "Models added" in changes and "simulated/human-centric-2" in changes
-    index = (site["site"] / "v2" / "index.html").read_text()
+    index = (mine["site"] / "v2" / "index.html").read_text()
     assert 'href="changes.html"' in index and 'href="../v1/index.html"' in index
-    root = (site["site"] / "index.html").read_text()
+    root = (mine["site"] / "index.html").read_text()
     assert root.index('href="v2/index.html"') < root.index('href="v1/index.html"')  # newest first
     # v1 was not touched
-    assert "every file matches its manifest" in cli_run("verify", site["audit"]).output
+    assert "every file matches its manifest" in cli_run("verify", mine["audit"]).output
 
 
 def test_a_published_audit_is_never_rewritten(site, tmp_path):
-    db = site["db"]
+    mine = own_copy(site, tmp_path / "copy")
+    db = mine["db"]
+    # new data analysed under the published audit's name
+    cli_run("collect", "--model", "simulated/human-centric-2", "--task", "rank", "--trials", "4", "--db", db)
     cli_run("analyze", "--audit", "v1", "--bootstrap", "100", "--db", db, "--replace")
-    refused = cli_run("report", "--audit", "v1", "--db", db, "--site", site["site"], "--engine", "pandoc", expect=1)
+    refused = cli_run("report", "--audit", "v1", "--db", db, "--site", mine["site"], "--engine", "pandoc", expect=1)
     assert "already published, from other inputs" in refused.output and "new audit name" in refused.output
-    assert "every file matches its manifest" in cli_run("verify", site["audit"]).output
+    assert "every file matches its manifest" in cli_run("verify", mine["audit"]).output
 
 
 def test_report_of_an_unknown_audit(site):
