@@ -169,21 +169,29 @@ def ingest_responses_cmd(file, fmt, instrument, encoding, skip_bad_rows, db_path
 @ingest.command("survey")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--sample", required=True, help="Name of the human sample, e.g. prolific-2026-11.")
-@click.option("--format", "fmt", type=click.Choice(["auto", "csv", "qualtrics"]), default="auto",
-              show_default=True, help="Survey layout (auto: Qualtrics when its header rows are found).")
+@click.option("--format", "fmt", type=click.Choice(["auto", "csv", "qualtrics", "surveymonkey", "googleforms"]),
+              default="auto", show_default=True,
+              help="Survey layout (auto: Qualtrics or SurveyMonkey when their header rows are found).")
 @click.option("--mapping", type=click.Path(path_type=Path), help="YAML file that renames columns and recodes values.")
 @click.option("--demographics", type=click.Path(path_type=Path), help="Prolific demographics export to join by participant ID.")
+@click.option("--id-column", default=None, help="The column that identifies participants (after --mapping renames).")
+@click.option("--row-ids", is_flag=True, help="No ID column: use each row's spreadsheet number as the participant ID.")
+@click.option("--strict", "fail_on_warning", is_flag=True,
+              help="Refuse a load that warns (over 20% of rows excluded or rejected): exit 1, the store unchanged.")
 @instrument_option
 @encoding_option
 @strict_option
 @db_option
 @json_option
-def ingest_survey_cmd(file, sample, fmt, mapping, demographics, instrument, encoding, skip_bad_rows, db_path, as_json):
-    """Load a human survey export (plain CSV or Qualtrics), applying exclusion rules.
+def ingest_survey_cmd(file, sample, fmt, mapping, demographics, id_column, row_ids, fail_on_warning, instrument, encoding,
+                      skip_bad_rows, db_path, as_json):
+    """Load a human survey export (CSV or TSV: plain, Qualtrics, SurveyMonkey, Google Forms),
+    applying exclusion rules.
 
     Default columns: participant_id, <task>_<condition>_<KEY> (e.g. rate_non_sentient_EI),
     item_<key>, and optional finished and attention_check_passed. Excluded participants are kept
-    and marked with the reason.
+    and marked with the reason. A load that loses over 20% of its rows warns, naming the main
+    reason and the likely fix.
     """
     from papers.ingest.files import check_readable
     from papers.ingest.survey import ingest_survey
@@ -194,9 +202,12 @@ def ingest_survey_cmd(file, sample, fmt, mapping, demographics, instrument, enco
         if extra is not None:
             check_readable(extra)
     with open_store(db_path) as store:
+        if id_column and row_ids:
+            raise click.UsageError("use --id-column or --row-ids, not both.")
         report = ingest_survey(store, file, sample=sample, fmt=fmt, mapping=mapping, demographics=demographics,
                                instrument=instrument, encoding=encoding, strict=not skip_bad_rows,
-                               progress=not as_json)
+                               progress=not as_json, id_column=id_column, row_ids=row_ids,
+                               fail_on_warning=fail_on_warning)
     emit(report.as_dict(), as_json, _load_text(report))
 
 
@@ -205,7 +216,7 @@ def _load_text(report) -> str:
         return "\n".join(report.notes)
     counts = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in report.counts.items())
     lines = [f"Loaded {report.source} (run {report.run_id}): {report.rows:,} rows; {counts}."]
-    return "\n".join(lines + report.notes)
+    return "\n".join(lines + report.notes + [f"Warning: {w}" for w in report.warnings])
 
 
 # ------------------------------------------------------------------------------- collect
@@ -484,7 +495,7 @@ def export_cmd(ctx, fmt, out_dir, db_path):
 @db_option
 def export_codesheet_cmd(out_file, unblind, instrument, db_path):
     """A sheet for human coders: one row per open answer, an empty 0/1 column per theme."""
-    from papers.ingest.codes import export_codesheet
+    from papers.export import export_codesheet
     from papers.store import open_store, resolve_instrument
 
     with open_store(db_path) as store:  # writable: the sheet's salted ids are kept, to map the filled sheet back

@@ -216,7 +216,8 @@ def test_quoted_multiline_fields_keep_row_numbers(tmp_path, db, run):
     rows = [good("p1") + ['"fine"'], good("p2") + ['"two\nlines"'], good("p3", ranks=(1, 2, "x", 4, 5)) + ['""']]
     text = ",".join(header) + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n"
     result = run("ingest", "survey", write(tmp_path / "s.csv", text), "--sample", "s", expect=1)
-    assert "s.csv, row 5, field 'rank_non_sentient_PR'" in result.output
+    # spreadsheet numbering: the header is row 1 and p3 is row 4, however many lines p2's comment spans
+    assert "s.csv, row 4, field 'rank_non_sentient_PR'" in result.output
 
 
 # ------------------------------------------------------------------------------------ hostile input

@@ -26,13 +26,17 @@ class LoadReport:
     counts: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # something is probably wrong with the file or its mapping
 
     def as_dict(self) -> dict:
         return {
             "kind": self.kind, "source": self.source, "run_id": self.run_id,
             "already_loaded": self.already_loaded, "rows": self.rows, "counts": self.counts,
-            "rejected": self.rejected, "notes": self.notes,
+            "rejected": self.rejected, "notes": self.notes, "warnings": self.warnings,
         }
+
+
+WARN_SHARE = 0.2  # a load warns when more than this share of its rows is lost (unparseable, rejected, excluded)
 
 
 def load_key(kind: str, sha256: str, **options) -> str:

@@ -186,13 +186,15 @@ class _HashingReader:
         return False
 
 
-def scan_csv(path: Path, *, encoding: str | None = None, header_rows: int = 1,
+def scan_csv(path: Path, *, encoding: str | None = None, header_rows: int = 1, combine_headers: bool = False,
              strict: bool = True, progress=None, can_skip: bool = True) -> CsvFile:
     """Check every record of a CSV (or, for a .tsv file, tab-separated values): decodable, and with
     as many fields as the header.
 
     With `strict`, the first bad record raises an InputError naming its row; otherwise bad records
-    are returned in `.bad` (for the rejects table) and left out of the readable copy.
+    are returned in `.bad` (for the rejects table) and left out of the readable copy. With
+    `combine_headers`, the first two header rows become one (see `combine_header_rows`): SurveyMonkey
+    writes a question over several columns and each column's option below it.
     """
     path = check_readable(path)
     codec = normalise_encoding(encoding)
@@ -201,7 +203,26 @@ def scan_csv(path: Path, *, encoding: str | None = None, header_rows: int = 1,
         fast = _scan_unquoted(path, separator, progress)
         if fast is not None:
             return fast
-    return _scan_records(path, codec, header_rows, strict, progress, can_skip, separator)
+    return _scan_records(path, codec, header_rows, strict, progress, can_skip, separator, combine_headers)
+
+
+ANSWER_PLACEHOLDERS = ("", "response", "open-ended response")  # SurveyMonkey's sub-header of a plain question
+
+
+def combine_header_rows(top: list[str], sub: list[str]) -> list[str]:
+    """One name per column from two header rows: the question (carried right over the blank cells
+    of the columns it spans), and the option below it in brackets, as Google Forms names grid
+    columns: `How important is each value? [Ethical Integrity]`.
+
+    >>> combine_header_rows(["ID", "Rate each", "", "Age"], ["", "EI", "PR", "Response"])
+    ['ID', 'Rate each [EI]', 'Rate each [PR]', 'Age']
+    """
+    names, question = [], ""
+    for i, cell in enumerate(top):
+        question = cell.strip() or question
+        option = sub[i].strip() if i < len(sub) else ""
+        names.append(question if option.lower() in ANSWER_PLACEHOLDERS else f"{question} [{option}]")
+    return names
 
 
 def separator_of(path: Path) -> str:
@@ -286,7 +307,7 @@ class _LineCounter:
 
 
 def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progress=None,
-                  can_skip: bool = True, separator: str = ",") -> CsvFile:
+                  can_skip: bool = True, separator: str = ",", combine: bool = False) -> CsvFile:
     rows = array("I")
     bad: list[BadRow] = []
     extra: list[list[str]] = []
@@ -294,22 +315,27 @@ def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progre
     with open(path, "rb") as raw:
         hashing = _HashingReader(raw)
         try:
-            for start, record in _records(open_text(hashing, codec), separator):
+            # a record's number is its spreadsheet row: line breaks inside quoted cells do not count
+            for number, (start, record) in enumerate(_records(open_text(hashing, codec), separator), start=1):
                 if isinstance(record, csv.Error):
                     if not header:
-                        raise InputError(f"{located(path, start)}: the header row is not readable as CSV "
+                        raise InputError(f"{located(path, number)}: the header row is not readable as CSV "
                                          f"({_quote_problem(record)}).", "fix the header row's quoting.")
-                    bad.append(_malformed(path, start, record, strict, can_skip))
+                    bad.append(_malformed(path, number, record, strict, can_skip))
                 elif not header:
                     header = [h.strip() for h in record]
-                    _check_header(path, header)
+                    if not combine:
+                        _check_header(path, header)
                 elif len(extra) < header_rows - 1:
                     extra.append(record)
+                    if combine and len(extra) == 1:
+                        header = combine_header_rows(header, record)
+                        _check_header(path, header)
                 elif record and record != [""]:
                     if len(record) != len(header):
-                        bad.append(_bad_record(path, start, record, header, strict, can_skip))
+                        bad.append(_bad_record(path, number, record, header, strict, can_skip))
                         continue
-                    rows.append(start)
+                    rows.append(number)
                     if progress is not None and len(rows) % 65536 == 0:
                         progress(65536)
         except UnicodeDecodeError as e:
@@ -322,7 +348,7 @@ def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progre
         progress(len(rows) % 65536)
     result = CsvFile(path, path, header, np.frombuffer(rows, dtype=np.uint32), bad, hashing.digest.hexdigest(),
                      skip_after_header=header_rows - 1, separator=separator)
-    if bad or codec != "utf-8-sig":
+    if bad or codec != "utf-8-sig" or combine:
         result.path = _utf8_copy(path, codec, header, header_rows, {b.row for b in bad}, separator)
         result.temporary, result.skip_after_header, result.separator = True, 0, ","
     return result
@@ -439,8 +465,8 @@ def _utf8_copy(path: Path, codec: str, header: list[str], header_rows: int, skip
     with open(path, encoding=codec, newline="") as src, f:
         writer = csv.writer(f)
         writer.writerow(header)
-        for number, (start, record) in enumerate(_records(src, separator)):
-            if number < header_rows or isinstance(record, csv.Error) or not record or record == [""] or start in skip:
+        for number, (_, record) in enumerate(_records(src, separator), start=1):
+            if number <= header_rows or isinstance(record, csv.Error) or not record or record == [""] or number in skip:
                 continue
             writer.writerow(record)
     return Path(f.name)

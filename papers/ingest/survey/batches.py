@@ -25,7 +25,7 @@ MAX_RANK = 1_000_000  # a rank beyond any instrument's length, and far inside th
 
 
 def batches(scanned, names: list[str], layout: Layout):
-    wanted = [layout.id_column, *layout.answer_columns, *layout.items.values(), *layout.meta_columns]
+    wanted = layout.read_columns
     original = {n: h for n, h in zip(names, scanned.header)}
     frame = pl.scan_csv(
         scanned.path, infer_schema=False, skip_rows_after_header=scanned.skip_after_header,
@@ -64,14 +64,16 @@ class BatchLoader:
         self.numeric = self.layout.answer_columns + list(self.layout.items.values()) + (
             [self.layout.progress] if self.layout.progress else [])
         self.flags = [c for c in (self.layout.finished, self.layout.attention) if c]
+        self.texts = [c for c in (self.layout.status, self.layout.channel) if c]
 
     def load(self, batch: pl.DataFrame) -> list[BadRow]:
         batch, bad = self.checked(batch)
         values = batch.select(
             "_i",
-            pl.col(self.layout.id_column).alias("participant_id"),
+            self.participant_id(batch),
             *[pl.col(c).cast(pl.Float64) for c in self.numeric],
             *[flag(c).alias(c) for c in self.flags],
+            *[pl.col(c) for c in self.texts],
         )
         values = self.numbered(values)
         self.batches += 1
@@ -80,6 +82,13 @@ class BatchLoader:
         if self.layout.items:
             self.write("items", item_frame(values, self.layout))
         return bad
+
+    def participant_id(self, batch: pl.DataFrame) -> pl.Series | pl.Expr:
+        """The ID column, or with --row-ids the spreadsheet row of each record ("row-12")."""
+        if not self.layout.row_ids:
+            return pl.col(self.layout.id_column).alias("participant_id")
+        rows = self.rows[batch["_i"].to_numpy()]
+        return pl.Series("participant_id", [f"row-{r}" for r in rows], dtype=pl.String)
 
     def write(self, part: str, frame: pl.DataFrame) -> None:
         if frame.height:
@@ -116,7 +125,8 @@ class BatchLoader:
                    for c in rank_columns]
         checks += [(c, parsed[c].abs() > MAX_RANK, f"is not a rank (far outside 1 to {MAX_RANK:,})")
                    for c in rank_columns]
-        checks.append((self.layout.id_column, pl.col(self.layout.id_column).is_null(), "is empty"))
+        if not self.layout.row_ids:
+            checks.append((self.layout.id_column, pl.col(self.layout.id_column).is_null(), "is empty"))
         any_bad = batch.select(pl.any_horizontal(e.fill_null(False) for _, e, _ in checks).alias("bad"))["bad"]
         if not any_bad.any():
             return batch, []

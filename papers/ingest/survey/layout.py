@@ -41,6 +41,9 @@ class Layout:
     finished: str | None = None
     progress: str | None = None
     attention: str | None = None
+    status: str | None = None  # Qualtrics' Status: IP Address, Survey Preview, Survey Test, Spam, ...
+    channel: str | None = None  # Qualtrics' DistributionChannel: anonymous, email, preview, test, ...
+    row_ids: bool = False  # no ID column: the spreadsheet row number is the participant ID
     ignored: list[str] = field(default_factory=list)
 
     @property
@@ -49,12 +52,22 @@ class Layout:
 
     @property
     def meta_columns(self) -> list[str]:
-        return [c for c in (self.finished, self.progress, self.attention) if c]
+        return [c for c in (self.finished, self.progress, self.attention, self.status, self.channel) if c]
+
+    @property
+    def read_columns(self) -> list[str]:
+        ids = [] if self.row_ids else [self.id_column]
+        return [*ids, *self.answer_columns, *self.items.values(), *self.meta_columns]
+
+
+HEADER_ROWS = {"csv": 1, "googleforms": 1, "qualtrics": 3, "surveymonkey": 2}
 
 
 def layout_kind(path: Path, fmt: str, encoding: str | None) -> str:
-    """'qualtrics' for a Qualtrics export (three header rows, ImportId JSON in the third), else 'csv'."""
-    if fmt in ("csv", "qualtrics"):
+    """The export's kind, by its header rows: 'qualtrics' (three header rows, ImportId JSON in the
+    third), 'surveymonkey' (a second header row of options: Response, Open-Ended Response, the rows
+    of a grid), else 'csv' (one header row; Google Forms exports are plain CSV)."""
+    if fmt != "auto":
         return fmt
     try:
         with open(path, "rb") as raw:
@@ -65,12 +78,18 @@ def layout_kind(path: Path, fmt: str, encoding: str | None) -> str:
         return "csv"  # the full scan reports the problem with its row
     if len(head) == 3 and any('"ImportId"' in cell for cell in head[2]):
         return "qualtrics"
+    if len(head) >= 2 and "" in head[0] and any(c.strip().lower() in ("response", "open-ended response") for c in head[1]):
+        return "surveymonkey"
     return "csv"
 
 
-def find_layout(path: Path, names: list[str], inst: Instrument) -> Layout:
-    """Map the (renamed) columns onto participant ID, meta columns, answer blocks and items."""
-    id_column = _id_column(path, names)
+def find_layout(path: Path, names: list[str], inst: Instrument, *, id_column: str | None = None,
+                row_ids: bool = False) -> Layout:
+    """Map the (renamed) columns onto participant ID, meta columns, answer blocks and items.
+
+    The ID column is `id_column` when given, else the first of participant_id, PROLIFIC_PID and
+    ResponseId; with `row_ids` there is none and each row's spreadsheet number is its ID."""
+    id_column = "participant_id" if row_ids else _id_column(path, names, id_column)
     items = {name[len("item_"):]: name for name in names if name.startswith("item_")}
     for key, name in items.items():
         _check_item(path, name, key, inst)
@@ -83,19 +102,25 @@ def find_layout(path: Path, names: list[str], inst: Instrument) -> Layout:
     _check_blocks(path, blocks, inst)
     lower = {n.lower(): n for n in names}
     layout = Layout(id_column, [blocks[k] for k in sorted(blocks)], items, finished=lower.get("finished"),
-                    progress=lower.get("progress"), attention=lower.get("attention_check_passed"))
+                    progress=lower.get("progress"), attention=lower.get("attention_check_passed"),
+                    status=lower.get("status"), channel=lower.get("distributionchannel"), row_ids=row_ids)
     used = {id_column, *layout.answer_columns, *items.values(), *layout.meta_columns}
     layout.ignored = [n for n in names if n not in used]
     return layout
 
 
-def _id_column(path: Path, names: list[str]) -> str:
+def _id_column(path: Path, names: list[str], given: str | None) -> str:
+    if given is not None:
+        if given not in names:
+            raise InputError(f"{located(path, 1, given)}: --id-column names a column the file does not have.",
+                             "check the spelling against the header row (after any --mapping renames).")
+        return given
     id_column = next((c for c in ID_COLUMNS if c in names), None)
     if id_column is None:
         raise InputError(
             f"{located(path, 1, 'participant_id')}: missing required column.",
-            "name the participant ID column participant_id, or rename it in a --mapping file "
-            "(columns: {YourColumn: participant_id}).",
+            "name the column that identifies people with --id-column COLUMN (or rename it to participant_id in a "
+            "--mapping file), or pass --row-ids to use each row's number as its ID (Google Forms exports have none).",
         )
     return id_column
 

@@ -21,8 +21,9 @@ from papers.ingest.common import LoadReport, insert_rejects, load_key
 from papers.ingest.files import BadRow, remove_stale_staging, scan_csv, staging_prefix
 from papers.ingest.survey.batches import BatchLoader, batches
 from papers.ingest.survey.demographics import read_demographics
-from papers.ingest.survey.layout import Layout, find_layout, layout_kind
+from papers.ingest.survey.layout import HEADER_ROWS, Layout, find_layout, layout_kind
 from papers.ingest.survey.mapping import Mapping, check_mapping_sources, load_mapping
+from papers.ingest.survey.warnings import load_warnings
 from papers.instrument import Instrument
 from papers.store import Store, query, resolve_instrument
 
@@ -39,22 +40,36 @@ class SurveyLoad:
     demographics: Path | None
     encoding: str | None
     strict: bool
-    header_rows: int
+    kind: str  # csv, qualtrics or surveymonkey (see layout.layout_kind)
+    id_column: str | None = None
+    row_ids: bool = False
+    fail_on_warning: bool = False  # --strict: a load that warns changes nothing
+
+    @property
+    def header_rows(self) -> int:
+        return HEADER_ROWS[self.kind]
 
     def settings(self) -> dict:
-        return {"sample": self.sample, "format": "qualtrics" if self.header_rows == 3 else "csv",
+        return {"sample": self.sample, "format": self.kind,
                 "mapping": str(self.mapping) if self.mapping else None, "mapping_sha256": self.maps.sha256,
-                "demographics": str(self.demographics) if self.demographics else None, "strict": self.strict}
+                "demographics": str(self.demographics) if self.demographics else None, "strict": self.strict,
+                "id_column": self.id_column, "participant_ids": "row numbers" if self.row_ids else "from the file"}
 
 
 def ingest_survey(store: Store, path: Path, *, sample: str, fmt: str = "auto", mapping: Path | None = None,
                   demographics: Path | None = None, instrument: str | None = None, encoding: str | None = None,
-                  strict: bool = True, progress: bool = False) -> LoadReport:
-    """Load one survey export into `participants`, `human_answers` and `human_items`: all or nothing."""
+                  strict: bool = True, progress: bool = False, id_column: str | None = None, row_ids: bool = False,
+                  fail_on_warning: bool = False) -> LoadReport:
+    """Load one survey export into `participants`, `human_answers` and `human_items`: all or nothing.
+
+    `strict` stops at the first unreadable row (else it goes to `rejects`); `fail_on_warning`
+    (--strict) refuses a load whose summary warns, leaving the store unchanged."""
     load = _checked_request(store, Path(path), sample, fmt, mapping, demographics, instrument, encoding, strict)
+    load.id_column, load.row_ids, load.fail_on_warning = id_column, row_ids, fail_on_warning
     remove_stale_staging()
     bar = _progress_bar(load.path, progress)
     scanned = scan_csv(load.path, encoding=encoding, header_rows=load.header_rows, strict=strict,
+                       combine_headers=load.kind == "surveymonkey",
                        progress=(lambda n: bar.update(n)) if bar is not None else None)
     try:
         report = _already_loaded(store, load.path, scanned.sha256, load.sample, load.maps.sha256, load.inst.sha256,
@@ -63,13 +78,15 @@ def ingest_survey(store: Store, path: Path, *, sample: str, fmt: str = "auto", m
             return report
         names = [load.maps.columns.get(h, h) for h in scanned.header]
         check_mapping_sources(mapping, load.maps, scanned.header)
-        layout = find_layout(load.path, names, load.inst)
-        run_id, counts, bad = _stage_and_publish(store, load, scanned, names, layout, bar)
+        layout = find_layout(load.path, names, load.inst, id_column=load.id_column, row_ids=load.row_ids)
+        run_id, counts, bad, warnings = _stage_and_publish(store, load, scanned, names, layout, bar)
     finally:
         scanned.cleanup()
         if bar is not None:
             bar.close()
-    return _report(load, scanned, layout, run_id, counts, bad)
+    report = _report(load, scanned, layout, run_id, counts, bad)
+    report.warnings = warnings
+    return report
 
 
 def _checked_request(store: Store, path: Path, sample: str, fmt: str, mapping: Path | None, demographics: Path | None,
@@ -78,19 +95,18 @@ def _checked_request(store: Store, path: Path, sample: str, fmt: str, mapping: P
         raise InputError(
             f"{path}: unknown format '{path.suffix or '(no extension)'}'.",
             "export the survey as CSV or TSV (Qualtrics: Export data > CSV), or name the layout with --format "
-            "csv|qualtrics.",
+            "csv|qualtrics|surveymonkey|googleforms.",
         )
     sample = sample.strip()
     if not sample:
         raise InputError("--sample: give the human sample a name, e.g. prolific-2026-11.")
     inst = resolve_instrument(instrument, store)
     maps = load_mapping(mapping) if mapping else Mapping()
-    header_rows = 3 if layout_kind(path, fmt, encoding) == "qualtrics" else 1
-    return SurveyLoad(path, sample, inst, maps, mapping, demographics, encoding, strict, header_rows)
+    return SurveyLoad(path, sample, inst, maps, mapping, demographics, encoding, strict, layout_kind(path, fmt, encoding))
 
 
 def _stage_and_publish(store: Store, load: SurveyLoad, scanned, names: list[str], layout: Layout,
-                       bar) -> tuple[int, dict[str, int], list[BadRow]]:
+                       bar) -> tuple[int, dict[str, int], list[BadRow], list[str]]:
     """Check and stage every batch, then publish them with the run in one transaction."""
     demo = read_demographics(load.demographics, load.encoding) if load.demographics else None
     loader = BatchLoader(store, load.path, layout, load.maps, load.inst, scanned.rows, load.strict, sample=load.sample,
@@ -116,11 +132,14 @@ def _stage_and_publish(store: Store, load: SurveyLoad, scanned, names: list[str]
             loader.publish({"run_id": run_id, "sample": load.sample, "source_file": str(load.path),
                             "instrument_sha256": load.inst.sha256})
             counts = _counts(store, run_id)
+            warnings = load_warnings(store, load, run_id, counts, len(scanned.rows) + len(scanned.bad), len(bad))
+            if warnings and load.fail_on_warning:
+                raise InputError(f"{warnings[0]} --strict: nothing was loaded.")
             insert_rejects(store, run_id, load.path, sorted(bad, key=lambda b: b.row))
             store.finish_run(run_id)
     finally:
         shutil.rmtree(loader.stage, ignore_errors=True)
-    return run_id, counts, bad
+    return run_id, counts, bad, warnings
 
 
 def _report(load: SurveyLoad, scanned, layout: Layout, run_id: int, counts: dict[str, int],

@@ -53,10 +53,26 @@ def load_mapping(path: Path) -> Mapping:
         raise InputError(f"{path}: field 'columns': expected file column: papers column pairs.")
     if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
         raise InputError(f"{path}: field 'values': expected, per column (or glob), a mapping of raw value: code.")
-    recode = {
-        str(col): {_code_text(k): _code_text(v) for k, v in table.items()} for col, table in values.items()
-    }
+    recode = {str(col): _recode_table(path, str(col), table) for col, table in values.items()}
     return Mapping({str(k): v for k, v in columns.items()}, recode, sha256_file(Path(path)))
+
+
+def label_key(text: str) -> str:
+    """How a label is matched: case and runs of white space do not matter ("Strongly  Disagree" is
+    "strongly agree"'s neighbour, not a new label; survey tools mix "Strongly Disagree" and "Strongly agree")."""
+    return " ".join(text.split()).lower()
+
+
+def _recode_table(path: Path, column: str, table: dict) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for raw, code in table.items():
+        key, value = (label_key(_code_text(raw)) if _code_text(raw) != "*" else "*"), _code_text(code)
+        if key in out and out[key] != value:
+            raise InputError(f"{path}: field 'values.{excerpt(column)}': '{excerpt(_code_text(raw))}' is given twice "
+                             f"with different codes ({out[key]} and {value}); labels match whatever their case and spacing.",
+                             "keep one code per label.")
+        out[key] = value
+    return out
 
 
 def _code_text(value) -> str:
@@ -85,7 +101,8 @@ def recode(batch: pl.DataFrame, maps: Mapping) -> pl.DataFrame:
             continue
         default = table.get("*")
         pairs = {k: v for k, v in table.items() if k != "*"}
-        exprs.append(pl.col(column).replace_strict(
+        key = pl.col(column).str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase()
+        exprs.append(key.replace_strict(
             list(pairs), list(pairs.values()), default=pl.col(column) if default is None else pl.lit(default),
             return_dtype=pl.String))
     return batch.with_columns(exprs) if exprs else batch

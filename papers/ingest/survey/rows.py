@@ -1,7 +1,8 @@
 """From checked survey rows to the store's long tables: exclusion reasons, answers and items.
 
 Participants are never dropped: each is stored with `is_excluded` and the reasons, in this order:
-unfinished, failed attention check, duplicate participant (later copies of an ID in the sample),
+preview or test response and spam (Qualtrics' Status and DistributionChannel), unfinished, failed
+attention check, duplicate participant (later copies of an ID in the sample),
 incomplete or invalid ranking (not a permutation of 1..n over the shown dimensions), incomplete
 ratings, rating out of range, item out of range, no answers.
 """
@@ -45,8 +46,24 @@ def participant_frame(values: pl.DataFrame, layout: Layout, inst: Instrument, ro
     ).with_columns(row_numbers, pl.col("exclusion_reason").replace("", None))
 
 
+# Qualtrics' Status, as text or as its numeric code: previews and tests are not participants
+PREVIEW_STATUS = {"survey preview", "survey test", "preview spam", "offline preview", "1", "2", "9", "17"}
+SPAM_STATUS = {"spam", "imported spam", "8", "12"}
+PREVIEW_CHANNELS = {"preview", "test"}
+
+
 def _meta_reasons(layout: Layout) -> list[pl.Expr]:
     reasons: list[pl.Expr] = []
+    if layout.status:
+        status = pl.col(layout.status).str.strip_chars().str.to_lowercase()
+        reasons.append(pl.when(status.is_in(list(PREVIEW_STATUS))).then(pl.lit("preview or test response"))
+                       .when(status.is_in(list(SPAM_STATUS))).then(pl.lit("spam")))
+    if layout.channel:
+        channel = pl.col(layout.channel).str.strip_chars().str.to_lowercase()
+        status_said = pl.col(layout.status).str.strip_chars().str.to_lowercase().is_in(list(PREVIEW_STATUS)) \
+            if layout.status else pl.lit(False)
+        reasons.append(pl.when(channel.is_in(list(PREVIEW_CHANNELS)) & ~status_said.fill_null(False))
+                       .then(pl.lit("preview or test response")))
     if layout.finished:
         reasons.append(pl.when(pl.col(layout.finished) == False).then(pl.lit("unfinished")))  # noqa: E712
     elif layout.progress:
