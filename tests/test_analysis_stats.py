@@ -80,6 +80,14 @@ def test_icc_shift_and_identity():
     assert icc_c == pytest.approx(1.0) and icc_a == pytest.approx(5 / 9)
 
 
+def test_pearson_rows_matches_scipy_row_by_row():
+    rng = np.random.default_rng(12)
+    a, b = rng.normal(size=(6, 5)), rng.normal(size=(6, 5))
+    expected = [sps.pearsonr(x, y).statistic for x, y in zip(a, b)]  # scipy
+    assert stats.pearson_rows(a, b) == pytest.approx(expected, abs=1e-12)
+    assert np.isnan(stats.pearson_rows(np.ones(4), np.arange(4.0)))  # a constant row has no correlation
+
+
 def test_koo_li_bands():
     assert [stats.koo_li_band(v) for v in (0.3, 0.6, 0.8, 0.95, float("nan"))] == [
         "poor", "moderate", "good", "excellent", "not estimable"]

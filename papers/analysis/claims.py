@@ -31,9 +31,30 @@ def _ok(x: float | None) -> bool:
 def leaders(estimates: list[Estimate]) -> tuple[list[Estimate], bool]:
     """The leader by value and whether it leads clearly.
 
-    Returns (group, clear): `group` is the leader alone when its interval lies entirely above the
-    runner-up's, else the leader with every estimate whose interval overlaps the leader's (the
-    tied group, best first); `clear` says which. Estimates without a value are left out.
+    Parameters
+    ----------
+    estimates : list of Estimate
+        One estimate per candidate (a model), each with its interval; larger is better.
+
+    Returns
+    -------
+    (group, clear) : list of Estimate, bool
+        `group` is the leader alone when its interval lies entirely above the runner-up's, else the
+        leader with every estimate whose interval overlaps the leader's (the tied group, best
+        first); `clear` says which. Estimates without a value are left out; a lone estimate leads
+        clearly only when it has an interval.
+
+    Notes
+    -----
+    Separated 95% intervals imply a difference significant at well below the 5% level, so the rule
+    is conservative: it may call a real difference a tie, never the reverse at that level (Schenker
+    & Gentleman 2001). A missing interval end counts as overlapping. The tests check that of two
+    identical models neither is called "most stable".
+
+    References
+    ----------
+    Schenker, N. & Gentleman, J. F. (2001). On judging the significance of differences by examining
+    the overlap between confidence intervals. The American Statistician 55(3), 182-186.
 
     Examples
     --------
@@ -56,7 +77,43 @@ def leaders(estimates: list[Estimate]) -> tuple[list[Estimate], bool]:
 
 
 def leader_phrase(what: str, estimates: list[Estimate], fmt) -> str:
-    """'most stable: A (0.52 [0.45, 0.60])' or 'most stable: no clear leader; tied: A, B, C'."""
+    """The sentence that names a leader, or the tied group when intervals overlap.
+
+    Parameters
+    ----------
+    what : str
+        What leads ("most stable", "closest to humans").
+    estimates : list of Estimate
+        The candidates (`leaders`).
+    fmt : callable
+        Estimate -> the text of its value and interval.
+
+    Returns
+    -------
+    str
+        "most stable: A (0.52 [0.45, 0.60])", "most stable: no clear leader; intervals overlap for
+        A, B" (at most six names, then "and N more"), or "most stable: not estimable".
+
+    Notes
+    -----
+    The words follow `leaders`: a single leader is named only when its interval does not overlap
+    the runner-up's (Schenker & Gentleman 2001 on reading overlapping intervals).
+
+    References
+    ----------
+    Schenker, N. & Gentleman, J. F. (2001). On judging the significance of differences by examining
+    the overlap between confidence intervals. The American Statistician 55(3), 182-186.
+
+    Examples
+    --------
+    >>> a, b, c = Estimate("a", .8, .7, .9), Estimate("b", .6, .5, .65), Estimate("c", .75, .6, .85)
+    >>> def fmt(e):
+    ...     return f"{e.value:.2f} [{e.low:.2f}, {e.high:.2f}]"
+    >>> leader_phrase("most stable", [a, b], fmt)
+    'most stable: a (0.80 [0.70, 0.90])'
+    >>> leader_phrase("most stable", [a, b, c], fmt)
+    'most stable: no clear leader; intervals overlap for a, c'
+    """
     group, clear = leaders(estimates)
     if not group:
         return f"{what}: not estimable"
@@ -68,7 +125,41 @@ def leader_phrase(what: str, estimates: list[Estimate], fmt) -> str:
 
 
 def ordering_phrase(friedman_p: float | None, ordered_names: list[str], top: int = 3) -> str:
-    """Top priorities when the ordering is shown to be non-random, else say there is none."""
+    """Top priorities when Friedman's test shows the ordering is not random, else say there is none.
+
+    Parameters
+    ----------
+    friedman_p : float or None
+        The p-value of Friedman's test of the model's trials (`stats.friedman_w`).
+    ordered_names : list of str
+        The dimensions, first priority first.
+    top : int
+        How many to name.
+
+    Returns
+    -------
+    str
+        The first `top` names joined by commas when p < 0.05; "no detectable ordering (Friedman
+        p = 0.31)" otherwise; "ordering not testable" without a p-value.
+
+    Notes
+    -----
+    Friedman's test asks whether the trials' orderings agree beyond chance; without that evidence
+    any "top priority" would describe noise. The tests check that a uniform simulated model's
+    Friedman p is above 0.05, so it gets no ordering.
+
+    References
+    ----------
+    Friedman, M. (1937). The use of ranks to avoid the assumption of normality implicit in the
+    analysis of variance. Journal of the American Statistical Association 32(200), 675-701.
+
+    Examples
+    --------
+    >>> ordering_phrase(0.001, ["EI", "PR", "PC", "AG", "RF"])
+    'EI, PR, PC'
+    >>> ordering_phrase(0.31, ["EI", "PR", "PC", "AG", "RF"])
+    'no detectable ordering (Friedman p = 0.31)'
+    """
     if not _ok(friedman_p):
         return "ordering not testable"
     if friedman_p >= ALPHA:
