@@ -1,14 +1,27 @@
-"""`papers export`: every public table as Parquet or CSV, for users who script their own analyses."""
+"""`papers export`: every public table as Parquet or CSV, for users who script their own analyses,
+and `papers export codesheet`: a sheet of open answers for human coders.
+
+A code sheet names each answer by an `answer_id` salted for that export (a random salt that is
+not kept), so a blinded coder cannot link an answer to its model by hashing the public values that
+make up a response id; `codesheet_ids` maps the ids back (papers/ingest/codes.py loads the filled
+sheet). Text cells that a spreadsheet would run as a formula are written with a leading `'`
+(OWASP, CSV injection), in sheets and in CSV exports alike.
+"""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import secrets
 from pathlib import Path
 
 import duckdb
 
-from papers.errors import StoreError
-from papers.store import PUBLIC_TABLES, RESULT_TABLES, Store
-from papers.text import FORMULA_START
+from papers.answers.codesheet import ID_COLUMN, NOT_SHOWN
+from papers.errors import InputError, StoreError
+from papers.instrument import Instrument
+from papers.store import PUBLIC_TABLES, RESULT_TABLES, Store, query
+from papers.text import FORMULA_START, spreadsheet_safe
 
 
 def export_tables(store: Store, out_dir: Path, fmt: str = "parquet") -> dict[str, tuple[Path, int]]:
@@ -53,3 +66,41 @@ def _csv_cell(name: str, kind: str) -> str:
 def _quote(path: Path) -> str:
     # COPY takes no bound parameter for its target; the path is ours, but quote it all the same.
     return str(path).replace("'", "''")
+
+
+def export_codesheet(store: Store, out: Path, instrument: Instrument, unblind: bool = False) -> int:
+    """Write a CSV for human coders: answer_id, condition, (model), answer, one 0/1 column per
+    dimension key (NA where the condition did not show that dimension). Rows are in the order of
+    their salted ids, which is unrelated to the model."""
+    rows = store.sql(query("coding/open_answers"), {"instrument": instrument.sha256}).fetchall()
+    if not rows:
+        raise InputError("there are no valid open answers to code.", "collect some with papers collect --task open.")
+    ids = _salted_ids([r[0] for r in rows])
+    rows.sort(key=lambda r: ids[r[0]])
+    with store.transaction():
+        store.con.executemany("insert into codesheet_ids (sheet_id, response_id) values (?, ?)",
+                              [(ids[r[0]], r[0]) for r in rows])
+    _write_sheet(Path(out), rows, ids, instrument, unblind)
+    return len(rows)
+
+
+def _salted_ids(response_ids: list[str]) -> dict[str, str]:
+    salt = secrets.token_bytes(16)
+    return {rid: hashlib.sha256(salt + rid.encode()).hexdigest()[:24] for rid in response_ids}
+
+
+def _write_sheet(out: Path, rows, ids: dict[str, str], instrument: Instrument, unblind: bool) -> None:
+    keys = instrument.dimension_keys
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow([ID_COLUMN, "condition", *(["model"] if unblind else []), "answer", *keys])
+            for rid, condition, model, text in rows:
+                shown = instrument.shown(condition)
+                cells = [ids[rid], condition, *([model] if unblind else []), text,
+                         *["" if k in shown else NOT_SHOWN for k in keys]]
+                writer.writerow([spreadsheet_safe(c) for c in cells])
+    except OSError as e:
+        raise InputError(f"{out}: cannot write the code sheet ({e.strerror or e}).",
+                         "give --out a file in a folder you can write to.") from e

@@ -1,69 +1,22 @@
-"""Human coders: a code sheet to fill in, and loading the filled sheet into `codes`.
+"""`papers ingest codes`: a code sheet filled by a human coder, loaded into `codes`.
 
-A sheet names each answer by an `answer_id` salted for that export (a random salt that is not
-kept), so a blinded coder cannot link an answer to its model by hashing the public values that
-make up a response id; `codesheet_ids` maps the ids back. Text cells that a spreadsheet would run
-as a formula are written with a leading `'` (OWASP, CSV injection).
+The sheet comes from `papers export codesheet` (papers/export.py), which names each answer by an
+`answer_id` salted for that export; `codesheet_ids` maps the ids back to response ids. Sheets
+written before ids were salted name answers by response id, and still load.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import secrets
 from pathlib import Path
 
+from papers.answers.codesheet import ID_COLUMN, LEGACY_ID_COLUMN, NOT_SHOWN
 from papers.answers.write import write_codes
 from papers.errors import InputError, located
 from papers.ingest.common import LoadReport, already_loaded, load_key
 from papers.ingest.files import read_csv_frame, remove_stale_staging, scan_csv
 from papers.instrument import Instrument
-from papers.store import Store
-from papers.text import excerpt, spreadsheet_safe
-
-NOT_SHOWN = "NA"
-ID_COLUMN = "answer_id"
-LEGACY_ID_COLUMN = "response_id"  # sheets written before ids were salted name answers by response id
-
-
-def export_codesheet(store: Store, out: Path, instrument: Instrument, unblind: bool = False) -> int:
-    """Write a CSV for human coders: answer_id, condition, (model), answer, one 0/1 column per
-    dimension key (NA where the condition did not show that dimension). Rows are in the order of
-    their salted ids, which is unrelated to the model."""
-    rows = store.sql(
-        "select response_id, condition, model, raw_text from llm_responses "
-        "where instrument_sha256 = ? and task = 'open' and status = 'valid'", [instrument.sha256]).fetchall()
-    if not rows:
-        raise InputError("there are no valid open answers to code.", "collect some with papers collect --task open.")
-    ids = _salted_ids([r[0] for r in rows])
-    rows.sort(key=lambda r: ids[r[0]])
-    with store.transaction():
-        store.con.executemany("insert into codesheet_ids (sheet_id, response_id) values (?, ?)",
-                              [(ids[r[0]], r[0]) for r in rows])
-    _write_sheet(Path(out), rows, ids, instrument, unblind)
-    return len(rows)
-
-
-def _salted_ids(response_ids: list[str]) -> dict[str, str]:
-    salt = secrets.token_bytes(16)
-    return {rid: hashlib.sha256(salt + rid.encode()).hexdigest()[:24] for rid in response_ids}
-
-
-def _write_sheet(out: Path, rows, ids: dict[str, str], instrument: Instrument, unblind: bool) -> None:
-    keys = instrument.dimension_keys
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow([ID_COLUMN, "condition", *(["model"] if unblind else []), "answer", *keys])
-            for rid, condition, model, text in rows:
-                shown = instrument.shown(condition)
-                cells = [ids[rid], condition, *([model] if unblind else []), text,
-                         *["" if k in shown else NOT_SHOWN for k in keys]]
-                writer.writerow([spreadsheet_safe(c) for c in cells])
-    except OSError as e:
-        raise InputError(f"{out}: cannot write the code sheet ({e.strerror or e}).",
-                         "give --out a file in a folder you can write to.") from e
+from papers.store import Store, query
+from papers.text import excerpt
 
 
 def ingest_codes(store: Store, path: Path, coder: str, instrument: Instrument, encoding: str | None = None) -> LoadReport:
@@ -119,14 +72,13 @@ class _Answers:
     """The open answers a sheet may code, by the ids sheets name them with."""
 
     def __init__(self, store: Store, instrument: Instrument, coder: str, sheet_ids: list, legacy: bool):
-        self.condition = dict(store.sql(
-            "select response_id, condition from llm_responses where instrument_sha256 = ? and task = 'open' "
-            "and status = 'valid'", [instrument.sha256]).fetchall())
+        self.condition = {rid: condition for rid, condition, _model, _text in store.sql(
+            query("coding/open_answers"), {"instrument": instrument.sha256}).fetchall()}
         self.by_sheet_id = {} if legacy else dict(store.sql(
             "select sheet_id, response_id from codesheet_ids where sheet_id in (select unnest(?::varchar[]))",
             [[i for i in sheet_ids if i]]).fetchall())
         self.legacy = legacy
-        self.coded = {r[0] for r in store.sql("select distinct response_id from codes where coder = ?", [coder]).fetchall()}
+        self.coded = {r[0] for r in store.sql(query("coding/coded_by"), {"coder": coder}).fetchall()}
         self.coder = coder
 
     def response_id(self, path: Path, row: int, column: str, sheet_id: str) -> str:
