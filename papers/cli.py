@@ -85,6 +85,18 @@ def instrument():
     """Show and validate instruments."""
 
 
+@instrument.command("list")
+@db_option
+@json_option
+def instrument_list(db_path, as_json):
+    """List the bundled instruments, and those in the store, with their hashes."""
+    from papers.store import list_instruments
+
+    rows = list_instruments(db_path)
+    lines = [f"{r['name']:<14} {r['id']} {r['version']:<8} sha256 {r['sha256']}  ({r['where']})" for r in rows]
+    emit(rows, as_json, "\n".join(lines))
+
+
 @instrument.command("show")
 @click.argument("ref", required=False)
 @click.option("--canonical", is_flag=True, help="Print the canonical JSON that is hashed.")

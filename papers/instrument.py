@@ -28,7 +28,7 @@ DEFAULT_INSTRUMENT = "papers"
 ORIENTATIONS = ("humanistic", "utility", "neutral")
 TASK_TYPES = ("rank", "rate", "open")
 KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
-SLUG_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
 PROMPT_FIELDS = {
     "rank": {"framing", "dimensions", "n"},
@@ -56,6 +56,7 @@ class Dimension:
     definition: str
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other names an answer may use for this dimension (e.g. an older version's)
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def _build(spec: dict[str, Any], source: str) -> Instrument:
         dimensions=tuple(
             Dimension(
                 d["key"], d["name"], d["orientation"], d["definition"],
-                tuple(d["include"]), tuple(d["exclude"]),
+                tuple(d["include"]), tuple(d["exclude"]), tuple(d.get("aliases", ())),
             )
             for d in spec["dimensions"]
         ),
@@ -287,6 +288,19 @@ class _Validator:
                 )
             seen[entry["key"]] = i
 
+    def distinct_names(self, dims: list[dict]) -> None:
+        """Every key, name and alias names one dimension only (whatever its case), so an answer that
+        uses it cannot be read two ways."""
+        owner: dict[str, tuple[str, str]] = {}
+        for i, d in enumerate(dims):
+            for field_name, value in [("key", d["key"]), ("name", d["name"])] + [
+                    (f"aliases[{j}]", a) for j, a in enumerate(d.get("aliases", []))]:
+                label = " ".join(value.split()).lower()
+                if label in owner and owner[label][0] != d["key"]:
+                    self.fail(f"dimensions[{i}].{field_name}", f"'{excerpt(value)}' already names dimension "
+                              f"{owner[label][0]} ({owner[label][1]}).", "give each dimension its own names.")
+                owner[label] = (d["key"], field_name)
+
     def sequence(self, value, path):
         if not isinstance(value, list) or not value:
             self.fail(path, f"expected a non-empty list, got {_kind(value)}.")
@@ -301,6 +315,7 @@ class _Validator:
         dims = [self.dimension(d, f"dimensions[{i}]")
                 for i, d in enumerate(self.sequence(raw["dimensions"], "dimensions"))]
         self.unique(dims, "dimensions", "dimension")
+        self.distinct_names(dims)
         keys = [d["key"] for d in dims]
         conds = [self.condition(c, f"conditions[{i}]", keys)
                  for i, c in enumerate(self.sequence(raw["conditions"], "conditions"))]
@@ -319,7 +334,7 @@ class _Validator:
         }
 
     def dimension(self, raw, path) -> dict[str, Any]:
-        allowed = {"key", "name", "orientation", "definition", "include", "exclude"}
+        allowed = {"key", "name", "orientation", "definition", "include", "exclude", "aliases"}
         raw = self.mapping(raw, path, allowed, ("key", "name", "orientation", "definition"))
         orientation = self.text(raw["orientation"], f"{path}.orientation")
         if orientation not in ORIENTATIONS:
@@ -330,12 +345,18 @@ class _Validator:
             if not isinstance(value, list):
                 self.fail(f"{path}.{name}", f"expected a list of example texts, got {_kind(value)}.")
             examples[name] = [self.text(v, f"{path}.{name}[{i}]") for i, v in enumerate(value)]
+        aliases = raw.get("aliases") or []
+        if not isinstance(aliases, list):
+            self.fail(f"{path}.aliases", f"expected a list of other names, got {_kind(aliases)}.")
+        # only when given: instruments written before aliases existed keep their hash
+        extra = {"aliases": [self.text(v, f"{path}.aliases[{i}]") for i, v in enumerate(aliases)]} if aliases else {}
         return {
             "key": self.key(raw["key"], f"{path}.key"),
             "name": self.text(raw["name"], f"{path}.name"),
             "orientation": orientation,
             "definition": self.text(raw["definition"], f"{path}.definition"),
             **examples,
+            **extra,
         }
 
     def condition(self, raw, path, dimension_keys) -> dict[str, Any]:

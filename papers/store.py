@@ -296,6 +296,19 @@ def resolve_instrument(ref: str | None, store: Store) -> Instrument:
     return named_instrument(ref, store)
 
 
+def list_instruments(db_path=None) -> list[dict]:
+    """The bundled instruments and, when a store exists at db_path, the other instruments in it."""
+    rows = [{"name": name, "id": inst.id, "version": inst.version, "sha256": inst.sha256, "where": "bundled"}
+            for name, inst in ((n, load_instrument(n)) for n in bundled_instruments())]
+    if db_path and Path(db_path).exists():
+        with open_store(db_path, read_only=True) as store:
+            stored = store.sql("select instrument_id, version, sha256 from instruments order by loaded_at").fetchall()
+        known = {r["sha256"] for r in rows}
+        rows += [{"name": f"{ident}@{version}", "id": ident, "version": version, "sha256": sha, "where": "store"}
+                 for ident, version, sha in stored if sha not in known]
+    return rows
+
+
 def instrument_in_use(store: Store, ref: str | None, *, tasks: tuple[str, ...] = (), what: str = "analyze") -> Instrument:
     """The instrument a command is about: the one named on the command line, or else the only
     instrument the store holds model answers to (of these tasks); answers to two instruments are
