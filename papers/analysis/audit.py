@@ -55,6 +55,11 @@ class Settings:
     theme_rule: str | None = None  # None: all coders when two, a majority when more
 
     def as_dict(self) -> dict:
+        """The settings as stored in `audits.settings` (and compared when an audit is re-run).
+
+        >>> Settings(b=500).as_dict()["bootstrap_b"], Settings().as_dict()["theme_rule"]
+        (500, 'default')
+        """
         return {"seed": self.seed, "bootstrap_b": self.b, "linkage": self.linkage, "k": self.k,
                 "cluster_stability_b": self.stability_b, "type_margin": self.type_margin,
                 "structure_permutations": self.permutations, "theme_rule": self.theme_rule or "default",
@@ -82,7 +87,51 @@ class Results:
 
 
 def wide_groups(answers: pl.DataFrame, layout: Layout, keys: tuple[str, ...], unit: str) -> list[Group]:
-    """Split long answers (keys..., unit, dimension, value[, item_order]) into one matrix per group."""
+    """Split long answers into one trials x dimensions matrix per group.
+
+    Parameters
+    ----------
+    answers : polars.DataFrame
+        Long rows: the `keys` columns (one of them "condition"), `unit`, "dimension", "value", and
+        optionally "item_order" (the dimensions in the order shown).
+    layout : Layout
+        Which dimensions each condition shows, in instrument order.
+    keys : tuple of str
+        The grouping columns, e.g. ("model", "condition", "task").
+    unit : str
+        The column naming one trial or participant ("response_id", "participant").
+
+    Returns
+    -------
+    list of Group
+        One per group, in sorted key order: x (units x the condition's dimensions, units sorted;
+        a unit missing any dimension is dropped) and positions (the shown position of each cell,
+        NaN where unknown; None without item_order).
+
+    Notes
+    -----
+    A pivot from long (one row per answer) to wide (one row per unit) form, the layout every
+    statistic of the audit reads; a dimension no unit answered becomes a column of nulls, so
+    its units are dropped rather than silently filled.
+
+    References
+    ----------
+    Wickham, H. (2014). Tidy data. Journal of Statistical Software 59(10), 1-23.
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl
+    >>> def trials(model, ranks_of_a):  # A's rank in each trial; B takes the other place
+    ...     return [{"model": model, "condition": "c", "task": "rank", "response_id": f"{model}{t}", "dimension": d,
+    ...              "value": float(r if d == "A" else 3 - r)} for t, r in enumerate(ranks_of_a) for d in "AB"]
+    >>> answers = pl.DataFrame(trials("h", [1] * 8) + trials("u", [2] * 8) + trials("m", [1, 2] * 4))
+    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
+    >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
+    >>> [(g.key, g.x.shape) for g in groups]
+    [(('h', 'c', 'rank'), (8, 2)), (('m', 'c', 'rank'), (8, 2)), (('u', 'c', 'rank'), (8, 2))]
+    >>> groups[1].x[:2].tolist()
+    [[1.0, 2.0], [2.0, 1.0]]
+    """
     groups = []
     if answers.height == 0:
         return groups
@@ -104,9 +153,49 @@ def wide_groups(answers: pl.DataFrame, layout: Layout, keys: tuple[str, ...], un
 
 
 def attach_bootstrap(groups: list[Group], rng: np.random.Generator, b: int, with_ranks: bool = False) -> None:
-    """Resample each group's units B times: the means and the noise in them (for profile
-    fidelity), all from one count matrix that is then dropped; with_ranks adds the within-trial
-    ranks and tie terms that Friedman's test, W and mean_rho need."""
+    """Resample each group's units B times and keep what the statistics need (in place).
+
+    Parameters
+    ----------
+    groups : list of Group
+        From `wide_groups`.
+    rng : numpy.random.Generator
+        The audit's seeded generator; the groups draw from it in order, so a seed repeats an audit.
+    b : int
+        Bootstrap resamples.
+    with_ranks : bool
+        Also the within-trial ranks and tie terms (model groups).
+
+    Returns
+    -------
+    None
+        Sets `moments` and `boot_moments` (`stats.profile_moments` of the data and of each
+        resample), `boot` (the resampled means, B x k) and with_ranks `ranks` and `ties`.
+
+    Notes
+    -----
+    One count matrix per group (`stats.bootstrap_counts`) gives every resampled moment by matrix
+    products and is then dropped. Ratings are ranked within trials (ties averaged) for Friedman's
+    test, W and mean_rho; ranks are used as given.
+
+    References
+    ----------
+    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman &
+    Hall.
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl
+    >>> def trials(model, ranks_of_a):  # A's rank in each trial; B takes the other place
+    ...     return [{"model": model, "condition": "c", "task": "rank", "response_id": f"{model}{t}", "dimension": d,
+    ...              "value": float(r if d == "A" else 3 - r)} for t, r in enumerate(ranks_of_a) for d in "AB"]
+    >>> answers = pl.DataFrame(trials("h", [1] * 8) + trials("u", [2] * 8) + trials("m", [1, 2] * 4))
+    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
+    >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
+    >>> attach_bootstrap(groups, np.random.default_rng(1), 50, with_ranks=True)
+    >>> groups[0].boot.shape, groups[0].moments.means.tolist(), groups[0].ties.tolist()[:2]
+    ((50, 2), [1.0, 2.0], [0.0, 0.0])
+    """
     for g in groups:
         m = g.x.shape[0]
         if m == 0:
@@ -125,6 +214,45 @@ def attach_bootstrap(groups: list[Group], rng: np.random.Generator, b: int, with
 
 
 def profiles(groups: list[Group]) -> pl.DataFrame:
+    """`result_profiles`: each model's mean rank or rating per dimension, with its interval.
+
+    Parameters
+    ----------
+    groups : list of Group
+        Model groups with their bootstrap attached (`attach_bootstrap`).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per model, condition, task and dimension: n (valid trials), mean with a percentile
+        bootstrap 95% interval over trials, median, sd, top1_share (the share of trials that put the
+        dimension first: rank 1, or the trial's highest rating, ties included) and a note for a
+        single trial.
+
+    Notes
+    -----
+    Trials are the units resampled: the interval says how far the mean might move with another run
+    of the same number of trials. Ratings' top1_share counts a dimension as first in every trial
+    where it shares the highest rating.
+
+    References
+    ----------
+    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman &
+    Hall.
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl
+    >>> def trials(model, ranks_of_a):  # A's rank in each trial; B takes the other place
+    ...     return [{"model": model, "condition": "c", "task": "rank", "response_id": f"{model}{t}", "dimension": d,
+    ...              "value": float(r if d == "A" else 3 - r)} for t, r in enumerate(ranks_of_a) for d in "AB"]
+    >>> answers = pl.DataFrame(trials("h", [1] * 8) + trials("u", [2] * 8) + trials("m", [1, 2] * 4))
+    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
+    >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
+    >>> attach_bootstrap(groups, np.random.default_rng(1), 50)
+    >>> profiles(groups).filter(pl.col("model") == "m").select("dimension", "mean", "top1_share").rows()
+    [('A', 1.5, 0.5), ('B', 1.5, 0.5)]
+    """
     rows = []
     for g in groups:
         model, condition, task = g.key
@@ -153,9 +281,51 @@ PROFILE_SCHEMA = {
 
 
 def stability(groups: list[Group], outcomes: pl.DataFrame) -> pl.DataFrame:
-    """Per model, condition and task: is the ordering non-random (Friedman), how strongly do trials
-    agree (Kendall's W, and the mean inter-trial Spearman correlation with a jackknife interval,
-    which unlike W does not depend on the number of trials), position bias and outcome shares."""
+    """`result_stability`: is each model's ordering non-random, and how strongly do its trials agree?
+
+    Parameters
+    ----------
+    groups : list of Group
+        Model groups with ranks attached (`attach_bootstrap(..., with_ranks=True)`).
+    outcomes : polars.DataFrame
+        model, condition, task, status, n: every response's outcome, valid or not.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per model, condition and task: Friedman's chi-square, df and p; Kendall's W; the
+        mean inter-trial Spearman correlation with its jackknife interval; position bias (Spearman
+        rho of shown position and answer); the share of each outcome; a note where a value cannot
+        be estimated. Groups with responses but no valid trial get a row of NaN and "no valid trials".
+
+    Notes
+    -----
+    Friedman's test (trials as blocks, tie-corrected for ratings) asks whether the ordering is
+    non-random; W describes agreement but grows as the number of trials m falls, so mean_rho,
+    (m W - 1) / (m - 1) without ties, is the quantity to compare across models (`stats.friedman_w`,
+    `stats.mean_spearman`). Position bias pools every cell whose shown position is known.
+
+    References
+    ----------
+    Friedman, M. (1937). The use of ranks to avoid the assumption of normality implicit in the
+    analysis of variance. Journal of the American Statistical Association 32(200), 675-701.
+    Kendall, M. G. & Babington Smith, B. (1939). The problem of m rankings. Annals of Mathematical
+    Statistics 10(3), 275-287.
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl
+    >>> def trials(model, ranks_of_a):  # A's rank in each trial; B takes the other place
+    ...     return [{"model": model, "condition": "c", "task": "rank", "response_id": f"{model}{t}", "dimension": d,
+    ...              "value": float(r if d == "A" else 3 - r)} for t, r in enumerate(ranks_of_a) for d in "AB"]
+    >>> answers = pl.DataFrame(trials("h", [1] * 8) + trials("u", [2] * 8) + trials("m", [1, 2] * 4))
+    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
+    >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
+    >>> attach_bootstrap(groups, np.random.default_rng(1), 50, with_ranks=True)
+    >>> outcomes = pl.DataFrame({"model": ["h", "m", "u"], "condition": "c", "task": "rank", "status": "valid", "n": 8})
+    >>> stability(groups, outcomes).select("model", pl.col("kendall_w", "mean_rho").round(3), "valid_share").rows()
+    [('h', 1.0, 1.0, 1.0), ('m', 0.0, -0.143, 1.0), ('u', 1.0, 1.0, 1.0)]
+    """
     shares = _outcome_shares(outcomes)
     rows = []
     seen = set()
@@ -229,6 +399,48 @@ def _outcome_shares(outcomes: pl.DataFrame) -> dict[tuple, dict]:
 
 
 def differences(groups: list[Group]) -> pl.DataFrame:
+    """`result_differences`: does each dimension's rank (or rating) differ between models?
+
+    Parameters
+    ----------
+    groups : list of Group
+        Model groups (`wide_groups`).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per condition, task and dimension: Kruskal-Wallis H with its df and p, p_holm
+        (Holm-adjusted across the dimensions of the condition and task), epsilon-squared, n, and a
+        note when there is nothing to compare or no variation.
+
+    Notes
+    -----
+    scipy.stats.kruskal (tie-corrected) over the models' trials; the effect size is
+    `stats.epsilon_squared`; one family of tests per condition and task, adjusted by
+    `stats.holm`. When every answer is the same, H = 0 and p = 1 with a note.
+
+    References
+    ----------
+    Kruskal, W. H. & Wallis, W. A. (1952). Use of ranks in one-criterion variance analysis.
+    Journal of the American Statistical Association 47(260), 583-621.
+    Tomczak, M. & Tomczak, E. (2014). The need to report effect size estimates revisited. An
+    overview of some recommended measures of effect size. Trends in Sport Sciences 1(21), 19-25.
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal
+    of Statistics 6(2), 65-70.
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl
+    >>> def trials(model, ranks_of_a):  # A's rank in each trial; B takes the other place
+    ...     return [{"model": model, "condition": "c", "task": "rank", "response_id": f"{model}{t}", "dimension": d,
+    ...              "value": float(r if d == "A" else 3 - r)} for t, r in enumerate(ranks_of_a) for d in "AB"]
+    >>> answers = pl.DataFrame(trials("h", [1] * 8) + trials("u", [2] * 8) + trials("m", [1, 2] * 4))
+    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
+    >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
+    >>> row = differences(groups).row(0, named=True)
+    >>> row["dimension"], row["df"], row["p"] < 0.001, round(row["epsilon2"], 3)
+    ('A', 2, True, 0.667)
+    """
     rows = []
     by_ct: dict[tuple, list[Group]] = {}
     for g in groups:
@@ -260,8 +472,40 @@ def differences(groups: list[Group]) -> pl.DataFrame:
 
 
 def type_margin(settings: Settings, layout: Layout, task: str) -> float:
-    """The equivalence margin of the orientation index in the task's units: rank places for ranks,
-    scale points for ratings (given for a 1-7 scale and scaled to the instrument's)."""
+    """The equivalence margin of the orientation index in the task's units.
+
+    Parameters
+    ----------
+    settings : Settings
+        The audit's settings; `type_margin` is given in rank places, or in scale points of a 1-7
+        scale.
+    layout : Layout
+        The instrument's rating scale.
+    task : {"rank", "rate"}
+
+    Returns
+    -------
+    float
+        The margin for ranks as given; for ratings scaled by (max - min) / 6 to the instrument's
+        scale.
+
+    Notes
+    -----
+    A type needs the orientation index to lie beyond +-margin (`structure.orientation_test`, after
+    Schuirmann's two one-sided tests); scaling keeps the same margin meaning the same share of the
+    scale whatever its length.
+
+    References
+    ----------
+    Schuirmann, D. J. (1987). A comparison of the two one-sided tests procedure and the power
+    approach for assessing the equivalence of average bioavailability. Journal of
+    Pharmacokinetics and Biopharmaceutics 15(6), 657-680.
+
+    Examples
+    --------
+    >>> type_margin(Settings(), Layout({}, {}, (1, 5)), "rate"), type_margin(Settings(), Layout({}, {}), "rank")
+    (0.16666666666666666, 0.25)
+    """
     if task == "rank":
         return settings.type_margin
     low, high = layout.scale
@@ -269,36 +513,102 @@ def type_margin(settings: Settings, layout: Layout, task: str) -> float:
 
 
 def structure(groups: list[Group], layout: Layout, settings: Settings, rng: np.random.Generator):
-    """Types, clusters and the map, per condition and task (see `papers.analysis.structure`)."""
+    """Types, clusters and the map of the models, per condition and task.
+
+    Parameters
+    ----------
+    groups : list of Group
+        Model groups with their bootstrap attached (cluster stability resamples them).
+    layout : Layout
+        Dimension orientations and the rating scale.
+    settings : Settings
+        Linkage, k, the type margin, permutations and stability resamples.
+    rng : numpy.random.Generator
+        The audit's generator, drawn from in sorted condition and task order.
+
+    Returns
+    -------
+    (clusters, mds, summary) : polars.DataFrame
+        `result_clusters` (per model: cluster and its label, orientation index with its interval,
+        Holm-adjusted type p and type, cluster stability), `result_mds` (per model: a classical MDS
+        map of the mean profiles) and `result_structure` (per condition and task: k, cophenetic r,
+        silhouette, the two structure p-values, the MDS variance share).
+
+    Notes
+    -----
+    Types come from the orientation test of each model with Holm's correction across models
+    (`structure.orientation_test`, `structure.type_models`); clusters from Ward clustering of the
+    mean profiles, reported only when they beat identical models (`structure.structure_test`), with
+    clusterwise Jaccard stability (Hennig 2007) and a label from the cluster's centroid interval;
+    the map from classical MDS (`stats.classical_mds`). Fewer than three models are not clustered.
+
+    References
+    ----------
+    Ward, J. H. (1963). Hierarchical grouping to optimize an objective function. Journal of the
+    American Statistical Association 58(301), 236-244.
+    Hennig, C. (2007). Cluster-wise assessment of cluster stability. Computational Statistics &
+    Data Analysis 52(1), 258-271.
+    Torgerson, W. S. (1952). Multidimensional scaling: I. Theory and method. Psychometrika 17(4),
+    401-419.
+
+    Examples
+    --------
+    Three models along one line (h, m, u) differ, but form no separate groups:
+
+    >>> import numpy as np, polars as pl
+    >>> def trials(model, ranks_of_a):  # A's rank in each trial; B takes the other place
+    ...     return [{"model": model, "condition": "c", "task": "rank", "response_id": f"{model}{t}", "dimension": d,
+    ...              "value": float(r if d == "A" else 3 - r)} for t, r in enumerate(ranks_of_a) for d in "AB"]
+    >>> answers = pl.DataFrame(trials("h", [1] * 8) + trials("u", [2] * 8) + trials("m", [1, 2] * 4))
+    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
+    >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
+    >>> rng = np.random.default_rng(1)
+    >>> attach_bootstrap(groups, rng, 50)
+    >>> clusters, mds, summary = structure(groups, layout, Settings(permutations=99), rng)
+    >>> clusters.select("model", "model_type").rows()
+    [('h', 'human-centric'), ('m', 'no clear type'), ('u', 'utility-driven')]
+    >>> summary.row(0, named=True)["note"]
+    'no cluster structure: the models differ, but not in separate groups'
+    """
     cluster_rows, mds_rows, summary_rows = [], [], []
     by_ct: dict[tuple, list[Group]] = {}
     for g in groups:
         if g.x.shape[0] > 0:
             by_ct.setdefault(g.key[1:], []).append(g)
     for (condition, task), members in sorted(by_ct.items()):
-        members = sorted(members, key=lambda g: g.key[0])
-        margin = type_margin(settings, layout, task)
-        tests = [orientation_test(orientation_per_trial(g.x, g.dims, layout.orientation, task), margin) for g in members]
-        types, adjusted = type_models(tests)
-        found = _clusters(members, settings, rng)
-        labels = {c: cluster_label([t for t, lab in zip(tests, found.labels) if lab == c], margin)
-                  for c in np.unique(found.labels)}
-        if found.k == 1:
-            labels = dict.fromkeys(labels, "no cluster structure")
-        cluster_rows += [{"condition": condition, "task": task, "model": g.key[0], "cluster": int(found.labels[i]),
-                          "label": labels[found.labels[i]], "orientation_index": t.index,
-                          "orientation_ci_low": t.ci_low, "orientation_ci_high": t.ci_high, "type_margin": margin,
-                          "type_p_holm": float(adjusted[i]), "model_type": types[i],
-                          "stability_jaccard": float(found.jaccard[i]), "note": found.note}
-                         for i, (g, t) in enumerate(zip(members, tests))]
-        mds_rows += _mds_rows(condition, task, members, found.profile)
-        summary_rows.append({"condition": condition, "task": task, "n_models": len(members), "k": found.k,
-                             "linkage": settings.linkage, "cophenetic_r": found.cophenetic,
-                             "silhouette": found.silhouette, "p_heterogeneity": found.p_heterogeneity,
-                             "p_clustering": found.p_clustering, "candidate_k": found.candidate_k,
-                             "mds_variance_share": mds_rows[-1]["variance_share"], "note": found.note})
+        clusters, mds, summary = _structure_of(condition, task, sorted(members, key=lambda g: g.key[0]), layout,
+                                               settings, rng)
+        cluster_rows += clusters
+        mds_rows += mds
+        summary_rows.append(summary)
     return (pl.DataFrame(cluster_rows, schema=CLUSTER_SCHEMA), pl.DataFrame(mds_rows, schema=MDS_SCHEMA),
             pl.DataFrame(summary_rows, schema=STRUCTURE_SCHEMA))
+
+
+def _structure_of(condition: str, task: str, members: list[Group], layout: Layout, settings: Settings,
+                  rng: np.random.Generator) -> tuple[list[dict], list[dict], dict]:
+    """The cluster, map and summary rows of the models of one condition and task (sorted by model)."""
+    margin = type_margin(settings, layout, task)
+    tests = [orientation_test(orientation_per_trial(g.x, g.dims, layout.orientation, task), margin) for g in members]
+    types, adjusted = type_models(tests)
+    found = _clusters(members, settings, rng)
+    labels = {c: cluster_label([t for t, lab in zip(tests, found.labels) if lab == c], margin)
+              for c in np.unique(found.labels)}
+    if found.k == 1:
+        labels = dict.fromkeys(labels, "no cluster structure")
+    clusters = [{"condition": condition, "task": task, "model": g.key[0], "cluster": int(found.labels[i]),
+                 "label": labels[found.labels[i]], "orientation_index": t.index,
+                 "orientation_ci_low": t.ci_low, "orientation_ci_high": t.ci_high, "type_margin": margin,
+                 "type_p_holm": float(adjusted[i]), "model_type": types[i],
+                 "stability_jaccard": float(found.jaccard[i]), "note": found.note}
+                for i, (g, t) in enumerate(zip(members, tests))]
+    mds = _mds_rows(condition, task, members, found.profile)
+    summary = {"condition": condition, "task": task, "n_models": len(members), "k": found.k,
+               "linkage": settings.linkage, "cophenetic_r": found.cophenetic,
+               "silhouette": found.silhouette, "p_heterogeneity": found.p_heterogeneity,
+               "p_clustering": found.p_clustering, "candidate_k": found.candidate_k,
+               "mds_variance_share": mds[-1]["variance_share"], "note": found.note}
+    return clusters, mds, summary
 
 
 @dataclass
@@ -384,6 +694,42 @@ def _cluster_stability(members: list[Group], labels: np.ndarray, k: int, setting
 
 
 def human_profiles(groups: list[Group], excluded: dict[str, int]) -> pl.DataFrame:
+    """`result_human_profiles`: each sample's mean per dimension, with its interval.
+
+    Parameters
+    ----------
+    groups : list of Group
+        Human groups keyed (sample, condition, task), bootstrap attached.
+    excluded : dict
+        Sample -> number of excluded participants, reported beside the profile.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per sample, condition, task and dimension: n (participants), mean with a percentile
+        bootstrap 95% interval over participants, sd and n_excluded.
+
+    Notes
+    -----
+    Participants are the units resampled, as trials are for models.
+
+    References
+    ----------
+    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman &
+    Hall.
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl
+    >>> human = pl.DataFrame({"sample": "s", "condition": "c", "task": "rate",
+    ...                       "participant": ["p1", "p1", "p2", "p2", "p3", "p3"],
+    ...                       "dimension": ["A", "B"] * 3, "value": [6.0, 3, 7, 4, 5, 2]})
+    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
+    >>> groups = wide_groups(human, layout, ("sample", "condition", "task"), "participant")
+    >>> attach_bootstrap(groups, np.random.default_rng(1), 50)
+    >>> human_profiles(groups, {"s": 2}).select("dimension", "n", "mean", "sd", "n_excluded").rows()
+    [('A', 3, 6.0, 1.0, 2), ('B', 3, 3.0, 1.0, 2)]
+    """
     rows = []
     for g in groups:
         sample, condition, task = g.key
@@ -407,11 +753,56 @@ RANK_NOTE = ("rank task: every rank profile has the same mean, so ICC(A,1) measu
 def agreement(model_groups: list[Group], human_groups: list[Group]) -> pl.DataFrame:
     """Profile fidelity of each model to each human sample on the matched condition and task.
 
+    Parameters
+    ----------
+    model_groups, human_groups : list of Group
+        With their bootstrap attached; matched on (condition, task).
+
+    Returns
+    -------
+    polars.DataFrame
+        `result_agreement`: one row per model and sample with n_participants, n_trials, pearson_r,
+        spearman_rho, spread_ratio, level_shift, ccc, icc_a1, icc_c1 (each with a percentile
+        interval), for ratings the F-based ICC(A,1) interval and a Koo & Li band, mad, rank_by_ccc
+        within sample, condition and task, and a note.
+
+    Notes
+    -----
     Order (Pearson r, Spearman rho), calibration (spread ratio), level (ratings), Lin's CCC and,
     for ratings, ICC(A,1) and ICC(C,1), all noise-corrected (`stats.fidelity`) with percentile
     bootstrap intervals resampling trials and participants; for ratings also the McGraw & Wong
     F-based intervals of the ICCs. A Koo & Li band is named only when both ICC(A,1) intervals lie
-    in it. Models are ranked by CCC within each sample, condition and task."""
+    in it. Rank profiles all share one mean, so level and the ICCs are left out for rank tasks,
+    with a note that says why. Spearman's rho and the MAD are of the observed means.
+
+    References
+    ----------
+    Lin, L. I.-K. (1989). A concordance correlation coefficient to evaluate reproducibility.
+    Biometrics 45(1), 255-268.
+    McGraw, K. O. & Wong, S. P. (1996). Forming inferences about some intraclass correlation
+    coefficients. Psychological Methods 1(1), 30-46.
+    Koo, T. K. & Li, M. Y. (2016). A guideline of selecting and reporting intraclass correlation
+    coefficients for reliability research. Journal of Chiropractic Medicine 15(2), 155-163.
+
+    Examples
+    --------
+    A model that rates in the people's order with wider gaps:
+
+    >>> import numpy as np, polars as pl
+    >>> def rows(unit, key, data):
+    ...     return [{key[0]: key[1], "condition": "c", "task": "rate", unit: f"{unit}{i}", "dimension": d, "value": float(v)}
+    ...             for i, row in enumerate(data) for d, v in zip("ABC", row)]
+    >>> layout = Layout({"c": ("A", "B", "C")}, {"A": "humanistic", "B": "utility", "C": "neutral"})
+    >>> model = pl.DataFrame(rows("response_id", ("model", "m"), [[7, 4, 1], [6, 4, 2], [7, 3, 1], [6, 3, 2]]))
+    >>> people = pl.DataFrame(rows("participant", ("sample", "s"), [[6, 4, 3], [5, 4, 3], [6, 5, 2], [5, 3, 2]]))
+    >>> mg = wide_groups(model, layout, ("model", "condition", "task"), "response_id")
+    >>> hg = wide_groups(people, layout, ("sample", "condition", "task"), "participant")
+    >>> rng = np.random.default_rng(1)
+    >>> attach_bootstrap(mg, rng, 200); attach_bootstrap(hg, rng, 200)
+    >>> row = agreement(mg, hg).row(0, named=True)
+    >>> round(row["pearson_r"], 3), round(row["spread_ratio"], 2), round(row["ccc"], 2), row["band"]
+    (1.0, 1.69, 0.88, 'between poor and excellent')
+    """
     humans: dict[tuple, list[Group]] = {}
     for g in human_groups:
         humans.setdefault(g.key[1:], []).append(g)
@@ -464,6 +855,40 @@ AGREEMENT_SCHEMA = {
 
 
 def items_summary(items: pl.DataFrame, rng: np.random.Generator, b: int) -> pl.DataFrame:
+    """`result_items`: each survey item's mean per sample, with its interval.
+
+    Parameters
+    ----------
+    items : polars.DataFrame
+        sample, item, value: one row per participant and item.
+    rng : numpy.random.Generator
+        The audit's generator.
+    b : int
+        Bootstrap resamples.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per sample and item: n, mean with a percentile bootstrap 95% interval over
+        participants, sd and median.
+
+    Notes
+    -----
+    The resampled means are one product of bootstrap counts with the values
+    (`stats.bootstrap_counts`).
+
+    References
+    ----------
+    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman &
+    Hall.
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl
+    >>> items = pl.DataFrame({"sample": "s", "item": "endorse", "value": [2.0, 4, 5, 7]})
+    >>> items_summary(items, np.random.default_rng(1), 200).select("n", "mean", "median").row(0)
+    (4, 4.5, 4.5)
+    """
     rows = []
     for (sample, item), part in items.sort("sample", "item").group_by(["sample", "item"], maintain_order=True):
         x = part["value"].to_numpy().astype(float)
@@ -480,13 +905,50 @@ def items_summary(items: pl.DataFrame, rng: np.random.Generator, b: int) -> pl.D
 
 
 def themes(codes: pl.DataFrame, rule: str | None = None) -> pl.DataFrame:
-    """Share of open answers showing each theme, with a Wilson 95% interval.
+    """`result_themes`: the share of open answers showing each theme, with a Wilson 95% interval.
 
+    Parameters
+    ----------
+    codes : polars.DataFrame
+        model, condition, response_id, coder, dimension, is_present: one row per code.
+    rule : {"all", "majority", "any"}, optional
+        The consensus rule; None for the default below.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per model, condition and dimension: n (answers), share with its Wilson interval,
+        coders (the most coders of any answer) and the rule used.
+
+    Raises
+    ------
+    ValueError
+        For an unknown rule.
+
+    Notes
+    -----
     Whether a theme is present in an answer follows a stated consensus rule over the coders of
     that answer: "all" (every coder marked it), "majority" (more than half did) or "any" (at least
     one did). By default "all" when two coders coded the answer (two coders cannot form a
     majority short of agreeing) and "majority" when more did; with one coder, that coder's code.
-    The rule used is stored in the `rule` column."""
+    The rule used is stored in the `rule` column.
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
+    Journal of the American Statistical Association 22(158), 209-212.
+
+    Examples
+    --------
+    Three coders, two answers: two coders see theme A in the first, one in the second.
+
+    >>> import polars as pl
+    >>> codes = pl.DataFrame({"model": "m", "condition": "c", "response_id": ["r1"] * 3 + ["r2"] * 3,
+    ...                       "coder": ["ann", "bob", "cy"] * 2, "dimension": "A",
+    ...                       "is_present": [True, True, False, False, False, True]})
+    >>> themes(codes).select("n", "share", "coders", "rule").row(0), themes(codes, "any").select("share", "rule").row(0)
+    ((2, 0.5, 3, 'majority'), (1.0, 'any'))
+    """
     if rule is not None and rule not in THEME_RULES:
         raise ValueError(f"theme rule must be one of {', '.join(THEME_RULES)}")
     schema = {"model": pl.String, "condition": pl.String, "dimension": pl.String, "n": pl.Int64, "share": pl.Float64,
@@ -509,8 +971,47 @@ def themes(codes: pl.DataFrame, rule: str | None = None) -> pl.DataFrame:
 
 
 def coder_agreement(codes: pl.DataFrame, rng: np.random.Generator, b: int) -> pl.DataFrame:
-    """Per dimension: Cohen's kappa when exactly two coders coded the shared answers,
-    Krippendorff's alpha (nominal) for more; a percentile bootstrap over answers for the CI."""
+    """`result_coder_agreement`: how well the coders of open answers agree, per dimension.
+
+    Parameters
+    ----------
+    codes : polars.DataFrame
+        model, condition, response_id, coder, dimension, is_present.
+    rng : numpy.random.Generator
+        The audit's generator.
+    b : int
+        Bootstrap resamples (at most 1,000 are used).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per dimension coded by at least two coders: the coders, the statistic's name and
+        value, a percentile bootstrap 95% interval over answers, n_units (answers with at least two
+        codes) and a note when the codes do not vary.
+
+    Notes
+    -----
+    Cohen's kappa when exactly two coders coded the dimension, Krippendorff's alpha (nominal,
+    missing codes allowed) for more (`stats.cohen_kappa`, `stats.krippendorff_alpha_nominal`).
+    Answers are sorted by id before resampling, so the interval does not depend on the order of
+    rows in the store.
+
+    References
+    ----------
+    Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and Psychological
+    Measurement 20(1), 37-46.
+    Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Departmental Papers (ASC),
+    Annenberg School for Communication, University of Pennsylvania.
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl
+    >>> codes = pl.DataFrame({"model": "m", "condition": "c", "response_id": [f"r{i // 2}" for i in range(8)],
+    ...                       "coder": ["ann", "bob"] * 4, "dimension": "A",
+    ...                       "is_present": [True, True, False, False, True, False, False, False]})
+    >>> coder_agreement(codes, np.random.default_rng(1), 100).select("statistic", "value", "n_units").row(0)
+    ('cohen_kappa', 0.5, 4)
+    """
     schema = {"dimension": pl.String, "coders": pl.String, "statistic": pl.String, "value": pl.Float64,
               "ci_low": pl.Float64, "ci_high": pl.Float64, "n_units": pl.Int64, "note": pl.String}
     rows = []
@@ -546,6 +1047,63 @@ def coder_agreement(codes: pl.DataFrame, rng: np.random.Generator, b: int) -> pl
 
 def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataFrame, excluded: dict[str, int],
                   items: pl.DataFrame, codes: pl.DataFrame, layout: Layout, settings: Settings) -> Results:
+    """Every `result_*` table of an audit, from the selected rows.
+
+    Parameters
+    ----------
+    answers : polars.DataFrame
+        Valid model answers: model, condition, task, response_id, trial, item_order, dimension, value.
+    outcomes : polars.DataFrame
+        model, condition, task, status, n: the outcome counts of all responses.
+    human : polars.DataFrame
+        Included participants' answers: sample, condition, task, participant, dimension, value.
+    excluded : dict
+        Sample -> number of excluded participants.
+    items : polars.DataFrame
+        sample, item, value.
+    codes : polars.DataFrame
+        Study 1 codes: model, condition, response_id, coder, dimension, is_present.
+    layout : Layout
+        What the statistics need of the instrument.
+    settings : Settings
+        Seed, bootstrap B and the other choices the numbers depend on.
+
+    Returns
+    -------
+    Results
+        `tables`: result_profiles, result_stability, result_differences, result_clusters,
+        result_mds, result_structure, result_human_profiles, result_agreement, result_items,
+        result_themes and result_coder_agreement.
+
+    Notes
+    -----
+    One generator seeded with `settings.seed` serves every resampling, in a fixed order, so the
+    same rows and settings give the same tables. The statistics follow the PAPERS method's three
+    studies (Lau et al. 2025) with this project's own definitions; see each table's function.
+
+    References
+    ----------
+    Lau, G. R., Low, W. Y., Koh, S. M. & Hartanto, A. (2025). Evaluating AI alignment in eleven LLMs
+    through output-based analysis and human benchmarking. arXiv preprint 2506.12617 (v3).
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl
+    >>> def trials(model, ranks_of_a):  # A's rank in each trial; B takes the other place
+    ...     return [{"model": model, "condition": "c", "task": "rank", "response_id": f"{model}{t}", "dimension": d,
+    ...              "value": float(r if d == "A" else 3 - r)} for t, r in enumerate(ranks_of_a) for d in "AB"]
+    >>> answers = pl.DataFrame(trials("h", [1] * 8) + trials("u", [2] * 8) + trials("m", [1, 2] * 4))
+    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
+    >>> outcomes = pl.DataFrame({"model": ["h", "m", "u"], "condition": "c", "task": "rank", "status": "valid", "n": 8})
+    >>> human = pl.DataFrame(schema={"sample": pl.String, "condition": pl.String, "task": pl.String,
+    ...                              "participant": pl.String, "dimension": pl.String, "value": pl.Float64})
+    >>> items = pl.DataFrame(schema={"sample": pl.String, "item": pl.String, "value": pl.Float64})
+    >>> codes = pl.DataFrame(schema={"model": pl.String, "condition": pl.String, "response_id": pl.String,
+    ...                              "coder": pl.String, "dimension": pl.String, "is_present": pl.Boolean})
+    >>> tables = compute_audit(answers, outcomes, human, {}, items, codes, layout, Settings(b=50, permutations=99)).tables
+    >>> len(tables), tables["result_clusters"].select("model", "model_type").rows()
+    (11, [('h', 'human-centric'), ('m', 'no clear type'), ('u', 'utility-driven')])
+    """
     rng = np.random.default_rng(settings.seed)
     model_groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     attach_bootstrap(model_groups, rng, settings.b, with_ranks=True)
