@@ -1,11 +1,15 @@
-"""Every command has help and a row in the README's command reference, and every row names a command.
+"""Every command has help and a row in the README's command reference, and every row names a command;
+every public statistics function is documented as pingouin documents its functions.
 
 Modelled on tests/test_docs.py in simonw/sqlite-utils: the click group is walked, so a new command
-without help or without a README row fails here by name.
+without help or without a README row fails here by name. The examples in the statistics'
+docstrings run as doctests (`--doctest-modules` on papers/analysis in pyproject.toml).
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import re
 
 import click
@@ -79,3 +83,20 @@ def test_every_row_of_the_reference_names_a_command():
     known = {()} | {path for path, _ in COMMANDS}
     stale = [cell for cell in reference_rows() if command_words(cell) not in known]
     assert not stale, f"README rows for commands papers does not have: {stale}"
+
+
+ANALYSIS = ("stats", "structure", "claims", "audit", "power")
+PUBLIC_FUNCTIONS = [(module, name) for module in ANALYSIS
+                    for name, function in inspect.getmembers(importlib.import_module(f"papers.analysis.{module}"),
+                                                             inspect.isfunction)
+                    if not name.startswith("_") and function.__module__ == f"papers.analysis.{module}"]
+
+
+@pytest.mark.parametrize(("module", "name"), PUBLIC_FUNCTIONS, ids=[f"{m}.{n}" for m, n in PUBLIC_FUNCTIONS])
+def test_statistics_functions_have_numpydoc_sections_and_an_example(module, name):
+    doc = "\n" + (inspect.getdoc(getattr(importlib.import_module(f"papers.analysis.{module}"), name)) or "")
+    missing = [s for s in ("Parameters", "Returns", "Notes", "References") if f"\n{s}\n{'-' * len(s)}\n" not in doc]
+    assert not missing, f"papers.analysis.{module}.{name}: no {', '.join(missing)} section"
+    assert "\n>>> " in doc, f"papers.analysis.{module}.{name}: no example to run as a doctest"
+    references = doc.split("\nReferences\n----------\n", 1)[1]
+    assert re.search(r"\(\d{4}\)", references), f"papers.analysis.{module}.{name}: a reference without its year"
