@@ -31,6 +31,8 @@ demo: $(VENV)/.installed
 	$(BIN)/papers analyze --audit demo --db $(DEMO_DB)
 	$(BIN)/papers report --audit demo --db $(DEMO_DB) --site reports/_site
 
+# pytest runs the tests in a random order (pytest-randomly; it prints the seed, and -p no:randomly
+# turns it off), the doctests of papers/analysis, and the slow tests too.
 test: $(VENV)/.installed
 	$(BIN)/ruff check papers tests bench data/examples
 	$(BIN)/lint-imports
