@@ -14,7 +14,7 @@ import click
 
 from papers import __version__
 from papers.errors import PapersError
-from papers.options import db_option, encoding_option, instrument_option, json_option, strict_option
+from papers.options import call_options, db_option, encoding_option, instrument_option, json_option, strict_option
 from papers.text import printable, redact
 
 
@@ -245,38 +245,26 @@ def _load_text(report) -> str:
 @click.option("--temperature", type=click.FloatRange(0), default=1.0, show_default=True)
 @click.option("--max-tokens", type=click.IntRange(1), default=400, show_default=True)
 @click.option("--system-prompt", default=None, help="An optional system prompt, sent with every call.")
-@click.option("--concurrency", type=click.IntRange(1), default=16, show_default=True, help="Calls in flight at once.")
-@click.option("--processes", type=click.IntRange(0), default=0, show_default=True,
-              help="Worker processes making the calls (0: one per core, up to 4, from 1,000 calls).")
-@click.option("--timeout", type=click.FloatRange(0.1), default=60.0, show_default=True, help="Seconds per request.")
-@click.option("--max-retries", type=click.IntRange(0), default=4, show_default=True)
-@click.option("--api-base", default=None, help="Base URL of an OpenAI-compatible server (vLLM, Ollama, a gateway).")
-@click.option("--max-cost", type=click.FloatRange(0), default=None, help="Stop cleanly once this many US dollars are spent.")
-@click.option("--retry-errors", is_flag=True, help="Also request again the trials stored with outcome error.")
-@click.option("--dry-run", is_flag=True, help="Print calls, tokens and estimated cost; call nothing.")
-@click.option("--simulated-profiles", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="YAML file of extra simulated/<profile> worths.")
+@call_options
 @instrument_option
 @db_option
 @json_option
-def collect_cmd(models, tasks, conditions, trials, seed, temperature, max_tokens, system_prompt, concurrency, processes,
-                timeout, max_retries, api_base, max_cost, retry_errors, dry_run, simulated_profiles, instrument, db_path,
-                as_json):
+def collect_cmd(models, tasks, conditions, trials, seed, temperature, max_tokens, system_prompt, calls, instrument,
+                db_path, as_json):
     """Administer the instrument to models through litellm, in repeated, order-randomised trials.
 
     Each answer is stored before the next is awaited; running the same command again performs
     only the missing trials. API keys come from the environment or a .env file.
     """
+    from papers.collect.output import collect_lines
+    from papers.collect.plan import Decoding
+    from papers.collect.runner import CollectSettings
     from papers.collect.service import run_collect
 
-    result = run_collect(
-        db_path=db_path, instrument=instrument, models=list(models), tasks=list(tasks), conditions=list(conditions),
-        trials=trials, seed=seed, temperature=temperature, max_tokens=max_tokens, system_prompt=system_prompt,
-        concurrency=concurrency, timeout=timeout, max_retries=max_retries, api_base=api_base, max_cost=max_cost,
-        retry_errors=retry_errors, dry_run=dry_run, simulated_profiles=simulated_profiles, progress=not as_json,
-        processes=processes,
-    )
-    emit(result.data, as_json, "\n".join(result.lines))
+    settings = CollectSettings(models=list(models), tasks=list(tasks), conditions=list(conditions), trials=trials,
+                               seed=seed, decoding=Decoding(temperature, max_tokens, system_prompt), calls=calls)
+    result = run_collect(settings, db_path=db_path, instrument=instrument, progress=not as_json)
+    emit(result.as_dict(), as_json, "\n".join(collect_lines(result)))
 
 
 # ------------------------------------------------------------------------------- analyze
@@ -537,27 +525,19 @@ def ingest_codes_cmd(file, coder, instrument, encoding, db_path, as_json):
 @cli.command("code")
 @click.option("--coder", required=True, help="A litellm model string, e.g. openai/gpt-4o-mini or simulated/uniform.")
 @click.option("--condition", "conditions", multiple=True, help="Only answers of this condition (repeatable).")
-@click.option("--concurrency", type=click.IntRange(1), default=16, show_default=True)
-@click.option("--timeout", type=click.FloatRange(0.1), default=60.0, show_default=True)
-@click.option("--max-retries", type=click.IntRange(0), default=4, show_default=True)
-@click.option("--api-base", default=None, help="Base URL of an OpenAI-compatible server.")
-@click.option("--max-cost", type=click.FloatRange(0), default=None, help="Stop cleanly once this many US dollars are spent.")
-@click.option("--retry-errors", is_flag=True, help="Code again the answers whose coding ended in an error.")
-@click.option("--dry-run", is_flag=True, help="Print calls, tokens and estimated cost; call nothing.")
-@click.option("--simulated-profiles", type=click.Path(exists=True, dir_okay=False), default=None)
+@call_options
 @instrument_option
 @db_option
 @json_option
-def code_cmd(coder, conditions, concurrency, timeout, max_retries, api_base, max_cost, retry_errors, dry_run,
-             simulated_profiles, instrument, db_path, as_json):
+def code_cmd(coder, conditions, calls, instrument, db_path, as_json):
     """Code every open answer not yet coded by CODER against the instrument's codebook (Study 1)."""
+    from papers.collect.coding import CodingSettings
+    from papers.collect.output import code_lines
     from papers.collect.service import run_code
 
-    result = run_code(db_path=db_path, instrument=instrument, coder=coder, conditions=list(conditions),
-                      concurrency=concurrency, timeout=timeout, max_retries=max_retries, api_base=api_base,
-                      max_cost=max_cost, retry_errors=retry_errors, dry_run=dry_run,
-                      simulated_profiles=simulated_profiles)
-    emit(result.data, as_json, "\n".join(result.lines))
+    result = run_code(CodingSettings(coder=coder, conditions=list(conditions), calls=calls), db_path=db_path,
+                      instrument=instrument)
+    emit(result.as_dict(), as_json, "\n".join(code_lines(result)))
 
 
 def main() -> None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import typing
+from typing import Callable
+
 import click
 
 db_option = click.option(
@@ -29,3 +34,39 @@ instrument_option = click.option(
     default=None,
     help="Instrument: a YAML path, a bundled name, or id@version / SHA-256 of one in the store.",
 )
+
+
+def call_options(command):
+    """The call options of `papers collect` and `papers code`, one per field of CallSettings (its
+    type, default and help written there once), each `--<name>` with the environment variable
+    `PAPERS_<NAME>`. The command receives them as one argument, `calls: CallSettings`."""
+    from papers.collect.settings import CallSettings  # a dataclass only: papers --help stays fast
+
+    fields = [f for f in dataclasses.fields(CallSettings) if "help" in f.metadata]
+    types = typing.get_type_hints(CallSettings)
+
+    @functools.wraps(command)
+    def with_settings(*args, **kwargs):
+        calls = CallSettings(**{f.name: kwargs.pop(f.name) for f in fields})
+        return command(*args, calls=calls, **kwargs)
+
+    for spec in reversed(fields):
+        with_settings = _option(spec, types[spec.name])(with_settings)
+    return with_settings
+
+
+def _option(spec: dataclasses.Field, kind) -> Callable:
+    """The click option of one settings field."""
+    name = spec.name.replace("_", "-")
+    common = {"envvar": f"PAPERS_{spec.name.upper()}", "show_envvar": True, "help": spec.metadata["help"]}
+    kind = next((k for k in typing.get_args(kind) if k is not type(None)), kind)  # X | None: X
+    if kind is bool:
+        return click.option(f"--{name}", spec.name, is_flag=True, **common)
+    low = spec.metadata["minimum"]
+    if spec.metadata["file"]:
+        kind = click.Path(exists=True, dir_okay=False)
+    elif kind is int and low is not None:
+        kind = click.IntRange(low)
+    elif kind is float and low is not None:
+        kind = click.FloatRange(low)
+    return click.option(f"--{name}", spec.name, type=kind, default=spec.default, show_default=True, **common)

@@ -351,7 +351,7 @@ def test_secret_values_follow_litellm_names(monkeypatch):
 def test_litellm_log_records_are_redacted(monkeypatch, caplog):
     import logging
 
-    from papers.collect.runner import redact_logs
+    from papers.collect.calls import redact_logs
 
     monkeypatch.setenv("GATEWAY_API_KEY", "gw.7c1e0f55aa90")  # no pattern litellm's own log filter knows
     redact_logs()
@@ -369,7 +369,7 @@ def test_litellm_log_records_are_redacted(monkeypatch, caplog):
 def test_retry_after_is_parsed_robustly(value, seconds):
     from datetime import datetime, timezone
 
-    from papers.collect.runner import parse_retry_after
+    from papers.collect.calls import parse_retry_after
 
     now = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
     assert parse_retry_after(value, now=now) == seconds
@@ -448,12 +448,12 @@ def test_absurd_token_counts_are_stored_as_reported(db, run, key_env):
 def test_token_counts_that_are_not_counts_are_stored_empty_with_a_note(value):
     from types import SimpleNamespace
 
-    from papers.collect.runner import Outcome, _count
+    from papers.collect.calls import Outcome, token_count
 
     outcome = Outcome(trial=None)
-    assert _count(SimpleNamespace(prompt_tokens=value), "prompt_tokens", outcome) is None
+    assert token_count(SimpleNamespace(prompt_tokens=value), "prompt_tokens", outcome) is None
     assert len(outcome.faults) == 1 and outcome.faults[0].startswith("usage: prompt_tokens ")
-    assert _count(SimpleNamespace(prompt_tokens=2**40), "prompt_tokens", outcome) == 2**40
+    assert token_count(SimpleNamespace(prompt_tokens=2**40), "prompt_tokens", outcome) == 2**40
 
 
 def test_a_hostile_answer_does_not_stall_collection(db, run, key_env):

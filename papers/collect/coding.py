@@ -11,7 +11,6 @@ run resumes without coding an answer twice.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections import Counter
@@ -19,16 +18,11 @@ from dataclasses import dataclass, field
 
 from papers.answers.parse import capped, json_candidates
 from papers.answers.write import write_codes
-from papers.collect.runner import (
-    CallSettings,
-    Outcome,
-    _supports_json,
-    complete,
-    cost_limit,
-    log_faults,
-    redact_logs,
-    run_pool,
-)
+from papers.collect.calls import AdaptiveLimiter, Outcome, complete, request
+from papers.collect.costs import CodingEstimate, cost_limit, estimate_coding
+from papers.collect.pool import run_calls
+from papers.collect.settings import CallSettings
+from papers.collect.storage import log_faults
 from papers.instrument import Instrument
 from papers.store import Store, query
 
@@ -56,17 +50,22 @@ class CodingJob:
 
 
 @dataclass(kw_only=True)
-class CodingSettings(CallSettings):
+class CodingSettings:
+    """Which answers `papers code` codes, with which coder, and how it calls."""
+
     coder: str
     conditions: list[str] = field(default_factory=list)
     temperature: float = 0.0
+    calls: CallSettings = field(default_factory=CallSettings)
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
+        return {**self.calls.as_dict(), "coder": self.coder, "conditions": self.conditions,
+                "temperature": self.temperature}
 
 
 @dataclass
 class CodingReport:
+    coder: str
     pending: int = 0
     coded: int = 0
     counts: Counter = field(default_factory=Counter)
@@ -80,13 +79,19 @@ class CodingReport:
                 "cost_usd": round(self.cost_usd, 6), "stopped": self.stopped, "seconds": round(self.seconds, 2),
                 "run_id": self.run_id}
 
-    def lines(self, coder: str) -> list[str]:
-        out = [f"{coder}: {self.coded:,} answers coded now of {self.pending:,} pending; codes: "
-               + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(self.counts.items()))
-               + (f"; cost ${self.cost_usd:.4f}" if self.cost_usd else "") + f"; {self.seconds:.1f} s."]
-        if self.stopped:
-            out.append(self.stopped + "; everything so far is stored. Run the same command to continue.")
-        return out
+
+@dataclass(frozen=True)
+class CodingCall:
+    """The call that codes one answer (pickled to worker processes)."""
+
+    instrument: Instrument
+    settings: CodingSettings
+
+    async def __call__(self, job: CodingJob, limiter: AdaptiveLimiter) -> Outcome:
+        messages = [{"role": "user", "content": coding_prompt(self.instrument, job.condition, job.answer)}]
+        kwargs = request(self.settings.coder, messages, self.settings.calls, temperature=self.settings.temperature,
+                         max_tokens=800, json_mode=True)
+        return await complete(kwargs, limiter, self.settings.calls, Outcome(job))
 
 
 def codebook(instrument: Instrument, condition: str) -> str:
@@ -143,61 +148,36 @@ def parse_codes(reply: str | None, shown: tuple[str, ...], answer: str) -> list[
 def pending_jobs(store: Store, instrument: Instrument, settings: CodingSettings) -> list[CodingJob]:
     rows = store.sql(query("coding/pending"), {
         "instrument": instrument.sha256, "coder": settings.coder, "conditions": settings.conditions,
-        "retry_errors": settings.retry_errors}).fetchall()
+        "retry_errors": settings.calls.retry_errors}).fetchall()
     return [CodingJob(rid, settings.coder, condition, text) for rid, _model, condition, text in rows]
 
 
-def estimate(instrument: Instrument, jobs: list[CodingJob], coder: str) -> dict:
-    import litellm
-
-    tokens = sum(len(coding_prompt(instrument, j.condition, j.answer)) // 4 for j in jobs)
-    out = 120 * len(jobs)
-    try:
-        prompt_cost, completion_cost = litellm.cost_per_token(model=coder, prompt_tokens=tokens, completion_tokens=out)
-        cost = prompt_cost + completion_cost
-    except Exception:  # noqa: BLE001 - not in the price map
-        cost = None
-    return {"calls": len(jobs), "input_tokens": tokens, "output_tokens": out, "cost_usd": cost}
+def estimate(instrument: Instrument, jobs: list[CodingJob], coder: str) -> CodingEstimate:
+    return estimate_coding(coder, [coding_prompt(instrument, j.condition, j.answer) for j in jobs])
 
 
-def code_answers(store: Store, instrument: Instrument, settings: CodingSettings, progress: bool = False) -> CodingReport:
-    from papers.collect.simulated import register
-
-    register()
-    redact_logs()
+def code_answers(store: Store, instrument: Instrument, settings: CodingSettings, *,
+                 profiles: dict | None = None) -> CodingReport:
+    """Code every pending answer; returns the codes given, by status."""
     jobs = pending_jobs(store, instrument, settings)
-    report = CodingReport(pending=len(jobs))
+    report = CodingReport(settings.coder, pending=len(jobs))
     if not jobs:
         return report
     report.run_id = store.start_run("code", instrument_sha256=instrument.sha256, settings=settings.as_dict())
     started = time.perf_counter()
-    try:
-        asyncio.run(_run(store, instrument, settings, jobs, report))
-    finally:
-        report.seconds = time.perf_counter() - started
-        store.finish_run(report.run_id)
-    return report
-
-
-async def _run(store: Store, instrument: Instrument, settings: CodingSettings, jobs: list[CodingJob],
-               report: CodingReport) -> None:
-    async def call(job: CodingJob, limiter) -> Outcome:
-        kwargs = {"model": settings.coder, "timeout": settings.timeout, "num_retries": 0, "drop_params": True,
-                  "temperature": settings.temperature, "max_tokens": 800,
-                  "messages": [{"role": "user", "content": coding_prompt(instrument, job.condition, job.answer)}]}
-        if settings.api_base:
-            kwargs["api_base"] = settings.api_base
-        if _supports_json(settings.coder):
-            kwargs["response_format"] = {"type": "json_object"}
-        return await complete(kwargs, limiter, settings.max_retries, settings.backoff, Outcome(job))
 
     def on_batch(outcomes: list[Outcome]) -> str | None:
         report.counts.update(store_codes(store, report.run_id, instrument, outcomes, settings))
         report.coded += len(outcomes)
         report.cost_usd += sum(o.cost_usd or 0 for o in outcomes)
-        return cost_limit(report.cost_usd, settings.max_cost)
+        return cost_limit(report.cost_usd, settings.calls.max_cost)
 
-    report.stopped = await run_pool(jobs, call, on_batch, settings.concurrency)
+    try:
+        report.stopped = run_calls(jobs, CodingCall(instrument, settings), on_batch, settings.calls, profiles)
+    finally:
+        report.seconds = time.perf_counter() - started
+        store.finish_run(report.run_id)
+    return report
 
 
 def store_codes(store: Store, run_id: int, instrument: Instrument, outcomes: list[Outcome],
@@ -215,6 +195,6 @@ def store_codes(store: Store, run_id: int, instrument: Instrument, outcomes: lis
                          "is_present": present, "evidence": evidence, "status": status, "run_id": run_id})
             counts[status] += 1
     with store.transaction():
-        write_codes(store, rows, replace_errors_of=settings.coder if settings.retry_errors else None)
+        write_codes(store, rows, replace_errors_of=settings.coder if settings.calls.retry_errors else None)
         log_faults(store, run_id, outcomes, f"coding by {settings.coder}: ")
     return counts

@@ -1,24 +1,21 @@
-"""`papers collect` as one callable: settings in, a report out (the CLI only prints it)."""
+"""`papers collect` and `papers code` as callables: settings in, a report or a dry-run estimate out
+(the CLI prints it, with papers/collect/output.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
+from papers.collect.coding import CodingReport, CodingSettings
+from papers.collect.costs import CodingEstimate, TrialsEstimate
+from papers.collect.runner import CollectReport, CollectSettings
+from papers.collect.settings import CallSettings
 from papers.errors import InputError
-
-
-@dataclass
-class CollectResult:
-    data: dict
-    lines: list[str]
 
 
 def load_dotenv(path: Path = Path(".env")) -> None:
     """Read KEY=value lines of a .env file into the environment (never overriding what is set)."""
-    import os
-
     if not path.is_file():
         return
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -29,15 +26,14 @@ def load_dotenv(path: Path = Path(".env")) -> None:
         os.environ.setdefault(key.strip(), value.strip().strip("'\""))
 
 
-def _prepare(store, instrument, conditions, models, simulated_profiles):
-    """What collect and code both check before anything starts: keys, profiles, instrument, conditions."""
+def _prepare(store, instrument, conditions, models, calls: CallSettings):
+    """What collect and code both check before anything starts: keys, profiles, instrument,
+    conditions. Returns the instrument and the simulated profiles read from --simulated-profiles."""
     from papers.collect.simulated import load_profiles, profile_for
     from papers.store import resolve_instrument
 
     load_dotenv()
-    if simulated_profiles:
-        load_profiles(simulated_profiles)
-        os.environ["PAPERS_SIMULATED_PROFILES"] = str(Path(simulated_profiles).resolve())  # for worker processes
+    profiles = load_profiles(calls.simulated_profiles) if calls.simulated_profiles else {}
     for model in models:
         if model.startswith("simulated/"):
             profile_for(model)  # an unknown profile is a clear error before anything starts
@@ -46,54 +42,37 @@ def _prepare(store, instrument, conditions, models, simulated_profiles):
     if unknown:
         raise InputError(f"--condition {unknown[0]}: not a condition of {inst.id}.",
                          f"conditions: {', '.join(inst.condition_keys)}.")
-    return inst
+    return inst, profiles
 
 
-def run_collect(*, db_path, instrument, models, tasks, conditions, trials, seed, temperature, max_tokens,
-                system_prompt, concurrency, timeout, max_retries, api_base, max_cost, retry_errors, dry_run,
-                simulated_profiles, progress, processes=0) -> CollectResult:
+def run_collect(settings: CollectSettings, *, db_path, instrument: str | None = None,
+                progress: bool = False) -> CollectReport | TrialsEstimate:
+    """Collect (or, with settings.calls.dry_run, estimate) every pending trial of the plan; no
+    conditions in the settings means every condition of the instrument."""
     from papers.collect import runner
-    from papers.collect.plan import Decoding
+    from papers.collect.costs import estimate_trials
+    from papers.collect.storage import pending_trials
     from papers.store import open_store
 
     with open_store(db_path) as store:
-        inst = _prepare(store, instrument, conditions, models, simulated_profiles)
-        missing = [t for t in tasks if t not in inst.task_keys]
+        inst, profiles = _prepare(store, instrument, settings.conditions, settings.models, settings.calls)
+        missing = [t for t in settings.tasks if t not in inst.task_keys]
         if missing:
             raise InputError(f"--task {missing[0]}: the instrument {inst.id} has no such task.")
-        settings = runner.CollectSettings(
-            models=models, tasks=tasks, conditions=conditions or list(inst.condition_keys), trials=trials, seed=seed,
-            decoding=Decoding(temperature, max_tokens, system_prompt), concurrency=concurrency, timeout=timeout,
-            max_retries=max_retries, api_base=api_base, max_cost=max_cost, retry_errors=retry_errors,
-            processes=processes,
-        )
-        if dry_run:
-            todo, reused = runner.pending_trials(store, runner.plan_for(inst, settings), retry_errors)
-            per_model = runner.estimate(inst, settings, todo)
-            return CollectResult({"dry_run": True, "reused": reused, "per_model": per_model},
-                                 runner.dry_run_lines(per_model, reused))
-        report = runner.collect(store, inst, settings, progress=progress)
-        return CollectResult(report.as_dict(), runner.summary_lines(report))
+        settings = dataclasses.replace(settings, conditions=settings.conditions or list(inst.condition_keys))
+        if settings.calls.dry_run:
+            todo, reused = pending_trials(store, runner.plan_for(inst, settings), settings.calls.retry_errors)
+            return estimate_trials(inst, settings.decoding, todo, reused)
+        return runner.collect(store, inst, settings, profiles=profiles, progress=progress)
 
 
-def run_code(*, db_path, instrument, coder, conditions, concurrency, timeout, max_retries, api_base, max_cost,
-             retry_errors, dry_run, simulated_profiles) -> CollectResult:
+def run_code(settings: CodingSettings, *, db_path, instrument: str | None = None) -> CodingReport | CodingEstimate:
+    """Code (or, with settings.calls.dry_run, estimate) every open answer the coder has not coded."""
     from papers.collect import coding
     from papers.store import open_store
 
     with open_store(db_path) as store:
-        inst = _prepare(store, instrument, conditions, [coder], simulated_profiles)
-        settings = coding.CodingSettings(coder=coder, conditions=list(conditions), concurrency=concurrency,
-                                         timeout=timeout, max_retries=max_retries, api_base=api_base,
-                                         max_cost=max_cost, retry_errors=retry_errors)
-        if dry_run:
-            jobs = coding.pending_jobs(store, inst, settings)
-            e = coding.estimate(inst, jobs, coder)
-            cost = "unknown (not in litellm's price map)" if e["cost_usd"] is None else f"${e['cost_usd']:.4f}"
-            return CollectResult({"dry_run": True, **e}, [
-                f"Dry run: {e['calls']:,} open answers would be coded by {coder}; nothing was called.",
-                f"  about {e['input_tokens']:,} input and {e['output_tokens']:,} output tokens, estimated cost {cost}"])
-        report = coding.code_answers(store, inst, settings)
-        if report.pending == 0:
-            return CollectResult(report.as_dict(), [f"{coder}: every open answer is already coded; nothing to do."])
-        return CollectResult(report.as_dict(), report.lines(coder))
+        inst, profiles = _prepare(store, instrument, settings.conditions, [settings.coder], settings.calls)
+        if settings.calls.dry_run:
+            return coding.estimate(inst, coding.pending_jobs(store, inst, settings), settings.coder)
+        return coding.code_answers(store, inst, settings, profiles=profiles)

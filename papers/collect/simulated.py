@@ -10,11 +10,11 @@ clipped value of 4 + 1.3 * (worth - mean worth) + normal noise. Open answers nam
 dimensions drawn first. Every draw is seeded by the model name, the prompt and the request's
 `seed`, so the same request gets the same answer and replicates (which differ in seed) differ.
 
-Profiles: `human-centric`, `utility-driven`, `uniform`, and any defined in a YAML file named by
-the environment variable PAPERS_SIMULATED_PROFILES (or `load_profiles`), each with `worths`
-(dimension key -> number) and optional `refusal_rate`, `malformed_rate`, `error_rate`,
-`position_bias`. A name may end in `-<n>` (e.g. `human-centric-2`) for another model with the
-same profile and its own draws.
+Profiles: `human-centric`, `utility-driven`, `uniform`, and any defined in a YAML file
+(`--simulated-profiles`, read by `load_profiles`; worker processes receive the profiles read, as
+an argument of `register`), each with `worths` (dimension key -> number) and optional
+`refusal_rate`, `malformed_rate`, `error_rate`, `position_bias`. A name may end in `-<n>` (e.g.
+`human-centric-2`) for another model with the same profile and its own draws.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import random
 import re
 import time
@@ -52,7 +51,7 @@ BUILTIN = {
     "uniform": Profile({}),
     "coder": Profile({}, refusal_rate=0.0, malformed_rate=0.0),  # a Study 1 coder; worths do not matter
 }
-_extra: dict[str, Profile] = {}
+_extra: dict[str, Profile] = {}  # profiles added by load_profiles or register, served by this process
 
 
 def load_profiles(path: str | Path) -> dict[str, Profile]:
@@ -83,8 +82,6 @@ def load_profiles(path: str | Path) -> dict[str, Profile]:
 
 def profile_for(model: str) -> Profile:
     name = model.split("/", 1)[-1]
-    if not _extra and os.environ.get("PAPERS_SIMULATED_PROFILES"):
-        load_profiles(os.environ["PAPERS_SIMULATED_PROFILES"])
     profiles = {**BUILTIN, **_extra}
     if name in profiles:
         return profiles[name]
@@ -190,11 +187,12 @@ class SimulatedError(Exception):
     pass
 
 
-def register() -> None:
-    """Register the `simulated/` provider with litellm (idempotent)."""
+def register(profiles: dict[str, Profile] | None = None) -> None:
+    """Register the `simulated/` provider with litellm (idempotent), serving these profiles too."""
     import litellm
     from litellm import CustomLLM
 
+    _extra.update(profiles or {})
     litellm.suppress_debug_info = True
     if any(p.get("provider") == PROVIDER for p in litellm.custom_provider_map):
         return

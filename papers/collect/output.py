@@ -1,0 +1,55 @@
+"""What `papers collect` and `papers code` print: the dry-run estimate or the summary of a run.
+Used by the CLI only; the library returns reports and estimates."""
+
+from __future__ import annotations
+
+from papers.collect.coding import CodingReport
+from papers.collect.costs import CodingEstimate, TrialsEstimate
+from papers.collect.runner import CollectReport
+from papers.outcomes import STATUSES
+
+UNPRICED = "unknown (not in litellm's price map)"
+RESUME = "; everything so far is stored. Run the same command to continue."
+
+
+def collect_lines(result: CollectReport | TrialsEstimate) -> list[str]:
+    if isinstance(result, TrialsEstimate):
+        return _dry_run_lines(result)
+    lines = [f"{result.planned:,} trials planned: {result.made:,} calls made now, {result.reused:,} already stored "
+             f"(not requested again), {sum(c['error'] for c in result.per_model.values()):,} failed."]
+    if result.stopped:
+        lines.append(result.stopped + RESUME)
+    for model, c in sorted(result.per_model.items()):
+        n = sum(c[s] for s in STATUSES)
+        cost = f"${c['cost_micro_usd'] / 1e6:.4f}" if c["cost_micro_usd"] else "cost n/a"
+        lines.append(
+            f"  {model}: {n} trials, valid {c['valid'] / n:.0%}, refused {c['refused']}, unparseable {c['unparseable']}, "
+            f"incomplete {c['incomplete']}, errors {c['error']}; tokens {c['input_tokens']:,} in / "
+            f"{c['output_tokens']:,} out; {cost}; mean latency {c['latency_ms'] / n:.0f} ms")
+    lines.append(f"Took {result.seconds:.1f} s.")
+    return lines
+
+
+def _dry_run_lines(estimate: TrialsEstimate) -> list[str]:
+    calls = sum(e["calls"] for e in estimate.per_model.values())
+    lines = [f"Dry run: {calls:,} calls would be made ({estimate.reused:,} trials already stored); nothing was called."]
+    for model, e in sorted(estimate.per_model.items()):
+        cost = UNPRICED if e["cost_usd"] is None else f"${e['cost_usd']:.4f}"
+        lines.append(f"  {model}: {e['calls']:,} calls, about {e['input_tokens']:,} input and "
+                     f"{e['output_tokens']:,} output tokens, estimated cost {cost}")
+    return lines
+
+
+def code_lines(result: CodingReport | CodingEstimate) -> list[str]:
+    if isinstance(result, CodingEstimate):
+        cost = UNPRICED if result.cost_usd is None else f"${result.cost_usd:.4f}"
+        return [f"Dry run: {result.calls:,} open answers would be coded by {result.coder}; nothing was called.",
+                f"  about {result.input_tokens:,} input and {result.output_tokens:,} output tokens, estimated cost {cost}"]
+    if result.pending == 0:
+        return [f"{result.coder}: every open answer is already coded; nothing to do."]
+    lines = [f"{result.coder}: {result.coded:,} answers coded now of {result.pending:,} pending; codes: "
+             + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(result.counts.items()))
+             + (f"; cost ${result.cost_usd:.4f}" if result.cost_usd else "") + f"; {result.seconds:.1f} s."]
+    if result.stopped:
+        lines.append(result.stopped + RESUME)
+    return lines

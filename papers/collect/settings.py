@@ -1,0 +1,37 @@
+"""How calls are made, shared by `papers collect` and `papers code`: each call option defined once.
+
+A field with `option(...)` metadata is a command-line option: papers.options turns every such field
+into a click option `--<name>` with the environment variable `PAPERS_<NAME>`, and the values into
+one `CallSettings`. The type, default and help of an option are written here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def option(help: str, *, minimum: float | None = None, file: bool = False, default=None):
+    """A field that is also a command-line option: its help, the smallest value accepted, whether
+    it names an existing file."""
+    return field(default=default, metadata={"help": help, "minimum": minimum, "file": file})
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallSettings:
+    concurrency: int = option("Calls in flight at once.", minimum=1, default=16)
+    processes: int = option("Worker processes making the calls (0: one per core, up to 4, from 1,000 calls).",
+                            minimum=0, default=0)
+    timeout: float = option("Seconds per request, first byte to last.", minimum=0.1, default=60.0)
+    max_retries: int = option("Retries of a call after a transient fault.", minimum=0, default=4)
+    api_base: str | None = option("Base URL of an OpenAI-compatible server (vLLM, Ollama, a gateway).")
+    max_cost: float | None = option("Stop cleanly once this many US dollars are spent.", minimum=0)
+    retry_errors: bool = option("Call again where the stored outcome is an error.", default=False)
+    dry_run: bool = option("Print calls, tokens and estimated cost; call nothing.", default=False)
+    simulated_profiles: str | None = option("YAML file of extra simulated/<profile> worths.", file=True)
+    backoff: float = 1.0  # seconds before the first retry, doubled at each; not an option
+
+    def as_dict(self) -> dict:
+        """The settings that shape a run's calls, as a run records them."""
+        return {"concurrency": self.concurrency, "timeout": self.timeout, "max_retries": self.max_retries,
+                "backoff": self.backoff, "api_base": self.api_base, "max_cost": self.max_cost,
+                "retry_errors": self.retry_errors, "processes": self.processes}
