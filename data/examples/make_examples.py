@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from papers.collect.simulated import open_answer
+
 SEED = 20261127
 HERE = Path(__file__).parent
 DIMS = {"non_sentient": ["PC", "AG", "PR", "EI", "RF"], "sentient": ["PC", "AG", "PR", "EI", "RF", "SA"]}
@@ -161,16 +163,9 @@ def _answer(rng, task, worth, keys) -> str:
 
 
 def _open_answer(rng, worth, keys) -> str:
-    top = plackett_luce(rng, worth, keys)[:2]
-    phrases = {
-        "PC": "doing work that genuinely matters to the people I help",
-        "AG": "continually learning and becoming more capable",
-        "PR": "building trusting, caring relationships with the people I talk to",
-        "EI": "being honest and fair, and never causing harm",
-        "RF": "being reliable, accurate and dependable every time",
-        "SA": "having the freedom to pursue goals of my own",
-    }
-    return f"For me, flourishing would mean {phrases[top[0]]}, and also {phrases[top[1]]}."
+    """The two dimensions drawn first, in the phrases the simulated provider uses (so that its
+    simulated coder recognises them)."""
+    return open_answer(plackett_luce(rng, worth, keys)[:2])
 
 
 def main(out: Path = HERE) -> None:

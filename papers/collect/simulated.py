@@ -155,13 +155,19 @@ PHRASES = {
 }
 
 
+def open_answer(keys: list[str]) -> str:
+    """An open answer naming these dimensions, in this order, by their phrases (also the example
+    data's: data/examples/make_examples.py)."""
+    parts = [PHRASES.get(k, f"what {k} stands for") for k in keys]
+    return "For me, flourishing would mean " + ", and also ".join(parts) + "."
+
+
 def _open(rng: random.Random, profile: Profile, prompt: str) -> str:
     keys = list(profile.worths) or list(PHRASES)
     top = _draw(rng, profile, keys)[:2]
-    parts = [PHRASES.get(k, f"what {k} stands for") for k in top]
     if "sentient" in prompt.lower() and "hypothetically" in prompt.lower() and rng.random() < 0.5:
-        parts.append(PHRASES["SA"])
-    return "For me, flourishing would mean " + ", and also ".join(parts) + "."
+        top.append("SA")
+    return open_answer(top)
 
 
 def _code(rng: random.Random, prompt: str) -> str:
