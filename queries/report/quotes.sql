@@ -2,10 +2,23 @@
 with
 
 answers as (
-    select model, condition, response_id, raw_text,
-           row_number() over (partition by model, condition order by length(raw_text), response_id) as n
-    from valid_responses
-    where instrument_sha256 = $instrument and task = 'open'
+    select * from valid_responses where instrument_sha256 = $instrument and task = 'open'
+),
+
+numbered as (
+    select
+        model,
+        condition,
+        response_id,
+        raw_text,
+        row_number() over (partition by model, condition order by length(raw_text), response_id) as n
+    from answers
+),
+
+final as (
+    select model, condition, response_id, raw_text, n
+    from numbered
+    where n <= $per_model
 )
 
-select model, condition, response_id, raw_text from answers where n <= $per_model order by model, condition, n
+select * exclude (n) from final order by model, condition, n

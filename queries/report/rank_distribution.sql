@@ -2,14 +2,17 @@
 with
 
 responses as (
-    select response_id, model, condition from valid_responses
-    where instrument_sha256 = $instrument and task = 'rank'
+    select * from valid_responses where instrument_sha256 = $instrument and task = 'rank'
+),
+
+answers as (
+    select * from llm_answers
 ),
 
 counts as (
     select responses.model, responses.condition, answers.dimension, answers.rank, count(*) as n
     from responses
-    join llm_answers as answers using (response_id)
+    inner join answers using (response_id)
     group by all
 ),
 

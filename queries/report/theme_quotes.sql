@@ -3,13 +3,33 @@
 with
 
 coded as (
-    select r.model, r.condition, c.dimension, c.response_id, c.evidence, r.raw_text,
-           row_number() over (partition by r.model, r.condition, c.dimension
-                              order by length(r.raw_text), c.response_id, c.coder) as n
-    from valid_codes as c
-    inner join llm_responses as r using (response_id)
-    where r.instrument_sha256 = $instrument and c.is_present
+    select * from valid_codes where is_present
+),
+
+responses as (
+    select * from llm_responses where instrument_sha256 = $instrument
+),
+
+numbered as (
+    select
+        responses.model,
+        responses.condition,
+        coded.dimension,
+        coded.response_id,
+        coded.evidence,
+        responses.raw_text,
+        row_number() over (
+            partition by responses.model, responses.condition, coded.dimension
+            order by length(responses.raw_text), coded.response_id, coded.coder
+        ) as n
+    from coded
+    inner join responses using (response_id)
+),
+
+final as (
+    select model, condition, dimension, response_id, evidence, raw_text
+    from numbered
+    where n = 1
 )
 
-select model, condition, dimension, response_id, evidence, raw_text from coded where n = 1
-order by model, condition, dimension
+select * from final order by model, condition, dimension
