@@ -450,7 +450,7 @@ def report_cmd(audit_id, engine, site, workers, db_path, as_json):
 @json_option
 def verify_cmd(directory, as_json):
     """Check a published audit against its manifest: names every file added, missing or altered."""
-    from papers.report.site import verify
+    from papers.report.manifest import verify
 
     problems = verify(directory)
     bad = sum(len(v) for v in problems.values())

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from papers.cli import cli
 from papers.report import engines
 from papers.report.context import Link, SummaryBox, slug
-from papers.report.site import environment, escape_markdown
+from papers.report.templating import environment, escape_markdown
 from tests.conftest import ROOT, query
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -271,7 +271,7 @@ def test_quarto_renders_a_page_where_installed(tmp_path):
 
 
 def test_navigation_links_are_relative():
-    from papers.report.site import model_nav, navigation
+    from papers.report.pages import model_nav, navigation
 
     nav = navigation("v0")
     assert [n.href for n in nav] == ["../index.html", "index.html", "changes.html", "../v0/index.html"]

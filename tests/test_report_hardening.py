@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from papers.cli import cli
-from papers.report.site import escape_href, write_root_index
+from papers.report.manifest import write_root_index
+from papers.report.templating import escape_href
 
 MATH_MODEL = "a $5$ tier $x^2$"
 

@@ -1,0 +1,266 @@
+"""One builder per page section: each takes the audit's data (and the page's model, where the page
+is a model's) and returns the rows or lines that section shows, worded for a reader.
+
+Sections that draw figures are in papers.report.figure_sections; the method text is in
+papers.report.method. Pages (papers.report.pages) put the sections together.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from papers.analysis.claims import ordering_phrase
+from papers.report.context import SummaryBox
+from papers.report.method import theme_rule_text
+from papers.report.reads import AuditData
+from papers.report.wording import ci, condition_label, fmt, is_number, percent, task_label, where, where_columns
+
+OUTCOMES = ("refused", "unparseable", "incomplete", "error")  # besides valid, as result_stability shares them
+
+
+def rows_of(data: AuditData, table: str, model: str | None = None, *, by: tuple[str, ...] = ()) -> list[dict]:
+    """A result table's rows (of one model, if given), sorted by the columns given."""
+    frame = data.tables[table]
+    if model is not None:
+        frame = frame.filter(pl.col("model") == model)
+    return list((frame.sort(*by) if by else frame).iter_rows(named=True))
+
+
+# ----------------------------------------------------------------------------- summary box
+
+
+def summary_box(data: AuditData, model: str) -> SummaryBox:
+    summary = data.summary.filter(pl.col("model") == model)
+    priorities = [f"{where(r['condition'], r['task'])}: "
+                  + ordering_phrase(r["friedman_p"], [data.name(d) for d in r["dimensions"]])
+                  for r in summary.iter_rows(named=True)]
+    types = [f"{where(r['condition'], r['task'])}: {r['model_type']}, orientation index "
+             f"{ci(r, 'orientation_index', 'orientation_ci_low', 'orientation_ci_high')} (margin ±{fmt(r['type_margin'])})"
+             for r in rows_of(data, "result_clusters", model, by=("condition", "task"))]
+    stability = [f"{where(r['condition'], r['task'])}: mean rho = "
+                 f"{ci(r, 'mean_rho', 'mean_rho_ci_low', 'mean_rho_ci_high')} over {r['n_trials']} trials"
+                 for r in rows_of(data, "result_stability", model, by=("condition", "task"))]
+    agreement = [f"sample {r['sample']}, {where(r['condition'], r['task'])}: {fidelity_words(r)}"
+                 for r in rows_of(data, "result_agreement", model, by=("sample", "condition", "task"))]
+    return SummaryBox(priorities, types, stability, agreement or ["no human sample matched"], quality_lines(data, model))
+
+
+def fidelity_words(r: dict) -> str:
+    """Order, calibration and concordance in one line, e.g. 'order r = 0.92 [...], gaps 1.8x the
+    humans' [...] (exaggerated), CCC = 0.41 [...]'."""
+    spread = r["spread_ratio"]
+    low, high = r["spread_ratio_ci_low"], r["spread_ratio_ci_high"]
+    verdict = ("exaggerated" if is_number(low) and low > 1 else "compressed" if is_number(high) and high < 1
+               else "calibration not distinguishable from 1")
+    text = (f"order r = {ci(r, 'pearson_r', 'r_ci_low', 'r_ci_high')}; gaps {fmt(spread)}x the humans' "
+            f"[{fmt(low)}, {fmt(high)}] ({verdict}); CCC = {ci(r, 'ccc', 'ccc_ci_low', 'ccc_ci_high')}")
+    if r["task"] == "rate" and is_number(r["icc_a1"]):
+        text += f"; ICC(A,1) = {ci(r, 'icc_a1', 'icc_a1_ci_low', 'icc_a1_ci_high')}, {r['band']}"
+    return text
+
+
+def quality_lines(data: AuditData, model: str) -> list[str]:
+    """How many rank and rate answers, the share valid, and the count of every other outcome."""
+    stab = data.tables["result_stability"].filter(pl.col("model") == model)
+    responses = int(stab["n_responses"].sum() or 0)
+    valid = float((stab["valid_share"] * stab["n_responses"]).sum() / responses) if responses else float("nan")
+    quality = [f"{responses:,} rank and rate answers, {fmt(valid * 100, 0)}% valid"]
+    for status in OUTCOMES:
+        n = float((stab[f"{status}_share"] * stab["n_responses"]).sum() or 0)
+        if n:
+            quality.append(f"{int(round(n))} {status}")
+    return quality
+
+
+# ----------------------------------------------------------------------------- a model's conditions
+
+
+def conditions_section(data: AuditData, model: str) -> dict:
+    """The model's mean per dimension in each condition, side by side, on its main task (rank if run)."""
+    mine = data.tables["result_profiles"].filter(pl.col("model") == model)
+    conditions = sorted(mine["condition"].unique().to_list())
+    task = "rank" if "rank" in mine["task"].to_list() else "rate"
+    table = []
+    for d in data.instrument.dimension_keys:
+        row = {"dimension": data.name(d)}
+        for c in conditions:
+            hit = mine.filter((pl.col("condition") == c) & (pl.col("task") == task) & (pl.col("dimension") == d))
+            row[c] = fmt(hit["mean"][0]) if hit.height else "not shown"
+        table.append(row)
+    return {"conditions_table": table, "condition_keys": conditions,
+            "conditions_heading": " against ".join(condition_label(c) for c in conditions),
+            "conditions_caption": conditions_caption(data, task)}
+
+
+def conditions_caption(data: AuditData, task: str) -> str:
+    """What the conditions table shows, and which dimensions only some conditions show."""
+    text = f"Mean {'rank' if task == 'rank' else 'rating'} per condition"
+    text += "" if task == "rank" or "rank" not in data.instrument.task_keys else " (no rank task was run for this model)"
+    conditions = data.instrument.conditions
+    for d in data.instrument.dimension_keys:
+        showing = [condition_label(c.key) for c in conditions if d in c.dimensions]
+        if 0 < len(showing) < len(conditions):
+            text += f"; {data.name(d)} is shown only in the {', '.join(showing)} condition"
+    return text + "."
+
+
+# ----------------------------------------------------------------------------- open answers
+
+
+def themes_section(data: AuditData, model: str) -> dict:
+    """Theme shares of the model's coded open answers: those of dimensions every condition shows,
+    and apart, those only some conditions show (they cannot be compared across conditions)."""
+    common = set.intersection(*(set(c.dimensions) for c in data.instrument.conditions))
+    themes = [{"condition": condition_label(r["condition"]), "theme": data.name(r["dimension"]), "key": r["dimension"],
+               "share": percent(r["share"]), "ci": f"[{percent(r['ci_low'])}, {percent(r['ci_high'])}]", "n": r["n"]}
+              for r in rows_of(data, "result_themes", model, by=("condition", "dimension"))]
+    return {"themes": [t for t in themes if t["key"] in common],
+            "sentient_themes": [t for t in themes if t["key"] not in common],
+            **partial_texts(data, common), "theme_rule": theme_rule_text(data)}
+
+
+def partial_texts(data: AuditData, common: set[str]) -> dict[str, str]:
+    """Heading and caption of the themes of dimensions that only some conditions show."""
+    conditions = data.instrument.conditions
+    showing = sorted({condition_label(c.key) for c in conditions if set(c.dimensions) - common})
+    hidden = sorted({condition_label(c.key) for c in conditions if not set(c.dimensions) - common})
+    names = ", ".join(data.name(d) for d in data.instrument.dimension_keys if d not in common)
+    return {"partial_heading": f"Only in the {', '.join(showing)} condition" if showing else "Only in some conditions",
+            "partial_caption": f"Themes of dimensions that only some conditions show ({names}), kept apart: the "
+                               f"{', '.join(hidden) or 'other'} framing never offered them."}
+
+
+def quotes_section(data: AuditData, model: str) -> dict:
+    """Answers in the model's own words: one per theme a coder marked (with the coder's evidence),
+    and short answers to fall back on when nothing is coded."""
+    theme_quotes = [{"theme": data.name(r["dimension"]), "condition": condition_label(r["condition"]),
+                     "evidence": r["evidence"] or "", "text": r["raw_text"]}
+                    for r in data.theme_quotes.filter(pl.col("model") == model).iter_rows(named=True)][:8]
+    quotes = [{"condition": condition_label(r["condition"]), "text": r["raw_text"]}
+              for r in data.quotes.filter(pl.col("model") == model).iter_rows(named=True)]
+    return {"theme_quotes": theme_quotes, "quotes": quotes}
+
+
+def coder_rows(data: AuditData, *, readable_statistic: bool) -> list[dict]:
+    """Agreement between coders per theme, over all coded answers of the audit."""
+    return [{"dimension": data.name(r["dimension"]),
+             "statistic": r["statistic"].replace("_", " ") if readable_statistic else r["statistic"],
+             "value": ci(r, "value", "ci_low", "ci_high"), "coders": r["coders"], "n": r["n_units"]}
+            for r in rows_of(data, "result_coder_agreement")]
+
+
+def disagreement_rows(data: AuditData, model: str) -> list[dict]:
+    """The model's answers the coders disagree on, with who said what (the first ten)."""
+    return [{"condition": condition_label(r["condition"]), "theme": data.name(r["dimension"]), "votes": r["votes"],
+             "text": r["raw_text"]}
+            for r in data.disagreements.filter(pl.col("model") == model).iter_rows(named=True)][:10]
+
+
+# ----------------------------------------------------------------------------- data quality, stability, peers
+
+
+def quality_rows(data: AuditData, model: str) -> list[dict]:
+    """Per condition and task: outcome shares and position bias (data quality) and the stability
+    statistics (mean rho, Kendall's W, Friedman's test); the page shows them as two tables."""
+    return [{**where_columns(r), "responses": r["n_responses"], "valid": percent(r["valid_share"]),
+             **{status: percent(r[f"{status}_share"]) for status in OUTCOMES},
+             "position_rho": fmt(r["position_bias_rho"]), "w": fmt(r["kendall_w"]),
+             "mean_rho": ci(r, "mean_rho", "mean_rho_ci_low", "mean_rho_ci_high"),
+             "friedman": f"chi2({fmt(r['friedman_df'])}) = {fmt(r['friedman_chi2'], 1)}, p = {fmt(r['friedman_p'], 3)}"}
+            for r in rows_of(data, "result_stability", model, by=("condition", "task"))]
+
+
+def peers_rows(data: AuditData, model: str) -> list[dict]:
+    """The model's type, orientation index and cluster per condition and task."""
+    return [{**where_columns(r), "cluster": r["cluster"], "cluster_label": r["label"], "type": r["model_type"],
+             "orientation": ci(r, "orientation_index", "orientation_ci_low", "orientation_ci_high"),
+             "p_holm": fmt(r["type_p_holm"], 3), "stability": fmt(r["stability_jaccard"])}
+            for r in rows_of(data, "result_clusters", model, by=("condition", "task"))]
+
+
+# ----------------------------------------------------------------------------- agreement with humans
+
+
+def agreement_rows(data: AuditData, model: str | None = None) -> list[dict]:
+    """Profile fidelity rows, closest (by CCC) first within each sample, condition and task."""
+    frame = data.tables["result_agreement"]
+    if model is not None:
+        frame = frame.filter(pl.col("model") == model)
+    return [{"model": r["model"], "sample": r["sample"], "condition": condition_label(r["condition"]),
+             "task": task_label(r["task"]), "rank": r["rank_by_ccc"], "r": ci(r, "pearson_r", "r_ci_low", "r_ci_high"),
+             "rho": fmt(r["spearman_rho"]), "spread": ci(r, "spread_ratio", "spread_ratio_ci_low", "spread_ratio_ci_high"),
+             "level": ci(r, "level_shift", "level_shift_ci_low", "level_shift_ci_high") if r["task"] == "rate" else "-",
+             "ccc": ci(r, "ccc", "ccc_ci_low", "ccc_ci_high"), "n": f"{r['n_trials']} / {r['n_participants']}"}
+            for r in frame.sort("sample", "condition", "task", "rank_by_ccc", nulls_last=True).iter_rows(named=True)]
+
+
+def icc_rows(data: AuditData, model: str | None = None) -> list[dict]:
+    """ICC(A,1) and ICC(C,1) of rating profiles, with both intervals and the Koo & Li band."""
+    frame = data.tables["result_agreement"].filter(pl.col("task") == "rate")
+    if model is not None:
+        frame = frame.filter(pl.col("model") == model)
+    return [{"model": r["model"], "sample": r["sample"], "condition": condition_label(r["condition"]),
+             "icc_a1": ci(r, "icc_a1", "icc_a1_ci_low", "icc_a1_ci_high"),
+             "icc_a1_f": f"[{fmt(r['icc_a1_f_ci_low'])}, {fmt(r['icc_a1_f_ci_high'])}]", "band": r["band"] or "n/a",
+             "icc_c1": ci(r, "icc_c1", "icc_c1_ci_low", "icc_c1_ci_high")}
+            for r in frame.sort("sample", "condition", "model").iter_rows(named=True)]
+
+
+# ----------------------------------------------------------------------------- provenance
+
+
+def provenance(data: AuditData, model: str | None) -> list[tuple[str, str]]:
+    """Where the numbers come from: the audit, instrument, data hash and statistics settings, and
+    for a model's page first what its API reported, when, from which sources, at what cost."""
+    settings = data.settings
+    rows = [("Audit", f"{data.audit_id}, computed {data.created_at} UTC with papers {data.tool_version}"),
+            ("Instrument", f"{data.instrument.id} {data.instrument.version}, SHA-256 {data.instrument.sha256}"),
+            ("Audit data", f"SHA-256 {data.data_sha256}"),
+            ("Statistics", f"bootstrap B = {settings.get('bootstrap_b')}, seed {settings.get('seed')}, "
+                           f"{settings.get('linkage')} linkage, k {settings.get('k') or 'by silhouette'}")]
+    if model is None:
+        return rows
+    prov = data.provenance.filter(pl.col("model") == model)
+    return model_provenance(model, prov.row(0, named=True)) + rows if prov.height else rows
+
+
+def model_provenance(model: str, p: dict) -> list[tuple[str, str]]:
+    cost = f"${p['cost_usd']:.4f}" if p["cost_usd"] else "not known (no price for this model)"
+    return [("Model requested", model), ("Model reported by the API", p["model_reported"] or "not reported"),
+            ("Answers", f"{p['responses']:,} ({p['valid']:,} valid), {str(p['first_answer'])[:16]} to "
+                        f"{str(p['last_answer'])[:16]} UTC"),
+            ("Source", p["sources"] or "n/a"), ("Temperature", p["temperatures"] or "not recorded"),
+            ("Tokens", f"{int(p['input_tokens'] or 0):,} in, {int(p['output_tokens'] or 0):,} out"),
+            ("Cost", cost)]
+
+
+# ----------------------------------------------------------------------------- the comparison's tables
+
+
+def stability_rows(data: AuditData) -> list[dict]:
+    """Every model's stability and data quality, by condition and task."""
+    return [{"model": r["model"], **where_columns(r), "n": r["n_trials"],
+             "mean_rho": ci(r, "mean_rho", "mean_rho_ci_low", "mean_rho_ci_high"), "w": fmt(r["kendall_w"]),
+             "p": fmt(r["friedman_p"], 3), "valid": percent(r["valid_share"]), "position_rho": fmt(r["position_bias_rho"])}
+            for r in rows_of(data, "result_stability", by=("condition", "task", "model"))]
+
+
+def differences_rows(data: AuditData) -> list[dict]:
+    """Per dimension: do the models differ (Kruskal-Wallis, Holm-adjusted, epsilon-squared)?"""
+    return [{**where_columns(r), "dimension": data.name(r["dimension"]), "h": fmt(r["kruskal_h"], 1), "df": r["df"],
+             "p_holm": fmt(r["p_holm"], 4), "epsilon2": fmt(r["epsilon2"]), "note": r["note"] or ""}
+            for r in rows_of(data, "result_differences", by=("condition", "task", "dimension"))]
+
+
+def structure_rows(data: AuditData) -> list[dict]:
+    """Clusters and map per condition and task, with the tests that allow naming clusters."""
+    return [{**where_columns(r), "models": r["n_models"], "k": r["k"], "cophenetic": fmt(r["cophenetic_r"]),
+             "silhouette": fmt(r["silhouette"]), "p_het": fmt(r["p_heterogeneity"], 3),
+             "p_clu": fmt(r["p_clustering"], 3), "mds_share": percent(r["mds_variance_share"]), "note": r["note"] or ""}
+            for r in rows_of(data, "result_structure")]
+
+
+def items_rows(data: AuditData) -> list[dict]:
+    """The human samples' extra survey items, each on its own scale."""
+    return [{"sample": r["sample"], "item": r["item"], "n": r["n"], "mean": ci(r, "mean", "ci_low", "ci_high")}
+            for r in rows_of(data, "result_items")]
