@@ -10,6 +10,7 @@ changes what is written here too. Every function runs inside the caller's transa
 from __future__ import annotations
 
 import contextlib
+import weakref
 from typing import Iterator
 
 from papers.store import Store
@@ -58,10 +59,22 @@ def registered(store: Store, name: str, table: str, rows: list[dict]) -> Iterato
     the same names (the keys of the first row); yields those column names."""
     import polars as pl
 
-    types = store.frame(f'select * from "{table}" limit 0').schema
+    types = column_types(store, table)
     columns = [c for c in types if c in rows[0]]
     store.con.register(name, pl.DataFrame(rows, schema={c: types[c] for c in columns}))
     try:
         yield columns
     finally:
         store.con.unregister(name)
+
+
+_TYPES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> table -> polars schema
+
+
+def column_types(store: Store, table: str) -> dict:
+    """The polars types of a table's columns, as the store defines them. Read once per connection:
+    a store's tables change only by migrations, which run when it is opened."""
+    tables = _TYPES.setdefault(store.con, {})
+    if table not in tables:
+        tables[table] = dict(store.frame(f'select * from "{table}" limit 0').schema)
+    return tables[table]
