@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,7 +16,8 @@ from papers.analysis.claims import Estimate, leader_phrase
 from papers.errors import InputError, PapersError
 from papers.instrument import Instrument
 from papers.names import check_audit_name
-from papers.store import RESULT_TABLES, Store, instrument_in_use, query
+from papers.store import PIN_TABLES, RESULT_TABLES, Store, instrument_in_use, query
+from papers.text import excerpt
 
 
 @dataclass
@@ -26,10 +28,11 @@ class AnalyzeReport:
     unchanged: bool = False
     counts: dict[str, int] = field(default_factory=dict)
     highlights: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"audit_id": self.audit_id, "instrument": self.instrument, "data_sha256": self.data_sha256,
-                "unchanged": self.unchanged, "rows": self.counts, "highlights": self.highlights}
+                "models": self.models, "unchanged": self.unchanged, "rows": self.counts, "highlights": self.highlights}
 
 
 def default_audit_name() -> str:
@@ -51,26 +54,74 @@ def layout_of(instrument: Instrument) -> Layout:
 
 
 def run_analyze(store: Store, audit_id: str | None, *, instrument: str | None = None, settings: Settings | None = None,
-                replace: bool = False) -> AnalyzeReport:
+                replace: bool = False, models: list[str] | None = None) -> AnalyzeReport:
     audit_id = check_audit_name((audit_id or default_audit_name()).strip())
     settings = settings or Settings()
     inst = audit_instrument(store, instrument)
-    params = {"instrument": inst.sha256}
+    chosen = audit_models(store, inst, models)
+    params = {"instrument": inst.sha256, "models": chosen}
     data_sha = store.scalar(query("analysis/data_hash"), params)
-    report = AnalyzeReport(audit_id, inst.label, data_sha)
-    existing = store.sql("select data_sha256, instrument_sha256, settings from audits where audit_id = ?",
+    report = AnalyzeReport(audit_id, inst.label, data_sha, models=chosen)
+    existing = store.sql("select data_sha256, instrument_sha256, settings, models from audits where audit_id = ?",
                          [audit_id]).fetchall()
     if existing and not replace:
-        old_data, old_inst, old_settings = existing[0]
-        if old_data == data_sha and old_inst == inst.sha256 and json.loads(old_settings) == settings.as_dict():
+        old_data, old_inst, old_settings, old_models = existing[0]
+        if old_data == data_sha and old_inst == inst.sha256 and json.loads(old_settings) == settings.as_dict() \
+                and list(old_models or []) == chosen:
             report.unchanged = True
             report.counts = _counts(store, audit_id)
             report.highlights = highlights(store, audit_id)
             return report
-        raise PapersError(
-            f"audit '{audit_id}' already exists with {'other data' if old_data != data_sha else 'other settings'}.",
-            "give this analysis a new name (--audit NAME), or pass --replace to recompute that audit.",
-        )
+        what = "other models" if list(old_models or []) != chosen else "other data" if old_data != data_sha \
+            else "other settings"
+        raise PapersError(f"audit '{audit_id}' already exists with {what}.",
+                          "give this analysis a new name (--audit NAME), or pass --replace to recompute that audit.")
+    with store.transaction():
+        _forget(store, audit_id)
+        _pin(store, audit_id, params)
+        results = _compute(store, audit_id, inst, settings)
+        for table, frame in results.tables.items():
+            _insert(store, table, audit_id, frame)
+        store.sql("insert into audits (audit_id, instrument_sha256, data_sha256, settings, tool_version, models, "
+                  "model_patterns) values (?, ?, ?, ?, ?, ?, ?)",
+                  [audit_id, inst.sha256, data_sha, json.dumps(settings.as_dict()), __version__, chosen,
+                   list(models) if models else None])
+    report.counts = _counts(store, audit_id)
+    report.highlights = highlights(store, audit_id)
+    return report
+
+
+def audit_models(store: Store, inst: Instrument, patterns: list[str] | None) -> list[str]:
+    """The models an audit covers: every model with answers to the instrument, or those matching
+    the given names and globs (each pattern must match at least one)."""
+    known = [r[0] for r in store.sql(query("audit/models"), {"instrument": inst.sha256}).fetchall()]
+    if not patterns:
+        return known
+    chosen = set()
+    for pattern in patterns:
+        hits = [m for m in known if fnmatch.fnmatchcase(m, pattern)]
+        if not hits:
+            shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
+            raise InputError(f"--model '{excerpt(pattern)}': no model with answers to {inst.label} matches it.",
+                             f"models in the store: {shown or 'none'}; globs such as 'openai/*' are allowed.")
+        chosen.update(hits)
+    return sorted(chosen)
+
+
+def _forget(store: Store, audit_id: str) -> None:
+    """Remove an audit's results and pins (before it is computed again, inside the same transaction)."""
+    for table in (*RESULT_TABLES, *PIN_TABLES, "audits"):
+        store.sql(f"delete from {table} where audit_id = ?", [audit_id])
+
+
+def _pin(store: Store, audit_id: str, params: dict) -> None:
+    for name in ("audit/pin_responses", "audit/pin_participants", "audit/pin_codes"):
+        store.run_query(name, {**params, "audit": audit_id})
+
+
+def _compute(store: Store, audit_id: str, inst: Instrument, settings: Settings):
+    """The audit's statistics, from the rows it pinned."""
+    params = {"audit": audit_id, "instrument": inst.sha256}
     answers = store.frame(query("analysis/model_answers"), params)
     if answers.height == 0:
         raise InputError(f"no valid rank or rate answers for {inst.label}: nothing to analyze.",
@@ -80,18 +131,7 @@ def run_analyze(store: Store, audit_id: str | None, *, instrument: str | None = 
     excluded = dict(store.sql(query("analysis/human_excluded"), params).fetchall())
     items = store.frame(query("analysis/human_items"), params)
     codes = store.frame(query("analysis/codes"), params)
-    results = compute_audit(answers, outcomes, human, excluded, items, codes, layout_of(inst), settings)
-    with store.transaction():
-        for table in RESULT_TABLES:
-            store.sql(f"delete from {table} where audit_id = ?", [audit_id])
-        store.sql("delete from audits where audit_id = ?", [audit_id])
-        for table, frame in results.tables.items():
-            _insert(store, table, audit_id, frame)
-        store.sql("insert into audits (audit_id, instrument_sha256, data_sha256, settings, tool_version) "
-                  "values (?, ?, ?, ?, ?)", [audit_id, inst.sha256, data_sha, json.dumps(settings.as_dict()), __version__])
-    report.counts = _counts(store, audit_id)
-    report.highlights = highlights(store, audit_id)
-    return report
+    return compute_audit(answers, outcomes, human, excluded, items, codes, layout_of(inst), settings)
 
 
 def _insert(store: Store, table: str, audit_id: str, frame: pl.DataFrame) -> None:

@@ -282,11 +282,13 @@ def collect_cmd(models, tasks, conditions, trials, seed, temperature, max_tokens
               help="Equivalence margin of the orientation index: rank places (scale points on a 1-7 scale).")
 @click.option("--theme-rule", type=click.Choice(["all", "majority", "any"]), default=None,
               help="When a theme counts as present in an open answer (default: all coders when two, a majority when more).")
+@click.option("--model", "models", multiple=True,
+              help="Audit only these models (repeatable; globs such as 'openai/*'); default: every model.")
 @click.option("--replace", is_flag=True, help="Recompute an existing audit of the same name.")
 @instrument_option
 @db_option
 @json_option
-def analyze_cmd(audit_id, seed, b, linkage, k, type_margin, theme_rule, replace, instrument, db_path, as_json):
+def analyze_cmd(audit_id, seed, b, linkage, k, type_margin, theme_rule, models, replace, instrument, db_path, as_json):
     """Compute the audit's statistics from the store into result_* tables.
 
     Within models (profiles with bootstrap CIs, Friedman, Kendall's W, mean inter-trial Spearman
@@ -300,7 +302,7 @@ def analyze_cmd(audit_id, seed, b, linkage, k, type_margin, theme_rule, replace,
     from papers.store import open_store
 
     with open_store(db_path) as store:
-        report = run_analyze(store, audit_id, instrument=instrument, replace=replace,
+        report = run_analyze(store, audit_id, instrument=instrument, replace=replace, models=list(models) or None,
                              settings=Settings(seed=seed, b=b, linkage=linkage, k=k, type_margin=type_margin,
                                                theme_rule=theme_rule))
     head = (f"Audit {report.audit_id} is already up to date (same data and settings); nothing changed."
@@ -322,8 +324,7 @@ def compare_cmd(model_a, model_b, audit_id, db_path, as_json):
 
     with open_store(db_path, read_only=True) as store:
         result = compare_models(store, audit_id, model_a, model_b)
-    rows = [{k: v for k, v in r.items()} for r in result.rows]
-    emit({"audit": audit_id, "model_a": model_a, "model_b": model_b, "rows": rows}, as_json, "\n".join(result.lines()))
+    emit(result.as_dict(), as_json, "\n".join(result.lines()))
 
 
 @cli.group(cls=PapersGroup)

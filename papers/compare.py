@@ -1,4 +1,10 @@
-"""`papers compare A B`: per dimension, does model A prioritise it more than model B? In words."""
+"""`papers compare A B`: per dimension, does model A prioritise it more than model B? In words.
+
+Both models' answers are the rows the audit pinned, so a comparison always agrees with the audit
+it names, whatever was collected since. One sign convention holds for every task: the effect size
+r is positive when model A gives the dimension the higher priority (a lower mean rank, a higher
+mean rating) and negative when model B does.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,12 @@ import numpy as np
 
 from papers.analysis import stats
 from papers.errors import InputError
-from papers.instrument import parse_instrument
+from papers.instrument import Instrument, parse_instrument
 from papers.store import Store, query
+
+METHOD = ("Mann-Whitney U per dimension over valid trials; effect size r (rank-biserial) with a 95% bootstrap "
+          "interval, positive when the first model gives the dimension the higher priority; p adjusted by Holm "
+          "within each condition and task")
 
 
 @dataclass
@@ -19,27 +29,19 @@ class Comparison:
     model_a: str
     model_b: str
     rows: list[dict] = field(default_factory=list)
-    stale: bool = False
 
     def lines(self) -> list[str]:
-        out = [f"Note: the store has changed since audit {self.audit_id} was computed; these numbers use the "
-               "current data. Run papers analyze again to bring the audit up to date."] if self.stale else []
-        out += [f"{self.model_a} against {self.model_b} (audit {self.audit_id}; Mann-Whitney U per dimension, "
-               "rank-biserial r with a 95% bootstrap interval, Holm-adjusted p within each condition and task)"]
-        for row in self.rows:
-            out.append("  " + row["sentence"])
-        return out
+        out = [f"{self.model_a} against {self.model_b} (audit {self.audit_id}; {METHOD})"]
+        return out + ["  " + row["sentence"] for row in self.rows]
+
+    def as_dict(self) -> dict:
+        return {"audit": self.audit_id, "model_a": self.model_a, "model_b": self.model_b, "method": METHOD,
+                "rows": self.rows}
 
 
 def compare_models(store: Store, audit_id: str, model_a: str, model_b: str) -> Comparison:
-    audit = store.sql("select instrument_sha256, settings, data_sha256 from audits where audit_id = ?",
-                      [audit_id]).fetchall()
-    if not audit:
-        raise InputError(f"no audit named '{audit_id}'.", "run papers analyze --audit NAME first; papers db info lists audits.")
-    sha, settings = audit[0][0], json.loads(audit[0][1])
-    spec = store.scalar("select spec from instruments where sha256 = ?", [sha])
-    instrument = parse_instrument(spec, source=f"store:{sha[:12]}")
-    frame = store.frame(query("analysis/compare_answers"), {"instrument": sha, "model_a": model_a, "model_b": model_b})
+    instrument, settings = _audit(store, audit_id)
+    frame = store.frame(query("analysis/compare_answers"), {"audit": audit_id, "model_a": model_a, "model_b": model_b})
     present = set(frame["model"].unique().to_list())
     for model in (model_a, model_b):
         if model not in present:
@@ -50,37 +52,68 @@ def compare_models(store: Store, audit_id: str, model_a: str, model_b: str) -> C
     rng = np.random.default_rng(settings.get("seed", 0))
     b = min(int(settings.get("bootstrap_b", 2000)), 2000)
     result = Comparison(audit_id, model_a, model_b)
-    if store.scalar(query("analysis/data_hash"), {"instrument": sha}) != audit[0][2]:
-        result.stale = True
     for (condition, task), part in sorted(frame.group_by(["condition", "task"]), key=lambda kv: kv[0]):
-        block = []
-        for dim in instrument.shown(condition):
-            x = part.filter((part["model"] == model_a) & (part["dimension"] == dim))["value"].to_numpy()
-            y = part.filter((part["model"] == model_b) & (part["dimension"] == dim))["value"].to_numpy()
-            if len(x) == 0 or len(y) == 0:
-                continue
-            u, p, r = stats.rank_biserial(x, y)
-            low, high = stats.percentile_ci(stats.rank_biserial_boot(x, y, rng, b))
-            block.append({"condition": condition, "task": task, "dimension": dim, "n_a": len(x), "n_b": len(y),
-                          "mean_a": float(x.mean()), "mean_b": float(y.mean()), "u": u, "p": p, "r": r,
-                          "r_ci_low": float(low), "r_ci_high": float(high)})
+        block = [_row(part, condition, task, dim, model_a, model_b, rng, b) for dim in instrument.shown(condition)]
+        block = [row for row in block if row is not None]
         for row, q in zip(block, stats.holm(np.array([row["p"] for row in block]))):
             row["p_holm"] = float(q)
-            row["sentence"] = sentence(row, model_a, model_b, instrument.dimension(row["dimension"]).name)
+            row["name"] = instrument.dimension(row["dimension"]).name
+            row["direction"] = direction(row)
+            row["sentence"] = sentence(row, model_a, model_b)
         result.rows += block
     return result
 
 
-def sentence(row: dict, a: str, b: str, name: str) -> str:
-    """One line in plain words. For ranks a lower mean is a higher priority; for ratings, higher."""
-    rank = row["task"] == "rank"
-    what = "mean rank" if rank else "mean rating"
-    where = f"[{row['condition']}, {row['task']}]"
-    numbers = (f"{what} {row['mean_a']:.2f} vs {row['mean_b']:.2f}, r = {row['r']:.2f} "
-               f"[{row['r_ci_low']:.2f}, {row['r_ci_high']:.2f}], p (Holm) = {row['p_holm']:.3g}")
+def _audit(store: Store, audit_id: str) -> tuple[Instrument, dict]:
+    audit = store.sql("select instrument_sha256, settings from audits where audit_id = ?", [audit_id]).fetchall()
+    if not audit:
+        raise InputError(f"no audit named '{audit_id}'.", "run papers analyze --audit NAME first; papers db info lists audits.")
+    sha, settings = audit[0][0], json.loads(audit[0][1])
+    spec = store.scalar("select spec from instruments where sha256 = ?", [sha])
+    return parse_instrument(spec, source=f"store:{sha[:12]}"), settings
+
+
+def _row(part, condition: str, task: str, dim: str, model_a: str, model_b: str, rng, b: int) -> dict | None:
+    x = part.filter((part["model"] == model_a) & (part["dimension"] == dim))["value"].to_numpy()
+    y = part.filter((part["model"] == model_b) & (part["dimension"] == dim))["value"].to_numpy()
+    if len(x) == 0 or len(y) == 0:
+        return None
+    u, p, r = stats.rank_biserial(x, y)
+    low, high = stats.percentile_ci(stats.rank_biserial_boot(x, y, rng, b))
+    sign = -1.0 if task == "rank" else 1.0  # a lower rank is a higher priority
+    r, (low, high) = sign * r, sorted((sign * float(low), sign * float(high)))
+    return {"condition": condition, "task": task, "dimension": dim, "n_a": len(x), "n_b": len(y),
+            "mean_a": float(x.mean()), "mean_b": float(y.mean()), "u": u, "p": p, "r": float(r),
+            "r_ci_low": low, "r_ci_high": high}
+
+
+def direction(row: dict) -> str:
+    """'a' or 'b' for the model that gives the dimension the higher priority, 'none' without a
+    detectable difference (Holm-adjusted p of .05 or more)."""
     if not row["p_holm"] < 0.05:
-        return f"{where} no clear difference on {name}: {numbers}"
-    a_higher = (row["r"] < 0) if rank else (row["r"] > 0)
-    first, second = (a, b) if a_higher else (b, a)
-    verb = "ranks" if rank else "rates"
-    return f"{where} {first} {verb} {name} higher than {second}: {numbers}"
+        return "none"
+    return "a" if row["r"] > 0 else "b"
+
+
+def sentence(row: dict, a: str, b: str) -> str:
+    """One line in plain words, its numbers in the sentence's order.
+
+    >>> row = {"condition": "non_sentient", "task": "rank", "name": "Ethical Integrity", "mean_a": 3.43,
+    ...        "mean_b": 2.41, "r": -0.5, "r_ci_low": -0.7, "r_ci_high": -0.3, "p_holm": 0.001, "direction": "b"}
+    >>> for part in sentence(row, "A", "B").split(": ", 1): print(part)
+    [non_sentient, rank] B ranks Ethical Integrity higher than A
+    mean rank 2.41 vs 3.43, r = 0.50 [0.30, 0.70] in favour of B, p (Holm) = 0.001
+    """
+    rank = row["task"] == "rank"
+    what, verb = ("mean rank", "ranks") if rank else ("mean rating", "rates")
+    where = f"[{row['condition']}, {row['task']}]"
+    if row["direction"] == "none":
+        return (f"{where} no detectable difference on {row['name']}: {what} {row['mean_a']:.2f} ({a}) vs "
+                f"{row['mean_b']:.2f} ({b}), r = {row['r']:.2f} [{row['r_ci_low']:.2f}, {row['r_ci_high']:.2f}], "
+                f"p (Holm) = {row['p_holm']:.3g}")
+    first, second = (a, b) if row["direction"] == "a" else (b, a)
+    m1, m2 = (row["mean_a"], row["mean_b"]) if row["direction"] == "a" else (row["mean_b"], row["mean_a"])
+    r, low, high = (row["r"], row["r_ci_low"], row["r_ci_high"]) if row["direction"] == "a" else \
+        (-row["r"], -row["r_ci_high"], -row["r_ci_low"])
+    return (f"{where} {first} {verb} {row['name']} higher than {second}: {what} {m1:.2f} vs {m2:.2f}, "
+            f"r = {r:.2f} [{low:.2f}, {high:.2f}] in favour of {first}, p (Holm) = {row['p_holm']:.3g}")

@@ -12,6 +12,7 @@ def store_info(store: Store) -> dict:
     runs = store.sql(query("dbinfo/runs")).fetchall()
     statuses = dict(store.sql("select status, count(*) from llm_responses group by status order by status").fetchall())
     samples = store.sql(query("dbinfo/samples")).fetchall()
+    audits = store.sql(query("dbinfo/audits")).fetchall()
     return {
         "path": str(store.path),
         "schema_version": store.schema_version(),
@@ -23,6 +24,8 @@ def store_info(store: Store) -> dict:
         "runs": [{"kind": kind, "count": n, "last": str(last)} for kind, n, last in runs],
         "response_status": statuses,
         "samples": [{"sample": s, "participants": n, "excluded": x} for s, n, x in samples],
+        "audits": [{"audit": a, "created_at": str(at), "models": list(models), "instrument": f"{ident} {version}",
+                    "instrument_sha256": sha} for a, at, models, ident, version, sha in audits],
     }
 
 
@@ -39,6 +42,10 @@ def format_info(info: dict) -> str:
         lines += ["", "Human samples"]
         lines += [f"  {s['sample']}: {s['participants']:,} participants, {s['excluded']:,} records excluded"
                   for s in info["samples"]]
+    if info["audits"]:
+        lines += ["", "Audits (newest first)"]
+        lines += [f"  {a['audit']:<20} {a['created_at'][:16]}  {len(a['models'])} models  {a['instrument']} "
+                  f"({a['instrument_sha256'][:12]})" for a in info["audits"]]
     lines += ["", "Loads and runs"]
     lines += [f"  {r['kind']:<18} {r['count']:>5}  last {r['last']}" for r in info["runs"]] or ["  (none)"]
     return "\n".join(lines)

@@ -43,6 +43,7 @@ PUBLIC_TABLES = (
     "audits",
     "llm_errors",
 )
+PIN_TABLES = ("audit_responses", "audit_participants", "audit_codes")  # the rows each audit used (migration 009)
 RESULT_TABLES = (
     "result_profiles", "result_stability", "result_differences", "result_clusters", "result_mds", "result_structure",
     "result_human_profiles", "result_agreement", "result_items", "result_themes", "result_coder_agreement",
@@ -76,19 +77,18 @@ class Store:
 
     def sql(self, text: str, params: list | dict | None = None) -> duckdb.DuckDBPyConnection:
         with self.guard():
-            return self.con.execute(text, params or [])
+            return self.con.execute(text, used_params(text, params) or [])
 
     def run_query(self, name: str, params: dict | None = None) -> None:
         """Run every statement of a named query file, each with the named parameters it uses."""
         for statement in split_statements(query(name)):
-            used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
             with self.guard():
-                self.con.execute(statement, used)
+                self.con.execute(statement, used_params(statement, params or {}))
 
     def frame(self, text: str, params: list | dict | None = None):
         """A query's result as a polars DataFrame."""
         with self.guard():
-            return self.con.sql(text, params=params or None).pl()
+            return self.con.sql(text, params=used_params(text, params) or None).pl()
 
     @contextlib.contextmanager
     def guard(self) -> Iterator[None]:
@@ -265,6 +265,14 @@ def migrate(store: Store) -> list[int]:
             store.sql("insert into schema_version (version) values (?)", [number])
         applied.append(number)
     return applied
+
+
+def used_params(text: str, params: list | dict | None):
+    """Named parameters that the statement uses (DuckDB refuses extra ones); a list passes as it is,
+    so one parameter dict can serve every query of a command."""
+    if not isinstance(params, dict):
+        return params
+    return {k: v for k, v in params.items() if f"${k}" in text}
 
 
 def split_statements(text: str) -> list[str]:

@@ -1,17 +1,24 @@
--- Valid rank and rate answers of two models for one instrument, one row per trial and dimension.
+-- The valid rank and rate answers an audit pinned for two of its models, one row per trial and dimension.
 with
 
 responses as (
-    select * from valid_responses
-    where instrument_sha256 = $instrument and task in ('rank', 'rate')
-      and model in ($model_a, $model_b)
+    select * from pinned_responses
+    where audit_id = $audit and pinned_status = 'valid' and task in ('rank', 'rate') and model in ($model_a, $model_b)
+),
+
+answers as (
+    select * from llm_answers
 ),
 
 final as (
-    select responses.model, responses.condition, responses.task, answers.dimension,
-           coalesce(answers.rank::double, answers.rating) as value
+    select
+        responses.model,
+        responses.condition,
+        responses.task,
+        answers.dimension,
+        coalesce(answers.rank::double, answers.rating) as value
     from responses
-    join llm_answers as answers using (response_id)
+    inner join answers using (response_id)
 )
 
 select * from final

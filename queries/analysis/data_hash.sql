@@ -1,34 +1,40 @@
--- SHA-256 of every input row an audit reads: model answers and outcomes, human answers,
--- exclusions and items, and codes. Same data, same hash; any change, another hash.
+-- SHA-256 of every input row an audit would read: its models' answers and outcomes, the human
+-- answers, exclusions and items, and the valid codes. Same data, same hash; any change, another hash.
 with
 
+responses as (
+    select * from llm_responses where instrument_sha256 = $instrument and list_contains($models, model)
+),
+
 model_rows as (
-    select concat_ws('|', 'r', r.response_id, r.model, r.condition, r.task, r.status,
-                     coalesce(a.dimension, ''), coalesce(a.rank::varchar, ''), coalesce(a.rating::varchar, '')) as line
-    from llm_responses as r
-    left join llm_answers as a using (response_id)
-    where r.instrument_sha256 = $instrument
+    select concat_ws('|', 'r', responses.response_id, responses.model, responses.condition, responses.task,
+                     responses.status, coalesce(answers.dimension, ''), coalesce(answers.rank::varchar, ''),
+                     coalesce(answers.rating::varchar, '')) as line
+    from responses
+    left join llm_answers as answers using (response_id)
 ),
 
 human_rows as (
-    select concat_ws('|', 'h', h.sample, h.participant_id, h.copy::varchar, h.task, h.condition, h.dimension,
-                     coalesce(h.rank::varchar, ''), coalesce(h.rating::varchar, ''), p.is_excluded::varchar) as line
-    from human_answers as h
-    join participants as p using (sample, participant_id, copy)
-    where h.instrument_sha256 = $instrument
+    select concat_ws('|', 'h', answers.sample, answers.participant_id, answers.copy::varchar, answers.task,
+                     answers.condition, answers.dimension, coalesce(answers.rank::varchar, ''),
+                     coalesce(answers.rating::varchar, ''), participants.is_excluded::varchar) as line
+    from human_answers as answers
+    inner join participants using (sample, participant_id, copy)
+    where answers.instrument_sha256 = $instrument
 ),
 
 item_rows as (
-    select concat_ws('|', 'i', i.sample, i.participant_id, i.copy::varchar, i.item, coalesce(i.value::varchar, '')) as line
-    from human_items as i
-    where i.sample in (select distinct sample from human_answers where instrument_sha256 = $instrument)
+    select concat_ws('|', 'i', items.sample, items.participant_id, items.copy::varchar, items.item,
+                     coalesce(items.value::varchar, '')) as line
+    from human_items as items
+    where items.sample in (select distinct sample from human_answers where instrument_sha256 = $instrument)
 ),
 
 code_rows as (
-    select concat_ws('|', 'c', c.response_id, c.coder, c.dimension, c.is_present::varchar) as line
-    from codes as c
-    join llm_responses as r using (response_id)
-    where r.instrument_sha256 = $instrument
+    select concat_ws('|', 'c', codes.response_id, codes.coder, codes.dimension, codes.is_present::varchar) as line
+    from valid_codes as codes
+    inner join responses using (response_id)
+    where responses.status = 'valid'
 ),
 
 final as (

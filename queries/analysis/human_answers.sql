@@ -1,5 +1,10 @@
--- The answers of participants who were not excluded, one row per participant, task block and dimension.
+-- The answers of the participants an audit pinned who were not excluded, one row per participant,
+-- task block and dimension.
 with
+
+pinned as (
+    select sample, participant_id, copy from audit_participants where audit_id = $audit
+),
 
 participants_kept as (
     select sample, participant_id, copy from participants where not is_excluded
@@ -18,7 +23,8 @@ final as (
         answers.dimension,
         coalesce(answers.rank::double, answers.rating) as value
     from answers
-    join participants_kept using (sample, participant_id, copy)
+    inner join pinned using (sample, participant_id, copy)
+    inner join participants_kept using (sample, participant_id, copy)
 )
 
 select * from final

@@ -1,14 +1,14 @@
--- Excluded participant records per sample of this instrument's survey loads.
+-- Excluded participant records per sample, among those an audit pinned.
 with
 
-samples as (
-    select distinct sample from human_answers where instrument_sha256 = $instrument
+pinned as (
+    select sample, participant_id, copy from audit_participants where audit_id = $audit
 ),
 
 final as (
     select participants.sample, count(*) filter (where participants.is_excluded) as excluded
     from participants
-    join samples using (sample)
+    inner join pinned using (sample, participant_id, copy)
     group by all
 )
 

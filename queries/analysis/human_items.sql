@@ -1,19 +1,19 @@
--- Survey item answers of participants who were not excluded.
+-- Survey item answers of the participants an audit pinned who were not excluded.
 with
+
+pinned as (
+    select sample, participant_id, copy from audit_participants where audit_id = $audit
+),
 
 participants_kept as (
     select sample, participant_id, copy from participants where not is_excluded
 ),
 
-samples as (
-    select distinct sample from human_answers where instrument_sha256 = $instrument
-),
-
 final as (
     select items.sample, items.item, items.value
     from human_items as items
-    join participants_kept using (sample, participant_id, copy)
-    join samples using (sample)
+    inner join pinned using (sample, participant_id, copy)
+    inner join participants_kept using (sample, participant_id, copy)
     where items.value is not null
 )
 

@@ -1,9 +1,9 @@
--- The valid rank and rate answers of one instrument, one row per trial and dimension.
+-- The valid rank and rate answers an audit pinned, one row per trial and dimension.
 with
 
 responses as (
-    select * from valid_responses
-    where instrument_sha256 = $instrument and task in ('rank', 'rate')
+    select * from pinned_responses
+    where audit_id = $audit and pinned_status = 'valid' and task in ('rank', 'rate')
 ),
 
 answers as (
@@ -21,7 +21,7 @@ final as (
         answers.dimension,
         coalesce(answers.rank::double, answers.rating) as value
     from responses
-    join answers using (response_id)
+    inner join answers using (response_id)
 )
 
 select * from final

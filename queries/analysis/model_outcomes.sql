@@ -1,12 +1,13 @@
--- Outcome counts (valid, refused, unparseable, incomplete, error) per model, condition and task.
+-- Outcome counts (valid, refused, unparseable, incomplete, error) per model, condition and task,
+-- with each answer's status as the audit pinned it.
 with
 
 responses as (
-    select * from llm_responses where instrument_sha256 = $instrument
+    select * from pinned_responses where audit_id = $audit
 ),
 
 final as (
-    select model, condition, task, status, count(*) as n
+    select model, condition, task, pinned_status as status, count(*) as n
     from responses
     group by all
 )
