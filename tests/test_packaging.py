@@ -49,7 +49,7 @@ def test_installed_wheel_runs_from_an_empty_directory(wheel, tmp_path):
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--quiet", str(wheel)], check=True)
     empty = tmp_path / "empty"
     empty.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "PAPERS_DB"}
+    env = {k: v for k, v in os.environ.items() if k not in ("PAPERS_DB", "PYTHONPATH")}  # nothing may hide the wheel
     papers = str(env_dir / "bin" / "papers")
 
     def run(*args):
@@ -58,7 +58,7 @@ def test_installed_wheel_runs_from_an_empty_directory(wheel, tmp_path):
     assert run("--help").returncode == 0
     validated = run("instrument", "validate")
     assert validated.returncode == 0 and "papers 1.0.0" in validated.stdout, validated.stderr
-    where = subprocess.run([str(python), "-c", "import papers; print(papers.__file__)"], cwd=empty,
+    where = subprocess.run([str(python), "-c", "import papers; print(papers.__file__)"], cwd=empty, env=env,
                            capture_output=True, text=True).stdout
     assert str(env_dir) in where, "the installed wheel, not the checkout, must be imported"
     loaded = run("ingest", "responses", str(ROOT / "data" / "examples" / "model_responses.jsonl"))

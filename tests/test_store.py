@@ -172,13 +172,21 @@ def test_a_store_with_flipped_bits_is_named_not_a_traceback(loaded, run):
 
 
 def test_migrations_are_applied_by_number_not_by_the_highest(db, tmp_path, monkeypatch):
+    # two migrations of its own, so that no shipped migration has to be left out of the chain
     original = store_module.migrations()
-    without = [m for m in original if m[0] != original[-2][0]]  # one migration merged later than the next
-    monkeypatch.setattr(store_module, "migrations", lambda: without)
+    earlier, later = original[-1][0] + 1, original[-1][0] + 2
+    first = tmp_path / f"{earlier:03d}_add_a.sql"
+    first.write_text("alter table runs add column a varchar;")
+    second = tmp_path / f"{later:03d}_add_b.sql"
+    second.write_text("alter table runs add column b varchar;")
+    monkeypatch.setattr(store_module, "migrations", lambda: original + [(later, second)])  # merged before the other
     open_store(db).close()
-    monkeypatch.setattr(store_module, "migrations", lambda: original)
+    monkeypatch.setattr(store_module, "migrations", lambda: original + [(earlier, first), (later, second)])
     store = open_store(db)
-    assert [r[0] for r in store.sql("select version from schema_version order by 1").fetchall()] == [n for n, _ in original]
+    assert [r[0] for r in store.sql("select version from schema_version order by 1").fetchall()] == [
+        n for n, _ in original] + [earlier, later]
+    assert {"a", "b"} <= {r[0] for r in store.sql("select column_name from information_schema.columns "
+                                                  "where table_name = 'runs'").fetchall()}
     store.close()
 
 
