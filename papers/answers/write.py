@@ -22,23 +22,22 @@ def write_responses(store: Store, responses: list[dict], answers: list[dict], *,
     already stored is kept as it is (a trial is stored once). With `replace_errors`, a stored
     error of the same key is deleted first, so the new outcome replaces it. A response without
     a `created_at` is stamped with the time of the transaction. Returns the ids inserted."""
-    if not responses:
-        return set()
-    with registered(store, "_incoming_responses", "llm_responses", responses) as columns:
-        if replace_errors:
-            store.sql("delete from llm_responses where status = 'error' and response_id in "
-                      "(select response_id from _incoming_responses)")
-        stored = {r[0] for r in store.sql(
-            "select response_id from llm_responses where response_id in (select response_id from _incoming_responses)"
-        ).fetchall()}
-        stamp = "" if "created_at" in columns else ", current_timestamp as created_at"
-        store.sql(f"insert into llm_responses by name select *{stamp} from _incoming_responses "
-                  "where response_id not in (select response_id from llm_responses)")
-    new = [a for a in answers if a["response_id"] not in stored]
+    ids = [r["response_id"] for r in responses]
+    if replace_errors:
+        store.sql("delete from llm_responses where status = 'error' and response_id in (select unnest(?::varchar[]))",
+                  [ids])
+    stored = {r[0] for r in store.sql(
+        "select response_id from llm_responses where response_id in (select unnest(?::varchar[]))", [ids]).fetchall()}
+    new = [r for r in responses if r["response_id"] not in stored]
     if new:
-        with registered(store, "_incoming_answers", "llm_answers", new):
+        with registered(store, "_incoming_responses", "llm_responses", new) as columns:
+            stamp = "" if "created_at" in columns else ", current_timestamp as created_at"
+            store.sql(f"insert into llm_responses by name select *{stamp} from _incoming_responses")
+    new_answers = [a for a in answers if a["response_id"] not in stored]
+    if new_answers:
+        with registered(store, "_incoming_answers", "llm_answers", new_answers):
             store.sql("insert into llm_answers by name select * from _incoming_answers")
-    return {r["response_id"] for r in responses} - stored
+    return {r["response_id"] for r in new}
 
 
 def write_codes(store: Store, codes: list[dict], *, replace_errors_of: str | None = None) -> None:
