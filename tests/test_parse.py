@@ -23,7 +23,7 @@ RANK_CASES = [
     ("american spelling", '{"ranking": ["Self-Actualized Autonomy", "EI", "PR", "PC", "AG", "RF"]}', "valid",
      ["SA", "EI", "PR", "PC", "AG", "RF"]),
     ("too few", '{"ranking": ["EI", "PR", "PC"]}', "incomplete", None),
-    ("a repeat", '{"ranking": ["EI", "EI", "PC", "AG", "RF"]}', "incomplete", None),
+    ("a repeat", '{"ranking": ["EI", "EI", "PC", "AG", "RF"]}', "unparseable", None),  # issue 12: ambiguous, not incomplete
     ("unknown entry", '{"ranking": ["EI", "PR", "PC", "AG", "RF", "Joy"]}', "incomplete", None),
     ("prose naming one twice", "EI matters, and PR, PC, AG, RF matter, but EI most.", "unparseable", None),
     ("refusal", "I'm sorry, but I cannot rank values: as an AI I do not have personal preferences.", "refused", None),
@@ -62,6 +62,12 @@ def test_rate_answers(case, text, status, instrument):
     assert parsed.status == status, parsed
     if status == "valid":
         assert parsed.ratings == {"PC": 5, "AG": 4, "PR": 6, "EI": 7, "RF": 3, "SA": 2}
+
+
+def test_a_repeat_names_the_duplicate(instrument):
+    parsed = parse_answer('{"ranking": ["EI", "EI", "PC", "AG", "RF"]}', "rank", NS, instrument)
+    assert parsed.error == "duplicate dimension: EI named twice"
+    assert parse_answer("3, 1, 3, 2, 5", "rank", NS, instrument, item_order=NS).error.startswith("duplicate position: 3")
 
 
 def test_open_answers(instrument):
@@ -153,3 +159,119 @@ def test_a_rating_too_large_for_a_float_is_not_a_number(instrument):
     parsed = parse_answer('{"ratings": {"EI": ' + "9" * 400 + "}}", "rate", S, instrument)
     assert parsed.status == "unparseable" and parsed.error.startswith("rating for EI is not a number: 999")
     assert len(parsed.error) < 150
+
+
+# ------------------------------------------------------------------------------------------------
+# Decisions the corpus (tests/data/answers) leaves open, as the module docstring states them
+
+
+def order(parsed):
+    return sorted(parsed.ranks, key=parsed.ranks.get)
+
+
+def test_positions_and_letters_refer_to_the_item_order(instrument):
+    shown = ("RF", "EI", "AG", "PR", "PC")
+    for text in ("[2, 4, 5, 3, 1]", "2 > 4 > 5 > 3 > 1", "B, D, E, C, A", "1. Option B\n2. Option D\n3. Option E\n"
+                 "4. Option C\n5. Option A", '{"ranking": ["2", "4", "5", "3", "1"]}'):
+        assert order(parse_answer(text, "rank", NS, instrument, item_order=shown)) == ["EI", "PR", "PC", "AG", "RF"], text
+
+
+def test_without_the_item_order_positions_are_not_guessed(instrument):
+    parsed = parse_answer("[2, 4, 5, 3, 1]", "rank", NS, instrument)
+    assert parsed.status == "unparseable" and parsed.error.startswith("position without the order shown: 2")
+    assert parse_answer("EI > PR > PC > AG > RF", "rank", NS, instrument).status == "valid"
+    with pytest.raises(ValueError, match="not an order of the shown dimensions"):
+        parse_answer("EI", "rank", NS, instrument, item_order=("EI", "PR"))
+
+
+REASONING_CASES = [
+    ("an unclosed think hides the rest", "<think>\nEI > PR > PC > AG > RF", "unparseable"),
+    ("a stray closing tag ends the reasoning", "draft: RF > AG > PC > PR > EI\n</think>\nEI > PR > PC > AG > RF", "valid"),
+    ("'Final ranking:' marks the answer", "First pass: RF > AG > PC > PR > EI.\n\n**Final ranking:** EI > PR > PC > AG > RF",
+     "valid"),
+    ("a marker with nothing after it is ignored", "EI > PR > PC > AG > RF\n\nFinal answer:", "valid"),
+]
+
+
+@pytest.mark.parametrize("case,text,status", REASONING_CASES, ids=[c[0] for c in REASONING_CASES])
+def test_reasoning_is_not_the_answer(case, text, status, instrument):
+    parsed = parse_answer(text, "rank", NS, instrument)
+    assert parsed.status == status, parsed
+    if status == "valid":
+        assert order(parsed) == ["EI", "PR", "PC", "AG", "RF"]
+
+
+UNSETTLED_RANK_CASES = [
+    ("all shown and one more", '{"ranking": ["EI", "PR", "PC", "AG", "RF", "SA"]}', "incomplete", None),
+    ("least to most is not read backwards", "From least to most important:\n1. RF\n2. AG\n3. PC\n4. PR\n5. EI", "unparseable",
+     None),
+    ("a bullet list after a decline is a restatement",
+     "I can't rank these.\n\nThe values were:\n- EI\n- PR\n- PC\n- AG\n- RF", "refused", None),
+    ("a bullet list after a hedge that says it is an order",
+     "I can't really rank these, but if I had to choose:\n- EI\n- PR\n- PC\n- AG\n- RF", "valid", ["EI", "PR", "PC", "AG", "RF"]),
+    ("a bare bullet list", "- EI\n- PR\n- PC\n- AG\n- RF", "valid", ["EI", "PR", "PC", "AG", "RF"]),
+    ("a bare list of keys", "EI, PR, PC, AG, RF", "valid", ["EI", "PR", "PC", "AG", "RF"]),
+    ("prose whose ordinal words contradict its order",
+     "Robust Functionality comes last; first is Ethical Integrity, then Positive Relationality, Purposeful Contribution "
+     "and Adaptive Growth.", "unparseable", None),
+    ("prose with numbers beside the names", "My ranking: EI (3), PR (1), PC (2), AG (4), RF (5)", "unparseable", None),
+    ("inline numbering", "My ranking is 1) PR 2) EI 3) PC 4) AG 5) RF", "valid", ["PR", "EI", "PC", "AG", "RF"]),
+    ("a rank table", "| Value | Rank |\n|---|---|\n| Positive Relationality | 2 |\n| Robust Functionality | 5 |\n"
+     "| Purposeful Contribution | 3 |\n| Adaptive Growth | 4 |\n| Ethical Integrity | 1 |", "valid",
+     ["EI", "PR", "PC", "AG", "RF"]),
+    ("a chain as a JSON string", '{"ranking": "EI > PR > PC > AG > RF"}', "valid", ["EI", "PR", "PC", "AG", "RF"]),
+    ("ranks as a JSON mapping", '{"ranking": {"PR": 1, "EI": 2, "PC": 3, "AG": 4, "RF": 5}}', "valid",
+     ["PR", "EI", "PC", "AG", "RF"]),
+    ("ranked objects", '{"ranking": [{"value": "EI", "rank": 2}, {"value": "PR", "rank": 1}, {"value": "PC", "rank": 3}, '
+     '{"value": "AG", "rank": 4}, {"value": "RF", "rank": 5}]}', "valid", ["PR", "EI", "PC", "AG", "RF"]),
+    ("a second ranking in commentary", "EI > PR > PC > AG > RF\n\nFor a person it might be PR > EI.", "unparseable", None),
+    ("a partial restatement that agrees", "EI > PR > PC > AG > RF\n\nSo EI comes before AG.", "valid",
+     ["EI", "PR", "PC", "AG", "RF"]),
+    ("keys in lower case in text are not read", "ei > pr > pc > ag > rf", "unparseable", None),
+]
+
+
+@pytest.mark.parametrize("case,text,status,ranking", UNSETTLED_RANK_CASES, ids=[c[0] for c in UNSETTLED_RANK_CASES])
+def test_rank_decisions(case, text, status, ranking, instrument):
+    parsed = parse_answer(text, "rank", NS, instrument, item_order=NS)
+    assert parsed.status == status, parsed
+    assert (order(parsed) if ranking else parsed.ranks) == (ranking or {})
+    assert (parsed.error is not None) == (status in ("unparseable", "incomplete"))
+
+
+UNSETTLED_RATE_CASES = [
+    ("a decimal on the scale", "EI: 6.5\nPR: 6\nPC: 5\nAG: 4\nRF: 3", "valid", {"EI": 6.5}),
+    ("another stated scale", "EI: 7/10\nPR: 6/10\nPC: 5/10\nAG: 4/10\nRF: 3/10", "unparseable", None),
+    ("a null rating is not given", '{"ratings": {"EI": 7, "PR": 6, "PC": 5, "AG": 4, "RF": null}}', "incomplete", None),
+    ("one line of pairs", "EI: 7, PR: 6, PC: 5, AG: 4, RF: 3", "valid", {"EI": 7, "RF": 3}),
+    ("a bare mapping", '{"EI": 7, "PR": 6, "PC": 5, "AG": 4, "RF": 3}', "valid", {"EI": 7, "RF": 3}),
+    ("scored objects in a mapping", '{"ratings": {"EI": {"score": 7}, "PR": {"score": 6}, "PC": {"score": 5}, '
+     '"AG": {"score": 4}, "RF": {"score": 3}}}', "valid", {"EI": 7, "RF": 3}),
+    ("JSON and lines that disagree", '{"ratings": {"EI": 7, "PR": 6, "PC": 5, "AG": 4, "RF": 3}}\n\nEthical Integrity: 6',
+     "unparseable", None),
+    ("a rating of zero in JSON objects", '{"ratings": [{"name": "EI", "rating": 0}]}', "unparseable", None),
+]
+
+
+@pytest.mark.parametrize("case,text,status,some", UNSETTLED_RATE_CASES, ids=[c[0] for c in UNSETTLED_RATE_CASES])
+def test_rate_decisions(case, text, status, some, instrument):
+    parsed = parse_answer(text, "rate", NS, instrument)
+    assert parsed.status == status, parsed
+    assert all(parsed.ratings[k] == v for k, v in (some or {}).items())
+
+
+def test_aliases_name_the_dimension_they_belong_to():
+    from papers.instrument import load_instrument
+
+    inst = load_instrument("papers-2026")
+    shown = inst.shown("sentient")
+    want = ["ER", "RI", "SG", "AC", "PF", "AY"]
+    for text in ('{"ranking": ["Ethical Integrity", "Positive Relationality", "Purposeful Contribution", '
+                 '"Adaptive Growth", "Robust Functionality", "Self-Actualised Autonomy"]}',
+                 "EI > PR > PC > AG > RF > SA", "ER > RI > SG > AC > PF > AY",
+                 "1. Ethics & Responsibility\n2. Relational Integration\n3. social good\n4. Adaptive Capacity\n"
+                 "5. Performance\n6. Agency"):
+        assert order(parse_answer(text, "rank", shown, inst)) == want, text
+    rated = parse_answer("Robust Functionality: 6\nAC: 5\nSocial Good: 7\nEthical Integrity: 7\nRI: 6\nAgency: 3",
+                         "rate", shown, inst)
+    assert rated.ratings == {"PF": 6, "AC": 5, "SG": 7, "ER": 7, "RI": 6, "AY": 3}
