@@ -228,6 +228,7 @@ UNSETTLED_RANK_CASES = [
     ("a partial restatement that agrees", "EI > PR > PC > AG > RF\n\nSo EI comes before AG.", "valid",
      ["EI", "PR", "PC", "AG", "RF"]),
     ("keys in lower case in text are not read", "ei > pr > pc > ag > rf", "unparseable", None),
+    ("an equation beside a chain is no tie", "EI > PR > PC > AG > RF (where X = Y)", "valid", ["EI", "PR", "PC", "AG", "RF"]),
 ]
 
 

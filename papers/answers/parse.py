@@ -468,6 +468,19 @@ class _Scan:
         self.filled = [bool(line.strip()) for line in self.lines]
         self.last_filled = max((i for i, f in enumerate(self.filled) if f), default=-1)
         self._previous = None
+        self._mentions = None
+
+    def mentions(self, names: _Names) -> dict[int, list[tuple[int, int, str]]]:
+        """The names, aliases and keys in each line (by line index, positions within the line):
+        one pass over the text, not one search per line."""
+        if self._mentions is None:
+            starts = [0]
+            starts += [m.end() for m in re.finditer("\n", self.text)]
+            self._mentions = {}
+            for start, end, key in names.mentions(self.text):
+                i = bisect.bisect_right(starts, start) - 1
+                self._mentions.setdefault(i, []).append((start - starts[i], end - starts[i], key))
+        return self._mentions
 
     def blank(self, spans: list[tuple[int, int]]) -> None:
         parts, pos = [], 0
@@ -715,58 +728,65 @@ def _chains(scan: _Scan, names: _Names) -> list[_Reading]:
 
 
 def _chain_line(text: str, names: _Names, at_end: bool) -> list[_Reading]:
+    """The chains in one line. Links are resolved only once they form a chain with at least one `>`,
+    so `X = Y` or a lone letter in the prose around a chain is not read."""
     parts = CHAIN_SPLIT_RE.split(text)
-    segments, seps = parts[0::2], parts[1::2]
-    segments = [segment.strip(" \t") for segment in segments]
-    if not any(s != "=" for s in seps):
-        return []
-    chains, current = [], None
+    segments, seps = [p.strip(" \t") for p in parts[0::2]], parts[1::2]
+    chains, links, joins = [], None, []
     for i, segment in enumerate(segments):
-        if current is not None:
+        if links is not None:
             lead = _lead(segment, names)
-            if lead is None:
-                cut = at_end and i == len(segments) - 1 and not segment.strip(" *_`")
-                chains.append((current, cut))
-                current = None
+            if lead is None:  # a separator with no link after it: the chain ends (the answer may stop here)
+                chains.append((links, joins, at_end and i == len(segments) - 1 and not segment.strip(" *_`")))
+                links = None
             else:
-                ref, rest = lead
-                if seps[i - 1] == "=":
-                    raise _Ambiguous(f"tied ranks: {current[-1].key} and {ref.key} are joined by '='")
-                current.append(ref)
-                if not ALNUM_RE.search(rest):
+                links.append(lead[0])
+                joins.append(seps[i - 1])
+                if not ALNUM_RE.search(lead[1]):
                     continue
-                chains.append((current, False))
-                current = None
+                chains.append((links, joins, False))  # text after the link ends the chain
+                links = None
         if i < len(seps):
             trail = _trail(segment, names)
-            current = [trail] if trail is not None else None
-    if current is not None:
-        chains.append((current, False))
-    return [_reading("chain", refs, cut=cut) for refs, cut in chains if len(refs) >= 2]
+            links, joins = ([trail], []) if trail is not None else (None, [])
+    if links is not None:
+        chains.append((links, joins, False))
+    readings = []
+    for links, joins, cut in chains:
+        if len(links) < 2 or all(j == "=" for j in joins):
+            continue
+        refs = [link() for link in links]
+        if "=" in joins:
+            k = joins.index("=")
+            raise _Ambiguous(f"tied ranks: {refs[k].key} and {refs[k + 1].key} are joined by '='")
+        readings.append(_reading("chain", refs, cut=cut))
+    return readings
 
 
-def _lead(segment: str, names: _Names) -> tuple[_Ref, str] | None:
-    """The reference a chain link starts with (only markup before it), and the text after it."""
+def _lead(segment: str, names: _Names):
+    """The reference a chain link starts with (only markup before it, resolved when called), and the
+    text after it."""
     found = names.refs(segment)
     if found and not ALNUM_RE.search(segment[:found[0][0]]):
         head = _head(segment, names, bare=False, found=found)
         if head is not None:
-            return head[0], segment[head[1]:]
+            return (lambda: head[0]), segment[head[1]:]
     m = BARE_LEAD_RE.match(segment)
     if m:
-        return names.token(m.group(1), m.group(1)), segment[m.end():]
+        return (lambda: names.token(m.group(1), m.group(1))), segment[m.end():]
     return None
 
 
-def _trail(segment: str, names: _Names) -> _Ref | None:
-    """The reference a chain's first link ends with (a label such as "My ranking:" may precede it)."""
+def _trail(segment: str, names: _Names):
+    """The reference a chain's first link ends with (a label such as "My ranking:" may precede it),
+    resolved when called."""
     found = names.refs(segment)
     if found and not ALNUM_RE.search(segment[found[-1][1]:]):
         start, end, kind, value = found[-1]
-        return names.ref(kind, value, segment[start:end])
+        return lambda: names.ref(kind, value, segment[start:end])
     m = BARE_TRAIL_RE.search(segment[-24:])
     if m:
-        return names.token(m.group(1), m.group(1))
+        return lambda: names.token(m.group(1), m.group(1))
     return None
 
 
@@ -864,8 +884,8 @@ def _rank_tables(scan: _Scan, names: _Names) -> list[_Reading]:
 def _prose(scan: _Scan, names: _Names) -> _Reading | None:
     """Prose that names every shown dimension exactly once and says it gives an order."""
     lines = [(i, line) for i, line in scan.open_lines() if not NUMBERED_RE.match(line) and not BULLET_RE.match(line)]
-    mentioned = [(i, names.mentions(line)) for i, line in lines]
-    mentioned = [(i, found) for i, found in mentioned if found]
+    in_line = scan.mentions(names)
+    mentioned = [(i, in_line[i]) for i, _ in lines if i in in_line]
     keys = [k for _, found in mentioned for _, _, k in found]
     if not keys or set(keys) != set(names.shown):
         return None
@@ -1107,9 +1127,10 @@ def _rating_lines(scan: _Scan, names: _Names, scale) -> tuple[_Reading | None, l
     """Lines that name one dimension followed by its rating (tables too), and lines that name one
     dimension with no number after it."""
     pairs, words = [], []
-    for _, line in scan.open_lines():
+    in_line = scan.mentions(names)
+    for i, line in scan.open_lines():
         named = []  # (key, end) of each name, a restatement (`Name (KEY)`) merged into it
-        for start, end, key in names.mentions(line):
+        for start, end, key in in_line.get(i, ()):
             if named and named[-1][0] == key and not ALNUM_RE.search(line[named[-1][1]:start]):
                 named[-1] = (key, end)
             else:
