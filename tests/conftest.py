@@ -33,7 +33,7 @@ def pytest_unconfigure(config):
 def _isolate(tmp_path, monkeypatch):
     """Each test runs in its own directory, with no PAPERS_DB from the caller's shell, and leaves the
     environment as it found it: a test changes it through monkeypatch, but the code under test may
-    set variables itself (`collect --simulated-profiles` names the file for its worker processes)."""
+    set variables itself (collect and code read API keys from a .env file into the environment)."""
     monkeypatch.delenv("PAPERS_DB", raising=False)
     monkeypatch.chdir(tmp_path)
     before = dict(os.environ)
