@@ -1,6 +1,6 @@
 """The `papers` command line: each command parses its options, calls one library function, prints.
 
-Heavy imports (polars, duckdb, litellm, pingouin) happen inside the commands, so `papers --help`
+Heavy imports (polars, duckdb, litellm, matplotlib) happen inside the commands, so `papers --help`
 stays fast.
 """
 
