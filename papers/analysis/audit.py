@@ -890,7 +890,8 @@ def items_summary(items: pl.DataFrame, rng: np.random.Generator, b: int) -> pl.D
     (4, 4.5, 4.5)
     """
     rows = []
-    for (sample, item), part in items.sort("sample", "item").group_by(["sample", "item"], maintain_order=True):
+    # sorted by value too: the bootstrap draws rows by position, so their order must not depend on the store
+    for (sample, item), part in items.sort("sample", "item", "value").group_by(["sample", "item"], maintain_order=True):
         x = part["value"].to_numpy().astype(float)
         boot = stats.bootstrap_counts(rng, len(x), b) @ x / len(x)
         low, high = stats.percentile_ci(boot)
