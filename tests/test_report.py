@@ -181,7 +181,7 @@ def test_a_second_audit_links_to_what_changed(site, tmp_path):
     cli_run("collect", "--model", "simulated/human-centric-2", "--task", "rank", "--task", "rate", "--trials", "10",
             "--db", db)
     refused = cli_run("analyze", "--audit", "v1", "--bootstrap", "100", "--db", db, expect=1)
-    assert "already exists with other data" in refused.output
+    assert "audit 'v1' already exists with other models" in refused.output
     cli_run("analyze", "--audit", "v2", "--bootstrap", "100", "--db", db)
     cli_run("report", "--audit", "v2", "--db", db, "--site", mine["site"], "--engine", "pandoc")
     changes = (mine["site"] / "v2" / "changes.html").read_text()
