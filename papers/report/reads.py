@@ -88,11 +88,6 @@ def audit_ids(store: Store, *, besides: str | None = None) -> list[str]:
 
 
 def pinned_rows(store: Store, data: AuditData) -> dict[str, pl.DataFrame]:
-    """The exact input rows the audit used, by name: the analysis queries that read them, each
-    given the parameters it names (the audit, or its instrument)."""
+    """The exact input rows the audit used, by name (each query takes the audit or its instrument)."""
     params = {"audit": data.audit_id, "instrument": data.instrument.sha256}
-    out = {}
-    for name in PINNED_QUERIES:
-        text = query(f"analysis/{name}")
-        out[name] = store.frame(text, {k: v for k, v in params.items() if f"${k}" in text})
-    return out
+    return {name: store.frame(query(f"analysis/{name}"), params) for name in PINNED_QUERIES}

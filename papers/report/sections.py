@@ -13,7 +13,7 @@ from papers.analysis.claims import ordering_phrase
 from papers.report.context import SummaryBox
 from papers.report.method import theme_rule_text
 from papers.report.reads import AuditData
-from papers.report.wording import ci, condition_label, fmt, is_number, percent, task_label, where, where_columns
+from papers.report.wording import ci, condition_label, fmt, is_number, measure, percent, task_label, where, where_columns
 
 OUTCOMES = ("refused", "unparseable", "incomplete", "error")  # besides valid, as result_stability shares them
 
@@ -94,7 +94,7 @@ def conditions_section(data: AuditData, model: str) -> dict:
 
 def conditions_caption(data: AuditData, task: str) -> str:
     """What the conditions table shows, and which dimensions only some conditions show."""
-    text = f"Mean {'rank' if task == 'rank' else 'rating'} per condition"
+    text = f"Mean {measure(task)} per condition"
     text += "" if task == "rank" or "rank" not in data.instrument.task_keys else " (no rank task was run for this model)"
     conditions = data.instrument.conditions
     for d in data.instrument.dimension_keys:
