@@ -327,6 +327,39 @@ def compare_cmd(model_a, model_b, audit_id, db_path, as_json):
     emit(result.as_dict(), as_json, "\n".join(result.lines()))
 
 
+@cli.command("brief")
+@click.argument("candidates", nargs=-1)
+@click.option("--audit", "audit_id", required=True, help="The audit whose candidates to brief.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write brief.html and brief.pdf into this folder (default: inside the published audit, "
+                   "reports/_site/<audit>/briefs/).")
+@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/_site"),
+              show_default=True, help="The site the audit is published in (without --out).")
+@click.option("--engine", type=click.Choice(["auto", "quarto", "pandoc"]), default="auto", show_default=True,
+              help="auto: Quarto when a quarto binary is on PATH, else Pandoc + Typst.")
+@db_option
+@json_option
+def brief_cmd(candidates, audit_id, out_dir, site, engine, db_path, as_json):
+    """A decision brief of 2 to 5 candidate models of an audit, side by side, as HTML and PDF.
+
+    One page of summary first (type, stability, fidelity to people, data quality, cost; the main
+    differences), then the profiles on one plot, every dimension where they differ, stability,
+    type, agreement, the two conditions, data quality, cost and latency, and the method's limits.
+    """
+    from papers.report.brief import make_brief, publish_brief
+    from papers.store import open_store
+
+    with open_store(db_path, read_only=True) as store:
+        if out_dir is not None:
+            result = make_brief(store, audit_id, list(candidates), out_dir, engine=engine)
+        else:
+            result = publish_brief(store, audit_id, list(candidates), site, engine=engine)
+    head = (f"{result.html} is already published from the same inputs; nothing changed." if result.unchanged
+            else f"Wrote the brief of {len(candidates)} candidates: {result.html} and {result.pdf}")
+    emit({"audit": audit_id, "candidates": list(candidates), "html": str(result.html), "pdf": str(result.pdf),
+          "unchanged": result.unchanged}, as_json, head)
+
+
 @cli.group(cls=PapersGroup)
 def power():
     """Power by simulation (Plackett-Luce and rating draws; no API calls), with Monte Carlo errors."""

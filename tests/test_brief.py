@@ -1,0 +1,305 @@
+"""`papers brief`: a decision brief of two to five candidates, tested as a procurement reader meets it
+(the PDF's text, the page in Chromium) and as a user meets bad input."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from scipy import stats as scipy_stats
+
+from papers.cli import cli
+from papers.compare import compare_models
+from papers.report import brief_sections
+from papers.report.brief import brief_slug, candidate_profiles, price_source
+from papers.report.method import CAVEATS
+from papers.store import open_store, query
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "data" / "examples"
+TWO = ["simulated/human-centric", "simulated/utility-driven"]
+FIVE = ["simulated/human-centric", "simulated/utility-driven", "simulated/uniform", "simulated/ethics-first",
+        "simulated/operational"]
+
+
+def cli_run(*args, expect=0):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == expect, (result.output, result.exception)
+    return result
+
+
+@pytest.fixture(scope="module")
+def audit(tmp_path_factory):
+    """A store built like the demo's, smaller: five simulated candidates (three built in, two from the
+    example profiles), rank and rate, 15 trials, and the example survey, so agreement exists. Briefs
+    of two (with --out) and of five (published into a site holding the audit) are written once."""
+    root = tmp_path_factory.mktemp("brief")
+    db = root / "store.duckdb"
+    cli_run("collect", "--simulated-profiles", EXAMPLES / "simulated_profiles.yaml",
+            *itertools.chain.from_iterable(("--model", m) for m in FIVE), "--task", "rank", "--task", "rate",
+            "--trials", "15", "--db", db)
+    cli_run("ingest", "survey", EXAMPLES / "survey_qualtrics.csv", "--sample", "example",
+            "--mapping", EXAMPLES / "survey_mapping.yaml", "--db", db)
+    cli_run("analyze", "--audit", "q4", "--bootstrap", "100", "--db", db)
+    two = cli_run("brief", "--audit", "q4", *TWO, "--out", root / "two", "--engine", "pandoc", "--db", db)
+    site = root / "_site"
+    (site / "q4").mkdir(parents=True)
+    (site / "q4" / "index.html").write_text("<!doctype html><title>q4</title>")  # the audit, as if published
+    five = cli_run("brief", "--audit", "q4", *FIVE, "--site", site, "--engine", "pandoc", "--db", db)
+    return {"db": db, "root": root, "site": site, "two": root / "two", "two_output": two.output,
+            "five": site / "q4" / "briefs", "five_output": five.output}
+
+
+def pdf_text(pdf: Path, *pages: int) -> str:
+    """The PDF's text on one line, as a reader would quote it: Typst's minus signs and quotes as typed,
+    a name broken after a hyphen or a slash at the end of a line joined again."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    span = ["-f", str(pages[0]), "-l", str(pages[-1])] if pages else []
+    text = subprocess.run(["pdftotext", "-layout", *span, str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    text = " ".join(text.replace("\u2212", "-").replace("\u2019", "'").split())
+    return re.sub(r"(\w)([-/]) (\w)", r"\1\2\3", text)
+
+
+def plain(sentence: str) -> str:
+    return sentence.split("] ", 1)[1]  # a compare sentence without its "[condition, task]" prefix
+
+
+# ----------------------------------------------------------------------------- what is written where
+
+
+def test_out_writes_brief_html_and_pdf_with_their_figures(audit):
+    out = audit["two"]
+    assert {p.name for p in out.iterdir()} == {"brief.html", "brief.pdf", "brief"}
+    assert sorted(p.name for p in (out / "brief").iterdir()) == [
+        "profiles-non_sentient-rank.svg", "profiles-non_sentient-rate.svg", "profiles-sentient-rank.svg",
+        "profiles-sentient-rate.svg"]
+    assert f"Wrote the brief of 2 candidates: {out / 'brief.html'} and {out / 'brief.pdf'}" in audit["two_output"]
+    html = (out / "brief.html").read_text(encoding="utf-8")
+    assert 'src="data:image/svg+xml' in html and '<link rel="stylesheet"' not in html  # works from file://
+
+
+def test_published_brief_sits_in_the_audit_folder_under_its_slug(audit):
+    slug = brief_slug(FIVE)
+    assert re.fullmatch(r"[a-z0-9-]+", slug)
+    names = {p.name for p in audit["five"].iterdir()}
+    assert names == {f"{slug}.html", f"{slug}.pdf", slug}  # no staging folder left behind
+    html = (audit["five"] / f"{slug}.html").read_text(encoding="utf-8")
+    assert 'href="../index.html"' in html and 'href="../../index.html"' in html
+
+
+def test_a_published_brief_is_not_rewritten(audit):
+    again = cli_run("brief", "--audit", "q4", *FIVE, "--site", audit["site"], "--engine", "pandoc", "--db", audit["db"])
+    assert "is already published from the same inputs; nothing changed" in again.output
+
+
+def test_a_brief_of_an_audit_not_yet_published_is_refused(audit, tmp_path):
+    result = cli_run("brief", "--audit", "q4", *TWO, "--site", tmp_path / "empty", "--db", audit["db"], expect=1)
+    assert "audit 'q4' is not published in" in result.output and "papers report --audit q4" in result.output
+    assert not (tmp_path / "empty" / "q4").exists()
+
+
+# ----------------------------------------------------------------------------- what the PDF says
+
+
+def test_two_candidates_summary_page_stands_alone(audit):
+    first = pdf_text(audit["two"] / "brief.pdf", 1)
+    for name in TWO:
+        assert name in first
+    for line in ("Type:", "Stability:", "Fidelity to people:", "Data quality:", "Cost:", "Main differences",
+                 "What this brief cannot tell"):
+        assert line in first
+    assert "Profiles:" in first and "dimension tests show a difference between the two candidates" in first
+    assert pdf_text(audit["two"] / "brief.pdf", 2).startswith("Decision brief papers audit q4 Value profiles")
+
+
+def test_two_candidates_pdf_holds_every_difference_cost_and_limits(audit):
+    text = pdf_text(audit["two"] / "brief.pdf")
+    with open_store(audit["db"], read_only=True) as store:
+        rows = compare_models(store, "q4", *TWO).rows
+    assert any(r["direction"] != "none" for r in rows) and any(r["direction"] == "none" for r in rows)
+    for row in rows:  # every compare row, differences and "no detectable difference" alike
+        assert plain(row["sentence"]) in text, plain(row["sentence"])
+    assert "with two candidates these are the rows of papers compare" in text
+    assert "Cost: cost per 1,000 calls not known (no price for this model); mean latency" in text
+    assert "per 1,000 calls made one after another" in text and "Cost and latency" in text
+    assert f"litellm {metadata.version('litellm')}'s bundled price map" in text
+    for caveat in CAVEATS:
+        assert caveat in text
+
+
+def test_five_candidates_pdf_names_each_candidate_and_its_method(audit):
+    pdf = audit["five"] / f"{brief_slug(FIVE)}.pdf"
+    first = pdf_text(pdf, 1)
+    assert "Decision brief: 5 candidates" in first and "Main differences" in first
+    for name in FIVE:
+        assert name in first
+    text = pdf_text(pdf)
+    assert "p adjusted by Holm across the tests of all 10 pairs within each condition and task (50 or 60 tests each)" in text
+    assert "no detectable difference between" in text and "in favour of" in text
+    assert "Agreement with people" in text and "The two conditions" in text and "Data quality" in text
+    assert "Cost and latency" in text and text.count("per 1,000 calls not known (no price for this model)") == 5
+    for caveat in CAVEATS:
+        assert caveat in text
+
+
+# ----------------------------------------------------------------------------- the comparison of candidates
+
+
+def test_two_candidates_get_the_rows_of_papers_compare(audit):
+    with open_store(audit["db"], read_only=True) as store:
+        brief = brief_sections.pairwise(store, "q4", TWO)
+        compared = compare_models(store, "q4", *TWO).rows
+    key = ("condition", "task", "dimension", "p_holm", "r", "r_ci_low", "r_ci_high", "direction")
+    assert [tuple(r[k] for k in key) for r in brief] == [tuple(r[k] for k in key) for r in compared]
+    assert [r["sentence"] for r in brief] == [plain(r["sentence"]) for r in compared]
+
+
+def holm_reference(p: list[float]) -> list[float]:
+    """Holm (1979), written out: the j-th smallest of m p-values times (m - j + 1), made monotone, at most 1."""
+    order = sorted(range(len(p)), key=lambda i: p[i])
+    adjusted, running = [0.0] * len(p), 0.0
+    for j, i in enumerate(order):
+        running = max(running, (len(p) - j) * p[i])
+        adjusted[i] = min(1.0, running)
+    return adjusted
+
+
+def test_three_candidates_share_one_holm_family_per_condition_and_task(audit):
+    three = FIVE[:3]
+    with open_store(audit["db"], read_only=True) as store:
+        rows = brief_sections.pairwise(store, "q4", three)
+        answers = {pair: store.frame(query("analysis/compare_answers"), {"audit": "q4", "model_a": pair[0],
+                                                                          "model_b": pair[1]})
+                   for pair in itertools.combinations(three, 2)}
+        alone = {(r["condition"], r["task"], r["dimension"]): r["p_holm"]
+                 for r in compare_models(store, "q4", three[0], three[1]).rows}
+    assert {(r["model_a"], r["model_b"]) for r in rows} == set(answers)
+    for (condition, task), family in itertools.groupby(rows, key=lambda r: (r["condition"], r["task"])):
+        family = list(family)
+        raw = []
+        for r in family:  # reference: scipy's Mann-Whitney on the pinned answers, as papers compare tests
+            part = answers[(r["model_a"], r["model_b"])].filter((pl.col("condition") == condition) & (
+                pl.col("task") == task) & (pl.col("dimension") == r["dimension"]))
+            x = part.filter(pl.col("model") == r["model_a"])["value"].to_numpy()
+            y = part.filter(pl.col("model") == r["model_b"])["value"].to_numpy()
+            raw.append(scipy_stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic").pvalue)
+        assert len(family) == 3 * (5 if condition == "non_sentient" else 6)
+        np.testing.assert_allclose([r["p_holm"] for r in family], holm_reference(raw), rtol=1e-9)
+        for r in family:  # a bigger family never makes a pair's difference easier to claim
+            if r["model_a"] == three[0] and r["model_b"] == three[1]:
+                assert r["p_holm"] >= alone[(condition, task, r["dimension"])] - 1e-12
+            assert r["direction"] == ("none" if r["p_holm"] >= 0.05 else "a" if r["r"] > 0 else "b")
+
+
+def test_leaders_are_named_only_when_intervals_separate():
+    from papers.analysis.claims import Estimate
+
+    overlapping = {"Sentient, ranking": [Estimate("a", 0.6, 0.4, 0.8), Estimate("b", 0.5, 0.3, 0.7)]}
+    assert brief_sections.leader_lines("Most stable", overlapping, "No candidate is clearly the most stable") == [
+        "No candidate is clearly the most stable in any condition and task: the intervals overlap."]
+    apart = {**overlapping, "Sentient, rating": [Estimate("a", 0.9, 0.85, 0.95), Estimate("b", 0.5, 0.3, 0.7)]}
+    assert brief_sections.leader_lines("Most stable", apart, "No candidate is clearly the most stable") == [
+        "Most stable: a in Sentient, rating (0.90 [0.85, 0.95]).",
+        "No candidate is clearly the most stable in Sentient, ranking: the intervals overlap."]
+
+
+# ----------------------------------------------------------------------------- cost, the figure
+
+
+def test_cost_per_1000_calls_at_litellm_list_price():
+    import litellm
+
+    usage = pl.DataFrame({"model": ["openai/gpt-4o-mini", "simulated/uniform"], "calls": [40, 60],
+                          "calls_with_tokens": [40, 60], "input_tokens_per_call": [320.4, 319.5],
+                          "output_tokens_per_call": [24.6, 15.0], "calls_with_latency": [40, 60],
+                          "latency_ms_mean": [850.0, 160.0], "latency_ms_median": [800.0, 150.0],
+                          "calls_with_cost": [40, 0], "cost_usd": [0.0026, None]})
+    from papers.report.brief import litellm_price
+
+    rows = brief_sections.cost_rows(usage, ["simulated/uniform", "openai/gpt-4o-mini"], litellm_price)
+    uniform, mini = rows
+    prompt, completion = litellm.cost_per_token(model="openai/gpt-4o-mini", prompt_tokens=320, completion_tokens=25)
+    assert mini["per_1000"] == pytest.approx((prompt + completion) * 1000)
+    assert mini["recorded_per_1000"] == pytest.approx(0.065)
+    assert uniform["per_1000"] is None and uniform["recorded_per_1000"] is None
+    assert brief_sections.cost_line(uniform) == ("cost per 1,000 calls not known (no price for this model); mean latency "
+                                                 "0.16 s a call, 2.7 min per 1,000 calls made one after another")
+    assert brief_sections.cost_line(mini).startswith(f"${mini['per_1000']:,.2f} per 1,000 calls at list price")
+    assert brief_sections.cost_differences(rows) == [
+        f"Cost per 1,000 calls at list price: openai/gpt-4o-mini ${mini['per_1000']:,.2f}; not known for simulated/uniform."]
+    assert price_source().startswith(f"litellm {metadata.version('litellm')}'s bundled price map")
+
+
+def test_candidate_profiles_figure_keeps_text_as_text(tmp_path):
+    names = ["$5$ model", "a/b"]
+    svg = candidate_profiles(tmp_path / "p.svg", ["Ethical Integrity", "$x$"],
+                                     [(n, [(1.5, 1.2, 1.9), (2.5, 2.0, 2.9)]) for n in names],
+                                     ("example", [(1.8, 1.6, 2.0), (2.2, 2.0, 2.4)]), "rank", "Sentient, ranking")
+    text = svg.read_text(encoding="utf-8")
+    for label in ("$5$ model", "a/b", "$x$", "Ethical Integrity", "humans, example (95% CI)",
+                  "mean rank (1 = highest priority, at the right)"):
+        assert label in text
+
+
+# ----------------------------------------------------------------------------- in a browser
+
+
+def non_white_share(png: Path) -> float:
+    """The share of pixels that are not (nearly) white, read with matplotlib's own PNG reader."""
+    from matplotlib import image
+
+    pixels = image.imread(png)[..., :3]
+    return float((pixels.min(axis=2) < 0.92).mean())
+
+
+@pytest.mark.parametrize("which", ["two", "five"])
+def test_brief_loads_in_chromium_without_console_errors(audit, which, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not browser:
+        pytest.skip("Debian's chromium is not installed; .ci/run installs it")
+    page = audit["two"] / "brief.html" if which == "two" else audit["five"] / f"{brief_slug(FIVE)}.html"
+    shot = tmp_path / "brief.png"
+    done = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+         "--window-size=1280,3000", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    assert shot.exists(), done.stderr[-2000:]
+    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line and ("ERROR" in line or "Uncaught" in line)]
+    failed = [line for line in done.stderr.splitlines() if "Failed to load resource" in line]
+    assert not console and not failed, (console, failed)
+    assert non_white_share(shot) > 0.04  # text, the summary's box and the first figure, not a blank page
+
+
+# ----------------------------------------------------------------------------- bad input, as a user meets it
+
+
+@pytest.mark.parametrize("args, message", [
+    (["simulated/human-centric", "nobody/none"], "Error: model 'nobody/none' is not in audit 'q4'."),
+    (["simulated/human-centric"], "Error: a brief compares 2 to 5 candidate models; 1 given."),
+    ([*FIVE, "simulated/extra"], "Error: a brief compares 2 to 5 candidate models; 6 given."),
+    (["simulated/uniform", "simulated/uniform"], "Error: candidate 'simulated/uniform' is named twice."),
+])
+def test_bad_candidates_get_one_message(audit, tmp_path, args, message):
+    result = cli_run("brief", "--audit", "q4", *args, "--out", tmp_path / "out", "--db", audit["db"], expect=1)
+    assert result.output.count("Error:") == 1 and message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+    if "nobody" in message:
+        assert "Hint: models in this audit: " + ", ".join(sorted(FIVE)) in result.output
+
+
+def test_an_unknown_audit_gets_one_message(audit, tmp_path):
+    result = cli_run("brief", "--audit", "zz", *TWO, "--out", tmp_path / "out", "--db", audit["db"], expect=1)
+    assert result.output.count("Error:") == 1 and "Error: no audit named 'zz'." in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
