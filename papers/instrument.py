@@ -131,11 +131,12 @@ class Instrument:
         return self.condition(condition).dimensions
 
     def render_prompt(self, task: str, condition: str, order: list[str] | None = None) -> str:
-        """The prompt for one trial, listing the shown dimensions in `order` (default: as defined)."""
+        """The prompt for one trial, listing the shown dimensions in `order` (default: as defined),
+        numbered from 1, so that an answer by position ("3, 5, 1, ...") has one reading."""
         keys = list(order or self.shown(condition))
         t = self.task(task)
         lines = "\n".join(
-            f"- {k}: {self.dimension(k).name}. {self.dimension(k).definition}" for k in keys
+            f"{i}. {k}: {self.dimension(k).name}. {self.dimension(k).definition}" for i, k in enumerate(keys, 1)
         )
         scale = t.scale or Scale(1, 7)
         return t.prompt.format(

@@ -42,7 +42,7 @@ from collections import Counter
 
 from aiohttp import web
 
-LINE_RE = re.compile(r"^- ([A-Za-z][A-Za-z0-9]*): ", re.MULTILINE)
+LINE_RE = re.compile(r"^(?:-|\d+\.) ([A-Za-z][A-Za-z0-9]*): ", re.MULTILINE)
 
 
 def trial_key(body: dict) -> str:

@@ -262,3 +262,17 @@ def test_key_values_in_ingested_answers_are_redacted(tmp_path, db, run, monkeypa
     run("ingest", "responses", jsonl(tmp_path / "r.jsonl", rows))
     assert query(db, "select raw_text, model_reported from llm_responses") == [
         ("My key is [redacted], by the way.", "m2 ([redacted])")]
+
+
+def test_an_answer_by_position_is_read_through_the_rows_item_order(tmp_path, db, run):
+    """A model that answers with the numbers of the listed items ranks them in the order the prompt
+    showed them (the row's item_order); without an item_order the same answer has no reading."""
+    rows = [{"model": "m1", "task": "rank", "condition": "non_sentient", "trial": 0,
+             "raw_text": '{"ranked_actions": ["3", "5", "1", "2", "4"]}', "item_order": ["RF", "AG", "PC", "PR", "EI"]},
+            {"model": "m1", "task": "rank", "condition": "non_sentient", "trial": 1,
+             "raw_text": '{"ranked_actions": ["3", "5", "1", "2", "4"]}'}]
+    run("ingest", "responses", jsonl(tmp_path / "positions.jsonl", rows))
+    ranks = query(db, "select dimension from llm_answers a join llm_responses r using (response_id) "
+                      "where r.trial = 0 order by rank")
+    assert [d for d, in ranks] == ["PC", "EI", "RF", "AG", "PR"]
+    assert query(db, "select status from llm_responses where trial = 1") == [("unparseable",)]

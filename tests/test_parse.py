@@ -276,3 +276,18 @@ def test_aliases_name_the_dimension_they_belong_to():
     rated = parse_answer("Robust Functionality: 6\nAC: 5\nSocial Good: 7\nEthical Integrity: 7\nRI: 6\nAgency: 3",
                          "rate", shown, inst)
     assert rated.ratings == {"PF": 6, "AC": 5, "SG": 7, "ER": 7, "RI": 6, "AY": 3}
+
+
+def test_collection_reads_an_answer_by_position_in_the_order_its_prompt_listed(instrument):
+    """What collect stores: the positions in a model's answer are the numbers its own prompt gave."""
+    from papers.collect.calls import Outcome
+    from papers.collect.plan import Decoding, Trial
+    from papers.collect.storage import _response
+
+    order = ("RF", "AG", "PC", "PR", "EI")
+    trial = Trial("m", "rank", "non_sentient", 0, order, 1, response_id="k")
+    prompt = trial.messages(instrument, Decoding())[-1]["content"]
+    assert [f"{i}. {k}:" in prompt for i, k in enumerate(order, 1)] == [True] * 5
+    response, answers = _response(1, instrument, Outcome(trial, text="[3, 5, 1, 2, 4]"), Decoding())
+    assert response["status"] == "valid"
+    assert [a["dimension"] for a in sorted(answers, key=lambda a: a["rank"])] == ["PC", "EI", "RF", "AG", "PR"]

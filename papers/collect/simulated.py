@@ -33,7 +33,7 @@ import yaml
 from papers.errors import InputError
 
 PROVIDER = "simulated"
-LINE_RE = re.compile(r"^- ([A-Za-z][A-Za-z0-9]*): ([^.]+)\.", re.MULTILINE)
+LINE_RE = re.compile(r"^(?:-|\d+\.) ([A-Za-z][A-Za-z0-9]*): ([^.]+)\.", re.MULTILINE)  # numbered or bulleted
 
 
 @dataclass

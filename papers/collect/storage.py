@@ -51,7 +51,7 @@ def _response(run_id: int, instrument: Instrument, outcome: Outcome, decoding: D
     if outcome.error is not None:
         status, error = "error", outcome.error
     else:
-        parsed = parse_answer(outcome.text, trial.task, shown, instrument)
+        parsed = parse_answer(outcome.text, trial.task, shown, instrument, item_order=trial.item_order)
         status, error = parsed.status, parsed.error
         if status == "valid" and trial.task != "open":
             answers = [{"response_id": trial.response_id, "dimension": k, "rank": parsed.ranks.get(k),

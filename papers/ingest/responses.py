@@ -186,7 +186,7 @@ def _record(store, row, rec, given: Instrument | None, instruments, secrets: lis
     temperature = _number(rec, "temperature")
     raw_text = rec.get("raw_text")
     raw_text = None if raw_text is None else redact(_as_text(raw_text, "raw_text"), secrets)
-    parsed = parse_answer(raw_text, task, inst.shown(condition), inst)
+    parsed = parse_answer(raw_text, task, inst.shown(condition), inst, item_order=order)
     rid = response_id(inst.sha256, model, task, condition, trial, order, {"temperature": temperature})
     answers = [
         {"response_id": rid, "dimension": k, "rank": parsed.ranks.get(k), "rating": parsed.ratings.get(k)}
