@@ -155,12 +155,14 @@ def ingest():
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["auto", "csv", "jsonl", "parquet"]), default="auto",
               show_default=True, help="File format (auto: by extension).")
+@click.option("--strict", "fail_on_warning", is_flag=True,
+              help="Refuse a load that warns (over 20% of rows unreadable or rejected): exit 1, the store unchanged.")
 @instrument_option
 @encoding_option
 @strict_option
 @db_option
 @json_option
-def ingest_responses_cmd(file, fmt, instrument, encoding, skip_bad_rows, db_path, as_json):
+def ingest_responses_cmd(file, fmt, fail_on_warning, instrument, encoding, skip_bad_rows, db_path, as_json):
     """Load model answers collected elsewhere (JSONL, CSV or Parquet).
 
     Columns: model, task, condition, trial, raw_text; optional item_order, temperature,
@@ -174,7 +176,7 @@ def ingest_responses_cmd(file, fmt, instrument, encoding, skip_bad_rows, db_path
     check_readable(file)
     with open_store(db_path) as store:
         report = ingest_responses(store, file, instrument=instrument, fmt=fmt, encoding=encoding,
-                                  strict=not skip_bad_rows)
+                                  strict=not skip_bad_rows, fail_on_warning=fail_on_warning)
     emit(report.as_dict(), as_json, _load_text(report))
 
 

@@ -276,3 +276,44 @@ def test_an_answer_by_position_is_read_through_the_rows_item_order(tmp_path, db,
                       "where r.trial = 0 order by rank")
     assert [d for d, in ranks] == ["PC", "EI", "RF", "AG", "PR"]
     assert query(db, "select status from llm_responses where trial = 1") == [("unparseable",)]
+
+
+def test_skip_bad_rows_skips_a_line_that_is_not_json(tmp_path, db, run, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret-in-a-broken-line-1234")
+    path = write(tmp_path / "r.jsonl", json.dumps(ROWS[0]) + '\n{"model": "m1", "raw_text": "sk-test-secret-in-a-broken-line-1234\n'
+                 + json.dumps(ROWS[3]) + "\n[1, 2]\n")
+    assert "r.jsonl, row 2: not valid JSON" in run("ingest", "responses", path, expect=1).output
+    assert query(db, "select count(*) from llm_responses") == [(0,)]
+    result = run("ingest", "responses", path, "--skip-bad-rows")
+    assert "2 rows not loaded" in result.output
+    assert query(db, "select count(*) from llm_responses") == [(2,)]
+    rejects = query(db, "select row_number, reason, raw from rejects order by row_number")
+    assert [(r, reason.split(" (")[0]) for r, reason, _ in rejects] == [(2, "not valid JSON"),
+                                                                        (4, "expected a JSON object, got list.")]
+    assert "sk-test-secret" not in rejects[0][2] and "[REDACTED" in rejects[0][2].upper()
+
+
+def _mostly_positions(n_bad: int, n_good: int = 2) -> list[dict]:
+    bad = [{"model": "m9", "task": "rank", "condition": "non_sentient", "trial": t, "raw_text": "[3, 5, 1, 2, 4]"}
+           for t in range(n_bad)]
+    return bad + [{**ROWS[0], "trial": 100 + t} for t in range(n_good)]
+
+
+def test_a_load_of_mostly_unreadable_answers_warns_with_the_likely_fix(tmp_path, db, run):
+    result = run("ingest", "responses", jsonl(tmp_path / "r.jsonl", _mostly_positions(8)))
+    assert "Warning: 8 of 10 answers could not be read, most for 'position without the order shown' (8)" in result.output
+    assert "item_order column" in result.output
+    assert query(db, "select count(*) from llm_responses") == [(10,)]
+    quiet = run("ingest", "responses", jsonl(tmp_path / "ok.jsonl", _mostly_positions(2, 10)))
+    assert "Warning" not in quiet.output  # 2 of 12 is under a fifth
+
+
+def test_strict_refuses_a_load_that_warns_and_changes_nothing(tmp_path, db, run):
+    path = jsonl(tmp_path / "r.jsonl", _mostly_positions(8))
+    result = run("ingest", "responses", path, "--strict", expect=1)
+    assert "r.jsonl: 8 of 10 answers could not be read" in result.output
+    assert "--strict: nothing was loaded" in result.output and "Traceback" not in result.output
+    assert query(db, "select count(*) from llm_responses") == [(0,)]
+    assert query(db, "select count(*) from runs where kind = 'ingest_responses'") == [(0,)]
+    run("ingest", "responses", path)  # without --strict the same file loads, with its warning
+    assert query(db, "select count(*) from llm_responses") == [(10,)]

@@ -472,27 +472,42 @@ def _utf8_copy(path: Path, codec: str, header: list[str], header_rows: int, skip
     return Path(f.name)
 
 
-def read_jsonl(path: Path, encoding: str | None = None) -> Iterator[tuple[int, dict]]:
-    """(line number, object) for each non-blank line; a bad line raises an InputError naming it."""
+def read_jsonl(path: Path, encoding: str | None = None, bad: list[BadRow] | None = None) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line. A line that cannot be read raises an
+    InputError naming it, or, given a `bad` list (--skip-bad-rows), is added to it and skipped."""
     codec = normalise_encoding(encoding)
     with open(path, "rb") as f:
         for number, raw in enumerate(f, start=1):
             try:
-                text = raw.decode(codec).strip()
-            except UnicodeDecodeError as e:
-                raise InputError(
-                    f"{located(path, number)}: bytes that are not valid {codec.replace('-sig', '')}.", ENCODING_HINT
-                ) from e
-            if not text:
+                obj = _jsonl_object(path, number, raw, codec)
+            except InputError as e:
+                if bad is None:
+                    raise
+                bad.append(BadRow(number, excerpt(raw.decode(codec, errors="replace").strip(), 200),
+                                  e.message.split(": ", 1)[-1]))
                 continue
-            try:
-                obj = json.loads(text)
-            except ValueError as e:
-                raise InputError(f"{located(path, number)}: not valid JSON ({e.args[0].split(':')[0]}).",
-                                 "each line must hold one JSON object; a line may have been cut short.") from e
-            except RecursionError as e:
-                raise InputError(f"{located(path, number)}: JSON nested too deeply to read.",
-                                 "each line must hold one flat JSON object of the columns.") from e
-            if not isinstance(obj, dict):
-                raise InputError(f"{located(path, number)}: expected a JSON object, got {type(obj).__name__}.")
-            yield number, obj
+            if obj is not None:
+                yield number, obj
+
+
+def _jsonl_object(path: Path, number: int, raw: bytes, codec: str) -> dict | None:
+    """One JSONL line as its object (None for a blank line); an InputError says why it cannot be read."""
+    try:
+        text = raw.decode(codec).strip()
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{located(path, number)}: bytes that are not valid {codec.replace('-sig', '')}.", ENCODING_HINT
+        ) from e
+    if not text:
+        return None
+    try:
+        obj = json.loads(text)
+    except ValueError as e:
+        raise InputError(f"{located(path, number)}: not valid JSON ({e.args[0].split(':')[0]}).",
+                         "each line must hold one JSON object; a line may have been cut short.") from e
+    except RecursionError as e:
+        raise InputError(f"{located(path, number)}: JSON nested too deeply to read.",
+                         "each line must hold one flat JSON object of the columns.") from e
+    if not isinstance(obj, dict):
+        raise InputError(f"{located(path, number)}: expected a JSON object, got {type(obj).__name__}.")
+    return obj

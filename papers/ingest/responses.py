@@ -29,6 +29,7 @@ from papers.ingest.files import (
     remove_stale_staging,
     scan_csv,
 )
+from papers.ingest.response_warnings import response_warnings
 from papers.instrument import Instrument
 from papers.store import Store, named_instrument, resolve_instrument
 from papers.text import excerpt, redact, secret_values
@@ -38,8 +39,11 @@ OPTIONAL = ("item_order", "temperature", "model_reported", "created_at", "instru
 
 
 def ingest_responses(store: Store, path: Path, *, instrument: str | None = None, fmt: str | None = None,
-                     encoding: str | None = None, strict: bool = True) -> LoadReport:
-    """Load one file of model answers: all of it or nothing, and a second load of it is a no-op."""
+                     encoding: str | None = None, strict: bool = True, fail_on_warning: bool = False) -> LoadReport:
+    """Load one file of model answers: all of it or nothing, and a second load of it is a no-op.
+
+    `strict` stops at the first bad row (else it goes to `rejects`); a load that loses more than
+    a fifth of its rows warns, and with `fail_on_warning` (--strict) changes nothing."""
     path = check_readable(Path(path))
     fmt = detect_format(path, fmt)
     remove_stale_staging()
@@ -65,6 +69,9 @@ def ingest_responses(store: Store, path: Path, *, instrument: str | None = None,
         )
         inserted = write_responses(store, [{**r, "run_id": run_id} for r in records], answers)
         insert_rejects(store, run_id, path, bad)
+        report.warnings = response_warnings([r for r in records if r["response_id"] in inserted], len(bad))
+        if report.warnings and fail_on_warning:
+            raise InputError(f"{path}: {report.warnings[0]} --strict: nothing was loaded.")
         store.finish_run(run_id)
     report.run_id = run_id
     report.rejected = len(bad)
@@ -91,10 +98,13 @@ def _read(path: Path, fmt: str, encoding, strict) -> tuple[list[tuple[int, dict]
         rows = [(scanned.row_of(i), rec) for i, rec in enumerate(frame.iter_rows(named=True))]
         return rows, scanned.sha256, scanned.bad
     if fmt == "jsonl":
-        rows = list(read_jsonl(path, encoding))
+        unread: list[BadRow] | None = None if strict else []
+        rows = list(read_jsonl(path, encoding, unread))
         if not rows:
-            raise InputError(f"{path}: the file holds no JSON lines.", "export the responses again.")
-        return rows, sha256_file(path), []
+            raise InputError(f"{path}: the file holds no {'readable ' if unread else ''}JSON lines.",
+                             "export the responses again.")
+        secrets = secret_values()
+        return rows, sha256_file(path), [BadRow(b.row, redact(b.raw, secrets), b.reason) for b in unread or []]
     if fmt == "parquet":
         try:
             frame = pl.read_parquet(path)
