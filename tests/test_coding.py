@@ -278,3 +278,15 @@ def test_code_sheet_to_an_unwritable_place(db, run, answers, tmp_path):
     blocker = write(tmp_path / "file", "x")
     result = run("export", "codesheet", "--out", blocker / "sheet.csv", expect=1)
     assert f"Error: {blocker / 'sheet.csv'}: cannot write the code sheet" in result.output
+
+
+def test_code_codes_the_answers_to_the_stores_only_instrument(db, run):
+    """Without --instrument, code takes the one instrument the store holds open answers to (as analyze
+    does), not the bundled default; a store without open answers is told so."""
+    assert "no model answers to code" in run("code", "--coder", "simulated/coder", expect=1).output
+    run("collect", "--model", "simulated/human-centric", "--task", "open", "--trials", "3", "--instrument", "papers-2026")
+    coded = json.loads(run("code", "--coder", "simulated/coder", "--json").output)
+    valid = query(db, "select count(*) from llm_responses where task = 'open' and status = 'valid'")[0][0]
+    assert coded["coded"] == valid > 0
+    dims = {d for d, in query(db, "select distinct dimension from codes")}
+    assert dims and dims <= {"PF", "AC", "SG", "ER", "RI", "AY"}  # the 2026 themes, not the bundled default's

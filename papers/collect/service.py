@@ -26,18 +26,23 @@ def load_dotenv(path: Path = Path(".env")) -> None:
         os.environ.setdefault(key.strip(), value.strip().strip("'\""))
 
 
-def _prepare(store, instrument, conditions, models, calls: CallSettings):
+def _prepare(store, instrument, conditions, models, calls: CallSettings, *, coding: bool = False):
     """What collect and code both check before anything starts: keys, profiles, instrument,
-    conditions. Returns the instrument and the simulated profiles read from --simulated-profiles."""
+    conditions. Returns the instrument and the simulated profiles read from --simulated-profiles.
+    Collect asks the named (default: bundled) instrument; code codes the answers the store holds,
+    so without --instrument it takes the one instrument the store has open answers to."""
     from papers.collect.simulated import load_profiles, profile_for
-    from papers.store import resolve_instrument
+    from papers.store import instrument_in_use, resolve_instrument
 
     load_dotenv()
     profiles = load_profiles(calls.simulated_profiles) if calls.simulated_profiles else {}
     for model in models:
         if model.startswith("simulated/"):
             profile_for(model)  # an unknown profile is a clear error before anything starts
-    inst = resolve_instrument(instrument, store)
+    if coding:
+        inst = instrument_in_use(store, instrument, tasks=("open",), what="code")
+    else:
+        inst = resolve_instrument(instrument, store)
     unknown = [c for c in conditions if c not in inst.condition_keys]
     if unknown:
         raise InputError(f"--condition {unknown[0]}: not a condition of {inst.id}.",
@@ -72,7 +77,8 @@ def run_code(settings: CodingSettings, *, db_path, instrument: str | None = None
     from papers.store import open_store
 
     with open_store(db_path) as store:
-        inst, profiles = _prepare(store, instrument, settings.conditions, [settings.coder], settings.calls)
+        inst, profiles = _prepare(store, instrument, settings.conditions, [settings.coder], settings.calls,
+                                  coding=True)
         if settings.calls.dry_run:
             return coding.estimate(inst, coding.pending_jobs(store, inst, settings), settings.coder)
         return coding.code_answers(store, inst, settings, profiles=profiles)
