@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import polars as pl
@@ -59,9 +60,12 @@ def test_each_format_loads_the_same_rows(fmt, tmp_path, db, run):
 
 def test_response_id_is_the_request_key(tmp_path, db, run, instrument):
     run("ingest", "responses", jsonl(tmp_path / "r.jsonl", ROWS[:1]))
-    expected = response_id(instrument.sha256, "m1", "rank", "non_sentient", 0, ["RF", "AG", "PC", "PR", "EI"],
-                           {"temperature": 0.7})
+    # written out by hand, not by papers.answers.keys: the key is a stable, documented formula
+    key = [instrument.sha256, "m1", "rank", "non_sentient", 0, ["RF", "AG", "PC", "PR", "EI"], {"temperature": 0.7}]
+    expected = hashlib.sha256(json.dumps(key, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
     assert query(db, "select response_id from llm_responses") == [(expected,)]
+    # and pinned: a change to the formula (or to the bundled instrument) changes every stored key
+    assert expected == "1cd5c6425f6d0fa12d4c72a117c173e29a1064edb96a3dce2a0aeeae13ceba3f"
     assert expected != response_id(instrument.sha256, "m1", "rank", "non_sentient", 1, ["RF", "AG", "PC", "PR", "EI"],
                                    {"temperature": 0.7})
 
