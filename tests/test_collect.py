@@ -224,6 +224,7 @@ def test_sigkill_mid_run_then_resume_loses_and_repeats_nothing(db, instrument, t
         proc.wait(30)
         stored_before = {r[0] for r in query(db, "select response_id from llm_responses")}
         assert 40 < len(stored_before) < 300
+@pytest.mark.slow  # starts processes
         done = subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         report = json.loads(done.stdout)
@@ -262,6 +263,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(db, tmp_path):
     finally:
         server.stop()
     assert proc.returncode == 130, err[-2000:]
+@pytest.mark.slow  # starts processes
     assert "Interrupted" in err and "run the same command again to resume" in err and "Traceback" not in err
     stored = query(db, "select count(*) from llm_responses")[0][0]
     assert 0 < stored < 200
@@ -283,6 +285,7 @@ def test_worker_processes_store_every_trial_once(db, run, key_env):
 
 def test_worker_processes_stop_at_the_cost_limit(db, run, key_env):
     server = FakeOpenAI(latency=0.02).start()
+@pytest.mark.slow  # starts processes
     try:
         stopped = run("collect", "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--trials", "200",
                       "--processes", "2", "--concurrency", "4", "--max-cost", "0.002")
@@ -296,6 +299,7 @@ def test_worker_processes_stop_at_the_cost_limit(db, run, key_env):
 
 KEY = "sk-test-ECHOED-BY-THE-SERVER-9b1d"
 
+@pytest.mark.slow  # starts processes
 
 @pytest.fixture
 def echoed_key(monkeypatch):
