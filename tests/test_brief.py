@@ -130,8 +130,8 @@ def test_two_candidates_pdf_holds_every_difference_cost_and_limits(audit):
     for row in rows:  # every compare row, differences and "no detectable difference" alike
         assert plain(row["sentence"]) in text, plain(row["sentence"])
     assert "with two candidates these are the rows of papers compare" in text
-    assert "Cost: cost per 1,000 calls not known (no price for this model); mean latency" in text
-    assert "per 1,000 calls made one after another" in text and "Cost and latency" in text
+    assert "Cost: not known per 1,000 calls (no list price for this model); " in text
+    assert "for 1,000 calls one after another" in text and "Cost and latency" in text
     assert f"litellm {metadata.version('litellm')}'s bundled price map" in text
     for caveat in CAVEATS:
         assert caveat in text
@@ -143,11 +143,13 @@ def test_five_candidates_pdf_names_each_candidate_and_its_method(audit):
     assert "Decision brief: 5 candidates" in first and "Main differences" in first
     for name in FIVE:
         assert name in first
+    assert CAVEATS[-1] in first  # the whole summary on the first page, five candidates and all
+    assert pdf_text(pdf, 2).startswith("Decision brief papers audit q4 Value profiles")
     text = pdf_text(pdf)
     assert "p adjusted by Holm across the tests of all 10 pairs within each condition and task (50 or 60 tests each)" in text
     assert "no detectable difference between" in text and "in favour of" in text
     assert "Agreement with people" in text and "The two conditions" in text and "Data quality" in text
-    assert "Cost and latency" in text and text.count("per 1,000 calls not known (no price for this model)") == 5
+    assert "Cost and latency" in text and text.count("not known per 1,000 calls (no list price for this model)") == 5
     for caveat in CAVEATS:
         assert caveat in text
 
@@ -232,8 +234,8 @@ def test_cost_per_1000_calls_at_litellm_list_price():
     assert mini["per_1000"] == pytest.approx((prompt + completion) * 1000)
     assert mini["recorded_per_1000"] == pytest.approx(0.065)
     assert uniform["per_1000"] is None and uniform["recorded_per_1000"] is None
-    assert brief_sections.cost_line(uniform) == ("cost per 1,000 calls not known (no price for this model); mean latency "
-                                                 "0.16 s a call, 2.7 min per 1,000 calls made one after another")
+    assert brief_sections.cost_line(uniform) == ("not known per 1,000 calls (no list price for this model); 0.16 s a call "
+                                                 "on average, 2.7 min for 1,000 calls one after another")
     assert brief_sections.cost_line(mini).startswith(f"${mini['per_1000']:,.2f} per 1,000 calls at list price")
     assert brief_sections.cost_differences(rows) == [
         f"Cost per 1,000 calls at list price: openai/gpt-4o-mini ${mini['per_1000']:,.2f}; not known for simulated/uniform."]

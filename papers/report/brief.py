@@ -70,16 +70,16 @@ class BriefPage:
     method_line: str  # how the candidates are compared (pairs, Holm family)
     profile_figures: list[Figure]
     difference_blocks: list[dict]  # where, count, dimensions: name, findings (sentences), none
-    stability_table: list[dict]  # model, condition, task, mean_rho, friedman_p, trials
+    stability_table: list[dict]  # model, where, mean_rho, friedman_p, trials
     stability_lines: list[str]
-    type_table: list[dict]  # model, condition, task, type, orientation, margin, p_holm
-    agreement_table: list[dict]  # the agreement partial's rows (sections.agreement_rows), candidates only
+    type_table: list[dict]  # model, where, type, orientation, margin, p_holm
+    agreement_table: list[dict]  # model, sample, where, r, spread, level, ccc, n
     closest_lines: list[str]
     condition_keys: list[str]
     conditions_table: list[dict]  # dimension, cells (one "a / b" per candidate)
     conditions_caption: str
     priorities: list[str]  # per candidate: first priorities per condition, as Friedman's test allows
-    quality_table: list[dict]  # model, condition, task, responses, valid, refused, unparseable, incomplete, error
+    quality_table: list[dict]  # model, where, responses, valid, refused, unparseable, incomplete, error
     cost_table: list[dict]  # model, calls, tokens, per_1000, recorded, latency, thousand
     price_source: str
     limits: list[str]  # what the brief cannot tell: the method's caveats

@@ -30,21 +30,27 @@ import polars as pl
 from papers import compare
 from papers.analysis import stats
 from papers.analysis.claims import Estimate, leaders, ordering_phrase
-from papers.report import sections
 from papers.report.reads import AuditData
-from papers.report.wording import ci, condition_label, fmt, is_number, measure, task_label, where
+from papers.report.wording import ci, condition_label, fmt, is_number, measure, percent, task_label, where
 
 PAIRWISE_METHOD = (
     "Mann-Whitney U per dimension and pair of candidates over valid trials; effect size r (rank-biserial) "
     "with a 95% bootstrap interval, positive for the candidate that gives the dimension the higher priority; "
     "p adjusted by Holm across the tests of all {pairs} within each condition and task ({tests} tests each)"
 )
+OUTCOMES = ("refused", "unparseable", "incomplete", "error")  # besides valid, as result_stability shares them
 Price = Callable[[str, int, int], "float | None"]
 
 
 def _order(candidates: list[str]) -> Callable[[dict], tuple]:
     index = {m: i for i, m in enumerate(candidates)}
     return lambda r: (index.get(r["model"], len(index)), r.get("condition", ""), r.get("task", ""))
+
+
+def _rows(data: AuditData, table: str, model: str) -> list[dict]:
+    """A result table's rows of one model, by condition and task (and sample, where it has one)."""
+    by = [c for c in ("sample", "condition", "task") if c in data.tables[table].columns]
+    return list(data.tables[table].filter(pl.col("model") == model).sort(by).iter_rows(named=True))
 
 
 def _mine(data: AuditData, table: str, candidates: list[str]) -> list[dict]:
@@ -113,6 +119,8 @@ def difference_blocks(data: AuditData, rows: list[dict], candidates: list[str]) 
             if len(candidates) == 2:
                 found += [r["sentence"] for r in same]
                 none = ""
+            elif same and len(same) == len(mine) == math.comb(len(candidates), 2):
+                none = "no detectable difference between any two candidates"
             else:
                 none = ("no detectable difference between " + "; ".join(f"{r['model_a']} and {r['model_b']}"
                                                                          for r in same)) if same else ""
@@ -151,7 +159,7 @@ def profile_differences(rows: list[dict], candidates: list[str], top: int = 3) -
 
 def type_line(data: AuditData, model: str) -> str:
     """The candidate's type in every condition and task, grouped by type."""
-    rows = sections.rows_of(data, "result_clusters", model, by=("condition", "task"))
+    rows = _rows(data, "result_clusters", model)
     if not rows:
         return "not typed"
     by_type: dict[str, list[str]] = {}
@@ -166,7 +174,7 @@ def type_line(data: AuditData, model: str) -> str:
 
 def stability_line(data: AuditData, model: str) -> str:
     """Mean rho with its interval: its lowest and highest over conditions and tasks."""
-    rows = [r for r in sections.rows_of(data, "result_stability", model, by=("condition", "task"))
+    rows = [r for r in _rows(data, "result_stability", model)
             if is_number(r["mean_rho"])]
     if not rows:
         return "not estimable"
@@ -185,26 +193,26 @@ def _rho(r: dict) -> str:
 def fidelity_line(data: AuditData, model: str) -> str:
     """Per human sample: CCC (lowest to highest over conditions and tasks), order r, and where the
     gaps between priorities are exaggerated or compressed."""
-    rows = [r for r in sections.rows_of(data, "result_agreement", model, by=("sample", "condition", "task"))
+    rows = [r for r in _rows(data, "result_agreement", model)
             if is_number(r["ccc"])]
     if not rows:
         return "no human sample answered a matched task"
     parts = []
     for sample in sorted({r["sample"] for r in rows}):
         mine = sorted((r for r in rows if r["sample"] == sample), key=lambda r: r["ccc"])
-        if len(mine) == 1:
-            parts.append(f"sample {sample}: {sections.fidelity_words(mine[0])}")
-            continue
         low, high = mine[0], mine[-1]
-        wide = sum(is_number(r["spread_ratio_ci_low"]) and r["spread_ratio_ci_low"] > 1 for r in mine)
-        narrow = sum(is_number(r["spread_ratio_ci_high"]) and r["spread_ratio_ci_high"] < 1 for r in mine)
+        wide = sum(_gaps(r) == ", exaggerated" for r in mine)
+        narrow = sum(_gaps(r) == ", compressed" for r in mine)
         counts = [f"{word} in {n}" for word, n in (("exaggerated", wide), ("compressed", narrow)) if n]
-        gaps = (f"gaps {' and '.join(counts)} of {len(mine)} conditions and tasks" if counts
-                else "gaps not distinguishable from the humans'")
-        rs = [r["pearson_r"] for r in mine if is_number(r["pearson_r"])]
-        order = f"order r {fmt(min(rs))} to {fmt(max(rs))}; " if rs else ""
-        parts.append(f"sample {sample}: CCC from {_ccc(low)} ({where(low['condition'], low['task'])}) to "
-                     f"{_ccc(high)} ({where(high['condition'], high['task'])}); {order}{gaps}")
+        of = f" of {len(mine)} conditions and tasks" if len(mine) > 1 else ""
+        gaps = f"gaps {' and '.join(counts)}{of}" if counts else "gaps not distinguishable from the humans'"
+        rs = sorted(r["pearson_r"] for r in mine if is_number(r["pearson_r"]))
+        order = "" if not rs else f"order r {fmt(rs[0])}; " if len(rs) == 1 or fmt(rs[0]) == fmt(rs[-1]) else \
+            f"order r {fmt(rs[0])} to {fmt(rs[-1])}; "
+        ccc = (f"CCC {_ccc(low)} ({where(low['condition'], low['task'])})" if len(mine) == 1 else
+               f"CCC from {_ccc(low)} ({where(low['condition'], low['task'])}) to {_ccc(high)} "
+               f"({where(high['condition'], high['task'])})")
+        parts.append(f"sample {sample}: {ccc}; {order}{gaps}")
     return "; ".join(parts)
 
 
@@ -213,7 +221,15 @@ def _ccc(r: dict) -> str:
 
 
 def quality_line(data: AuditData, model: str) -> str:
-    return ", ".join(sections.quality_lines(data, model))
+    """How many rank and rate answers, the share valid, and the count of every other outcome."""
+    rows = _rows(data, "result_stability", model)
+    responses = sum(r["n_responses"] or 0 for r in rows)
+    if not responses:
+        return "no rank or rate answers"
+    counts = {status: round(sum((r[f"{status}_share"] or 0) * (r["n_responses"] or 0) for r in rows))
+              for status in ("valid", *OUTCOMES)}
+    others = [f"{counts[status]} {status}" for status in OUTCOMES if counts[status]]
+    return ", ".join([f"{responses:,} rank and rate answers, {percent(counts['valid'] / responses)} valid", *others])
 
 
 def cost_line(cost: dict) -> str:
@@ -223,11 +239,11 @@ def cost_line(cost: dict) -> str:
     elif cost["recorded_per_1000"] is not None:
         money = f"${cost['recorded_per_1000']:,.2f} per 1,000 calls as recorded when collected (no list price)"
     else:
-        money = "cost per 1,000 calls not known (no price for this model)"
+        money = "not known per 1,000 calls (no list price for this model)"
     if cost["latency_s"] is None:
         return f"{money}; latency not recorded"
-    return (f"{money}; mean latency {cost['latency_s']:.2f} s a call, "
-            f"{_duration(cost['latency_s'] * 1000)} per 1,000 calls made one after another")
+    return (f"{money}; {cost['latency_s']:.2f} s a call on average, "
+            f"{_duration(cost['latency_s'] * 1000)} for 1,000 calls one after another")
 
 
 def _duration(seconds: float) -> str:
@@ -310,28 +326,51 @@ def cost_differences(costs: list[dict]) -> list[str]:
 # ----------------------------------------------------------------------------- tables
 
 
+def p_value(p) -> str:
+    """A p-value for a table: three decimals, "< 0.001" below that (never "0.000")."""
+    return "< 0.001" if is_number(p) and p < 0.001 else fmt(p, 3)
+
+
 def stability_rows(data: AuditData, candidates: list[str]) -> list[dict]:
-    return [{"model": r["model"], "condition": condition_label(r["condition"]), "task": task_label(r["task"]),
-             "mean_rho": _rho(r), "friedman_p": fmt(r["friedman_p"], 3), "trials": r["n_trials"]}
+    return [{"model": r["model"], "where": where(r["condition"], r["task"]), "mean_rho": _rho(r),
+             "friedman_p": p_value(r["friedman_p"]), "trials": r["n_trials"]}
             for r in _mine(data, "result_stability", candidates)]
 
 
 def type_rows(data: AuditData, candidates: list[str]) -> list[dict]:
-    return [{"model": r["model"], "condition": condition_label(r["condition"]), "task": task_label(r["task"]),
-             "type": r["model_type"],
+    return [{"model": r["model"], "where": where(r["condition"], r["task"]), "type": r["model_type"],
              "orientation": ci(r, "orientation_index", "orientation_ci_low", "orientation_ci_high"),
-             "margin": f"±{fmt(r['type_margin'])}", "p_holm": fmt(r["type_p_holm"], 3)}
+             "margin": f"±{fmt(r['type_margin'])}", "p_holm": p_value(r["type_p_holm"])}
             for r in _mine(data, "result_clusters", candidates)]
 
 
 def agreement_rows(data: AuditData, candidates: list[str]) -> list[dict]:
+    """Profile fidelity to each human sample: order (r), calibration (spread ratio, with what it
+    means), level (ratings) and CCC, per sample, condition and task, candidates in the order given."""
     index = {m: i for i, m in enumerate(candidates)}
-    rows = [r for r in sections.agreement_rows(data) if r["model"] in index]
-    return sorted(rows, key=lambda r: (r["sample"], r["condition"], r["task"], index[r["model"]]))
+    rows = sorted(_mine(data, "result_agreement", candidates),
+                  key=lambda r: (r["sample"], r["condition"], r["task"], index[r["model"]]))
+    return [{"model": r["model"], "sample": r["sample"], "where": where(r["condition"], r["task"]),
+             "r": ci(r, "pearson_r", "r_ci_low", "r_ci_high"),
+             "spread": ci(r, "spread_ratio", "spread_ratio_ci_low", "spread_ratio_ci_high") + _gaps(r),
+             "level": ci(r, "level_shift", "level_shift_ci_low", "level_shift_ci_high") if r["task"] == "rate" else "-",
+             "ccc": _ccc(r), "n": f"{r['n_trials']} / {r['n_participants']}"}
+            for r in rows]
+
+
+def _gaps(r: dict) -> str:
+    if is_number(r["spread_ratio_ci_low"]) and r["spread_ratio_ci_low"] > 1:
+        return ", exaggerated"
+    if is_number(r["spread_ratio_ci_high"]) and r["spread_ratio_ci_high"] < 1:
+        return ", compressed"
+    return ""
 
 
 def quality_rows(data: AuditData, candidates: list[str]) -> list[dict]:
-    return [{"model": m, **row} for m in candidates for row in sections.quality_rows(data, m)]
+    """Per candidate, condition and task: the answers and the share of each outcome."""
+    return [{"model": r["model"], "where": where(r["condition"], r["task"]), "responses": r["n_responses"],
+             "valid": percent(r["valid_share"]), **{status: percent(r[f"{status}_share"]) for status in OUTCOMES}}
+            for r in _mine(data, "result_stability", candidates)]
 
 
 def main_task(data: AuditData, candidates: list[str]) -> str:
@@ -347,7 +386,7 @@ def conditions_section(data: AuditData, candidates: list[str]) -> dict:
     conditions = sorted(prof["condition"].unique().to_list())
     means = {(r["model"], r["condition"], r["dimension"]): r["mean"] for r in prof.iter_rows(named=True)}
     table = [{"dimension": data.name(d),
-              "cells": [" / ".join(fmt(means[(m, c, d)]) if (m, c, d) in means else "n/a" for c in conditions)
+              "cells": [" / ".join(fmt(means[(m, c, d)]) if (m, c, d) in means else "not shown" for c in conditions)
                         for m in candidates]}
              for d in data.instrument.dimension_keys]
     summary = data.summary.filter(pl.col("model").is_in(candidates) & (pl.col("task") == task))
@@ -358,7 +397,7 @@ def conditions_section(data: AuditData, candidates: list[str]) -> dict:
     return {"condition_keys": conditions, "conditions_table": table, "priorities": priorities,
             "conditions_caption": f"Mean {measure(task)} per dimension, "
                                   f"{' / '.join(condition_label(c) for c in conditions)} in each cell "
-                                  f"({task_label(task)} task; \"-\": not shown in that condition)."}
+                                  f"({task_label(task)} task; \"not shown\": that condition does not offer the dimension)."}
 
 
 def cost_rows(usage: pl.DataFrame, candidates: list[str], price: Price | None) -> list[dict]:
