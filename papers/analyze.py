@@ -166,7 +166,8 @@ def highlights(store: Store, audit_id: str) -> list[str]:
         stable = leader_phrase("most stable", [
             Estimate(m["model"], m["mean_rho"], m["mean_rho_ci_low"], m["mean_rho_ci_high"]) for m in members],
             lambda e: f"mean rho = {e.value:.2f} [{e.low:.2f}, {e.high:.2f}]")
-        lines.append(f"{condition} / {task}: {len(members)} models: {split}; {clusters}; {stable}")
+        count = f"{len(members)} model{'s' if len(members) != 1 else ''}"
+        lines.append(f"{condition} / {task}: {count}: {split}; {clusters}; {stable}")
     closest: dict[tuple, list[Estimate]] = {}
     for model, sample, condition, task, ccc, low, high in store.sql(
             "select model, sample, condition, task, ccc, ccc_ci_low, ccc_ci_high from result_agreement "
