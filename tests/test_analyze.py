@@ -335,3 +335,25 @@ def test_migration_005_keeps_older_audits_and_adds_the_new_columns(db, monkeypat
     agreement = {r[0] for r in query(db, "select column_name from information_schema.columns "
                                          "where table_name = 'result_agreement'")}
     assert {"spread_ratio", "ccc", "level_shift", "icc_a1_f_ci_low", "rank_by_ccc"} <= agreement
+
+
+def test_degenerate_data_raises_no_numerical_warning(db, run, tmp_path):
+    """Constant ratings, one model with a single trial, a model with one task only: the statistics are
+    empty or NA where they must be, and no numpy or scipy warning reaches the user."""
+    import warnings
+
+    rows = []
+    for t in range(3):
+        rows.append({"model": "m1", "task": "rank", "condition": "non_sentient", "trial": t,
+                     "raw_text": '{"ranking": ["EI", "PR", "PC", "AG", "RF"]}'})
+        rows.append({"model": "m1", "task": "rate", "condition": "non_sentient", "trial": t,
+                     "raw_text": '{"ratings": {"EI": 7, "PR": 7, "PC": 7, "AG": 7, "RF": 7}}'})
+    rows.append({"model": "m2", "task": "rate", "condition": "non_sentient", "trial": 0,
+                 "raw_text": '{"ratings": {"EI": 7, "PR": 6, "PC": 5, "AG": 4, "RF": 3}}'})
+    path = tmp_path / "degenerate.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run("ingest", "responses", path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the command, and so this test
+        result = run("analyze", "--audit", "degenerate")
+    assert "non_sentient / rank: 1 model: 1 human-centric" in result.output
