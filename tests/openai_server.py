@@ -26,6 +26,20 @@ Hostile behaviours, each for every request (the server is an input too):
 
 `requests` counts every request per trial key, so tests can prove no stored trial was asked twice.
 Run it as a process (`python tests/openai_server.py PORT LATENCY`) for benchmarks.
+
+It is also a provider's batch API (`/v1/files`, `/v1/batches`, a batch's retrieval, a file's
+content), answering each request of a batch like a chat call, with its own faults, set as attributes
+after construction:
+
+- `batch_polls`: retrievals a batch stays `in_progress` before it ends (a slow batch)
+- `batch_failures`: the share of a batch's requests answered with status 500 in its error file
+  (drawn by custom_id, so the same request fails again when resubmitted unless the share changes)
+- `batch_expire`: a batch ends `expired` with only the first half of its requests answered
+- `hold`: {"upload" | "create" | "content": seconds} a pause before answering that request (ended
+  early when the entry is removed), and `seen` the requests of each kind that arrived (kill tests
+  stop the client while it waits)
+
+`batch_lines` counts every custom_id per batch created, so tests can prove no trial was submitted twice.
 """
 
 from __future__ import annotations
@@ -79,6 +93,14 @@ class FakeOpenAI:
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, dict] = {}
+        self.batch_lines: Counter = Counter()
+        self.batch_polls = 0
+        self.batch_failures = 0.0
+        self.batch_expire = False
+        self.hold: dict[str, float] = {}
+        self.seen: Counter = Counter()
 
     @property
     def url(self) -> str:
@@ -88,7 +110,128 @@ class FakeOpenAI:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self.handle)
         app.router.add_post("/chat/completions", self.handle)
+        app.router.add_post("/v1/files", self.upload)
+        app.router.add_get("/v1/files/{file_id}", self.file_object)
+        app.router.add_get("/v1/files/{file_id}/content", self.file_content)
+        app.router.add_post("/v1/batches", self.create_batch)
+        app.router.add_get("/v1/batches", self.list_batches)
+        app.router.add_get("/v1/batches/{batch_id}", self.retrieve_batch)
         return app
+
+    # ------------------------------------------------------------------ the batch API
+
+    async def _held(self, kind: str) -> None:
+        """Count the request; pause while `hold[kind]` is set, up to that many seconds."""
+        self.seen[kind] += 1
+        end = time.monotonic() + self.hold.get(kind, 0)
+        while self.hold.get(kind) and time.monotonic() < end:
+            await asyncio.sleep(0.02)
+
+    def _file(self, file_id: str, data: bytes, purpose: str) -> dict:
+        self.files[file_id] = data
+        return {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
+                "filename": f"{file_id}.jsonl", "purpose": purpose, "status": "processed"}
+
+    async def upload(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        await self._held("upload")
+        data = form["file"].file.read()
+        return web.json_response(self._file(f"file-{len(self.files) + 1}", data, str(form.get("purpose", "batch"))))
+
+    async def file_object(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        if file_id not in self.files:
+            return web.json_response({"error": {"message": "no such file", "type": "invalid_request_error"}}, status=404)
+        return web.json_response({"id": file_id, "object": "file", "bytes": len(self.files[file_id]),
+                                  "created_at": 0, "filename": f"{file_id}.jsonl", "purpose": "batch"})
+
+    async def file_content(self, request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["file_id"]
+        if file_id not in self.files:
+            return web.json_response({"error": {"message": "no such file", "type": "invalid_request_error"}}, status=404)
+        data = self.files[file_id]
+        if not self.hold.get("content"):
+            self.seen["content"] += 1
+            return web.Response(body=data, content_type="application/octet-stream")
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        response.content_length = len(data)
+        await response.prepare(request)
+        await response.write(data[:len(data) // 2])  # half the file, then the pause
+        await self._held("content")
+        await response.write(data[len(data) // 2:])
+        await response.write_eof()
+        return response
+
+    async def create_batch(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        file_id = body.get("input_file_id")
+        if file_id not in self.files:
+            return web.json_response({"error": {"message": "no such file", "type": "invalid_request_error"}}, status=400)
+        batch_id = f"batch_{len(self.batches) + 1}"
+        lines = [json.loads(line) for line in self.files[file_id].decode().splitlines() if line.strip()]
+        for line in lines:
+            self.batch_lines[line["custom_id"]] += 1
+        self.batches[batch_id] = {
+            "id": batch_id, "object": "batch", "endpoint": body.get("endpoint"), "errors": None,
+            "input_file_id": file_id, "completion_window": body.get("completion_window", "24h"),
+            "status": "validating", "output_file_id": None, "error_file_id": None, "created_at": int(time.time()),
+            "metadata": body.get("metadata"), "polls": 0, "lines": lines,
+            "request_counts": {"total": len(lines), "completed": 0, "failed": 0}}
+        await self._held("create")
+        return web.json_response(self._batch_object(batch_id))
+
+    def _batch_object(self, batch_id: str) -> dict:
+        return {k: v for k, v in self.batches[batch_id].items() if k not in ("polls", "lines")}
+
+    async def list_batches(self, request: web.Request) -> web.Response:
+        data = [self._batch_object(b) for b in reversed(list(self.batches))]
+        return web.json_response({"object": "list", "data": data, "has_more": False,
+                                  "first_id": data[0]["id"] if data else None, "last_id": data[-1]["id"] if data else None})
+
+    async def retrieve_batch(self, request: web.Request) -> web.Response:
+        batch_id = request.match_info["batch_id"]
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            return web.json_response({"error": {"message": "no such batch", "type": "invalid_request_error"}}, status=404)
+        self.seen["retrieve"] += 1
+        if batch["status"] in ("validating", "in_progress"):
+            batch["polls"] += 1
+            batch["status"] = "in_progress"
+            if batch["polls"] > self.batch_polls:
+                self._finish(batch)
+        return web.json_response(self._batch_object(batch_id))
+
+    def _finish(self, batch: dict) -> None:
+        """Answer every request of the batch (or, expired, the first half), into its two files."""
+        lines = batch["lines"]
+        answered = lines[:len(lines) // 2] if self.batch_expire else lines
+        output, errors = [], []
+        for i, line in enumerate(lines):
+            custom_id = line["custom_id"]
+            if i >= len(answered):
+                errors.append({"id": f"batch_req_{i}", "custom_id": custom_id, "response": None,
+                               "error": {"code": "batch_expired", "message": "This request could not be executed "
+                                                                              "before the completion window expired."}})
+            elif self._fails(custom_id):
+                errors.append({"id": f"batch_req_{i}", "custom_id": custom_id, "error": None, "response": {
+                    "status_code": 500, "request_id": f"req_{i}",
+                    "body": {"error": {"message": "internal error", "type": "server_error"}}}})
+            else:
+                self.total += 1
+                output.append({"id": f"batch_req_{i}", "custom_id": custom_id, "error": None, "response": {
+                    "status_code": 200, "request_id": f"req_{i}", "body": self._completion(line["body"])}})
+        number = len(self.files)
+        if output:
+            batch["output_file_id"] = self._file(f"file-{number + 1}", _jsonl(output), "batch_output")["id"]
+        if errors:
+            batch["error_file_id"] = self._file(f"file-{number + 2}", _jsonl(errors), "batch_output")["id"]
+        batch["status"] = "expired" if self.batch_expire else "completed"
+        batch["request_counts"] = {"total": len(lines), "completed": len(output), "failed": len(errors)}
+        del batch["lines"]
+
+    def _fails(self, custom_id: str) -> bool:
+        roll = int(hashlib.sha256(custom_id.encode()).hexdigest()[:8], 16) / 2**32
+        return roll < self.batch_failures
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
@@ -194,6 +337,10 @@ class FakeOpenAI:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+
+
+def _jsonl(rows: list[dict]) -> bytes:
+    return "".join(json.dumps(row) + "\n" for row in rows).encode()
 
 
 if __name__ == "__main__":

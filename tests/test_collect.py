@@ -108,7 +108,22 @@ def test_dry_run_calls_nothing(db, run):
         server.stop()
     assert "Dry run: 10 calls would be made" in result.output and "estimated cost $" in result.output
     assert server.total == 0
-    assert query(db, "select count(*) from llm_responses") == [(0,)]
+    assert not db.exists()  # a dry run writes nothing, not even a new store
+
+
+@pytest.mark.slow
+def test_dry_run_json_is_clean_and_downloads_no_tokenizer(db, tmp_path):
+    """A model whose tokenizer litellm would fetch from the network, and one litellm cannot place:
+    --json is one JSON document on stdout, stderr has no litellm banner, no store is created."""
+    env = {**os.environ, "PAPERS_DB": str(db), "HF_HUB_OFFLINE": "0", "HF_HOME": str(tmp_path / "hf")}
+    args = [sys.executable, "-m", "papers.cli", "collect", "--model", "hosted_vllm/meta-llama/Llama-3.1-8B-Instruct",
+            "--model", "nowhere/odd-model", "--trials", "3", "--dry-run", "--json"]
+    done = subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert report["per_model"]["hosted_vllm/meta-llama/Llama-3.1-8B-Instruct"]["calls"] == 6
+    assert "Provider List" not in done.stdout + done.stderr and "LiteLLM" not in done.stderr
+    assert not db.exists() and not (tmp_path / "hf").exists()
 
 
 # ------------------------------------------------------------------------------------ a real server
@@ -209,6 +224,7 @@ def test_api_key_is_never_written(db, run, key_env, tmp_path):
         assert "NEVER-STORE-THIS" not in path.read_text()
 
 
+@pytest.mark.slow  # starts processes
 def test_sigkill_mid_run_then_resume_loses_and_repeats_nothing(db, instrument, tmp_path):
     server = FakeOpenAI(latency=0.05).start()
     env = {**os.environ, "OPENAI_API_KEY": "sk-test", "PAPERS_DB": str(db)}
@@ -224,7 +240,6 @@ def test_sigkill_mid_run_then_resume_loses_and_repeats_nothing(db, instrument, t
         proc.wait(30)
         stored_before = {r[0] for r in query(db, "select response_id from llm_responses")}
         assert 40 < len(stored_before) < 300
-@pytest.mark.slow  # starts processes
         done = subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         report = json.loads(done.stdout)
@@ -248,6 +263,7 @@ def test_cli_module_entry_point_is_importable():
     assert callable(papers.cli.main) and {"collect", "code", "analyze", "report"} <= set(papers.cli.cli.commands)
 
 
+@pytest.mark.slow  # starts processes
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(db, tmp_path):
     server = FakeOpenAI(latency=0.05).start()
     env = {**os.environ, "OPENAI_API_KEY": "sk-test", "PAPERS_DB": str(db)}
@@ -263,13 +279,13 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(db, tmp_path):
     finally:
         server.stop()
     assert proc.returncode == 130, err[-2000:]
-@pytest.mark.slow  # starts processes
     assert "Interrupted" in err and "run the same command again to resume" in err and "Traceback" not in err
     stored = query(db, "select count(*) from llm_responses")[0][0]
     assert 0 < stored < 200
     assert query(db, "select count(*) from runs where kind = 'collect' and finished_at is not null") == [(1,)]
 
 
+@pytest.mark.slow  # starts processes
 def test_worker_processes_store_every_trial_once(db, run, key_env):
     server = FakeOpenAI(latency=0.01, faults={"429": 0.1, "500": 0.1}, retry_after=0.05, seed=4).start()
     try:
@@ -283,9 +299,9 @@ def test_worker_processes_store_every_trial_once(db, run, key_env):
     assert max(server.requests.values()) <= 3  # a trial is asked again only after a fault
 
 
+@pytest.mark.slow  # starts processes
 def test_worker_processes_stop_at_the_cost_limit(db, run, key_env):
     server = FakeOpenAI(latency=0.02).start()
-@pytest.mark.slow  # starts processes
     try:
         stopped = run("collect", "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--trials", "200",
                       "--processes", "2", "--concurrency", "4", "--max-cost", "0.002")
@@ -299,7 +315,6 @@ def test_worker_processes_stop_at_the_cost_limit(db, run, key_env):
 
 KEY = "sk-test-ECHOED-BY-THE-SERVER-9b1d"
 
-@pytest.mark.slow  # starts processes
 
 @pytest.fixture
 def echoed_key(monkeypatch):

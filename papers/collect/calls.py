@@ -84,6 +84,15 @@ class EmptyResponse(Exception):
     """An answer with no choice in it (HTTP 200, `choices: []`): a fault of the server, not the model's answer."""
 
 
+def quiet_litellm():
+    """litellm, imported with its "Provider List: ..." banner and debug hints switched off (they
+    would land in --json output)."""
+    import litellm
+
+    litellm.suppress_debug_info = True
+    return litellm
+
+
 def request(model: str, messages: list[dict], settings: CallSettings, *, temperature: float | None,
             max_tokens: int | None, json_mode: bool, **extra) -> dict:
     """litellm's arguments for one call: no retries of its own (complete() retries), parameters a
@@ -103,7 +112,7 @@ async def complete(kwargs: dict, limiter: AdaptiveLimiter, settings: CallSetting
     ends the trial as an error); a refusal of the request itself (bad key, unknown model) stops the
     run; the last fault of an exhausted retry is the error. The whole call, first byte to last, is
     bounded by kwargs["timeout"]. Key values echoed by the server are redacted before anything is kept."""
-    import litellm
+    litellm = quiet_litellm()
 
     secrets = secret_values()
     for attempt in range(settings.max_retries + 1):
@@ -178,7 +187,7 @@ _NO_PRICE: set[str] = set()
 def _cost(response, model: str):
     """What the call cost, as litellm reports or prices it; a model missing from the price map has
     no cost, and is asked about once."""
-    import litellm
+    litellm = quiet_litellm()
 
     hidden = getattr(response, "_hidden_params", {}) or {}
     cost = hidden.get("response_cost")
@@ -209,7 +218,7 @@ _JSON_SUPPORT: dict[str, bool] = {}
 
 def supports_json(model: str) -> bool:
     if model not in _JSON_SUPPORT:
-        import litellm
+        litellm = quiet_litellm()
 
         try:
             _JSON_SUPPORT[model] = "response_format" in (litellm.get_supported_openai_params(model=model) or [])

@@ -3,6 +3,7 @@ Used by the CLI only; the library returns reports and estimates."""
 
 from __future__ import annotations
 
+from papers.collect.batches import BatchReport
 from papers.collect.coding import CodingReport
 from papers.collect.costs import CodingEstimate, TrialsEstimate
 from papers.collect.runner import CollectReport
@@ -12,9 +13,11 @@ UNPRICED = "unknown (not in litellm's price map)"
 RESUME = "; everything so far is stored. Run the same command to continue."
 
 
-def collect_lines(result: CollectReport | TrialsEstimate) -> list[str]:
+def collect_lines(result: CollectReport | TrialsEstimate | BatchReport) -> list[str]:
     if isinstance(result, TrialsEstimate):
         return _dry_run_lines(result)
+    if isinstance(result, BatchReport):
+        return _batch_lines(result)
     lines = [f"{result.planned:,} trials planned: {result.made:,} calls made now, {result.reused:,} already stored "
              f"(not requested again), {sum(c['error'] for c in result.per_model.values()):,} failed."]
     if result.stopped:
@@ -32,11 +35,41 @@ def collect_lines(result: CollectReport | TrialsEstimate) -> list[str]:
 
 def _dry_run_lines(estimate: TrialsEstimate) -> list[str]:
     calls = sum(e["calls"] for e in estimate.per_model.values())
-    lines = [f"Dry run: {calls:,} calls would be made ({estimate.reused:,} trials already stored); nothing was called."]
+    how = " as provider batch jobs" if estimate.batch else ""
+    lines = [f"Dry run: {calls:,} calls would be made{how} ({estimate.reused:,} trials already stored); "
+             "nothing was called."]
     for model, e in sorted(estimate.per_model.items()):
         cost = UNPRICED if e["cost_usd"] is None else f"${e['cost_usd']:.4f}"
+        if estimate.batch and e["cost_usd"] is not None:
+            cost += (" at the price map's batch rates" if e.get("batch_rates")
+                     else " at regular rates (the price map has no batch rate for it)")
         lines.append(f"  {model}: {e['calls']:,} calls, about {e['input_tokens']:,} input and "
                      f"{e['output_tokens']:,} output tokens, estimated cost {cost}")
+    if estimate.batch:
+        lines.append("  An estimate: batch jobs are billed at the provider's batch price when their results "
+                     "arrive, within 24 hours.")
+    return lines
+
+
+def _batch_lines(report: BatchReport) -> list[str]:
+    lines = [f"{report.planned:,} trials planned: {report.stored:,} results of {report.jobs_stored} ended batch "
+             f"jobs stored now, {report.submitted:,} requests submitted in {report.jobs_submitted} new jobs, "
+             f"{report.reused:,} already stored."]
+    for model, c in sorted(report.per_model.items()):
+        n = sum(c[s] for s in STATUSES)
+        cost = f"${c['cost_micro_usd'] / 1e6:.4f}" if c["cost_micro_usd"] else "cost n/a"
+        lines.append(f"  {model}: {n} stored, valid {c['valid']}, refused {c['refused']}, unparseable "
+                     f"{c['unparseable']}, incomplete {c['incomplete']}, errors {c['error']}; tokens "
+                     f"{c['input_tokens']:,} in / {c['output_tokens']:,} out; {cost}")
+    if report.jobs_running:
+        states = ", ".join(f"{n} {state}" for state, n in sorted(report.states.items()))
+        lines.append(f"{report.jobs_running} batch jobs still running ({states}; {report.running:,} requests). "
+                     "Run the same command again to store their results when they end (within 24 hours), "
+                     "or add --wait.")
+    elif any(c["error"] for c in report.per_model.values()):
+        lines.append("Requests that failed are stored as errors; run the same command with --retry-errors "
+                     "to submit only them again.")
+    lines.append(f"Took {report.seconds:.1f} s.")
     return lines
 
 

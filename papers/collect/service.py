@@ -7,6 +7,7 @@ import dataclasses
 import os
 from pathlib import Path
 
+from papers.collect.batches import BatchReport
 from papers.collect.coding import CodingReport, CodingSettings
 from papers.collect.costs import CodingEstimate, TrialsEstimate
 from papers.collect.runner import CollectReport, CollectSettings
@@ -51,15 +52,15 @@ def _prepare(store, instrument, conditions, models, calls: CallSettings, *, codi
 
 
 def run_collect(settings: CollectSettings, *, db_path, instrument: str | None = None,
-                progress: bool = False) -> CollectReport | TrialsEstimate:
+                progress: bool = False) -> CollectReport | TrialsEstimate | BatchReport:
     """Collect (or, with settings.calls.dry_run, estimate) every pending trial of the plan; no
-    conditions in the settings means every condition of the instrument."""
+    conditions in the settings means every condition of the instrument. With settings.calls.batch,
+    as provider batch jobs (papers/collect/batches.py)."""
     from papers.collect import runner
     from papers.collect.costs import estimate_trials
     from papers.collect.storage import pending_trials
-    from papers.store import open_store
 
-    with open_store(db_path) as store:
+    with _open(db_path, settings.calls.dry_run) as store:
         inst, profiles = _prepare(store, instrument, settings.conditions, settings.models, settings.calls)
         missing = [t for t in settings.tasks if t not in inst.task_keys]
         if missing:
@@ -67,8 +68,44 @@ def run_collect(settings: CollectSettings, *, db_path, instrument: str | None = 
         settings = dataclasses.replace(settings, conditions=settings.conditions or list(inst.condition_keys))
         if settings.calls.dry_run:
             todo, reused = pending_trials(store, runner.plan_for(inst, settings), settings.calls.retry_errors)
-            return estimate_trials(inst, settings.decoding, todo, reused)
+            return estimate_trials(inst, settings.decoding, todo, reused, batch=settings.calls.batch)
+        if settings.calls.batch:
+            from papers.collect.batches import collect_batches
+
+            return collect_batches(store, inst, runner.plan_for(inst, settings), settings.decoding, settings.calls,
+                                   settings.as_dict(), progress=_batch_progress if progress else None)
         return runner.collect(store, inst, settings, profiles=profiles, progress=progress)
+
+
+def _open(db_path, dry_run: bool):
+    """The store; for a dry run, read only, or an empty one in memory when there is none yet (a dry
+    run writes nothing, not even a new store file)."""
+    from pathlib import Path
+
+    from papers.store import open_store
+
+    if not dry_run:
+        return open_store(db_path)
+    path = Path(db_path) if db_path else None
+    if path is not None and path.exists():
+        return open_store(path, read_only=True)
+    if path is None:
+        from papers.store import DEFAULT_DB
+
+        if DEFAULT_DB.exists():
+            return open_store(DEFAULT_DB, read_only=True)
+    return open_store(":memory:")
+
+
+def _batch_progress(report) -> None:
+    """With --batch --wait, on a terminal: one line, rewritten at every check."""
+    import sys
+
+    if sys.stderr.isatty():
+        states = ", ".join(f"{n} {state}" for state, n in sorted(report.states.items()))
+        sys.stderr.write(f"\r  batch jobs: {report.jobs_running} running ({states}), {report.running:,} requests "
+                         f"waiting; {report.stored:,} results stored   ")
+        sys.stderr.flush()
 
 
 def run_code(settings: CodingSettings, *, db_path, instrument: str | None = None) -> CodingReport | CodingEstimate:

@@ -28,10 +28,17 @@ class CallSettings:
     retry_errors: bool = option("Call again where the stored outcome is an error.", default=False)
     dry_run: bool = option("Print calls, tokens and estimated cost; call nothing.", default=False)
     simulated_profiles: str | None = option("YAML file of extra simulated/<profile> worths.", file=True)
+    batch: bool = option("Submit the pending trials as provider batch jobs (about half the price, results within "
+                         "24 h); run the same command again to store the results.", default=False)
+    wait: bool = option("With --batch: wait for the jobs to end and store their results.", default=False)
+    batch_size: int = option("With --batch: requests per batch job at most (OpenAI takes 50,000).", minimum=1,
+                             default=50_000)
+    poll_interval: float = option("With --batch --wait: seconds between checks of the jobs.", minimum=0.01,
+                                  default=30.0)
     backoff: float = 1.0  # seconds before the first retry, doubled at each; not an option
 
     def as_dict(self) -> dict:
         """The settings that shape a run's calls, as a run records them."""
         return {"concurrency": self.concurrency, "timeout": self.timeout, "max_retries": self.max_retries,
                 "backoff": self.backoff, "api_base": self.api_base, "max_cost": self.max_cost,
-                "retry_errors": self.retry_errors, "processes": self.processes}
+                "retry_errors": self.retry_errors, "processes": self.processes, "batch": self.batch}

@@ -32,14 +32,20 @@ def store_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: 
     Returns their statuses. With `replace_errors`, a stored error row of the same trial is
     replaced by the new outcome (its faults stay in llm_errors).
     """
+    with store.transaction():
+        return write_outcomes(store, run_id, instrument, outcomes, decoding, replace_errors)
+
+
+def write_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: list[Outcome], decoding: Decoding,
+                   replace_errors: bool = False) -> list[str]:
+    """store_outcomes inside the caller's transaction (a batch job's results and its state commit together)."""
     responses, answers = [], []
     for outcome in outcomes:
         response, valid = _response(run_id, instrument, outcome, decoding)
         responses.append(response)
         answers += valid
-    with store.transaction():
-        write_responses(store, responses, answers, replace_errors=replace_errors)
-        log_faults(store, run_id, outcomes)
+    write_responses(store, responses, answers, replace_errors=replace_errors)
+    log_faults(store, run_id, outcomes)
     return [r["status"] for r in responses]
 
 

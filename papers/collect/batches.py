@@ -1,0 +1,400 @@
+"""Provider batch jobs (`papers collect --batch`): the pending trials as JSONL files of requests,
+submitted through litellm's files and batches API, polled, and their results stored like live calls.
+
+A run first checks every job of the store not yet stored: a job that has ended (completed, failed,
+expired, cancelled) has its output and error files downloaded, and every request of it is stored
+once, with the same parsing and statuses as a live call (a request without an answer is stored as
+an error), in one transaction with the job's `stored_at`. Then the trials of the plan that are not
+stored and not in a job still alive are written one request per line (`custom_id` = the response
+key), in files of at most --batch-size requests and MAX_BYTES, uploaded and submitted, one model
+per job. Each job's row is written once its file is uploaded, before the job is created, and the
+job is created with the row's key in its metadata: a run killed in between finds the job (or
+creates it from the same file) instead of submitting the trials again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import json
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from papers.collect.calls import EmptyResponse, Outcome, quiet_litellm, redact_logs, request, token_count
+from papers.collect.plan import Decoding, Trial
+from papers.collect.settings import CallSettings
+from papers.collect.storage import pending_trials, write_outcomes
+from papers.errors import InputError, ProviderError
+from papers.instrument import Instrument
+from papers.store import Store
+from papers.text import excerpt, redact, secret_values
+
+MAX_BYTES = 190 * 2**20  # OpenAI takes input files up to 200 MB
+ENDED = ("completed", "failed", "expired", "cancelled")
+PROVIDERS = ("openai", "azure", "hosted_vllm", "litellm_proxy")  # batch files in the OpenAI format
+ERROR_NAMES = {400: "BadRequestError", 401: "AuthenticationError", 403: "PermissionDeniedError",
+               404: "NotFoundError", 408: "Timeout", 429: "RateLimitError", 500: "InternalServerError",
+               503: "ServiceUnavailableError"}
+STORE_CHUNK = 5000  # results parsed and written at a time, inside the job's one transaction
+
+
+@dataclass
+class BatchReport:
+    """What a `collect --batch` run did: jobs stored and submitted, and those still running."""
+
+    planned: int = 0
+    reused: int = 0
+    submitted: int = 0
+    jobs_submitted: int = 0
+    stored: int = 0
+    jobs_stored: int = 0
+    running: int = 0
+    jobs_running: int = 0
+    states: Counter = field(default_factory=Counter)
+    per_model: dict = field(default_factory=lambda: defaultdict(Counter))
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"batch": True, "planned": self.planned, "reused": self.reused, "submitted": self.submitted,
+                "jobs_submitted": self.jobs_submitted, "stored": self.stored, "jobs_stored": self.jobs_stored,
+                "running": self.running, "jobs_running": self.jobs_running, "states": dict(self.states),
+                "per_model": {m: dict(c) for m, c in self.per_model.items()}, "seconds": round(self.seconds, 2)}
+
+
+def provider_of(model: str, api_base: str | None) -> tuple[str, str]:
+    """The model's name at its provider and the provider, which must take OpenAI-format batch files."""
+    litellm = quiet_litellm()
+    try:
+        name, provider, _, _ = litellm.get_llm_provider(model=model, api_base=api_base)
+    except Exception as e:  # noqa: BLE001 - an unknown provider
+        raise InputError(f"--model {model}: litellm does not know its provider ({excerpt(str(e))}).") from None
+    if provider not in PROVIDERS:
+        raise InputError(f"--batch: {model} is a {provider} model; papers submits batch jobs to "
+                         f"{', '.join(PROVIDERS)} models only.", "collect it without --batch.")
+    return name, provider
+
+
+def request_line(trial: Trial, instrument: Instrument, decoding: Decoding, settings: CallSettings,
+                 name: str) -> bytes:
+    """One JSONL line of a batch file: the same request as a live call of this trial."""
+    kwargs = request(trial.model, trial.messages(instrument, decoding), settings, temperature=decoding.temperature,
+                     max_tokens=decoding.max_tokens, json_mode=trial.task != "open", seed=trial.sampling_seed)
+    body = {"model": name, **{k: kwargs[k] for k in ("messages", "temperature", "max_tokens", "seed",
+                                                     "response_format") if kwargs.get(k) is not None}}
+    line = {"custom_id": trial.response_id, "method": "POST", "url": "/v1/chat/completions", "body": body}
+    return (json.dumps(line, ensure_ascii=False) + "\n").encode()
+
+
+def split(lines: list[bytes], max_requests: int, max_bytes: int = MAX_BYTES) -> list[list[int]]:
+    """Indices of `lines` in files of at most max_requests lines and max_bytes bytes each."""
+    files, current, size = [], [], 0
+    for i, line in enumerate(lines):
+        if len(line) > max_bytes:
+            raise InputError(f"a request of {len(line):,} bytes is larger than a batch file may be "
+                             f"({max_bytes:,} bytes).", "collect it without --batch.")
+        if current and (len(current) >= max_requests or size + len(line) > max_bytes):
+            files.append(current)
+            current, size = [], 0
+        current.append(i)
+        size += len(line)
+    if current:
+        files.append(current)
+    return files
+
+
+class Jobs:
+    """The store's batch jobs of one kind, and the provider's API for them (keys from the environment)."""
+
+    def __init__(self, store: Store, settings: CallSettings, kind: str = "collect"):
+        quiet_litellm()
+        redact_logs()
+        self.store, self.settings, self.kind = store, settings, kind
+        self.secrets = secret_values()
+
+    async def _api(self, what: str, call, **kwargs):
+        """One call of litellm's files or batches API; a fault is a ProviderError with nothing secret in it."""
+        litellm = quiet_litellm()
+        try:
+            return await asyncio.wait_for(getattr(litellm, call)(**kwargs), max(self.settings.timeout, 60.0))
+        except asyncio.TimeoutError:
+            raise ProviderError(f"{what}: no answer from the provider within "
+                                f"{max(self.settings.timeout, 60.0):g} s.",
+                                "run the same command again; every stored answer and job is kept.") from None
+        except Exception as e:  # noqa: BLE001 - reported, redacted
+            message = redact(f"{type(e).__name__}: {' '.join(str(e).split())[:300]}", self.secrets)
+            raise ProviderError(f"{what}: the provider refused or failed ({message}).",
+                                "check the model, --api-base and the API key; run the same command again: every "
+                                "stored answer and job is kept.") from None
+
+    @staticmethod
+    def _where(provider: str, api_base: str | None) -> dict:
+        return {"custom_llm_provider": provider, **({"api_base": api_base} if api_base else {})}
+
+    # ------------------------------------------------------------------ submitting
+
+    def alive(self) -> set[str]:
+        """Response keys in jobs whose results are not stored yet: never submitted again meanwhile."""
+        rows = self.store.sql("select batch_requests.response_id from batch_requests inner join batches "
+                              "using (batch_key) where batches.stored_at is null and batches.kind = ?",
+                              [self.kind]).fetchall()
+        return {r[0] for r in rows}
+
+    async def submit(self, run_id: int, instrument: Instrument, decoding: Decoding, trials: list[Trial],
+                     report: BatchReport) -> None:
+        """Upload and submit these trials, one model per job, in files within the limits."""
+        by_model: dict[str, list[Trial]] = defaultdict(list)
+        for trial in trials:
+            by_model[trial.model].append(trial)
+        for model, group in by_model.items():
+            name, provider = provider_of(model, self.settings.api_base)
+            lines = [request_line(t, instrument, decoding, self.settings, name) for t in group]
+            for indices in split(lines, self.settings.batch_size):
+                chunk = [group[i] for i in indices]
+                data = b"".join(lines[i] for i in indices)
+                del indices
+                await self._submit_file(run_id, model, provider, instrument, decoding, chunk, data)
+                report.submitted += len(chunk)
+                report.jobs_submitted += 1
+
+    async def _submit_file(self, run_id: int, model: str, provider: str, instrument: Instrument,
+                           decoding: Decoding, trials: list[Trial], data: bytes) -> None:
+        where = self._where(provider, self.settings.api_base)
+        uploaded = await self._api(f"uploading a batch file of {len(trials):,} requests for {model}", "acreate_file",
+                                   file=("papers-batch.jsonl", data), purpose="batch", **where)
+        key = uuid.uuid4().hex
+        settings = {"temperature": decoding.temperature, "max_tokens": decoding.max_tokens,
+                    "system_prompt": decoding.system_prompt}
+        with self.store.transaction():
+            self.store.sql(
+                "insert into batches (batch_key, kind, run_id, model, provider, api_base, instrument_sha256, settings,"
+                " requests, input_file_id, status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'uploaded')",
+                [key, self.kind, run_id, model, provider, self.settings.api_base, instrument.sha256,
+                 json.dumps(settings), len(trials), uploaded.id])
+            self.store.con.executemany(
+                "insert into batch_requests values (?, ?, ?, ?, ?, ?, ?)",
+                [(key, t.response_id, t.task, t.condition, t.trial, list(t.item_order), t.sampling_seed)
+                 for t in trials])
+        await self._create(key, model, provider, self.settings.api_base, uploaded.id)
+
+    async def _create(self, key: str, model: str, provider: str, api_base: str | None, file_id: str) -> None:
+        job = await self._api(f"creating the batch job of {model}", "acreate_batch", completion_window="24h",
+                              endpoint="/v1/chat/completions", input_file_id=file_id,
+                              metadata={"papers_batch": key}, **self._where(provider, api_base))
+        self._update(key, job)
+
+    def _update(self, key: str, job) -> None:
+        counts = getattr(job, "request_counts", None)
+        self.store.sql(
+            "update batches set provider_batch_id = ?, status = ?, output_file_id = ?, error_file_id = ?, "
+            "completed = ?, failed = ?, checked_at = current_timestamp where batch_key = ?",
+            [job.id, str(job.status), job.output_file_id, job.error_file_id, getattr(counts, "completed", None),
+             getattr(counts, "failed", None), key])
+
+    # ------------------------------------------------------------------ checking and storing
+
+    def unstored(self) -> list[dict]:
+        cursor = self.store.sql("select * from batches where stored_at is null and kind = ? order by submitted_at",
+                                [self.kind])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    async def check(self, report: BatchReport, on_results) -> None:
+        """Check every job not yet stored; store the results of those that have ended (through
+        `on_results(job, outcomes)`, inside the job's transaction); count the rest as running."""
+        report.running = report.jobs_running = 0
+        report.states.clear()
+        for job in self.unstored():
+            where = self._where(job["provider"], job["api_base"])
+            if job["provider_batch_id"] is None:  # killed between the upload and the job's id
+                if await self._adopt(job, where) is None:
+                    await self._create(job["batch_key"], job["model"], job["provider"], job["api_base"],
+                                       job["input_file_id"])
+                job = next(j for j in self.unstored() if j["batch_key"] == job["batch_key"])
+            state = await self._api(f"checking batch job {job['provider_batch_id']}", "aretrieve_batch",
+                                    batch_id=job["provider_batch_id"], **where)
+            self._update(job["batch_key"], state)
+            if str(state.status) in ENDED:
+                await self._store(job, state, where, on_results)
+                report.jobs_stored += 1
+            else:
+                report.running += job["requests"]
+                report.jobs_running += 1
+                report.states[str(state.status)] += 1
+
+    async def _adopt(self, job: dict, where: dict):
+        """The provider's job created from this row's file (a run killed before it wrote the job's id)."""
+        page = await self._api("listing the provider's batch jobs", "alist_batches", limit=100, **where)
+        for found in getattr(page, "data", None) or []:
+            metadata = getattr(found, "metadata", None) or {}
+            if metadata.get("papers_batch") == job["batch_key"] or found.input_file_id == job["input_file_id"]:
+                self._update(job["batch_key"], found)
+                return found
+        return None
+
+    async def _store(self, job: dict, state, where: dict, on_results) -> None:
+        results: dict[str, dict] = {}
+        for file_id in (state.output_file_id, state.error_file_id):
+            if file_id:
+                content = await self._api(f"downloading the results of batch job {job['provider_batch_id']}",
+                                          "afile_content", file_id=file_id, **where)
+                for number, line in enumerate(content.content.splitlines(), 1):
+                    if line.strip():
+                        row = _json_line(line, file_id, number)
+                        results[str(row.get("custom_id"))] = row
+        ended = f"the batch job ended {state.status}" + _job_errors(state)
+        with self.store.transaction():
+            for chunk in _chunks(self._requests(job["batch_key"], job["model"]), STORE_CHUNK):
+                outcomes = [self.outcome(trial, results.get(trial.response_id), job["model"], ended) for trial in chunk]
+                on_results(job, outcomes)
+            self.store.sql("update batches set stored_at = current_timestamp where batch_key = ?", [job["batch_key"]])
+
+    def _requests(self, key: str, model: str) -> list[Trial]:
+        """The trials of a job, as its rows of batch_requests keep them."""
+        rows = self.store.sql("select response_id, task, condition, trial, item_order, sampling_seed from "
+                              "batch_requests where batch_key = ? order by response_id", [key]).fetchall()
+        return [Trial(model, task, condition, trial, tuple(order or ()), seed, rid)
+                for rid, task, condition, trial, order, seed in rows]
+
+    def outcome(self, trial, row: dict | None, model: str, ended: str) -> Outcome:
+        """A result line as the outcome of a live call: the answer, or the error it stored."""
+        outcome = Outcome(trial)
+        response = (row or {}).get("response") or {}
+        body = response.get("body") if isinstance(response.get("body"), dict) else {}
+        status = response.get("status_code")
+        error = (row or {}).get("error")
+        if row is None:
+            outcome.faults.append(f"BatchError: no result for this request ({ended})")
+        elif error:
+            code = error.get("code") if isinstance(error, dict) else None
+            message = error.get("message") if isinstance(error, dict) else error
+            outcome.faults.append(redact(f"BatchError: {code or 'error'}: {excerpt(message, 300)}", self.secrets))
+        elif status != 200:
+            name = ERROR_NAMES.get(status, "APIStatusError")
+            detail = (body.get("error") or {}).get("message") if isinstance(body.get("error"), dict) else body
+            outcome.faults.append(redact(f"{name}: status {status}: {excerpt(detail, 300)}", self.secrets))
+        else:
+            self._read(outcome, body, model)
+        if outcome.faults and outcome.text is None:
+            outcome.error = outcome.faults[-1]
+        return outcome
+
+    def _read(self, outcome: Outcome, body: dict, model: str) -> None:
+        choices = body.get("choices") or []
+        if not choices or not isinstance(choices[0], dict):
+            outcome.faults.append(f"{EmptyResponse.__name__}: the server answered HTTP 200 without a choice "
+                                  "(choices: [])")
+            return
+        text = (choices[0].get("message") or {}).get("content")
+        outcome.text = redact("" if text is None else text if isinstance(text, str) else str(text), self.secrets)
+        reported = body.get("model")
+        outcome.model_reported = redact(None if reported is None else str(reported), self.secrets)
+        usage = body.get("usage")
+        if isinstance(usage, dict):
+            usage = SimpleNamespace(**{k: usage.get(k) for k in ("prompt_tokens", "completion_tokens")})
+            outcome.input_tokens = token_count(usage, "prompt_tokens", outcome)
+            outcome.output_tokens = token_count(usage, "completion_tokens", outcome)
+        if outcome.input_tokens is not None and outcome.output_tokens is not None:
+            from papers.collect.costs import batch_price
+
+            outcome.cost_usd = batch_price(model, outcome.input_tokens, outcome.output_tokens)[0]
+
+
+async def _release_clients() -> None:
+    """Close the HTTP clients litellm cached in this event loop and forget them: the next loop (a
+    second command in the same process) would otherwise reuse clients bound to a closed loop."""
+    litellm = quiet_litellm()
+    cache = litellm.in_memory_llm_clients_cache
+    for client in list(getattr(cache, "cache_dict", {}).values()):
+        close = getattr(client, "close", None)
+        if close is not None and asyncio.iscoroutinefunction(close):
+            with contextlib.suppress(Exception):
+                await close()
+    cache.flush_cache()
+    gc.collect()  # the files and batches API make a client per call; closed here, in their own loop
+    await asyncio.sleep(0.05)
+
+
+def _json_line(line: bytes, file_id: str, number: int) -> dict:
+    try:
+        row = json.loads(line)
+    except ValueError:
+        raise ProviderError(f"batch file {file_id}, line {number}: not JSON ({excerpt(line[:200])}).",
+                            "run the same command again; nothing of this job was stored.") from None
+    if not isinstance(row, dict):
+        raise ProviderError(f"batch file {file_id}, line {number}: not a result object.")
+    return row
+
+
+def _job_errors(state) -> str:
+    errors = getattr(getattr(state, "errors", None), "data", None) or []
+    messages = [getattr(e, "message", None) or str(e) for e in errors][:3]
+    return f" ({'; '.join(excerpt(m, 200) for m in messages)})" if messages else ""
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def collect_batches(store: Store, instrument: Instrument, plan: list[Trial], decoding: Decoding,
+                    settings: CallSettings, settings_record: dict, progress=None) -> BatchReport:
+    """`papers collect --batch`: store what ended, submit what is pending, and with --wait repeat
+    until every job is stored."""
+    from papers.store import resolve_instrument
+
+    jobs = Jobs(store, settings)
+    report = BatchReport(planned=len(plan))
+    started = time.perf_counter()
+    instruments = {instrument.sha256: instrument}
+
+    def on_results(job: dict, outcomes: list[Outcome]) -> None:
+        sha = job["instrument_sha256"]
+        if sha not in instruments:
+            instruments[sha] = resolve_instrument(sha, store)
+        saved = json.loads(job["settings"] or "{}")
+        job_decoding = Decoding(saved.get("temperature"), saved.get("max_tokens"), saved.get("system_prompt"))
+        statuses = write_outcomes(store, job["run_id"], instruments[sha], outcomes, job_decoding, replace_errors=True)
+        for outcome, status in zip(outcomes, statuses):
+            counts = report.per_model[job["model"]]
+            counts[status] += 1
+            counts["input_tokens"] += outcome.input_tokens or 0
+            counts["output_tokens"] += outcome.output_tokens or 0
+            counts["cost_micro_usd"] += round((outcome.cost_usd or 0) * 1e6)
+        report.stored += len(outcomes)
+
+    async def main() -> None:
+        report.reused = pending_trials(store, plan, settings.retry_errors)[1]
+        await jobs.check(report, on_results)
+        todo = pending_trials(store, plan, settings.retry_errors)[0]
+        alive = jobs.alive()
+        todo = [t for t in todo if t.response_id not in alive]
+        if todo:
+            for trial in todo:
+                provider_of(trial.model, settings.api_base)  # every model checked before anything is uploaded
+            store.register_instrument(instrument)
+            run_id = store.start_run("collect", instrument_sha256=instrument.sha256, settings=settings_record)
+            await jobs.submit(run_id, instrument, decoding, todo, report)
+            store.finish_run(run_id)
+        if report.jobs_submitted:
+            await jobs.check(report, on_results)
+        while settings.wait and report.jobs_running:
+            if progress is not None:
+                progress(report)
+            await asyncio.sleep(settings.poll_interval)
+            await jobs.check(report, on_results)
+
+    async def run() -> None:
+        try:
+            await main()
+        finally:
+            await _release_clients()
+
+    try:
+        asyncio.run(run())
+    finally:
+        report.seconds = time.perf_counter() - started
+    return report

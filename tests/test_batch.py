@@ -1,0 +1,182 @@
+"""`papers collect --batch`: provider batch jobs against the loopback fake (tests/openai_server.py),
+with partial failures, an expired job, a slow job, and a client killed at each step."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from papers.collect.batches import split
+from tests.conftest import query
+from tests.openai_server import FakeOpenAI
+
+KEY = "sk-test-NEVER-STORE-THIS-4242"
+
+
+@pytest.fixture
+def server(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    fake = FakeOpenAI().start()
+    yield fake
+    fake.stop()
+
+
+def batch_args(server, trials=20, *extra):
+    return ["collect", "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--trials", str(trials), "--batch",
+            "--poll-interval", "0.05", *extra]
+
+
+def stored(db) -> dict[str, str]:
+    return dict(query(db, "select response_id, status from llm_responses"))
+
+
+@pytest.mark.slow
+def test_submit_returns_then_the_same_command_stores_every_trial_once(db, run, server):
+    server.batch_polls = 1
+    server.batch_failures = 0.2
+    first = run(*batch_args(server), "--batch-size", "15")
+    assert "40 requests submitted in 3 new jobs" in first.output
+    assert "Run the same command again to store their results" in first.output
+    assert query(db, "select count(*) from llm_responses") == [(0,)]
+    assert query(db, "select count(*), count(provider_batch_id), max(requests) from batches") == [(3, 3, 15)]
+    assert len(server.batch_lines) == 40 and set(server.batch_lines.values()) == {1}
+
+    second = json.loads(run(*batch_args(server), "--batch-size", "15", "--json").output)
+    assert second["stored"] == 40 and second["submitted"] == 0 and second["jobs_running"] == 0
+    rows = stored(db)
+    assert len(rows) == 40 == query(db, "select count(distinct response_id) from llm_responses")[0][0]
+    failed = {rid for rid in server.batch_lines if server._fails(rid)}
+    assert 0 < len(failed) < 40
+    assert {rid for rid, status in rows.items() if status == "error"} == failed
+    assert {status for rid, status in rows.items() if rid not in failed} == {"valid"}
+    errors = dict(query(db, "select response_id, error from llm_responses where status = 'error'"))
+    assert all(e.startswith("InternalServerError: status 500") for e in errors.values())
+    assert query(db, "select count(*) from llm_errors")[0][0] == len(failed)
+    assert query(db, "select count(*) from batches where stored_at is null") == [(0,)]
+    # costs at the price map's batch rates, tokens as the server reported them
+    assert query(db, "select count(*) from llm_responses where status = 'valid' and cost_usd > 0 "
+                     "and input_tokens > 0")[0][0] == 40 - len(failed)
+
+    third = json.loads(run(*batch_args(server), "--json").output)
+    assert third == {**third, "stored": 0, "submitted": 0, "reused": 40}
+    assert set(server.batch_lines.values()) == {1}
+
+    server.batch_failures = 0.0
+    retried = json.loads(run(*batch_args(server), "--retry-errors", "--wait", "--json").output)
+    assert retried["submitted"] == len(failed) and retried["stored"] == len(failed)
+    assert {rid for rid, n in server.batch_lines.items() if n == 2} == failed
+    assert set(stored(db).values()) == {"valid"}
+    assert b"NEVER-STORE-THIS" not in db.read_bytes()
+
+
+def test_batch_answers_are_parsed_and_stored_as_live_answers_are(db, run, server, tmp_path):
+    run(*batch_args(server, 5), "--task", "rank", "--task", "rate", "--task", "open", "--wait")
+    live_db = tmp_path / "live.duckdb"
+    run("collect", "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--trials", "5", "--task", "rank",
+        "--task", "rate", "--task", "open", "--db", live_db, with_db=False)
+    columns = ("response_id, model, task, condition, trial, item_order, temperature, prompt, raw_text, status, "
+               "model_reported, input_tokens, output_tokens")
+    batch_rows = query(db, f"select {columns} from llm_responses order by 1")
+    assert len(batch_rows) == 30 and batch_rows == query(live_db, f"select {columns} from llm_responses order by 1")
+    answers = "select response_id, dimension, rank, rating from llm_answers order by 1, 2"
+    assert query(db, answers) == query(live_db, answers) and len(query(db, answers)) > 0
+
+
+def test_an_expired_job_stores_its_answers_and_the_rest_as_errors(db, run, server):
+    server.batch_expire = True
+    report = json.loads(run(*batch_args(server, 10), "--wait", "--json").output)
+    assert report["stored"] == 20
+    rows = stored(db)
+    assert sorted(rows.values()).count("error") == 10 and sorted(rows.values()).count("valid") == 10
+    errors = [e for (e,) in query(db, "select error from llm_responses where status = 'error'")]
+    assert all("batch_expired" in e for e in errors)
+    server.batch_expire = False
+    again = json.loads(run(*batch_args(server, 10), "--wait", "--retry-errors", "--json").output)
+    assert again["submitted"] == 10 and set(stored(db).values()) == {"valid"}
+    assert sorted(server.batch_lines.values()).count(2) == 10
+
+
+def test_a_slow_job_is_waited_for_with_wait(db, run, server):
+    server.batch_polls = 6
+    report = json.loads(run(*batch_args(server, 3), "--wait", "--json").output)
+    assert report["stored"] == 6 and report["jobs_running"] == 0
+    assert server.seen["retrieve"] >= 7
+    assert len(stored(db)) == 6
+
+
+def test_files_are_split_by_requests_and_by_bytes():
+    lines = [b"x" * 10 + b"\n"] * 25
+    assert [len(f) for f in split(lines, 10)] == [10, 10, 5]
+    assert [len(f) for f in split(lines, 100, max_bytes=55)] == [5, 5, 5, 5, 5]
+    assert sum(split(lines, 7, max_bytes=40), []) == list(range(25))
+
+
+def test_dry_run_shows_the_batch_price_and_writes_nothing(db, run, server):
+    live = json.loads(run("collect", "--model", "openai/gpt-4o-mini", "--trials", "5", "--dry-run", "--json").output)
+    batch = json.loads(run("collect", "--model", "openai/gpt-4o-mini", "--trials", "5", "--dry-run", "--batch",
+                           "--json").output)
+    entry, live_entry = batch["per_model"]["openai/gpt-4o-mini"], live["per_model"]["openai/gpt-4o-mini"]
+    assert entry["batch_rates"] is True and 0 < entry["cost_usd"] < live_entry["cost_usd"]
+    text = run("collect", "--model", "openai/gpt-4o-mini", "--trials", "5", "--dry-run", "--batch").output
+    assert "at the price map's batch rates" in text and "An estimate" in text
+    assert not db.exists() and server.seen == {}
+
+
+def test_models_without_a_batch_api_are_refused_before_anything_is_sent(db, run, server):
+    result = run("collect", "--model", "simulated/uniform", "--trials", "2", "--batch", expect=1)
+    assert "papers submits batch jobs to openai" in result.output and "without --batch" in result.output
+    assert server.seen == {} and query(db, "select count(*) from batches") == [(0,)]
+
+
+# ------------------------------------------------------------------------------------ killed runs
+
+
+def killed_then_resumed(db, tmp_path, server, hold: str, waits_for: str):
+    """Start `collect --batch` as a process, SIGKILL it while the server holds `hold`, run it
+    again with --wait, and check every trial is stored once and none was submitted twice."""
+    env = {**os.environ, "OPENAI_API_KEY": KEY, "PAPERS_DB": str(db)}
+    args = [sys.executable, "-m", "papers.cli", *batch_args(server, 30), "--batch-size", "25", "--json"]
+    server.hold[hold] = 60
+    proc = subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while server.seen[waits_for] < 1 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    server.hold.clear()
+    done = subprocess.run([*args, "--wait"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert query(db, "select count(*), count(distinct response_id) from llm_responses") == [(60, 60)]
+    assert set(stored(db).values()) == {"valid"}
+    assert len(server.batch_lines) == 60 and set(server.batch_lines.values()) == {1}
+    assert query(db, "select count(*) from batches where stored_at is null") == [(0,)]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.slow
+def test_killed_during_upload(db, tmp_path, server):
+    killed_then_resumed(db, tmp_path, server, "upload", "upload")
+    assert query(db, "select count(*) from batches")[0][0] == 3
+
+
+@pytest.mark.slow
+def test_killed_after_submission_before_the_job_id_is_written(db, tmp_path, server):
+    report = killed_then_resumed(db, tmp_path, server, "create", "create")
+    assert report["jobs_submitted"] == 2 and len(server.batches) == 3  # the job killed in creation is adopted
+
+
+@pytest.mark.slow
+def test_killed_mid_download(db, tmp_path, server):
+    report = killed_then_resumed(db, tmp_path, server, "content", "content")
+    assert report["submitted"] == 0 and report["stored"] > 0
