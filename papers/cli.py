@@ -576,20 +576,29 @@ def code_cmd(coder, conditions, calls, instrument, db_path, as_json):
     emit(result.as_dict(), as_json, "\n".join(code_lines(result)))
 
 
+INTERRUPTED = "Interrupted. Everything stored so far is kept; run the same command again to resume."
+
+
 def main() -> None:
     try:
         cli(prog_name="papers", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Interrupted. Everything stored so far is kept; run the same command again to resume.", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        click.echo("Interrupted. Everything stored so far is kept; run the same command again to resume.", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo(INTERRUPTED, err=True)
+        _json_failure(INTERRUPTED, None, 130)
         sys.exit(130)
     except click.exceptions.ClickException as e:
         e.show()
+        _json_failure(e.format_message(), getattr(e, "hint", None), e.exit_code)
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
+
+
+def _json_failure(message: str, hint: str | None, exit_code: int) -> None:
+    """With --json, a command that fails still prints JSON on stdout (the message is on stderr too),
+    so a script reading stdout always gets a document."""
+    if "--json" in sys.argv[1:]:
+        say(json.dumps({"error": message, "hint": hint, "exit_code": exit_code}, indent=2))
 
 
 if __name__ == "__main__":

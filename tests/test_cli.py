@@ -3,6 +3,7 @@ reference: test_docs.py)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -70,3 +71,19 @@ def test_control_sequences_from_data_are_escaped_when_printed(tmp_path, run):
     for output in outputs:
         assert "\x1b" not in output and "\x07" not in output and "\u202e" not in output
     assert "evil\\x1b]0;owned\\x07\\x1b[2J\\u202emodel" in outputs[1] + outputs[2]
+
+
+@pytest.mark.parametrize("argv, exit_code", [
+    (["analyze", "--audit", "a", "--json"], 1),  # a PapersError: the store holds no answers
+    (["collect", "--model", "simulated/uniform", "--trials", "0", "--json"], 2),  # a usage error
+])
+def test_json_output_is_json_when_a_command_fails(argv, exit_code, tmp_path, monkeypatch, capsys):
+    from papers import cli as cli_module
+
+    monkeypatch.setattr(sys, "argv", ["papers", *argv, "--db", str(tmp_path / "s.duckdb")])
+    with pytest.raises(SystemExit) as stopped:
+        cli_module.main()
+    assert stopped.value.code == exit_code
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    assert document["exit_code"] == exit_code and document["error"] and document["error"] in err
