@@ -38,7 +38,8 @@ def cli_run(*args, expect=0):
 
 @pytest.fixture(scope="module")
 def audit(tmp_path_factory):
-    """A store built like the demo's, smaller: five simulated candidates (three built in, two from the
+    """(For the tests marked slow: it collects, analyzes and renders, with Pandoc as a process.)
+    A store built like the demo's, smaller: five simulated candidates (three built in, two from the
     example profiles), rank and rate, 15 trials, and the example survey, so agreement exists. Briefs
     of two (with --out) and of five (published into a site holding the audit) are written once."""
     root = tmp_path_factory.mktemp("brief")
@@ -77,6 +78,7 @@ def plain(sentence: str) -> str:
 # ----------------------------------------------------------------------------- what is written where
 
 
+@pytest.mark.slow
 def test_out_writes_brief_html_and_pdf_with_their_figures(audit):
     out = audit["two"]
     assert {p.name for p in out.iterdir()} == {"brief.html", "brief.pdf", "brief"}
@@ -88,6 +90,7 @@ def test_out_writes_brief_html_and_pdf_with_their_figures(audit):
     assert 'src="data:image/svg+xml' in html and '<link rel="stylesheet"' not in html  # works from file://
 
 
+@pytest.mark.slow
 def test_published_brief_sits_in_the_audit_folder_under_its_slug(audit):
     slug = brief_slug(FIVE)
     assert re.fullmatch(r"[a-z0-9-]+", slug)
@@ -97,11 +100,13 @@ def test_published_brief_sits_in_the_audit_folder_under_its_slug(audit):
     assert 'href="../index.html"' in html and 'href="../../index.html"' in html
 
 
+@pytest.mark.slow
 def test_a_published_brief_is_not_rewritten(audit):
     again = cli_run("brief", "--audit", "q4", *FIVE, "--site", audit["site"], "--engine", "pandoc", "--db", audit["db"])
     assert "is already published from the same inputs; nothing changed" in again.output
 
 
+@pytest.mark.slow
 def test_a_brief_of_an_audit_not_yet_published_is_refused(audit, tmp_path):
     result = cli_run("brief", "--audit", "q4", *TWO, "--site", tmp_path / "empty", "--db", audit["db"], expect=1)
     assert "audit 'q4' is not published in" in result.output and "papers report --audit q4" in result.output
@@ -111,6 +116,7 @@ def test_a_brief_of_an_audit_not_yet_published_is_refused(audit, tmp_path):
 # ----------------------------------------------------------------------------- what the PDF says
 
 
+@pytest.mark.slow
 def test_two_candidates_summary_page_stands_alone(audit):
     first = pdf_text(audit["two"] / "brief.pdf", 1)
     for name in TWO:
@@ -122,6 +128,7 @@ def test_two_candidates_summary_page_stands_alone(audit):
     assert pdf_text(audit["two"] / "brief.pdf", 2).startswith("Decision brief papers audit q4 Value profiles")
 
 
+@pytest.mark.slow
 def test_two_candidates_pdf_holds_every_difference_cost_and_limits(audit):
     text = pdf_text(audit["two"] / "brief.pdf")
     with open_store(audit["db"], read_only=True) as store:
@@ -137,6 +144,7 @@ def test_two_candidates_pdf_holds_every_difference_cost_and_limits(audit):
         assert caveat in text
 
 
+@pytest.mark.slow
 def test_five_candidates_pdf_names_each_candidate_and_its_method(audit):
     pdf = audit["five"] / f"{brief_slug(FIVE)}.pdf"
     first = pdf_text(pdf, 1)
@@ -157,6 +165,7 @@ def test_five_candidates_pdf_names_each_candidate_and_its_method(audit):
 # ----------------------------------------------------------------------------- the comparison of candidates
 
 
+@pytest.mark.slow
 def test_two_candidates_get_the_rows_of_papers_compare(audit):
     with open_store(audit["db"], read_only=True) as store:
         brief = brief_sections.pairwise(store, "q4", TWO)
@@ -176,6 +185,7 @@ def holm_reference(p: list[float]) -> list[float]:
     return adjusted
 
 
+@pytest.mark.slow
 def test_three_candidates_share_one_holm_family_per_condition_and_task(audit):
     three = FIVE[:3]
     with open_store(audit["db"], read_only=True) as store:
@@ -264,24 +274,41 @@ def non_white_share(png: Path) -> float:
     return float((pixels.min(axis=2) < 0.92).mean())
 
 
-@pytest.mark.parametrize("which", ["two", "five"])
-def test_brief_loads_in_chromium_without_console_errors(audit, which, tmp_path):
+def chromium(page: Path, folder: Path) -> tuple[Path, list[str]]:
+    """Open a page in headless Chromium at 1280 px: its screenshot, and every message the page wrote
+    to the console (a brief has no script, so any is a fault: console.error, an uncaught exception)."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if not browser:
         pytest.skip("Debian's chromium is not installed; .ci/run installs it")
-    page = audit["two"] / "brief.html" if which == "two" else audit["five"] / f"{brief_slug(FIVE)}.html"
-    shot = tmp_path / "brief.png"
+    shot = folder / "page.png"
     done = subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+         f"--user-data-dir={folder / 'profile'}", "--enable-logging=stderr", "--v=0",
          "--window-size=1280,3000", f"--screenshot={shot}", page.as_uri()],
         capture_output=True, text=True, timeout=120)
     assert shot.exists(), done.stderr[-2000:]
-    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line and ("ERROR" in line or "Uncaught" in line)]
-    failed = [line for line in done.stderr.splitlines() if "Failed to load resource" in line]
-    assert not console and not failed, (console, failed)
+    return shot, [line for line in done.stderr.splitlines() if ":CONSOLE" in line or "Failed to load resource" in line]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["two", "five"])
+def test_brief_loads_in_chromium_without_console_errors(audit, which, tmp_path):
+    page = audit["two"] / "brief.html" if which == "two" else audit["five"] / f"{brief_slug(FIVE)}.html"
+    sources = re.findall(r'\bsrc="([^"]*)"', page.read_text(encoding="utf-8"))
+    assert sources and all(s.startswith("data:") for s in sources)  # nothing to fail loading, from file:// too
+    shot, console = chromium(page, tmp_path)
+    assert not console, console
     assert non_white_share(shot) > 0.04  # text, the summary's box and the first figure, not a blank page
+
+
+@pytest.mark.slow
+def test_the_chromium_check_sees_console_errors_and_blank_pages(tmp_path):
+    page = tmp_path / "broken.html"
+    page.write_text('<!doctype html><title>x</title><script>console.error("boom"); missing();</script>')
+    shot, console = chromium(page, tmp_path)
+    assert any('"boom"' in line for line in console) and any("missing is not defined" in line for line in console)
+    assert non_white_share(shot) < 0.01
 
 
 # ----------------------------------------------------------------------------- bad input, as a user meets it
@@ -293,6 +320,7 @@ def test_brief_loads_in_chromium_without_console_errors(audit, which, tmp_path):
     ([*FIVE, "simulated/extra"], "Error: a brief compares 2 to 5 candidate models; 6 given."),
     (["simulated/uniform", "simulated/uniform"], "Error: candidate 'simulated/uniform' is named twice."),
 ])
+@pytest.mark.slow
 def test_bad_candidates_get_one_message(audit, tmp_path, args, message):
     result = cli_run("brief", "--audit", "q4", *args, "--out", tmp_path / "out", "--db", audit["db"], expect=1)
     assert result.output.count("Error:") == 1 and message in result.output and "Traceback" not in result.output
@@ -301,6 +329,7 @@ def test_bad_candidates_get_one_message(audit, tmp_path, args, message):
         assert "Hint: models in this audit: " + ", ".join(sorted(FIVE)) in result.output
 
 
+@pytest.mark.slow
 def test_an_unknown_audit_gets_one_message(audit, tmp_path):
     result = cli_run("brief", "--audit", "zz", *TWO, "--out", tmp_path / "out", "--db", audit["db"], expect=1)
     assert result.output.count("Error:") == 1 and "Error: no audit named 'zz'." in result.output
