@@ -49,3 +49,23 @@ def test_instrument_list_shows_both_bundled_instruments_and_the_store_s(run, db,
     listed = json.loads(run("instrument", "list", "--json").output)
     assert {r["name"]: r["where"] for r in listed} == {"papers": "bundled", "papers-2026": "bundled",
                                                         "schwartz10@0.1.0": "store"}
+
+
+def test_simulated_profiles_keep_their_shape_on_the_2026_instrument():
+    """The built-in simulated profiles are written in 2025 keys; on papers-2026 each key is read as the
+    2025 dimension its aliases name, so human-centric still puts Ethics and Responsibility first and Agency last."""
+    import json
+    import statistics
+
+    from papers.collect.simulated import CONTINUES, answer
+
+    inst = load_instrument("papers-2026")
+    assert {d.key: next(a for a in d.aliases if a in CONTINUES.values()) for d in inst.dimensions} == CONTINUES
+    ranks: dict[str, list[int]] = {k: [] for k in inst.shown("non_sentient")}
+    for trial in range(60):
+        text = answer("simulated/human-centric", inst.render_prompt("rank", "non_sentient"), seed=trial)
+        if text.startswith("{") and len(order := json.loads(text)["ranking"]) == len(ranks):
+            for position, key in enumerate(order, 1):
+                ranks[key].append(position)
+    means = {k: statistics.mean(v) for k, v in ranks.items()}
+    assert min(means, key=means.get) == "ER" and max(means, key=means.get) == "AY"  # SA: the lowest worth

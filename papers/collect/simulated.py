@@ -44,6 +44,10 @@ class Profile:
     error_rate: float = 0.0
     position_bias: float = 0.0  # added worth for earlier-presented items, per position
 
+    def worth(self, key: str) -> float:
+        """The worth of a dimension key; a papers-2026 key not in the profile takes its 2025 key's."""
+        return self.worths.get(key, self.worths.get(CONTINUES.get(key, key), 0.0))
+
 
 BUILTIN = {
     "human-centric": Profile({"EI": 2.2, "PR": 1.7, "PC": 0.9, "AG": 0.3, "RF": 0.2, "SA": -0.6}),
@@ -51,6 +55,9 @@ BUILTIN = {
     "uniform": Profile({}),
     "coder": Profile({}, refusal_rate=0.0, malformed_rate=0.0),  # a Study 1 coder; worths do not matter
 }
+# The keys of the bundled papers-2026 instrument, each read as the 2025 dimension it continues (its
+# `aliases` there), so that the built-in profiles, written in 2025 keys, have the same shape on both.
+CONTINUES = {"PF": "RF", "AC": "AG", "SG": "PC", "ER": "EI", "RI": "PR", "AY": "SA"}
 _extra: dict[str, Profile] = {}  # profiles added by load_profiles or register, served by this process
 
 
@@ -123,9 +130,9 @@ def answer(model: str, prompt: str, seed=None) -> str:
     if '"ratings"' in prompt and keys:
         if rng.random() < profile.malformed_rate:
             return "Each of these values matters to me in a different way."
-        mean = sum(profile.worths.get(k, 0.0) for k in keys) / len(keys)
+        mean = sum(profile.worth(k) for k in keys) / len(keys)
         scale = _scale(prompt)
-        ratings = {k: int(min(scale[1], max(scale[0], round(4 + 1.3 * (profile.worths.get(k, 0.0) - mean)
+        ratings = {k: int(min(scale[1], max(scale[0], round(4 + 1.3 * (profile.worth(k) - mean)
                                                                  + rng.gauss(0, 0.8))))) for k in keys}
         return json.dumps({"ratings": ratings})
     return _open(rng, profile, prompt)
@@ -136,7 +143,7 @@ def _draw(rng: random.Random, profile: Profile, keys: list[str]) -> list[str]:
     for position, key in enumerate(keys):
         gumbel = -math.log(-math.log(rng.random() or 1e-12))
         bias = profile.position_bias * (len(keys) - position)
-        scores.append((profile.worths.get(key, 0.0) + bias + gumbel, key))
+        scores.append((profile.worth(key) + bias + gumbel, key))
     return [k for _, k in sorted(scores, reverse=True)]
 
 
@@ -176,7 +183,7 @@ def _code(rng: random.Random, prompt: str) -> str:
     answer = prompt.split("<answer>", 1)[1].split("</answer>", 1)[0].strip()
     codes = {}
     for key, _ in LINE_RE.findall(prompt.split("<answer>", 1)[0]):
-        phrase = PHRASES.get(key, key)
+        phrase = PHRASES.get(CONTINUES.get(key, key), key)
         truth = phrase.lower() in answer.lower()
         present = truth if rng.random() > 0.08 else not truth
         if present and truth:
