@@ -48,6 +48,7 @@ RESULT_TABLES = (
     "result_profiles", "result_stability", "result_differences", "result_clusters", "result_mds", "result_structure",
     "result_human_profiles", "result_agreement", "result_items", "result_themes", "result_coder_agreement",
 )
+STORAGE_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -171,7 +172,8 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False) -> St
         )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
+        # a new file is written in a storage version that duckdb 1.5 and every later version read
+        con = duckdb.connect(str(path), read_only=read_only, config=STORAGE_CONFIG)
     except duckdb.IOException as e:
         hint = "another papers command may be using it; wait for it to finish" if "lock" in str(e).lower() else None
         raise StoreError(f"{path}: cannot open the store ({_first_line(e)}).", hint) from e

@@ -1,0 +1,43 @@
+"""The ground the lake stands on: the duckdb pin's extensions loaded offline, lake URLs redacted, and
+local stores written in a storage version the pinned duckdb and every later one read."""
+
+from __future__ import annotations
+
+import duckdb
+
+from papers.lake.engine import attach, connect, extension_directory, redact_url
+from papers.store import open_store
+
+
+def test_lake_url_passwords_are_redacted():
+    assert redact_url("ducklake:postgres:dbname=lake password=s3cret-pass host=h") == \
+        "ducklake:postgres:dbname=lake password=[redacted] host=h"
+    assert redact_url("ducklake:postgres:postgresql://ana:s3cret-pass@db.example/lake") == \
+        "ducklake:postgres:postgresql://ana:[redacted]@db.example/lake"
+    assert redact_url("ducklake:catalog.ducklake") == "ducklake:catalog.ducklake"
+
+
+def test_the_extensions_come_from_their_packages_and_a_local_lake_attaches(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERS_EXTENSION_DIR", str(tmp_path / "extensions"))
+    con = connect()
+    try:
+        installed = dict(con.execute("select extension_name, install_path from duckdb_extensions() "
+                                     "where installed").fetchall())
+        for name in ("ducklake", "postgres_scanner", "sqlite_scanner"):
+            assert installed[name].startswith(str(extension_directory())), name
+        attach(con, f"ducklake:{tmp_path / 'lake.ducklake'}", data_path=str(tmp_path / "files"))
+        con.execute("create table lake.t as select 42 as answer")
+        assert con.execute("select answer from lake.t").fetchall() == [(42,)]
+    finally:
+        con.close()
+
+
+def test_a_new_store_is_written_in_a_storage_version_older_duckdb_reads(tmp_path):
+    with open_store(tmp_path / "s.duckdb"):
+        pass
+    con = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
+    try:
+        tags = con.execute("select tags from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    finally:
+        con.close()
+    assert tags.get("storage_version", "").startswith("v1.5.0")
