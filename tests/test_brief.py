@@ -139,7 +139,8 @@ def test_two_candidates_pdf_holds_every_difference_cost_and_limits(audit):
     assert "with two candidates these are the rows of papers compare" in text
     assert "Cost: not known per 1,000 calls (no list price for this model); " in text
     assert "for 1,000 calls one after another" in text and "Cost and latency" in text
-    assert f"litellm {metadata.version('litellm')}'s bundled price map" in text
+    assert f"litellm {metadata.version('litellm')}'s bundled price map (model_prices" in text  # the table's
+    assert f"Cost: litellm {metadata.version('litellm')}'s bundled price map of " in pdf_text(audit["two"] / "brief.pdf", 1)
     for caveat in CAVEATS:
         assert caveat in text
 
@@ -247,8 +248,13 @@ def test_cost_per_1000_calls_at_litellm_list_price():
     assert brief_sections.cost_line(uniform) == ("not known per 1,000 calls (no list price for this model); 0.16 s a call "
                                                  "on average, 2.7 min for 1,000 calls one after another")
     assert brief_sections.cost_line(mini).startswith(f"${mini['per_1000']:,.2f} per 1,000 calls at list price")
-    assert brief_sections.cost_differences(rows) == [
-        f"Cost per 1,000 calls at list price: openai/gpt-4o-mini ${mini['per_1000']:,.2f}; not known for simulated/uniform."]
+    assert brief_sections.cost_differences(rows, "the map") == [
+        f"Cost per 1,000 calls at list price (the map): openai/gpt-4o-mini ${mini['per_1000']:,.2f}; not known for "
+        "simulated/uniform."]
+    assert brief_sections.cost_differences([uniform, uniform], "the map") == [
+        "Cost: the map has no list price for either candidate; their latency and tokens per call are under Cost and "
+        "latency."]
+    assert brief_sections.cost_differences(rows, None) == []
     assert price_source().startswith(f"litellm {metadata.version('litellm')}'s bundled price map")
 
 

@@ -81,7 +81,7 @@ class BriefPage:
     priorities: list[str]  # per candidate: first priorities per condition, as Friedman's test allows
     quality_table: list[dict]  # model, where, responses, valid, refused, unparseable, incomplete, error
     cost_table: list[dict]  # model, calls, tokens, per_1000, recorded, latency, thousand
-    price_source: str
+    price_note: str  # which price map priced the tokens, with its version and date
     limits: list[str]  # what the brief cannot tell: the method's caveats
     method: list[str]
     provenance: list[tuple[str, str]]
@@ -154,6 +154,19 @@ def price_source() -> str:
     return f"litellm {dist.version}'s {which}, " + (f"package built {built}" if built else "undated")
 
 
+def price_label() -> str:
+    """The price map in a few words, for the summary: "litellm 1.110.2's bundled price map of 2026-11-20"."""
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution("litellm")
+    except metadata.PackageNotFoundError:
+        return "no price map"
+    bundled = os.environ.get("LITELLM_LOCAL_MODEL_COST_MAP", "").lower() == "true"
+    built = _package_date(dist)
+    return f"litellm {dist.version}'s {'bundled' if bundled else 'fetched'} price map" + (f" of {built}" if built else "")
+
+
 def _package_date(dist) -> str | None:
     import json
 
@@ -188,7 +201,7 @@ def brief_page(store: Store, data: AuditData, candidates: list[str], page_dir: P
         profiles_line=profiles_line, largest=largest,
         differences=[bs.type_differences(data, candidates),
                      *bs.stability_leaders(data, candidates), *bs.closest_leaders(data, candidates),
-                     *bs.cost_differences(costs)],
+                     *bs.cost_differences(costs, price_label() if needs_price else None)],
         method_line=bs.method_line(candidates, data),
         profile_figures=profile_figures(data, candidates, page_dir, stem),
         difference_blocks=bs.difference_blocks(data, rows, candidates),
@@ -197,7 +210,10 @@ def brief_page(store: Store, data: AuditData, candidates: list[str], page_dir: P
         agreement_table=bs.agreement_rows(data, candidates), closest_lines=bs.closest_leaders(data, candidates),
         **bs.conditions_section(data, candidates),
         quality_table=bs.quality_rows(data, candidates),
-        cost_table=bs.cost_table(costs), price_source=price_source() if needs_price else "no tokens were reported",
+        cost_table=bs.cost_table(costs),
+        price_note=(f"List price: the mean tokens per call priced by {price_source()}; \"not known\" where it has "
+                    "no price for the model." if needs_price else
+                    "List price: not known, as the API reported no tokens for these calls."),
         limits=list(CAVEATS), method=method_text(data), provenance=provenance(data, None), nav=nav,
     )
 

@@ -312,14 +312,18 @@ def type_differences(data: AuditData, candidates: list[str]) -> str:
             "conditions and tasks; see each candidate's type line and the Type section.")
 
 
-def cost_differences(costs: list[dict]) -> list[str]:
-    """The candidates' list prices side by side, when any is known (each candidate's own line says
-    when its price is not known)."""
+def cost_differences(costs: list[dict], source: str | None) -> list[str]:
+    """The candidates' list prices side by side, with the price map that gave them (`source`, None
+    when no call reported its tokens: then nothing is priced and each candidate's line says so)."""
+    if source is None:
+        return []
     known = [c for c in costs if c["per_1000"] is not None]
     if not known:
-        return []
+        return [f"Cost: {source} has no list price for {'either' if len(costs) == 2 else 'any'} candidate; "
+                "their latency and tokens per call are under Cost and latency."]
     unknown = [c["model"] for c in costs if c["per_1000"] is None]
-    text = "Cost per 1,000 calls at list price: " + ", ".join(f"{c['model']} ${c['per_1000']:,.2f}" for c in known)
+    text = (f"Cost per 1,000 calls at list price ({source}): "
+            + ", ".join(f"{c['model']} ${c['per_1000']:,.2f}" for c in known))
     return [text + (f"; not known for {', '.join(unknown)}." if unknown else ".")]
 
 
