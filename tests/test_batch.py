@@ -134,6 +134,13 @@ def test_models_without_a_batch_api_are_refused_before_anything_is_sent(db, run,
     assert server.seen == {} and query(db, "select count(*) from batches") == [(0,)]
 
 
+def test_batch_options_out_of_place_are_refused(db, run, server):
+    assert "--wait goes with --batch" in run("collect", "--model", "simulated/uniform", "--wait", expect=1).output
+    result = run("code", "--coder", "openai/gpt-4o-mini", "--batch", expect=1)
+    assert "papers code --batch" in result.output and "without --batch" in result.output
+    assert not db.exists() and server.seen == {}
+
+
 # ------------------------------------------------------------------------------------ killed runs
 
 

@@ -57,12 +57,14 @@ class BatchReport:
     states: Counter = field(default_factory=Counter)
     per_model: dict = field(default_factory=lambda: defaultdict(Counter))
     seconds: float = 0.0
+    store_seconds: float = 0.0  # downloading, parsing and writing results
 
     def as_dict(self) -> dict:
         return {"batch": True, "planned": self.planned, "reused": self.reused, "submitted": self.submitted,
                 "jobs_submitted": self.jobs_submitted, "stored": self.stored, "jobs_stored": self.jobs_stored,
                 "running": self.running, "jobs_running": self.jobs_running, "states": dict(self.states),
-                "per_model": {m: dict(c) for m, c in self.per_model.items()}, "seconds": round(self.seconds, 2)}
+                "per_model": {m: dict(c) for m, c in self.per_model.items()}, "seconds": round(self.seconds, 2),
+                "store_seconds": round(self.store_seconds, 3)}
 
 
 def provider_of(model: str, api_base: str | None) -> tuple[str, str]:
@@ -218,7 +220,9 @@ class Jobs:
                                     batch_id=job["provider_batch_id"], **where)
             self._update(job["batch_key"], state)
             if str(state.status) in ENDED:
+                storing = time.perf_counter()
                 await self._store(job, state, where, on_results)
+                report.store_seconds += time.perf_counter() - storing
                 report.jobs_stored += 1
             else:
                 report.running += job["requests"]

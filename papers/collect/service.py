@@ -60,6 +60,8 @@ def run_collect(settings: CollectSettings, *, db_path, instrument: str | None = 
     from papers.collect.costs import estimate_trials
     from papers.collect.storage import pending_trials
 
+    if settings.calls.wait and not settings.calls.batch:
+        raise InputError("--wait goes with --batch: live calls are always waited for.")
     with _open(db_path, settings.calls.dry_run) as store:
         inst, profiles = _prepare(store, instrument, settings.conditions, settings.models, settings.calls)
         missing = [t for t in settings.tasks if t not in inst.task_keys]
@@ -113,6 +115,9 @@ def run_code(settings: CodingSettings, *, db_path, instrument: str | None = None
     from papers.collect import coding
     from papers.store import open_store
 
+    if settings.calls.batch or settings.calls.wait:
+        raise InputError("papers code --batch: coding through provider batch jobs is not built yet.",
+                         "code the answers with live calls (without --batch).")
     with open_store(db_path) as store:
         inst, profiles = _prepare(store, instrument, settings.conditions, [settings.coder], settings.calls,
                                   coding=True)
