@@ -86,7 +86,7 @@ class Results:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
-def example_answers() -> pl.DataFrame:
+def _example_answers() -> pl.DataFrame:
     """The answers the examples in this module's docstrings use: three models ranking two
     dimensions A and B over eight trials each; h puts A first every time, u puts A second, m
     alternates. The same rows as the first lines of `wide_groups`' example."""
@@ -136,7 +136,7 @@ def wide_groups(answers: pl.DataFrame, layout: Layout, keys: tuple[str, ...], un
     ...     return [{"model": model, "condition": "c", "task": "rank", "response_id": f"{model}{t}", "dimension": d,
     ...              "value": float(r if d == "A" else 3 - r)} for t, r in enumerate(ranks_of_a) for d in "AB"]
     >>> answers = pl.DataFrame(trials("h", [1] * 8) + trials("u", [2] * 8) + trials("m", [1, 2] * 4))
-    >>> answers.equals(example_answers())  # the rows the other examples here start from
+    >>> answers.equals(_example_answers())  # the rows the other examples here start from
     True
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
@@ -199,7 +199,7 @@ def attach_bootstrap(groups: list[Group], rng: np.random.Generator, b: int, with
     Examples
     --------
     >>> import numpy as np, polars as pl
-    >>> answers = example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
+    >>> answers = _example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     >>> attach_bootstrap(groups, np.random.default_rng(1), 50, with_ranks=True)
@@ -253,7 +253,7 @@ def profiles(groups: list[Group]) -> pl.DataFrame:
     Examples
     --------
     >>> import numpy as np, polars as pl
-    >>> answers = example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
+    >>> answers = _example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     >>> attach_bootstrap(groups, np.random.default_rng(1), 50)
@@ -322,7 +322,7 @@ def stability(groups: list[Group], outcomes: pl.DataFrame) -> pl.DataFrame:
     Examples
     --------
     >>> import numpy as np, polars as pl
-    >>> answers = example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
+    >>> answers = _example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     >>> attach_bootstrap(groups, np.random.default_rng(1), 50, with_ranks=True)
@@ -435,7 +435,7 @@ def differences(groups: list[Group]) -> pl.DataFrame:
     Examples
     --------
     >>> import numpy as np, polars as pl
-    >>> answers = example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
+    >>> answers = _example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     >>> row = differences(groups).row(0, named=True)
@@ -557,7 +557,7 @@ def structure(groups: list[Group], layout: Layout, settings: Settings, rng: np.r
     Three models along one line (h, m, u) differ, but form no separate groups:
 
     >>> import numpy as np, polars as pl
-    >>> answers = example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
+    >>> answers = _example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     >>> rng = np.random.default_rng(1)
@@ -1088,7 +1088,7 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
     Examples
     --------
     >>> import numpy as np, polars as pl
-    >>> answers = example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
+    >>> answers = _example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> outcomes = pl.DataFrame({"model": ["h", "m", "u"], "condition": "c", "task": "rank", "status": "valid", "n": 8})
     >>> human = pl.DataFrame(schema={"sample": pl.String, "condition": pl.String, "task": pl.String,
