@@ -33,6 +33,7 @@ class AuditData:
     settings: dict
     tool_version: str
     tables: dict[str, pl.DataFrame]  # every result_* table, by name
+    # the report's own questions (queries/report), each over the rows the audit pinned
     rank_shares: pl.DataFrame  # report/rank_distribution: share of trials giving each rank
     provenance: pl.DataFrame  # report/provenance: per model, what the API reported, tokens, cost
     quotes: pl.DataFrame  # report/quotes: a few short valid open answers per model and condition
@@ -57,7 +58,7 @@ def load_audit(store: Store, audit_id: str) -> AuditData:
                          f"run papers analyze --audit {audit_id} first" + (f"; audits: {', '.join(known)}." if known else "."))
     created, sha, data_sha, settings, version = rows[0]
     spec = store.scalar("select spec from instruments where sha256 = ?", [sha])
-    params = {"instrument": sha}
+    params = {"audit": audit_id}  # the report's own questions read only the rows the audit pinned
     return AuditData(
         audit_id=audit_id, created_at=str(created)[:19], instrument=parse_instrument(spec, source=f"store:{sha[:12]}"),
         data_sha256=data_sha, settings=json.loads(settings), tool_version=version, tables=result_tables(store, audit_id),
@@ -71,7 +72,8 @@ def load_audit(store: Store, audit_id: str) -> AuditData:
 
 
 def result_tables(store: Store, audit_id: str) -> dict[str, pl.DataFrame]:
-    return {t: store.frame(f"select * exclude (audit_id) from {t} where audit_id = ?", [audit_id]) for t in RESULT_TABLES}
+    return {t: in_order(store.frame(f"select * exclude (audit_id) from {t} where audit_id = ?", [audit_id]))
+            for t in RESULT_TABLES}
 
 
 def summary(store: Store, audit_id: str) -> pl.DataFrame:
@@ -88,6 +90,12 @@ def audit_ids(store: Store, *, besides: str | None = None) -> list[str]:
 
 
 def pinned_rows(store: Store, data: AuditData) -> dict[str, pl.DataFrame]:
-    """The exact input rows the audit used, by name (each query takes the audit or its instrument)."""
+    """The exact input rows the audit used, by name (each query takes the audit or its instrument),
+    each sorted by all its columns so the same rows are always written in the same order."""
     params = {"audit": data.audit_id, "instrument": data.instrument.sha256}
-    return {name: store.frame(query(f"analysis/{name}"), params) for name in PINNED_QUERIES}
+    return {name: in_order(store.frame(query(f"analysis/{name}"), params)) for name in PINNED_QUERIES}
+
+
+def in_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows sorted by every column (nulls last), whatever order the store returned them in."""
+    return frame.sort(frame.columns, nulls_last=True) if frame.width and frame.height else frame

@@ -1,12 +1,19 @@
--- Open answers on which coders disagree about a theme (valid codes only), with who said what.
+-- Open answers on which coders disagree about a theme, among the codes an audit pinned, with who said what.
 with
 
+pinned_codes as (
+    select response_id, coder, dimension from audit_codes where audit_id = $audit
+),
+
 coded as (
-    select * from valid_codes
+    select codes.*
+    from pinned_codes
+    inner join codes using (response_id, coder, dimension)
+    where codes.is_present is not null
 ),
 
 responses as (
-    select * from llm_responses where instrument_sha256 = $instrument
+    select * from pinned_responses where audit_id = $audit
 ),
 
 votes as (

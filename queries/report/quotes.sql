@@ -1,8 +1,8 @@
--- A few open answers per model and condition, shortest first among the valid ones, for quoting.
+-- A few open answers per model and condition, shortest first among the valid ones the audit pinned, for quoting.
 with
 
 answers as (
-    select * from valid_responses where instrument_sha256 = $instrument and task = 'open'
+    select * from pinned_responses where audit_id = $audit and pinned_status = 'valid' and task = 'open'
 ),
 
 numbered as (

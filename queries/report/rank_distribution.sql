@@ -1,8 +1,8 @@
--- Share of valid rank trials giving each dimension each rank, per model and condition.
+-- Share of the valid rank trials an audit pinned giving each dimension each rank, per model and condition.
 with
 
 responses as (
-    select * from valid_responses where instrument_sha256 = $instrument and task = 'rank'
+    select * from pinned_responses where audit_id = $audit and pinned_status = 'valid' and task = 'rank'
 ),
 
 answers as (

@@ -1,13 +1,20 @@
 -- Per model, condition and theme: one answer that a coder marked as showing the theme, with the
--- quoted evidence (valid codes only), for the audits' "in their own words" examples.
+-- quoted evidence, among the codes an audit pinned, for the audits' "in their own words" examples.
 with
 
+pinned_codes as (
+    select response_id, coder, dimension from audit_codes where audit_id = $audit
+),
+
 coded as (
-    select * from valid_codes where is_present
+    select codes.*
+    from pinned_codes
+    inner join codes using (response_id, coder, dimension)
+    where codes.is_present
 ),
 
 responses as (
-    select * from llm_responses where instrument_sha256 = $instrument
+    select * from pinned_responses where audit_id = $audit
 ),
 
 numbered as (
