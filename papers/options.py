@@ -63,6 +63,8 @@ def _option(spec: dataclasses.Field, kind) -> Callable:
     if kind is bool:
         return click.option(f"--{name}", spec.name, is_flag=True, **common)
     low = spec.metadata["minimum"]
+    if spec.metadata.get("auto"):
+        return click.option(f"--{name}", spec.name, type=_AutoInt(low), default="auto", show_default=True, **common)
     if spec.metadata["file"]:
         kind = click.Path(exists=True, dir_okay=False)
     elif kind is int and low is not None:
@@ -70,3 +72,18 @@ def _option(spec: dataclasses.Field, kind) -> Callable:
     elif kind is float and low is not None:
         kind = click.FloatRange(low)
     return click.option(f"--{name}", spec.name, type=kind, default=spec.default, show_default=True, **common)
+
+
+class _AutoInt(click.ParamType):
+    """A whole number from `low`, or `auto` (given to the command as 0)."""
+
+    name = "integer|auto"
+
+    def __init__(self, low: int | None):
+        self.low = low
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or str(value).strip().lower() != "auto":
+            number = click.IntRange(self.low).convert(value, param, ctx)
+            return number
+        return 0

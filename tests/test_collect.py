@@ -486,3 +486,55 @@ def test_a_hostile_answer_does_not_stall_collection(db, run, key_env):
     finally:
         server.stop()
     assert query(db, "select status, length(raw_text) from llm_responses") == [("unparseable", 30_000)] * 3
+
+
+def test_processes_auto_uses_workers_only_for_large_runs_with_idle_cores(monkeypatch, run):
+    from papers.collect import pool
+    from papers.collect.settings import CallSettings
+
+    auto = CallSettings()
+    assert auto.processes == 0 and pool.processes_for(auto, pool.AUTO_FROM - 1) == 1
+    monkeypatch.setattr(pool, "idle_cores", lambda: 2)
+    assert pool.processes_for(auto, pool.AUTO_FROM) == 2
+    monkeypatch.setattr(pool, "idle_cores", lambda: 16)
+    assert pool.processes_for(auto, 10 * pool.AUTO_FROM) == 4
+    monkeypatch.setattr(pool, "idle_cores", lambda: 0)  # a busy machine: workers would only queue
+    assert pool.processes_for(auto, 10 * pool.AUTO_FROM) == 1
+    assert pool.processes_for(CallSettings(processes=3), 10) == 3
+    assert "integer|auto" not in run("collect", "--model", "simulated/uniform", "--trials", "1",
+                                     "--processes", "auto").output
+    for bad in ("0", "many"):
+        result = run("collect", "--model", "simulated/uniform", "--processes", bad, expect=2)
+        assert "--processes" in result.output
+
+
+@pytest.mark.parametrize("fast_path", ["1", "0"])
+def test_openai_protocol_servers_are_called_by_the_openai_sdk_with_the_same_outcomes(fast_path, db, run, key_env,
+                                                                                     monkeypatch):
+    """The fast path (papers/collect/fast.py) sends what litellm would, and stores the same rows;
+    PAPERS_FAST_PATH=0 sends every call through litellm."""
+    import litellm
+
+    from papers.collect import fast
+
+    monkeypatch.setenv("PAPERS_FAST_PATH", fast_path)
+    monkeypatch.setattr(fast, "_ROUTES", {})
+    through_litellm = []
+    real = litellm.acompletion
+
+    async def counted(**kwargs):
+        through_litellm.append(kwargs["model"])
+        return await real(**kwargs)
+
+    monkeypatch.setattr(litellm, "acompletion", counted)
+    server = FakeOpenAI(faults={"429": 0.2, "500": 0.2}, retry_after=0.1, max_faults_per_trial=1, seed=5).start()
+    try:
+        run("collect", "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--trials", "6", "--task", "rank",
+            "--task", "rate", "--max-retries", "3")
+    finally:
+        server.stop()
+    assert len(through_litellm) == (0 if fast_path == "1" else server.total)
+    rows = query(db, "select status, model_reported, input_tokens > 0, cost_usd > 0 from llm_responses")
+    assert len(rows) == 24 and set(rows) == {("valid", "gpt-4o-mini-2026-11-01", True, True)}
+    kinds = {e.split(":")[0] for (e,) in query(db, "select error from llm_errors")}
+    assert kinds == {"RateLimitError", "InternalServerError"}

@@ -1,4 +1,5 @@
-"""One call to a model through litellm: retries, Retry-After, a deadline, and nothing secret kept.
+"""One call to a model through litellm (or the openai SDK, fast.py): retries, Retry-After, a deadline,
+and nothing secret kept.
 
 `complete` makes one request and retries transient faults with exponential backoff that honours
 Retry-After (a 429 also halves the calls in flight, through the adaptive limiter); a refusal of
@@ -112,14 +113,17 @@ async def complete(kwargs: dict, limiter: AdaptiveLimiter, settings: CallSetting
     ends the trial as an error); a refusal of the request itself (bad key, unknown model) stops the
     run; the last fault of an exhausted retry is the error. The whole call, first byte to last, is
     bounded by kwargs["timeout"]. Key values echoed by the server are redacted before anything is kept."""
-    litellm = quiet_litellm()
+    from papers.collect import fast
 
+    litellm = quiet_litellm()
+    where = fast.route(kwargs["model"], kwargs.get("api_base"))
     secrets = secret_values()
     for attempt in range(settings.max_retries + 1):
         await limiter.acquire()
         started = time.perf_counter()
         try:
-            response = await _within(litellm.acompletion(**kwargs), kwargs.get("timeout") or MAX_WAIT)
+            call = fast.acompletion(where, kwargs) if where is not None else litellm.acompletion(**kwargs)
+            response = await _within(call, kwargs.get("timeout") or MAX_WAIT)
         except Exception as e:  # noqa: BLE001 - classified by _fault
             wait = await _fault(e, kwargs["model"], limiter, outcome, secrets)
             if attempt == settings.max_retries or wait is None:
@@ -131,7 +135,7 @@ async def complete(kwargs: dict, limiter: AdaptiveLimiter, settings: CallSetting
             continue
         await limiter.release()
         outcome.latency_ms = (time.perf_counter() - started) * 1000
-        _read_response(outcome, response, kwargs["model"], secrets)
+        _read_response(outcome, response, kwargs["model"], secrets, fast_path=where is not None)
         return outcome
     return outcome
 
@@ -168,7 +172,7 @@ async def _within(call, seconds: float):
     return response
 
 
-def _read_response(outcome: Outcome, response, model: str, secrets: list[str]) -> None:
+def _read_response(outcome: Outcome, response, model: str, secrets: list[str], fast_path: bool = False) -> None:
     text = getattr(getattr(response.choices[0], "message", None), "content", None)
     outcome.text = redact(text if text is None or isinstance(text, str) else str(text), secrets)
     reported = getattr(response, "model", None)
@@ -177,7 +181,12 @@ def _read_response(outcome: Outcome, response, model: str, secrets: list[str]) -
     if usage is not None:
         outcome.input_tokens = token_count(usage, "prompt_tokens", outcome)
         outcome.output_tokens = token_count(usage, "completion_tokens", outcome)
-    cost = _cost(response, model)
+    if fast_path:
+        from papers.collect.fast import cost
+
+        cost = cost(model, outcome.input_tokens, outcome.output_tokens)
+    else:
+        cost = _cost(response, model)
     outcome.cost_usd = cost if isinstance(cost, (int, float)) and math.isfinite(cost) else None
 
 

@@ -29,11 +29,28 @@ from papers.errors import ProviderError
 OK, FAILED, DONE = "ok", "error", "done"
 
 
+AUTO_FROM = 10_000  # calls: below this one process finishes first (bench/collect.py, README)
+
+
 def processes_for(settings: CallSettings, calls: int) -> int:
-    """--processes, or by default one process for small runs and one per core (up to 4) from 1,000 calls."""
+    """--processes N, or with auto one process, unless the run is large enough to repay the workers'
+    start-up (each imports litellm: seconds of CPU) and there are idle cores to run them on: one
+    worker per idle core, up to 4."""
     if settings.processes:
         return settings.processes
-    return min(os.cpu_count() or 1, 4) if calls >= 1000 else 1
+    if calls < AUTO_FROM:
+        return 1
+    return max(1, min(idle_cores(), 4))
+
+
+def idle_cores() -> int:
+    """Cores this process may use that are not already busy (the load average)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    return int(cores - load + 0.5)
 
 
 def run_calls(jobs: list, call, on_batch, settings: CallSettings, profiles: dict | None = None) -> str | None:

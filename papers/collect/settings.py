@@ -10,17 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-def option(help: str, *, minimum: float | None = None, file: bool = False, default=None):
+def option(help: str, *, minimum: float | None = None, file: bool = False, default=None, auto: bool = False):
     """A field that is also a command-line option: its help, the smallest value accepted, whether
-    it names an existing file."""
-    return field(default=default, metadata={"help": help, "minimum": minimum, "file": file})
+    it names an existing file, whether `auto` is a value (stored as 0)."""
+    return field(default=default, metadata={"help": help, "minimum": minimum, "file": file, "auto": auto})
 
 
 @dataclass(frozen=True, kw_only=True)
 class CallSettings:
     concurrency: int = option("Calls in flight at once.", minimum=1, default=16)
-    processes: int = option("Worker processes making the calls (0: one per core, up to 4, from 1,000 calls).",
-                            minimum=0, default=0)
+    processes: int = option("Worker processes making the calls, or auto: one process unless several are faster "
+                            "end to end for the calls planned (each pays litellm's start-up).", minimum=1, default=0,
+                            auto=True)
     timeout: float = option("Seconds per request, first byte to last.", minimum=0.1, default=60.0)
     max_retries: int = option("Retries of a call after a transient fault.", minimum=0, default=4)
     api_base: str | None = option("Base URL of an OpenAI-compatible server (vLLM, Ollama, a gateway).")

@@ -1,0 +1,92 @@
+"""The fast path: calls to OpenAI-protocol servers made with the `openai` SDK directly.
+
+litellm spends milliseconds of CPU on every call (its logging, callbacks, cost calculation and
+response objects); for a model that litellm itself would send to an OpenAI-compatible endpoint
+(`openai/...`, `hosted_vllm/...`, any of them behind --api-base) the same request is sent with one
+`openai.AsyncOpenAI` client per event loop, with no retries of its own. Everything around the call
+stays in calls.complete: retries, Retry-After, the deadline, error statuses (the SDK's exception
+names are litellm's), redaction. Cost comes from litellm's price map, read once per model.
+Other providers keep going through litellm. PAPERS_FAST_PATH=0 sends everything through litellm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import weakref
+from dataclasses import dataclass
+
+PROVIDERS = {"openai": ("OPENAI_API_KEY", "https://api.openai.com/v1"), "hosted_vllm": ("HOSTED_VLLM_API_KEY", None)}
+FIELDS = ("messages", "temperature", "max_tokens", "seed", "response_format")
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # the model's name at the server
+    base_url: str
+    api_key: str
+
+
+_ROUTES: dict[tuple, Route | None] = {}
+_CLIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_RATES: dict[str, tuple[float, float] | None] = {}
+
+
+def route(model: str, api_base: str | None) -> Route | None:
+    """Where the openai SDK can send this model's calls, or None: litellm makes them."""
+    key = (model, api_base)
+    if key not in _ROUTES:
+        _ROUTES[key] = _route(model, api_base)
+    return _ROUTES[key]
+
+
+def _route(model: str, api_base: str | None) -> Route | None:
+    if os.environ.get("PAPERS_FAST_PATH", "1") == "0" or model.startswith("simulated/"):
+        return None
+    from papers.collect.calls import quiet_litellm
+
+    try:
+        name, provider, _, _ = quiet_litellm().get_llm_provider(model=model, api_base=api_base)
+    except Exception:  # noqa: BLE001 - litellm reports it at the call
+        return None
+    if provider not in PROVIDERS:
+        return None
+    key_name, default_base = PROVIDERS[provider]
+    base = api_base or (os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE") or default_base
+                        if provider == "openai" else os.environ.get("HOSTED_VLLM_API_BASE"))
+    api_key = os.environ.get(key_name) or ("fake-api-key" if provider == "hosted_vllm" else None)
+    if not base or not api_key:
+        return None  # litellm says what is missing
+    return Route(name, base.rstrip("/"), api_key)
+
+
+def _client(where: Route):
+    """One client per event loop (a worker process has its own loop)."""
+    loop = asyncio.get_running_loop()
+    clients = _CLIENTS.setdefault(loop, {})
+    if where not in clients:
+        import openai
+
+        clients[where] = openai.AsyncOpenAI(base_url=where.base_url, api_key=where.api_key, max_retries=0)
+    return clients[where]
+
+
+async def acompletion(where: Route, kwargs: dict):
+    """The chat completion litellm.acompletion(**kwargs) would request, sent by the openai SDK."""
+    params = {k: kwargs[k] for k in FIELDS if kwargs.get(k) is not None}
+    return await _client(where).chat.completions.create(model=where.name, timeout=kwargs.get("timeout"), **params)
+
+
+def cost(model: str, input_tokens: int | None, output_tokens: int | None) -> float | None:
+    """US dollars at the price map's rates for the model, or None when it has none."""
+    if model not in _RATES:
+        from papers.collect.calls import quiet_litellm
+
+        prices = quiet_litellm().model_cost
+        entry = prices.get(model) or prices.get(model.partition("/")[2])
+        rates = (entry or {}).get("input_cost_per_token"), (entry or {}).get("output_cost_per_token")
+        _RATES[model] = rates if None not in rates else None
+    rates = _RATES[model]
+    if rates is None or input_tokens is None or output_tokens is None:
+        return None
+    return input_tokens * rates[0] + output_tokens * rates[1]
