@@ -307,6 +307,10 @@ def analyze_cmd(audit_id, seed, b, linkage, k, type_margin, theme_rule, models, 
         report = run_analyze(store, audit_id, instrument=instrument, replace=replace, models=list(models) or None,
                              settings=Settings(seed=seed, b=b, linkage=linkage, k=k, type_margin=type_margin,
                                                theme_rule=theme_rule))
+        if str(db_path).startswith("ducklake:") and not report.unchanged:
+            from papers.lake.store import record_audit_snapshot
+
+            record_audit_snapshot(store, report.audit_id)  # later reads of this audit see the lake as it is now
     head = (f"Audit {report.audit_id} is already up to date (same data and settings); nothing changed."
             if report.unchanged else f"Audit {report.audit_id}: {report.instrument}, data {report.data_sha256[:12]}.")
     rows = ", ".join(f"{t.removeprefix('result_')} {n}" for t, n in report.counts.items() if n)
@@ -324,7 +328,7 @@ def compare_cmd(model_a, model_b, audit_id, db_path, as_json):
     from papers.compare import compare_models
     from papers.store import open_store
 
-    with open_store(db_path, read_only=True) as store:
+    with open_store(db_path, read_only=True, audit=audit_id) as store:
         result = compare_models(store, audit_id, model_a, model_b)
     emit(result.as_dict(), as_json, "\n".join(result.lines()))
 
@@ -351,7 +355,7 @@ def brief_cmd(candidates, audit_id, out_dir, site, engine, db_path, as_json):
     from papers.report.brief import make_brief, publish_brief
     from papers.store import open_store
 
-    with open_store(db_path, read_only=True) as store:
+    with open_store(db_path, read_only=True, audit=audit_id) as store:
         if out_dir is not None:
             result = make_brief(store, audit_id, list(candidates), out_dir, engine=engine)
         else:
@@ -473,7 +477,7 @@ def report_cmd(audit_id, engine, site, workers, db_path, as_json):
     from papers.report.site import build_report
     from papers.store import open_store
 
-    with open_store(db_path, read_only=True) as store:
+    with open_store(db_path, read_only=True, audit=audit_id) as store:
         result = build_report(store, audit_id, site=site, engine=engine, workers=workers)
     text = result.notes or [f"Published audit {audit_id}: {result.pages} pages and {result.pdfs} PDFs in "
                             f"{result.seconds:.1f} s."]
@@ -577,6 +581,56 @@ def code_cmd(coder, conditions, calls, instrument, db_path, as_json):
 
 
 INTERRUPTED = "Interrupted. Everything stored so far is kept; run the same command again to resume."
+
+
+# ------------------------------------------------------------------------------- lake
+
+
+@cli.command("push")
+@click.option("--lake", "lake_url", envvar="PAPERS_LAKE", required=True,
+              help="The lake: ducklake:postgres:dbname=NAME host=HOST (shared), ducklake:path/catalog.ducklake or "
+                   "ducklake:sqlite:path (local, one writer). Passwords from PGPASSWORD or ~/.pgpass (env PAPERS_LAKE).")
+@click.option("--data-path", "data_path", envvar="PAPERS_LAKE_DATA_PATH", default=None,
+              help="Where a new lake keeps its Parquet files (a folder or s3://...); an existing lake remembers it "
+                   "(env PAPERS_LAKE_DATA_PATH).")
+@click.option("--batch", type=click.IntRange(1), default=20_000, show_default=True,
+              help="Responses or participants per transaction.")
+@db_option
+@json_option
+def push_cmd(lake_url, data_path, batch, db_path, as_json):
+    """Copy this store's raw rows into a shared lake, each row exactly once.
+
+    Several machines may push the same or overlapping rows at the same time; a push stopped at any
+    point (Ctrl-C, kill -9) is completed by running it again.
+    """
+    from papers.lake.push import push
+
+    report = push(db_path, lake_url, data_path=data_path, batch=batch)
+    added = ", ".join(f"{t} {n:,}" for t, n in report.inserted.items() if n) or "nothing new"
+    emit(report.as_dict(), as_json,
+         f"Pushed {db_path} to {report.lake} (snapshot {report.snapshot}): {added}; "
+         f"{report.batches} transactions, {report.retries} retried after conflicts, {report.seconds:.1f} s.")
+
+
+@cli.group(cls=PapersGroup)
+def lake():
+    """Look after a lake that stores push to."""
+
+
+@lake.command("maintain")
+@click.option("--lake", "lake_url", envvar="PAPERS_LAKE", required=True, help="The lake (env PAPERS_LAKE).")
+@click.option("--keep-days", type=click.FloatRange(0), default=7, show_default=True,
+              help="Expire snapshots older than this, except those an audit pins.")
+@json_option
+def lake_maintain_cmd(lake_url, keep_days, as_json):
+    """Flush inlined rows to Parquet, merge small files, expire old snapshots, delete unused files,
+    so that engines reading the Parquet files directly (polars, Spark) see every row."""
+    from papers.lake.maintain import maintain
+
+    result = maintain(lake_url, keep_days=keep_days)
+    emit(result, as_json, f"Maintained {result['lake']}: {result['expired']} snapshots expired "
+                          f"({result['kept_pinned']} pinned by audits kept), {result['files_removed']} files removed; "
+                          f"{result['data_files']} data files hold the rows.")
 
 
 def main() -> None:

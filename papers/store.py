@@ -162,8 +162,14 @@ class Store:
         self.close()
 
 
-def open_store(path: str | Path | None = None, *, read_only: bool = False) -> Store:
-    """Open (creating if needed) and migrate the store at `path`; use as `with open_store(path) as store:`."""
+def open_store(path: str | Path | None = None, *, read_only: bool = False, audit: str | None = None) -> Store:
+    """Open (creating if needed) and migrate the store at `path`; use as `with open_store(path) as store:`.
+    A `ducklake:` URL opens a lake instead (papers.lake.store); read-only with `audit`, the lake as it
+    was when that audit was made (its pinned snapshot)."""
+    if isinstance(path, str) and path.startswith("ducklake:"):
+        from papers.lake.store import open_lake_store
+
+        return open_lake_store(path, read_only=read_only, audit=audit)
     path = Path(path) if path else DEFAULT_DB
     if read_only and not path.exists():
         raise StoreError(

@@ -1,0 +1,298 @@
+"""`papers push`: copy a local store's raw rows into a shared lake, each row exactly once.
+
+DuckLake has no keys, and two machines inserting the same row at the same moment would both succeed.
+So every write names its guard: a one-row table in the lake's `papers_guards` schema, one per model
+(its responses, answers, errors and codes), one per human sample (participants, their answers and
+items) and one for runs, instruments and rejects. A write transaction updates its guard row, reads
+which rows the lake already holds, and inserts the rest; two transactions under the same guard
+conflict at commit, and the loser rolls back, waits (exponential backoff with jitter) and runs again,
+now seeing the winner's rows. Different models and samples use different guard tables and proceed
+in parallel.
+
+Rows go in batches (`BATCH` responses or participants per transaction, by ranges of their ids), each
+batch all or nothing, so a push killed at any point leaves whole batches, and running it again adds
+only what is missing. Run ids are local counters, so the lake gives each run its own id (the next
+free one, under the runs guard) and maps every row's run_id; a run is the same run in every store
+that holds it (copies of a store) when its kind, start time, instrument, settings, tool version,
+source and load key agree. A response or code the lake holds as an error, and the store holds as
+retried since, replaces the lake's one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from papers.errors import StoreError
+from papers.lake.engine import attach, connect, current_snapshot, first_line, redact_url
+from papers.lake.schema import GUARD_SCHEMA, create_schema
+from papers.store import check_version, open_store
+
+BATCH = 20_000
+ATTEMPTS = 40
+BACKOFF_S = 0.05
+BACKOFF_CAP_S = 2.0
+TABLES = ("instruments", "runs", "rejects", "llm_responses", "llm_answers", "llm_errors", "codes", "participants",
+          "human_answers", "human_items")
+RUN_KEY = ("md5(concat_ws(chr(31), {t}.kind, epoch_us({t}.started_at)::varchar, coalesce({t}.instrument_sha256, ''), "
+           "coalesce({t}.settings::varchar, ''), {t}.tool_version, coalesce({t}.source_file, ''), "
+           "coalesce({t}.source_sha256, ''), coalesce({t}.load_key, '')))")
+
+
+@dataclass
+class PushReport:
+    lake: str
+    inserted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    batches: int = 0
+    retries: int = 0
+    snapshot: int | None = None
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"lake": self.lake, "inserted": self.inserted, "batches": self.batches, "retries": self.retries,
+                "snapshot": self.snapshot, "seconds": round(self.seconds, 3)}
+
+
+def push(store_path: str | Path, url: str, *, data_path: str | None = None, batch: int = BATCH,
+         progress=None) -> PushReport:
+    """Copy the store's raw rows that the lake lacks into it; see the module docstring."""
+    started = time.perf_counter()
+    store_path = Path(store_path)
+    if not store_path.is_file():
+        raise StoreError(f"{store_path}: no store here.", "point --db / PAPERS_DB at the store to push.")
+    with open_store(store_path):  # brings an older store's schema up to date before it is read
+        pass
+    report = PushReport(redact_url(url))
+    con = connect()
+    try:
+        con.execute(f"attach '{str(store_path.resolve()).replace(chr(39), chr(39) * 2)}' as local (read_only)")
+        check_version(_LocalView(store_path, con))
+        attach(con, url, data_path=data_path)
+        pusher = _Pusher(con, report, batch, progress)
+        pusher.run(lambda: create_schema(con), "the papers tables")
+        models = [r[0] for r in con.execute("select distinct model from local.llm_responses order by model").fetchall()]
+        samples = [r[0] for r in con.execute("select distinct sample from local.participants order by sample").fetchall()]
+        pusher.guards(["runs", *(f"model:{m}" for m in models), *(f"sample:{s}" for s in samples)])
+        pusher.push_runs()
+        for model in models:
+            pusher.push_model(model)
+        for sample in samples:
+            pusher.push_sample(sample)
+        report.snapshot = current_snapshot(con)
+    except duckdb.Error as e:
+        raise StoreError(f"{report.lake}: the push stopped ({redact_url(first_line(e))}).",
+                         "run the same push again: it adds only what the lake is missing.") from e
+    finally:
+        con.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _LocalView:
+    """Enough of a Store for check_version on the attached local store."""
+
+    def __init__(self, path, con):
+        self.path, self.con = path, con
+
+    def scalar(self, text, params=None):
+        return self.con.execute(text.replace("from schema_version", "from local.schema_version")).fetchone()[0]
+
+    def schema_version(self):
+        return self.scalar("select coalesce(max(version), 0) from schema_version")
+
+
+def guard_table(key: str) -> str:
+    """The one-row table that serialises the writes under `key` (runs, model:NAME, sample:NAME)."""
+    return f'lake.{GUARD_SCHEMA}."g_{hashlib.sha256(key.encode()).hexdigest()[:24]}"'
+
+
+def is_conflict(error: duckdb.Error) -> bool:
+    text = str(error).lower()
+    return isinstance(error, duckdb.TransactionException) or "conflict" in text or "failed to commit" in text
+
+
+class _Pusher:
+    def __init__(self, con, report: PushReport, batch: int, progress):
+        self.con, self.report, self.batch, self.progress = con, report, batch, progress
+        self.rng = random.Random()
+        self.pending = dict.fromkeys(TABLES, 0)
+
+    def run(self, work, what: str):
+        """Run `work` in one lake transaction, again after a conflict (bounded, with backoff)."""
+        for attempt in range(1, ATTEMPTS + 1):
+            self.pending = dict.fromkeys(TABLES, 0)
+            self.con.begin()
+            try:
+                result = work()
+                self.con.commit()
+                for table, n in self.pending.items():  # counted once the rows are in
+                    self.report.inserted[table] += n
+                return result
+            except duckdb.Error as e:
+                try:
+                    self.con.rollback()
+                except duckdb.Error:
+                    pass
+                if not is_conflict(e) or attempt == ATTEMPTS:
+                    if is_conflict(e):
+                        raise StoreError(f"{self.report.lake}: {what}: still conflicting with other pushers after "
+                                         f"{ATTEMPTS} attempts.", "run the push again later.") from e
+                    raise
+                self.report.retries += 1
+                time.sleep(self.rng.uniform(0, min(BACKOFF_CAP_S, BACKOFF_S * 2 ** attempt)))
+
+    def guards(self, keys: list[str]) -> None:
+        """Create the guard tables (one row each) the lake lacks, in one transaction."""
+        def work():
+            existing = {r[0] for r in self.con.execute(
+                "select table_name from duckdb_tables() where database_name = 'lake' and schema_name = ?",
+                [GUARD_SCHEMA]).fetchall()}
+            for key in keys:
+                if guard_table(key).rsplit(".", 1)[1].strip('"') not in existing:
+                    self.con.execute(f"create table {guard_table(key)} as select ?::varchar as guard, 0::bigint as writes",
+                                     [key])
+
+        self.run(work, "the guards")
+
+    def _count(self, table: str, sql: str, params=None) -> None:
+        rows = self.con.execute(sql, params or []).fetchone()
+        self.pending[table] += rows[0] if rows else 0
+
+    # -------------------------------------------------------------------------------------- runs
+
+    def push_runs(self) -> None:
+        guard = guard_table("runs")
+        local_key, lake_key = RUN_KEY.format(t="r"), RUN_KEY.format(t="l")
+        run_map = f"""(select r.run_id as local_run_id, min(l.run_id) as lake_run_id
+            from local.runs as r inner join lake.runs as l on {lake_key} = {local_key} group by r.run_id)"""
+
+        def work():
+            self.con.execute(f"update {guard} set writes = writes + 1")
+            self._count("instruments", "insert into lake.instruments by name select * from local.instruments as i "
+                        "where not exists (select 1 from lake.instruments as l where l.sha256 = i.sha256)")
+            self._count("runs", f"""
+                insert into lake.runs by name
+                with new as (
+                    select r.* from local.runs as r
+                    where not exists (select 1 from lake.runs as l where {lake_key} = {local_key})
+                )
+                select * replace (
+                    (select coalesce(max(run_id), 0) from lake.runs)
+                    + row_number() over (order by started_at, run_id) as run_id)
+                from new""")
+            self.con.execute(f"""
+                update lake.runs as l set finished_at = r.finished_at
+                from local.runs as r
+                where l.finished_at is null and r.finished_at is not null and {lake_key} = {local_key}""")
+            self._count("rejects", f"""
+                insert into lake.rejects by name
+                select rejects.* replace (run_map.lake_run_id as run_id)
+                from local.rejects as rejects
+                inner join {run_map} as run_map on run_map.local_run_id = rejects.run_id
+                where not exists (select 1 from lake.rejects as l
+                                  where l.run_id = run_map.lake_run_id and l.row_number = rejects.row_number)""")
+
+        self.run(work, "runs")
+        self.report.batches += 1
+        # each local run's id in the lake, fixed for the rest of the push (runs are never renumbered)
+        self.con.execute(f"create or replace temp table run_map as select * from {run_map}")
+
+    # ------------------------------------------------------------------------------ by model
+
+    def _ranges(self, sql: str, params: list) -> list[tuple[str | None, str | None]]:
+        """(after, upto] id ranges of at most `batch` ids: the ids of `sql` (one column, ordered) cut."""
+        cuts = [r[0] for r in self.con.execute(
+            f"select id from (select id, row_number() over (order by id) as n from ({sql})) "
+            f"where n % {int(self.batch)} = 0 order by id", params).fetchall()]
+        bounds = [None, *cuts]
+        return [(bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None) for i in range(len(bounds))]
+
+    def push_model(self, model: str) -> None:
+        guard = guard_table(f"model:{model}")
+        ranges = self._ranges("select response_id as id from local.llm_responses where model = ?", [model])
+        for after, upto in ranges:
+            self.run(lambda: self._model_batch(guard, model, after, upto), f"model {model}")
+            self.report.batches += 1
+            if self.progress:
+                self.progress(f"model {model}", upto)
+
+    def _model_batch(self, guard: str, model: str, after, upto) -> None:
+        con = self.con
+        con.execute(f"update {guard} set writes = writes + 1")
+        in_range = "model = $model and ($after is null or response_id > $after) and ($upto is null or response_id <= $upto)"
+        params = {"model": model, "after": after, "upto": upto}
+        local = f"(select * from local.llm_responses where {in_range})"
+        lake = f"(select response_id from lake.llm_responses where {in_range})"
+        # an error in the lake that this store has retried since is replaced
+        con.execute(f"""
+            delete from lake.llm_responses
+            where {in_range} and status = 'error'
+              and response_id in (select response_id from {local} where status <> 'error')""", params)
+        self._count("llm_answers", f"""
+            insert into lake.llm_answers by name
+            select answers.* from local.llm_answers as answers
+            inner join {local} as responses using (response_id)
+            where not exists (select 1 from {lake} as l where l.response_id = responses.response_id)""", params)
+        self._count("llm_errors", f"""
+            insert into lake.llm_errors by name
+            select errors.* replace (run_map.lake_run_id as run_id) from local.llm_errors as errors
+            inner join {local} as responses using (response_id)
+            inner join run_map on run_map.local_run_id = errors.run_id
+            where not exists (select 1 from lake.llm_errors as l where l.response_id = errors.response_id
+                              and l.run_id = run_map.lake_run_id and l.attempt = errors.attempt)""", params)
+        self._count("llm_responses", f"""
+            insert into lake.llm_responses by name
+            select responses.* replace (run_map.lake_run_id as run_id) from {local} as responses
+            inner join run_map on run_map.local_run_id = responses.run_id
+            where not exists (select 1 from {lake} as l where l.response_id = responses.response_id)""", params)
+        con.execute(f"""
+            delete from lake.codes as target
+            where target.status = 'error' and exists (
+                select 1 from local.codes as retried inner join {local} as responses using (response_id)
+                where retried.response_id = target.response_id and retried.coder = target.coder
+                  and retried.dimension = target.dimension and coalesce(retried.status, 'valid') <> 'error')""", params)
+        self._count("codes", f"""
+            insert into lake.codes by name
+            select codes.* replace (run_map.lake_run_id as run_id) from local.codes as codes
+            inner join {local} as responses using (response_id)
+            left join run_map on run_map.local_run_id = codes.run_id
+            where not exists (select 1 from lake.codes as l where l.response_id = codes.response_id
+                              and l.coder = codes.coder and l.dimension = codes.dimension)""", params)
+
+    # ----------------------------------------------------------------------------- by sample
+
+    def push_sample(self, sample: str) -> None:
+        guard = guard_table(f"sample:{sample}")
+        ranges = self._ranges("select participant_id as id from local.participants where sample = ?", [sample])
+        for after, upto in ranges:
+            self.run(lambda: self._sample_batch(guard, sample, after, upto), f"sample {sample}")
+            self.report.batches += 1
+            if self.progress:
+                self.progress(f"sample {sample}", upto)
+
+    def _sample_batch(self, guard: str, sample: str, after, upto) -> None:
+        con = self.con
+        con.execute(f"update {guard} set writes = writes + 1")
+        in_range = ("sample = $sample and ($after is null or participant_id > $after) "
+                    "and ($upto is null or participant_id <= $upto)")
+        params = {"sample": sample, "after": after, "upto": upto}
+        new = f"""(select p.participant_id, p.copy from local.participants as p where {in_range}
+                   and not exists (select 1 from lake.participants as l where l.sample = p.sample
+                                   and l.participant_id = p.participant_id and l.copy = p.copy))"""
+        for table in ("human_answers", "human_items"):
+            self._count(table, f"""
+                insert into lake.{table} by name
+                select rows.* from local.{table} as rows
+                inner join {new} as new using (participant_id, copy)
+                where rows.sample = $sample""", params)
+        self._count("participants", f"""
+            insert into lake.participants by name
+            select participants.* replace (run_map.lake_run_id as run_id) from local.participants as participants
+            inner join {new} as new using (participant_id, copy)
+            inner join run_map on run_map.local_run_id = participants.run_id
+            where participants.sample = $sample""", params)
