@@ -181,6 +181,8 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False, audit
         # a new file is written in a storage version that duckdb 1.5 and every later version read
         con = duckdb.connect(str(path), read_only=read_only, config=STORAGE_CONFIG)
     except duckdb.IOException as e:
+        if damaged(e, path) is not None:  # duckdb 1.5 says a checksum failed as an IO error
+            raise damaged(e, path) from e
         hint = "another papers command may be using it; wait for it to finish" if "lock" in str(e).lower() else None
         raise StoreError(f"{path}: cannot open the store ({_first_line(e)}).", hint) from e
     except (duckdb.Error, OSError) as e:
@@ -207,6 +209,7 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False, audit
     return store
 
 
+_ERROR_KIND_RE = re.compile(r"^[A-Z][A-Za-z ]* Error: ")  # "IO Error: " before duckdb 2 messages
 DAMAGE_SIGNS = ("corrupt database", "could not read enough bytes", "checksum", "not a valid duckdb database file")
 
 
@@ -218,7 +221,7 @@ def damaged(error: BaseException, path=None) -> StoreError | None:
         return None
     where = f"{path}: " if path else ""
     return StoreError(
-        f"{where}the store is damaged and cannot be read ({_first_line(error)[:200]}).",
+        f"{where}the store is damaged and cannot be read ({_ERROR_KIND_RE.sub('', _first_line(error))[:200]}).",
         "restore the file from a backup, or point --db at another store; nothing was changed.",
     )
 

@@ -11,7 +11,7 @@ final as (
     from survey_loads
     where source_sha256 = $sha256
         and instrument_sha256 = $instrument
-        and settings ->> 'sample' = $sample
+        and (settings ->> 'sample') = $sample
         and (settings ->> 'mapping_sha256') is not distinct from $mapping
     order by run_id
     limit 1
