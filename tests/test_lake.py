@@ -108,6 +108,13 @@ def test_push_to_a_local_lake_copies_each_row_once_and_a_second_push_adds_nothin
     assert_exactly_once(url, store_rows(store))
     info = cli_ok("db", "info", "--db", url, "--json")
     assert json.loads(info)["tables"]["llm_responses"] == len(ROWS)
+    # raw rows reach a lake only through push, which keeps them exactly once
+    jsonl = tmp_path / "more.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in more_rows(2)[len(ROWS):]))
+    refused = CliRunner().invoke(cli, ["ingest", "responses", str(jsonl), "--db", url])
+    assert refused.exit_code == 1 and "a lake takes raw rows only from papers push" in refused.output
+    assert "Traceback" not in refused.output
+    assert lake_rows(url)["llm_responses"][0] == len(ROWS)
 
 
 @pytest.fixture(scope="module")

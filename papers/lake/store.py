@@ -18,8 +18,23 @@ from papers.lake.engine import attach, connect, current_snapshot, first_line, re
 from papers.lake.schema import check_lake_version, create_schema, has_schema
 
 
+def _refuse_raw_writes(store) -> None:
+    raise StoreError(f"{store.path}: a lake takes raw rows only from papers push; ingest, collect and code write "
+                     "to a local store.", "run the command with --db FILE (a local store), then papers push --lake URL.")
+
+
 def open_lake_store(url: str, *, read_only: bool = False, audit: str | None = None):
     from papers.store import Store, configure
+
+    class LakeStore(Store):
+        """Reads, and writes audits; raw rows (which every load, collection and coding run registers
+        first) come only through papers push, which keeps them exactly once."""
+
+        def register_instrument(self, instrument) -> None:
+            _refuse_raw_writes(self)
+
+        def start_run(self, *args, **kwargs) -> int:
+            _refuse_raw_writes(self)
 
     con = connect()
     try:
@@ -37,7 +52,7 @@ def open_lake_store(url: str, *, read_only: bool = False, audit: str | None = No
             con.commit()
         check_lake_version(con)
         con.execute("use lake")
-        store = Store(redact_url(url), con)
+        store = LakeStore(redact_url(url), con)
         configure(store)
     except duckdb.Error as e:
         con.close()
