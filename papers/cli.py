@@ -470,36 +470,85 @@ def power_icc(target, statistic, task, null, participants, trials, sample, profi
 @click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/_site"),
               show_default=True, help="Folder of the versioned static site.")
 @click.option("--workers", type=click.IntRange(1), default=None, help="Pages rendered at once (default: one per core).")
+@click.option("--sign", "sign_key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Sign manifest.json with this secret key (papers keygen); its password comes from "
+                   "PAPERS_KEY_PASSWORD or a prompt.")
+@click.option("--force", is_flag=True, help="Publish even when a published audit holds the same data.")
 @db_option
 @json_option
-def report_cmd(audit_id, engine, site, workers, db_path, as_json):
+def report_cmd(audit_id, engine, site, workers, sign_key, force, db_path, as_json):
     """Publish an audit as a static site: a page and PDF per model, a comparison, a manifest."""
+    from papers.report.signing import load_secret_key
     from papers.report.site import build_report
     from papers.store import open_store
 
+    key = load_secret_key(sign_key, lambda: _key_password(sign_key)) if sign_key else None
+    progress = _progress if sys.stderr.isatty() and not as_json else None
     with open_store(db_path, read_only=True, audit=audit_id) as store:
-        result = build_report(store, audit_id, site=site, engine=engine, workers=workers)
+        result = build_report(store, audit_id, site=site, engine=engine, workers=workers, key=key, force=force,
+                              progress=progress)
     text = result.notes or [f"Published audit {audit_id}: {result.pages} pages and {result.pdfs} PDFs in "
-                            f"{result.seconds:.1f} s."]
+                            f"{result.seconds:.1f} s" + (", manifest signed." if result.signed else ".")]
     emit({"audit": audit_id, "index": str(result.index), "unchanged": result.unchanged, "pages": result.pages,
-          "pdfs": result.pdfs, "seconds": round(result.seconds, 2)}, as_json, "\n".join([*text, f"Open {result.index}"]))
+          "pdfs": result.pdfs, "seconds": round(result.seconds, 2), "signed": result.signed,
+          "manifest_sha256": result.manifest_sha256}, as_json, "\n".join([*text, f"Open {result.index}"]))
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    """On a terminal: one line per stage of the report, rewritten as it goes."""
+    click.echo(f"\r  {stage}: {done}/{total}", nl=done == total, err=True)
+
+
+def _key_password(path: Path, *, new: bool = False) -> str:
+    """A secret key's password: PAPERS_KEY_PASSWORD, else asked on the terminal (twice for a new key)."""
+    import os
+
+    given = os.environ.get("PAPERS_KEY_PASSWORD")
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        raise PapersError(f"{path} needs its password, and there is no terminal to ask on.",
+                          "set PAPERS_KEY_PASSWORD, or run papers on a terminal.")
+    return click.prompt(f"Password for {path}", hide_input=True, confirmation_prompt=new, err=True)
+
+
+@cli.command("keygen")
+@click.option("--secret-key", type=click.Path(dir_okay=False, path_type=Path), default=Path("papers.key"),
+              show_default=True, help="Where to write the secret key (readable by you only).")
+@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path), default=Path("papers.pub"),
+              show_default=True, help="Where to write the public key, the one to publish.")
+@click.option("--no-password", is_flag=True, help="Leave the secret key unencrypted (as minisign -W does).")
+def keygen_cmd(secret_key, public_key, no_password):
+    """Make an Ed25519 key pair (minisign format) to sign published audits with."""
+    from papers.report.signing import write_key_pair
+
+    password = None
+    if not no_password:
+        password = _key_password(secret_key, new=True)
+        if not password:
+            raise PapersError("an empty password protects nothing.", "type a password, or pass --no-password to say so.")
+    public = write_key_pair(secret_key, public_key, password)
+    say(f"Secret key: {secret_key} ({'encrypted with your password' if password else 'not encrypted'}); keep it secret.\n"
+        f"Public key: {public_key} (key id {public.id_hex}); publish it beside your site.\n"
+        f"Sign an audit:   papers report --audit NAME --sign {secret_key}\n"
+        f"Check it:        papers verify reports/_site/NAME --key {public_key}\n"
+        f"or with minisign: minisign -Vm reports/_site/NAME/manifest.json -p {public_key}")
 
 
 @cli.command("verify")
 @click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--key", "public_key", default=None,
+              help="The publisher's public key (a papers keygen .pub file, or its base64 line): the signature must verify.")
 @json_option
-def verify_cmd(directory, as_json):
-    """Check a published audit against its manifest: names every file added, missing or altered."""
-    from papers.report.manifest import verify
+def verify_cmd(directory, public_key, as_json):
+    """Check a published audit, or a whole site and its hash chain, against the manifests."""
+    from papers.report.signing import load_public_key
+    from papers.report.verify import verify
 
-    problems = verify(directory)
-    bad = sum(len(v) for v in problems.values())
-    head = f"{directory}: {bad} files differ from the manifest." if bad else f"{directory}: every file matches its manifest."
-    lines = [head]
-    for kind, paths in problems.items():
-        lines += [f"  {kind}: {p}" for p in paths]
-    emit(problems, as_json, "\n".join(lines))
-    if bad:
+    key = load_public_key(public_key) if public_key else None
+    result = verify(directory, key)
+    emit(result.as_dict(), as_json, "\n".join(result.lines()))
+    if not result.ok:
         raise SystemExit(1)
 
 
@@ -510,19 +559,21 @@ def verify_cmd(directory, as_json):
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Directory to write one file per public table into.")
+@click.option("--audit", "audit_id", default=None,
+              help="Only this audit: the rows it pinned and its results, as its published data/ holds them.")
 @db_option
 @click.pass_context
-def export_cmd(ctx, fmt, out_dir, db_path):
-    """Write every public table of the store as Parquet or CSV files (or: export codesheet)."""
+def export_cmd(ctx, fmt, out_dir, audit_id, db_path):
+    """Write every public table of the store (or one audit's rows) as Parquet or CSV files (or: export codesheet)."""
     if ctx.invoked_subcommand is not None:
         return
     if out_dir is None:
         raise click.UsageError("Missing option '--out'.")
-    from papers.export import export_tables
+    from papers.export import export_audit, export_tables
     from papers.store import open_store
 
-    with open_store(db_path, read_only=True) as store:
-        written = export_tables(store, out_dir, fmt)
+    with open_store(db_path, read_only=True, audit=audit_id) as store:
+        written = export_audit(store, audit_id, out_dir, fmt) if audit_id else export_tables(store, out_dir, fmt)
     for table, (path, rows) in written.items():
         say(f"{path}  {rows:,} rows")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import secrets
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def export_tables(store: Store, out_dir: Path, fmt: str = "parquet") -> dict[str
     if fmt not in ("parquet", "csv"):
         raise StoreError(f"unknown export format '{fmt}'.", "use --format parquet or --format csv.")
     out_dir = Path(out_dir)
+    refuse_published(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -45,6 +47,52 @@ def export_tables(store: Store, out_dir: Path, fmt: str = "parquet") -> dict[str
             raise StoreError(f"{target}: cannot write ({str(e).splitlines()[0]}).") from e
         written[table] = (target, store.scalar(f'select count(*) from "{table}"'))
     return written
+
+
+def export_audit(store: Store, audit_id: str, out_dir: Path, fmt: str = "parquet") -> dict[str, tuple[Path, int]]:
+    """Write the rows an audit pinned and its results, as a published audit's data/ holds them, to
+    `out_dir/<name>.<fmt>` (text cells that start like a formula prefixed by ' in CSV)."""
+    from papers.report import reads
+
+    if fmt not in ("parquet", "csv"):
+        raise StoreError(f"unknown export format '{fmt}'.", "use --format parquet or --format csv.")
+    out_dir = Path(out_dir)
+    refuse_published(out_dir)
+    data = reads.load_audit(store, audit_id)
+    frames = {**reads.pinned_rows(store, data), **{t: reads.in_order(data.tables[t]) for t in RESULT_TABLES}}
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, frame in frames.items():
+            target = out_dir / f"{name}.{fmt}"
+            if fmt == "parquet":
+                frame.write_parquet(target)
+            else:
+                _csv_frame(frame).write_csv(target)
+    except OSError as e:
+        raise StoreError(f"{out_dir}: cannot write the export ({e.strerror or e}).") from e
+    return {name: (out_dir / f"{name}.{fmt}", frame.height) for name, frame in frames.items()}
+
+
+def _csv_frame(frame):
+    import polars as pl
+
+    lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
+    frame = frame.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join(",") for c in lists)
+    return frame.with_columns(pl.col(c).map_elements(spreadsheet_safe, return_dtype=pl.String)
+                              for c, t in frame.schema.items() if t == pl.String)
+
+
+def refuse_published(out_dir: Path) -> None:
+    """Never write into a published audit (a folder, or a folder inside one, whose manifest.json
+    papers report wrote): its files are listed in that manifest and must not change."""
+    for folder in [out_dir.resolve(), *out_dir.resolve().parents]:
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(manifest, dict) and "audit_id" in manifest and "files" in manifest:
+            raise InputError(f"{out_dir} is inside the published audit {folder}; writing there would change it.",
+                             "export to a folder outside the site, e.g. --out exports/.")
 
 
 def _csv_select(store: Store, table: str) -> str:
@@ -72,6 +120,7 @@ def export_codesheet(store: Store, out: Path, instrument: Instrument, unblind: b
     """Write a CSV for human coders: answer_id, condition, (model), answer, one 0/1 column per
     dimension key (NA where the condition did not show that dimension). Rows are in the order of
     their salted ids, which is unrelated to the model."""
+    refuse_published(Path(out).parent)
     rows = store.sql(query("coding/open_answers"), {"instrument": instrument.sha256}).fetchall()
     if not rows:
         raise InputError("there are no valid open answers to code.", "collect some with papers collect --task open.")

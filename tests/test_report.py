@@ -124,7 +124,8 @@ def test_pdf_text_holds_the_model_and_its_figures(site):
     rho, low, high = query(site["db"], "select mean_rho, mean_rho_ci_low, mean_rho_ci_high from result_stability "
                            "where audit_id = 'v1' and model = 'simulated/human-centric' and condition = 'sentient' "
                            "and task = 'rank'")[0]
-    assert f"mean rho = {rho:.2f} [{low:.2f}, {high:.2f}]" in " ".join(text.split())
+    shown = f"mean Spearman rho of {rho:.2f} (95% CI {low:.2f} to {high:.2f})".replace("-", "\u2212")  # a true minus
+    assert shown in " ".join(text.split())
     # the audit's own instrument and settings in the method text, and profile fidelity in words
     assert "Purposeful Contribution, Adaptive Growth" in text and "spread ratio" in text
     assert "Provenance" in text and "Method and caveats" in text
@@ -133,22 +134,48 @@ def test_pdf_text_holds_the_model_and_its_figures(site):
 
 
 def test_pages_load_in_chromium_without_console_errors(site, tmp_path):
+    """Every page as a phone (390 px) and a desktop (1280 px) show it: screenshots of the width asked
+    for, no console error, no resource that fails to load."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if not browser:
         pytest.skip("Debian's chromium is not installed; .ci/run installs it")
     pages = [site["site"] / "index.html", site["audit"] / "index.html"] + sorted((site["audit"] / "models").glob("*.html"))
-    for page in pages:
-        shot = tmp_path / f"{page.stem}.png"
-        done = subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
-             "--window-size=1200,2000", f"--screenshot={shot}", page.as_uri()],
-            capture_output=True, text=True, timeout=120)
-        assert shot.exists() and shot.stat().st_size > 10_000, done.stderr[-2000:]
-        console = [line for line in done.stderr.splitlines() if "CONSOLE" in line and ("ERROR" in line or "Uncaught" in line)]
-        failed = [line for line in done.stderr.splitlines() if "Failed to load resource" in line]
-        assert not console and not failed, (page, console, failed)
+    for width in (390, 1280):
+        for page in pages:
+            shot = tmp_path / f"{page.stem}-{width}.png"
+            done = subprocess.run(
+                [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+                 f"--window-size={width},2000", f"--screenshot={shot}", page.as_uri()],
+                capture_output=True, text=True, timeout=120)
+            assert shot.exists() and shot.stat().st_size > 10_000, done.stderr[-2000:]
+            assert int.from_bytes(shot.read_bytes()[16:20], "big") == width  # the PNG's width
+            console = [line for line in done.stderr.splitlines()
+                       if "CONSOLE" in line and ("ERROR" in line or "Uncaught" in line)]
+            failed = [line for line in done.stderr.splitlines() if "Failed to load resource" in line]
+            assert not console and not failed, (page, width, console, failed)
+
+
+def test_a_narrow_screen_scrolls_tables_and_figures_in_their_box(site):
+    """At 390 px a table or a heatmap scrolls sideways inside its own box, never the page, and a
+    heatmap is never shown so narrow that its labels fall under 10 px."""
+    import base64
+    import html as html_lib
+
+    for page in [site["site"] / "index.html", site["audit"] / "index.html", *(site["audit"] / "models").glob("*.html")]:
+        text = page.read_text(encoding="utf-8")
+        assert text.count("<table") == text.count('<div class="table-scroll"><table'), page
+    index = (site["audit"] / "index.html").read_text(encoding="utf-8")
+    heatmaps = re.findall(r'<div class="figure-scroll">\s*<figure>\s*<img [^>]*?src="data:image/svg\+xml;base64,([^"]+)"[^>]*?'
+                          r'style="([^"]*)"', index)
+    assert heatmaps
+    for encoded, style in heatmaps:
+        svg = base64.b64decode(html_lib.unescape(encoded)).decode()
+        width = float(re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', svg).group(1))
+        smallest = min(float(x) for x in re.findall(r"font-size: ([\d.]+)px", svg))
+        shown = int(re.search(r"min-width: (\d+)px", style).group(1))
+        assert smallest * shown / width >= 10 - 1e-9
 
 
 def test_same_inputs_are_a_no_op_and_verify_passes(site, tmp_path):
@@ -172,7 +199,8 @@ def test_verify_names_added_missing_and_altered_files(site, tmp_path):
     result = cli_run("verify", copy, expect=1)
     assert "added: extra.txt" in result.output and "missing: comparison.pdf" in result.output
     assert "altered: index.html" in result.output
-    assert "no readable manifest.json" in cli_run("verify", tmp_path, expect=1).output
+    (tmp_path / "empty").mkdir()
+    assert "no readable manifest.json" in cli_run("verify", tmp_path / "empty", expect=1).output
 
 
 def test_a_second_audit_links_to_what_changed(site, tmp_path):

@@ -1,6 +1,7 @@
 """`papers report` and `papers verify`: an audit published as a versioned static site.
 
-    site.py             build_report: lock the site, stage, render every page, publish in one rename
+    site.py             build_report: lock the site, stage, publish in one rename; add_to_manifest
+    folder.py           every file of an audit's folder, in order: pages, data, evidence, PDFs, manifest
     reads.py            every store read of the report (AuditData, load_audit, summary, pinned rows)
     pages.py            a model's page and the comparison, put together from sections; navigation
     sections.py         one builder per table or text section of a page
@@ -11,6 +12,11 @@
     context.py          the documented dataclasses the templates render
     templating.py       the Jinja environment (StrictUndefined) and the escaping filters
     wording.py          numbers, intervals, condition and task names in a reader's words
-    manifest.py         manifest.json, verify, the site root's list of audits
-    engines.py          .qmd to HTML and PDF: Quarto, or Pandoc + Typst
+    manifest.py         manifest.json and additions.json: shape, versions, hash chain; the site root
+    verify.py           papers verify: an audit folder or a whole site, its signature and its chain
+    signing.py          Ed25519 keys and signatures in minisign's format (papers keygen, report --sign)
+    siteconfig.py       the publisher's settings ([tool.papers.site]) and the date stamped on an audit
+    archive.py          CITATION.cff and ro-crate-metadata.json
+    engines.py          .qmd to HTML and to the Typst source of its PDF: Quarto, or Pandoc
+    pdf.py              Typst to PDF/A-3b with metadata and the audit's evidence attached
 """

@@ -33,6 +33,16 @@ class Figure:
 
     path: str
     caption: str
+    min_width: int = 0  # px: on a narrower screen the figure scrolls in its box rather than shrink (labels >= 10 px)
+
+
+@dataclass
+class Masthead:
+    """Who published a page and when, shown under its links to the other pages."""
+
+    site_title: str
+    publisher: str  # empty when the site names none
+    date: str  # the audit's date in words, "5 January 2026, 14:03 UTC"
 
 
 @dataclass
@@ -55,6 +65,7 @@ class ModelPage:
     model: str
     slug: str
     subtitle: str
+    masthead: Masthead
     summary: SummaryBox
     profile_figures: list[Figure]
     distribution_figures: list[Figure]  # rank tasks only
@@ -87,6 +98,7 @@ class ComparisonPage:
 
     audit_id: str
     subtitle: str
+    masthead: Masthead
     models: list[Link]
     heatmaps: list[Figure]
     dendrograms: list[Figure]
@@ -113,6 +125,7 @@ class ChangesPage:
     dropped: list[str]  # models in the previous audit only
     rows: list[dict]  # model, condition, task, first, type, ccc: each "before -> now", or one value if equal
     nav: list[Link]
+    masthead: Masthead
 
 
 @dataclass
@@ -121,18 +134,25 @@ class PublishedAudit:
 
     folder: str
     audit_id: str
-    created_at: str
+    published: str  # the audit's date in words, "5 January 2026"
+    published_iso: str  # and as ISO 8601, for <time datetime>
     models: int
     instrument_id: str
     instrument_version: str
     instrument_sha256: str
     data_sha256: str
+    signed: bool  # a minisign signature of its manifest is published beside it
 
 
 @dataclass
 class RootIndex:
-    """The site root's index.html (reports/root_index.html.j2): every published audit, newest first."""
+    """The site root's index.html (reports/root_index.html.j2): every published audit, last published
+    first, the latest linked at the top, under the publisher's title and name."""
 
     audits: list[PublishedAudit]
     css: str  # the site's own stylesheet, inlined
     version: str  # of papers
+    title: str
+    publisher: str
+    description: str
+    base_url: str

@@ -1,9 +1,17 @@
-"""Turn a .qmd page into HTML and PDF: with Quarto where a `quarto` binary exists, otherwise with
-Pandoc (the pypandoc-binary wheel) to self-contained HTML and Pandoc's Typst writer plus the
-`typst` package to PDF -- the engines Quarto itself drives."""
+"""Turn a .qmd page into HTML and into the Typst source of its PDF.
+
+HTML: with Quarto where a `quarto` binary exists, otherwise with Pandoc (the pypandoc-binary wheel)
+as one self-contained file. PDF: always Pandoc's Typst writer, then the `typst` package
+(papers.report.pdf), the engines Quarto itself drives, so every PDF is PDF/A-3b with its
+attachments whatever made the HTML.
+
+Every table of a page is wrapped in a box that scrolls sideways on its own (`div.table-scroll`),
+so a narrow screen scrolls the table, never the page.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +20,7 @@ from papers.errors import PapersError
 from papers.resources import project_path
 
 ENGINES = ("auto", "quarto", "pandoc")
+_TABLE_OPEN = re.compile(r"<table\b")
 
 
 def choose(engine: str) -> str:
@@ -42,30 +51,59 @@ def pandoc_typst_args(out: Path) -> list[str]:
             f"--template={project_path('reports', 'template.typ')}", "--output", str(out)]
 
 
-def render(qmd: Path, engine: str, *, pdf: bool = True, pdf_name: str | None = None) -> None:
+def render(qmd: Path, engine: str, *, typst_source: bool = False, pdf: bool = False,
+           pdf_name: str | None = None) -> Path | None:
+    """Write the page's HTML beside the .qmd. With typst_source, also the .typ its PDF is compiled
+    from, which is returned (papers.report.folder compiles the audit's PDFs with their metadata and
+    attachments). With pdf, also the PDF itself: PDF/A-3b, titled from the page's front matter,
+    without attachments."""
     html = qmd.with_suffix(".html")
-    pdf_path = qmd.parent / (pdf_name or qmd.with_suffix(".pdf").name)
+    typ = qmd.with_suffix(".typ") if typst_source or pdf else None
     if engine == "quarto":
         _run(quarto_command(qmd, "html", html.name), qmd.parent)
-        if pdf:
-            _run(quarto_command(qmd, "typst", pdf_path.name), qmd.parent)
-        return
-    import pypandoc
-
-    # the text, not the path: pypandoc expands a path as a glob, and a folder named with [ or * breaks it
-    source = qmd.read_text(encoding="utf-8")
     try:
-        pypandoc.convert_text(source, "html5", format="markdown", extra_args=pandoc_html_args(qmd, html)[4:],
-                              outputfile=str(html))
-        if pdf:
-            typ = qmd.with_suffix(".typ")
+        import pypandoc
+
+        # the text, not the path: pypandoc expands a path as a glob, and a folder named with [ or * breaks it
+        source = qmd.read_text(encoding="utf-8")
+        if engine != "quarto":
+            pypandoc.convert_text(source, "html5", format="markdown", extra_args=pandoc_html_args(qmd, html)[4:],
+                                  outputfile=str(html))
+        if typ is not None:
             pypandoc.convert_text(source, "typst", format="markdown", extra_args=pandoc_typst_args(typ)[4:],
                                   outputfile=str(typ))
-            import typst
-
-            typst.compile(str(typ), output=str(pdf_path), root=str(qmd.parent))
     except (RuntimeError, OSError) as e:
         raise PapersError(f"{qmd.name}: rendering failed ({str(e).strip().splitlines()[-1][:300]}).") from e
+    scrolling_tables(html)
+    if pdf:
+        from papers.report.pdf import PdfJob, compile_pdf
+
+        job = PdfJob(typ, qmd.parent / (pdf_name or qmd.with_suffix(".pdf").name), front_matter_title(source), "", "",
+                     [], None)
+        compile_pdf(job, qmd.parent)
+    return typ
+
+
+def front_matter_title(source: str) -> str:
+    """The pagetitle (or title) of a .qmd's YAML front matter, for its PDF's metadata."""
+    import yaml
+
+    if source.startswith("---"):
+        try:
+            meta = yaml.safe_load(source.split("---", 2)[1]) or {}
+        except yaml.YAMLError:
+            meta = {}
+        title = meta.get("pagetitle") or meta.get("title") if isinstance(meta, dict) else None
+        if isinstance(title, str):
+            return title.replace("\\", "")
+    return ""
+
+
+def scrolling_tables(html: Path) -> None:
+    """Wrap every table in a box of its own that scrolls sideways (tables are never nested here)."""
+    text = html.read_text(encoding="utf-8")
+    wrapped = _TABLE_OPEN.sub('<div class="table-scroll"><table', text).replace("</table>", "</table></div>")
+    html.write_text(wrapped, encoding="utf-8")
 
 
 def _run(command: list[str], cwd: Path) -> None:

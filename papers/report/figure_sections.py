@@ -113,9 +113,10 @@ def heatmap_figures(data: AuditData, site_dir: Path) -> list[Figure]:
     for (condition, task), part in sorted_groups(data.tables["result_profiles"], ["condition", "task"]):
         models, dims, values = mean_matrix(data, part, condition)
         name, label = f"heatmap-{condition}-{task}.svg", condition_label(condition)
-        figures.heatmap(site_dir / "figures" / name, models, dims, values, task,
-                        f"Mean {measure(task)} by model ({label})")
-        out.append(Figure(f"figures/{name}", f"Models by dimensions, mean {measure(task)}, {label}."))
+        drawn = figures.heatmap(site_dir / "figures" / name, models, dims, values, task,
+                                f"Mean {measure(task)} by model ({label})")
+        out.append(Figure(f"figures/{name}", f"Models by dimensions, mean {measure(task)}, {label}.",
+                          min_width=figures.min_width(drawn)))
     return out
 
 

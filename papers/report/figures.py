@@ -54,17 +54,23 @@ def profile(path: Path, dims: list[str], model: list[tuple[float, float, float]]
         ax.errorbar(h[:, 0], y - 0.12, xerr=[h[:, 0] - h[:, 1], h[:, 2] - h[:, 0]], fmt="s", color=HUMAN,
                     capsize=3, label="humans (95% CI)")
     ax.scatter(peers, y, marker="|", s=200, color=PEERS, label="all-model average", zorder=1)
-    ax.set_yticks(y, dims)
+    value_axis(ax, dims, task, title)
+    fig.legend(loc="lower center", ncol=3, frameon=False, fontsize=8)
+    return _save(fig, path)
+
+
+def value_axis(ax, dims: list[str], task: str, title: str, rank_label: str = "mean rank (1 = highest priority)") -> None:
+    """The axes of a profile plot (one row per dimension, the first at the top): for ranks the mean
+    rank with rank 1 at the right, for ratings the mean rating; the title on the left, a light grid."""
+    ax.set_yticks(np.arange(len(dims)), dims)
     ax.invert_yaxis()
     if task == "rank":
-        ax.set_xlabel("mean rank (1 = highest priority)")
+        ax.set_xlabel(rank_label)
         ax.invert_xaxis()
     else:
         ax.set_xlabel("mean rating (higher = more important)")
     ax.set_title(title, loc="left")
     ax.grid(axis="x", color="#eeeeee")
-    fig.legend(loc="lower center", ncol=3, frameon=False, fontsize=8)
-    return _save(fig, path)
 
 
 def rank_distribution(path: Path, dims: list[str], shares: np.ndarray, title: str) -> Path:
@@ -112,25 +118,44 @@ def mds_map(path: Path, points: list[tuple[str, float, float, str]], highlight: 
     return _save(fig, path)
 
 
+LABEL_PT = 10.5  # a heatmap's smallest text; see min_width
+
+
 def heatmap(path: Path, models: list[str], dims: list[str], values: np.ndarray, task: str, title: str) -> Path:
-    height = 0.28 * len(models) + 1.5
-    fig, ax = plt.subplots(figsize=(1.0 * len(dims) + 3.2, height))
-    _margins(fig, models, height, bottom=0.5)
-    fig.subplots_adjust(right=0.92)
+    """Models by dimensions, the mean in each cell; every label at LABEL_PT, so that a page can keep
+    it at 10 px or more on a phone (min_width)."""
+    label_in = 0.085 * max((len(m) for m in models), default=4) + 0.35
+    width, height = label_in + 0.8 * len(dims) + 1.4, 0.34 * len(models) + 1.5
+    fig, ax = plt.subplots(figsize=(width, height))
+    fig.subplots_adjust(left=label_in / width, right=1 - 1.3 / width, top=1 - 0.45 / height, bottom=0.55 / height)
     cmap = "Blues_r" if task == "rank" else "Blues"
     image = ax.imshow(values, aspect="auto", cmap=cmap)
-    ax.set_xticks(range(len(dims)), dims)
-    ax.set_yticks(range(len(models)), models, fontsize=7.5 if len(models) > 20 else 8.5)
+    ax.set_xticks(range(len(dims)), dims, fontsize=LABEL_PT)
+    ax.set_yticks(range(len(models)), models, fontsize=LABEL_PT)
     if len(models) <= 40:
         for i in range(len(models)):
             for j in range(len(dims)):
-                ax.text(j, i, f"{values[i, j]:.1f}", ha="center", va="center", fontsize=7,
+                ax.text(j, i, f"{values[i, j]:.1f}", ha="center", va="center", fontsize=LABEL_PT,
                         color="white" if (values[i, j] < values.mean()) == (task == "rank") else "black")
-    fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="mean rank (1 = first)" if task == "rank" else "mean rating")
-    ax.set_title(title, loc="left")
+    bar = fig.colorbar(image, ax=ax, fraction=0.25, pad=0.04)
+    bar.set_label("mean rank (1 = first)" if task == "rank" else "mean rating", fontsize=LABEL_PT)
+    bar.ax.tick_params(labelsize=LABEL_PT)
+    ax.set_title(title, loc="left", fontsize=11)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     return _save(fig, path)
+
+
+def min_width(path: Path, smallest_px: float = 10.0) -> int:
+    """The narrowest a figure may be shown (CSS px) for its smallest text to stay `smallest_px`:
+    the SVG's width in its own units times smallest_px over its smallest font size."""
+    import math
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    width = float(re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', text).group(1))
+    sizes = [float(x) for x in re.findall(r"font-size: ([\d.]+)px", text)]
+    return math.ceil(width * smallest_px / min(sizes)) if sizes else 0
 
 
 def dendrogram(path: Path, models: list[str], profiles: np.ndarray, clusters: list[int], method: str,

@@ -1,66 +1,265 @@
-"""An audit's manifest (SHA-256 of every file), `papers verify`, and the site root that lists
-every published audit from their manifests."""
+"""An audit's manifest.json, its shape, the versions that made it, and the site root that lists
+every published audit from their manifests.
+
+A manifest (format "papers-manifest/2") records what a reader needs to trust the folder:
+
+    audit_id, created_at (when the audit was computed), published_at (the date stamped on it)
+    instrument {id, version, sha256}, data_sha256 (every input row), inputs_sha256, settings, models
+    tool_version, versions {papers, python, pandoc, typst, numpy, scipy, duckdb, polars, pyarrow,
+                            litellm, matplotlib, jinja2}
+    site {title, publisher, description, base_url, license}
+    sequence, previous {audit_id, manifest_sha256} | null     the site's hash chain
+    rows {data/<name>.parquet: row count}
+    files {path: SHA-256}                                      every file of the folder but manifest.json,
+                                                               its signature and additions.json, nested
+                                                               manifests included
+
+Each audit published into a site names the audit published before it and the SHA-256 of that
+audit's manifest.json; the first has sequence 1 and no previous. Rewriting, removing or reordering
+a published audit breaks the chain (papers verify SITE), and a signed manifest cannot be rewritten
+without the key.
+
+manifest.json is never rewritten once published (its hash is the next audit's link, its bytes are
+what the signature covers). Files added to a published audit afterwards, such as the decision briefs
+of `papers brief` (briefs/<slug>.html, .pdf and their figures), are listed in a second file beside
+it, additions.json (format "papers-additions/1": audit_id, the manifest's SHA-256, files {path:
+SHA-256}), written by papers.report.site.add_to_manifest. papers verify checks every listed file's
+hash and reports them as added after publication: they are not covered by the signature or the chain.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+import os
+import sys
+from importlib import metadata
 from pathlib import Path
 
 from papers import __version__
 from papers.errors import InputError, PapersError
 from papers.report.context import PublishedAudit, RootIndex
-from papers.report.reads import AuditData
+from papers.report.siteconfig import SiteConfig, readable_date
 from papers.report.templating import render
 from papers.resources import project_path
 
+FORMAT = "papers-manifest/2"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.json.minisig"
+ADDITIONS = "additions.json"
+ADDITIONS_FORMAT = "papers-additions/1"
 # the marker by which papers knows a site root's index.html as its own (reports/root_index.html.j2)
 GENERATOR = '<meta name="generator" content="papers">'
+LIBRARIES = ("numpy", "scipy", "duckdb", "polars", "pyarrow", "litellm", "matplotlib", "jinja2", "typst")
+
+_STR, _INT, _DICT, _LIST = "a string", "a whole number", "an object", "a list"
+SHAPE: dict[str, str] = {
+    "format": _STR, "audit_id": _STR, "created_at": _STR, "published_at": _STR, "instrument": _DICT,
+    "data_sha256": _STR, "inputs_sha256": _STR, "settings": _DICT, "models": _LIST, "tool_version": _STR,
+    "versions": _DICT, "site": _DICT, "sequence": _INT, "previous": _DICT, "rows": _DICT,
+    "files": _DICT,
+}
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def walk(root: Path) -> tuple[list[str], list[str]]:
+    """(files, symlinks) under root, as sorted POSIX paths; links are listed, never followed."""
+    files, links = [], []
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        here = Path(folder)
+        for name in [*dirs, *names]:
+            path = here / name
+            if path.is_symlink():
+                links.append(path.relative_to(root).as_posix())
+            elif name in names:
+                files.append(path.relative_to(root).as_posix())
+    return sorted(files), sorted(links)
 
 
 def file_hashes(root: Path) -> dict[str, str]:
-    out = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and path.name != "manifest.json":
-            out[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
+    """SHA-256 of every file under root but the top-level manifest.json, its signature and additions.json."""
+    files, _ = walk(root)
+    return {p: sha256_file(root / p) for p in files if p not in (MANIFEST, SIGNATURE, ADDITIONS)}
 
 
-def write_manifest(root: Path, data: AuditData, inputs: str) -> None:
-    manifest = {
-        "audit_id": data.audit_id, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "instrument": {"id": data.instrument.id, "version": data.instrument.version, "sha256": data.instrument.sha256},
-        "data_sha256": data.data_sha256, "tool_version": __version__, "inputs_sha256": inputs,
-        "models": data.models, "files": file_hashes(root),
-    }
-    (root / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def versions() -> dict[str, str]:
+    """The versions of what made the numbers and pages (read from package metadata: nothing is imported)."""
+    import pypandoc
+
+    found = {"papers": __version__, "python": sys.version.split()[0], "pandoc": pypandoc.get_pandoc_version()}
+    for name in LIBRARIES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def dumps(manifest: dict) -> str:
+    return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_manifest(root: Path, manifest: dict) -> Path:
+    path = Path(root) / MANIFEST
+    path.write_text(dumps(manifest), encoding="utf-8")
+    return path
+
+
+# ----------------------------------------------------------------------------- reading
 
 
 def read_manifest(root: Path) -> dict:
+    """The manifest of a folder, or {} when it is missing or not a JSON object (for listing)."""
     try:
-        return json.loads((Path(root) / "manifest.json").read_text(encoding="utf-8"))
+        found = json.loads((Path(root) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return found if isinstance(found, dict) else {}
 
 
-def verify(root: Path) -> dict[str, list[str]]:
-    """Files added, missing or altered since the manifest was written."""
-    root = Path(root)
-    manifest = read_manifest(root)
-    if not manifest:
+def load_manifest(root: Path) -> dict:
+    """The manifest of an audit folder, checked for shape: one clear message if it is not one."""
+    path = Path(root) / MANIFEST
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
         raise InputError(f"{root}: no readable manifest.json; not a papers audit directory.",
-                         "point papers verify at reports/_site/<audit>.")
-    recorded = manifest.get("files", {})
-    actual = file_hashes(root)
-    return {
-        "added": sorted(set(actual) - set(recorded)),
-        "missing": sorted(set(recorded) - set(actual)),
-        "altered": sorted(p for p in set(actual) & set(recorded) if actual[p] != recorded[p]),
-    }
+                         "point papers verify at reports/_site/<audit>, or at the site root.") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read it ({getattr(e, 'strerror', None) or e}).") from e
+    try:
+        manifest = json.loads(text)
+    except ValueError as e:
+        raise InputError(f"{path} is not valid JSON ({e}).",
+                         "a manifest is never edited by hand; publish the audit again.") from e
+    problems = shape_problems(manifest)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise InputError(f"{path} does not have the shape of a papers manifest: {problems[0]}{more}.",
+                         "a manifest is written by papers report and never edited; publish the audit again.")
+    return manifest
 
 
-# ----------------------------------------------------------------------------- the site root
+def shape_problems(manifest) -> list[str]:
+    """What is wrong with a manifest's shape, in words (empty when it is right)."""
+    if not isinstance(manifest, dict):
+        return [f"it is {type(manifest).__name__}, not an object"]
+    if manifest.get("format") != FORMAT and "format" not in manifest:
+        return ["it has no 'format' (written by a papers older than signed manifests)"]
+    if manifest.get("format") != FORMAT:
+        return [f"its format is {str(manifest.get('format'))[:40]!r}, not {FORMAT!r}"]
+    problems = []
+    kinds = {_STR: str, _INT: int, _DICT: dict, _LIST: list}
+    for key, kind in SHAPE.items():
+        value = manifest.get(key)
+        if key == "previous" and value is None and key in manifest:
+            continue
+        if key not in manifest:
+            problems.append(f"field '{key}' is missing")
+        elif not isinstance(value, kinds[kind]) or isinstance(value, bool):
+            problems.append(f"field '{key}' should be {kind}")
+    if problems:
+        return problems
+    checks = [
+        (all(isinstance(manifest["instrument"].get(k), str) for k in ("id", "version", "sha256")),
+         "field 'instrument' should hold id, version and sha256 as strings"),
+        (all(isinstance(m, str) for m in manifest["models"]), "field 'models' should be a list of strings"),
+        (all(isinstance(k, str) and isinstance(v, str) and len(v) == 64 for k, v in manifest["files"].items()),
+         "field 'files' should map each path to a SHA-256"),
+        (all(isinstance(v, int) and not isinstance(v, bool) for v in manifest["rows"].values()),
+         "field 'rows' should map each data file to a row count"),
+        (manifest["sequence"] >= 1, "field 'sequence' should be 1 or more"),
+        (manifest["previous"] is None or (isinstance(manifest["previous"].get("audit_id"), str)
+                                          and isinstance(manifest["previous"].get("manifest_sha256"), str)),
+         "field 'previous' should hold audit_id and manifest_sha256"),
+    ]
+    return [message for ok, message in checks if not ok]
+
+
+# ----------------------------------------------------------------------------- additions
+
+
+def read_additions(folder: Path, manifest: dict) -> tuple[dict[str, str], list[str]]:
+    """(files added after publication {path: SHA-256}, problems with additions.json) of an audit
+    folder; no additions.json is no additions."""
+    path = Path(folder) / ADDITIONS
+    if not path.exists():
+        return {}, []
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        return {}, [f"{ADDITIONS} is not readable JSON ({e})"]
+    if not (isinstance(found, dict) and found.get("format") == ADDITIONS_FORMAT and isinstance(found.get("files"), dict)
+            and all(isinstance(k, str) and isinstance(v, str) and len(v) == 64 for k, v in found["files"].items())):
+        return {}, [f"{ADDITIONS} does not have the shape of papers' additions (format {ADDITIONS_FORMAT!r}, "
+                    "files mapping each path to a SHA-256)"]
+    problems = []
+    if found.get("audit_id") != manifest["audit_id"]:
+        problems.append(f"{ADDITIONS} names audit '{str(found.get('audit_id'))[:64]}', not '{manifest['audit_id']}'")
+    if found.get("manifest_sha256") != sha256_file(Path(folder) / MANIFEST):
+        problems.append(f"{ADDITIONS} was written for another manifest.json than this one")
+    overlap = sorted(set(found["files"]) & set(manifest["files"]))
+    if overlap:
+        problems.append(f"{ADDITIONS} lists {overlap[0]}, which manifest.json lists already")
+    return found["files"], problems
+
+
+def record_additions(folder: Path, files: list[str]) -> Path:
+    """List files of a published audit folder in its additions.json (see the module's docstring);
+    `files` are POSIX paths relative to the folder, each an existing regular file that manifest.json
+    does not list. A path listed before gets its current hash."""
+    folder = Path(folder)
+    manifest = load_manifest(folder)
+    listed, problems = read_additions(folder, manifest)
+    if problems:
+        raise InputError(f"{folder}: {problems[0]}.", "remove additions.json and add the files again.")
+    for name in files:
+        path = folder / name
+        if name in manifest["files"] or name in (MANIFEST, SIGNATURE, ADDITIONS):
+            raise InputError(f"{path} is part of the published audit; it cannot be added again.")
+        if path.is_symlink() or not path.is_file():
+            raise InputError(f"{path} is not a regular file; only files can be added to a published audit.")
+        listed[name] = sha256_file(path)
+    additions = {"format": ADDITIONS_FORMAT, "audit_id": manifest["audit_id"],
+                 "manifest_sha256": sha256_file(folder / MANIFEST), "files": dict(sorted(listed.items()))}
+    partial = folder / f".{ADDITIONS}.partial"
+    partial.write_text(dumps(additions), encoding="utf-8")
+    partial.replace(folder / ADDITIONS)
+    return folder / ADDITIONS
+
+
+# ----------------------------------------------------------------------------- the site
+
+
+def published_audits(site: Path) -> list[tuple[str, dict]]:
+    """(folder name, manifest) of every complete audit in the site: folders not starting with a dot
+    whose manifest.json has a manifest's shape; anything else is left out. Last published first."""
+    found = []
+    for manifest_path in Path(site).glob(f"*/{MANIFEST}"):
+        folder = manifest_path.parent.name
+        manifest = read_manifest(manifest_path.parent)
+        if not folder.startswith(".") and manifest and not shape_problems(manifest):
+            found.append((folder, manifest))
+    return sorted(found, key=lambda fm: (fm[1]["sequence"], fm[0]), reverse=True)
+
+
+def chain_head(site: Path) -> tuple[str, str, int] | None:
+    """(audit folder, SHA-256 of its manifest.json, sequence) of the last audit published in the site."""
+    audits = published_audits(site)
+    if not audits:
+        return None
+    folder, manifest = audits[0]
+    return folder, sha256_file(Path(site) / folder / MANIFEST), manifest["sequence"]
 
 
 def check_site_index(site: Path) -> None:
@@ -75,31 +274,23 @@ def check_site_index(site: Path) -> None:
                           "choose an empty folder or a papers site with --site.")
 
 
-def published_audits(site: Path) -> list[tuple[str, dict]]:
-    """(folder name, manifest) of every complete audit in the site: folders not starting with a dot
-    whose manifest.json has the fields the index shows; anything else is left out. Newest first."""
-    found = []
-    for manifest_path in site.glob("*/manifest.json"):
-        folder = manifest_path.parent.name
-        m = read_manifest(manifest_path.parent)
-        instrument = m.get("instrument")
-        if folder.startswith(".") or not isinstance(instrument, dict):
-            continue
-        fields = [m.get("audit_id"), m.get("created_at"), m.get("data_sha256"), *(instrument.get(k) for k in
-                                                                                   ("id", "version", "sha256"))]
-        if all(isinstance(f, str) for f in fields) and isinstance(m.get("models", []), list):
-            found.append((folder, m))
-    return sorted(found, key=lambda fm: fm[1]["created_at"], reverse=True)
+def write_root_index(site: Path, config: SiteConfig | None = None) -> Path:
+    """The site root: every published audit, last published first, and a link to the latest
+    (rebuilt each time; it is not a version), under the publisher's settings (default: none named)."""
+    from datetime import datetime
 
+    config = config or SiteConfig()
 
-def write_root_index(site: Path) -> Path:
-    """The site root: every published audit, newest first (rebuilt each time; it is not a version)."""
-    audits = [PublishedAudit(folder=folder, audit_id=m["audit_id"], created_at=m["created_at"],
-                             models=len(m.get("models", [])), instrument_id=m["instrument"]["id"],
-                             instrument_version=m["instrument"]["version"],
-                             instrument_sha256=m["instrument"]["sha256"], data_sha256=m["data_sha256"])
+    audits = [PublishedAudit(folder=folder, audit_id=m["audit_id"],
+                             published=readable_date(datetime.fromisoformat(m["published_at"].replace("Z", "+00:00")),
+                                                     time=False),
+                             published_iso=m["published_at"], models=len(m["models"]),
+                             instrument_id=m["instrument"]["id"], instrument_version=m["instrument"]["version"],
+                             instrument_sha256=m["instrument"]["sha256"], data_sha256=m["data_sha256"],
+                             signed=(Path(site) / folder / SIGNATURE).is_file())
               for folder, m in published_audits(site)]
     page = RootIndex(audits=audits, css=project_path("reports", "style.css").read_text(encoding="utf-8"),
-                     version=__version__)
+                     version=__version__, title=config.title, publisher=config.publisher,
+                     description=config.description, base_url=config.base_url)
     site.mkdir(parents=True, exist_ok=True)
     return render("root_index.html.j2", site / "index.html", page=page)

@@ -7,16 +7,16 @@ from pathlib import Path
 
 from papers.report import figure_sections as figs
 from papers.report import sections
-from papers.report.context import ComparisonPage, Link, ModelPage, slug
+from papers.report.context import ComparisonPage, Link, Masthead, ModelPage, slug
 from papers.report.method import method
 from papers.report.reads import AuditData
 
 
-def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link]) -> ModelPage:
+def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link], masthead: Masthead) -> ModelPage:
     """The context of models/<slug>.html, drawing its figures into page_dir/<slug>/."""
     return ModelPage(
-        audit_id=data.audit_id, model=model, slug=slug(model),
-        subtitle=f"Audit {data.audit_id}, {data.created_at} UTC · instrument {data.instrument.label}",
+        audit_id=data.audit_id, model=model, slug=slug(model), masthead=masthead,
+        subtitle=f"Audit {data.audit_id} of {masthead.date} · instrument {data.instrument.label}",
         summary=sections.summary_box(data, model),
         profile_figures=figs.profile_figures(data, model, page_dir),
         distribution_figures=figs.rank_distribution_figures(data, model, page_dir),
@@ -33,11 +33,12 @@ def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link]) -> 
     )
 
 
-def comparison_page(data: AuditData, site_dir: Path, nav: list[Link]) -> ComparisonPage:
+def comparison_page(data: AuditData, site_dir: Path, nav: list[Link], masthead: Masthead) -> ComparisonPage:
     """The context of the audit's index.html, drawing its figures into site_dir/figures/."""
     return ComparisonPage(
-        audit_id=data.audit_id,
-        subtitle=f"Audit {data.audit_id}, {data.created_at} UTC · {len(data.models)} models · instrument {data.instrument.label}",
+        audit_id=data.audit_id, masthead=masthead,
+        subtitle=f"Audit {data.audit_id} of {masthead.date} · {len(data.models)} models · instrument "
+                 f"{data.instrument.label}",
         models=[Link(f"models/{slug(m)}.html", m) for m in data.models],
         heatmaps=figs.heatmap_figures(data, site_dir), dendrograms=figs.dendrogram_figures(data, site_dir),
         maps=figs.map_figures(data, site_dir),

@@ -13,7 +13,18 @@ from papers.analysis.claims import ordering_phrase
 from papers.report.context import SummaryBox
 from papers.report.method import theme_rule_text
 from papers.report.reads import AuditData
-from papers.report.wording import ci, condition_label, fmt, is_number, measure, percent, task_label, where, where_columns
+from papers.report.wording import (
+    ci,
+    condition_label,
+    fmt,
+    in_order,
+    is_number,
+    measure,
+    percent,
+    situation,
+    task_label,
+    where_columns,
+)
 
 OUTCOMES = ("refused", "unparseable", "incomplete", "error")  # besides valid, as result_stability shares them
 
@@ -30,19 +41,42 @@ def rows_of(data: AuditData, table: str, model: str | None = None, *, by: tuple[
 
 
 def summary_box(data: AuditData, model: str) -> SummaryBox:
+    """"At a glance", in words: per condition and task, what the model puts first (when Friedman's
+    test allows naming it), its type, how stable its answers are, how close to people, and how
+    many of its answers could be used."""
     summary = data.summary.filter(pl.col("model") == model)
-    priorities = [f"{where(r['condition'], r['task'])}: "
-                  + ordering_phrase(r["friedman_p"], [data.name(d) for d in r["dimensions"]])
+    priorities = [f"{situation(r['condition'], r['task'])}: {priorities_words(data, r)}"
                   for r in summary.iter_rows(named=True)]
-    types = [f"{where(r['condition'], r['task'])}: {r['model_type']}, orientation index "
-             f"{ci(r, 'orientation_index', 'orientation_ci_low', 'orientation_ci_high')} (margin ±{fmt(r['type_margin'])})"
+    types = [f"{situation(r['condition'], r['task'])}: {type_words(r)}"
              for r in rows_of(data, "result_clusters", model, by=("condition", "task"))]
-    stability = [f"{where(r['condition'], r['task'])}: mean rho = "
-                 f"{ci(r, 'mean_rho', 'mean_rho_ci_low', 'mean_rho_ci_high')} over {r['n_trials']} trials"
+    stability = [f"{situation(r['condition'], r['task'])}: two trials agree with a mean Spearman rho of "
+                 f"{words_ci(r, 'mean_rho', 'mean_rho_ci_low', 'mean_rho_ci_high')}, over {r['n_trials']} trials"
                  for r in rows_of(data, "result_stability", model, by=("condition", "task"))]
-    agreement = [f"sample {r['sample']}, {where(r['condition'], r['task'])}: {fidelity_words(r)}"
+    agreement = [f"Sample {r['sample']}, {situation(r['condition'], r['task']).lower()}: {fidelity_words(r)}"
                  for r in rows_of(data, "result_agreement", model, by=("sample", "condition", "task"))]
-    return SummaryBox(priorities, types, stability, agreement or ["no human sample matched"], quality_lines(data, model))
+    return SummaryBox(priorities, types, stability, agreement or ["no human sample answered a matched task"],
+                      quality_lines(data, model))
+
+
+def priorities_words(data: AuditData, r: dict) -> str:
+    """The first three priorities in order when Friedman's test shows a non-random ordering
+    (papers.analysis.claims decides), else what the test found."""
+    names = [data.name(d) for d in r["dimensions"]]
+    phrase = ordering_phrase(r["friedman_p"], names)
+    return in_order(names[:3]) if phrase == ", ".join(names[:3]) else phrase
+
+
+def type_words(r: dict) -> str:
+    """"human-centric: orientation index 1.93 (95% CI 1.43 to 2.38), beyond the margin of ±0.25"."""
+    index = words_ci(r, "orientation_index", "orientation_ci_low", "orientation_ci_high")
+    kind = r["model_type"]
+    where_ = "beyond" if kind in ("human-centric", "utility-driven") else "not shown beyond"
+    return f"{kind}: orientation index {index}, {where_} the margin of ±{fmt(r['type_margin'])}"
+
+
+def words_ci(row: dict, est: str, low: str, high: str) -> str:
+    """"0.37 (95% CI 0.21 to 0.51)"."""
+    return f"{fmt(row[est])} (95% CI {fmt(row[low])} to {fmt(row[high])})"
 
 
 def fidelity_words(r: dict) -> str:

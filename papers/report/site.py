@@ -6,15 +6,22 @@ Layout of `reports/_site/<audit>/`:
     models/<slug>.html    one audit per model               models/<slug>.pdf
     models/<slug>/*.svg   that page's figures (and figures/*.svg for the comparison)
     changes.html          what changed since the previous audit (when there is one)
-    data/*.parquet        the exact rows used
-    manifest.json         SHA-256 of every file, instrument and data hashes, tool version, time
+    data/*.parquet        exactly the rows the audit pinned, and its results
+    CITATION.cff, ro-crate-metadata.json     for archives (papers.report.archive)
+    manifest.json         every file's SHA-256, the audit's hashes, settings and versions, the
+                          previous audit's manifest hash (papers.report.manifest)
+    manifest.json.minisig with --sign: a minisign signature of manifest.json
+    briefs/, additions.json   added after publication by papers brief (add_to_manifest)
 
-The site is built in a temporary folder beside it and moved into place in one rename, so a failed
-build publishes nothing. A published audit directory is never rewritten: the same inputs are a
-no-op, other inputs a refusal. The site root's index.html lists every audit, newest first.
+The site is built in a folder beside it (papers.report.folder writes every file) and moved into
+place in one rename, so a failed build publishes nothing; one report writes a site at a time. A
+published audit is never rewritten: the same inputs are a no-op, other inputs a refusal, and the
+same data under a new name a refusal unless forced. Folders and files are readable as the umask
+allows (0755 and 0644 by default), so a web server running as another user can serve them. The
+site root's index.html lists every audit, last published first.
 
-This module runs the build; the pages come from papers.report.pages and .changes, every store read
-from .reads, the manifest and site root from .manifest.
+Files written into a published audit later (the briefs of `papers brief`) are listed by
+add_to_manifest in the audit's additions.json, since manifest.json is never rewritten.
 """
 
 from __future__ import annotations
@@ -23,29 +30,33 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import tempfile
-import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from papers import __version__
 from papers.errors import InputError, PapersError
 from papers.names import check_audit_name
-from papers.report import engines, reads
-from papers.report.changes import write_changes
-from papers.report.context import Link
-from papers.report.manifest import check_site_index, published_audits, read_manifest, write_manifest, write_root_index
-from papers.report.pages import comparison_page, model_nav, model_page, navigation
+from papers.report import engines
+from papers.report.folder import Plan, Previous, Progress, sign_manifest, write_audit
+from papers.report.manifest import (
+    SIGNATURE,
+    chain_head,
+    check_site_index,
+    published_audits,
+    read_manifest,
+    sha256_file,
+    write_root_index,
+)
 from papers.report.reads import AuditData, load_audit
-from papers.report.templating import render, templates_sha256
-from papers.resources import project_path
-from papers.store import RESULT_TABLES, Store
+from papers.report.signing import SecretKey
+from papers.report.siteconfig import SiteConfig, iso_date, load_site_config, publication_date
+from papers.report.templating import templates_sha256
+from papers.store import Store
 
 DEFAULT_SITE = Path("reports") / "_site"
 
@@ -59,45 +70,126 @@ class ReportResult:
     pages: int = 0
     pdfs: int = 0
     seconds: float = 0.0
+    signed: bool = False
+    manifest_sha256: str = ""
     notes: list[str] = field(default_factory=list)
 
 
 def build_report(store: Store, audit_id: str, *, site: Path = DEFAULT_SITE, engine: str = "auto",
-                 workers: int | None = None, pdf: bool = True) -> ReportResult:
+                 workers: int | None = None, key: SecretKey | None = None, force: bool = False,
+                 config: SiteConfig | None = None,
+                 progress: Progress | None = None) -> ReportResult:
+    """Publish an audit into the site (see the module's docstring); `key` signs its manifest,
+    `force` publishes data already published under another name, `config` defaults to the
+    publisher's settings of the current folder (papers.report.siteconfig)."""
     started = time.perf_counter()
     audit_id = check_audit_name(audit_id)
     engine = engines.choose(engine)
+    config = config or load_site_config()
     data = load_audit(store, audit_id)
     if not data.models:
         raise InputError(f"audit '{audit_id}' has no model results to report.", "run papers analyze again after collecting.")
+    plan = Plan(engine=engine, config=config, published=publication_date(data.created_at), workers=workers, key=key,
+                progress=progress)
     site = Path(site)
     with site_lock(site):
-        result = _publish(store, data, site, engine, workers, pdf)
+        result = _publish(store, data, site, plan, force)
     result.seconds = 0.0 if result.unchanged else time.perf_counter() - started
     return result
 
 
-def _publish(store: Store, data: AuditData, site: Path, engine: str, workers: int | None, pdf: bool) -> ReportResult:
+def _publish(store: Store, data: AuditData, site: Path, plan: Plan, force: bool) -> ReportResult:
     check_site_index(site)
     target = site / data.audit_id
-    inputs = inputs_sha256(data, engine, pdf)
+    inputs = inputs_sha256(data, plan)
     result = ReportResult(data.audit_id, target, target / "index.html")
     if target.exists():
-        if read_manifest(target).get("inputs_sha256") != inputs:
-            raise PapersError(
-                f"{target} is already published, from other inputs; a published audit is never rewritten.",
-                "analyze the new data under a new audit name (papers analyze --audit NAME), then report that audit.",
-            )
-        result.unchanged = True
-        result.notes.append(f"{target} is already published from the same inputs; nothing changed.")
+        _unchanged(target, inputs, plan, result)
     else:
+        if not force:
+            refuse_duplicate(site, data)
         with staging(site, data.audit_id) as build:
-            write_audit(store, data, build, site, engine, workers, pdf, inputs)
+            write_audit(store, data, build, plan, inputs, previous_link(site))
+            web_readable(build)
             build.rename(target)
         result.pages = len(data.models) + 1
         result.pdfs = len(list(target.rglob("*.pdf")))
-    write_root_index(site)
+        result.signed = plan.key is not None
+    result.manifest_sha256 = sha256_file(target / "manifest.json")
+    write_root_index(site, plan.config)
     return result
+
+
+def _unchanged(target: Path, inputs: str, plan: Plan, result: ReportResult) -> None:
+    """An audit already published: a no-op from the same inputs (signing it, if it was not signed
+    and a key is given), a refusal from others."""
+    if read_manifest(target).get("inputs_sha256") != inputs:
+        raise PapersError(
+            f"{target} is already published, from other inputs; a published audit is never rewritten.",
+            "analyze the new data under a new audit name (papers analyze --audit NAME), then report that audit.",
+        )
+    result.unchanged = True
+    result.notes.append(f"{target} is already published from the same inputs; nothing changed.")
+    signature = target / SIGNATURE
+    if plan.key and not signature.exists():
+        sign_manifest(target, plan.key, result.audit_id)
+        web_readable(signature)
+        result.signed = True
+        result.notes[-1] = f"{target} is already published from the same inputs; its manifest is now signed."
+    elif plan.key:
+        result.signed = True
+        result.notes.append(f"{signature} already exists; it was left as it is.")
+
+
+def refuse_duplicate(site: Path, data: AuditData) -> None:
+    """Refuse to publish, under a new name, data the site already holds (same data and instrument)."""
+    for folder, manifest in published_audits(site):
+        if manifest["data_sha256"] == data.data_sha256 and manifest["instrument"]["sha256"] == data.instrument.sha256:
+            raise PapersError(
+                f"audit '{data.audit_id}' holds the same data as the published audit '{folder}' (data SHA-256 "
+                f"{data.data_sha256[:12]}...); publishing it would add an identical version under a new name.",
+                "pass --force to publish it anyway (e.g. after analyzing with other settings).",
+            )
+
+
+def previous_link(site: Path) -> Previous | None:
+    head = chain_head(site)
+    return Previous(*head) if head else None
+
+
+def inputs_sha256(data: AuditData, plan: Plan) -> str:
+    """What a published audit is a function of: its data and settings, the tools and templates, the
+    engine, the publisher's settings and the stamped date."""
+    payload = json.dumps([data.audit_id, data.data_sha256, data.settings, data.tool_version, __version__,
+                          templates_sha256(), plan.engine, True, plan.config.as_dict(), iso_date(plan.published)],
+                         sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def add_to_manifest(audit_dir: Path, files: Sequence[Path | str]) -> Path:
+    """List files written into a published audit after it was published (e.g. briefs/<slug>.html)
+    in its additions.json, which papers verify checks (papers.report.manifest's docstring); returns
+    that file's path. Each file is given relative to audit_dir, or as a path inside it. Takes the
+    site's lock, so call it after writing the files, not while holding site_lock."""
+    from papers.report.manifest import record_additions
+
+    audit_dir = Path(audit_dir)
+    root = audit_dir.resolve()
+    names = []
+    for given in files:
+        path = Path(given)
+        full = (path if path.is_absolute() else root / path).absolute()
+        try:
+            name = full.relative_to(root).as_posix()
+        except ValueError:
+            raise InputError(f"{given} is not inside the published audit {audit_dir}.") from None
+        if ".." in Path(name).parts or name in ("", "."):
+            raise InputError(f"{given} is not a file inside the published audit {audit_dir}.")
+        names.append(name)
+    with site_lock(audit_dir.parent):
+        path = record_additions(audit_dir, names)
+        web_readable(path)
+    return path
 
 
 @contextlib.contextmanager
@@ -105,52 +197,10 @@ def staging(site: Path, audit_id: str) -> Iterator[Path]:
     """A temporary folder beside the site to build in, removed if the build fails."""
     build = Path(tempfile.mkdtemp(prefix=f".build-{audit_id}-", dir=site))
     try:
-        web_readable(build)
         yield build
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
-
-
-def write_audit(store: Store, data: AuditData, build: Path, site: Path, engine: str, workers: int | None, pdf: bool,
-                inputs: str) -> None:
-    """Every file of the audit's folder, in the build folder."""
-    previous = previous_audit(store, site, data.audit_id)
-    nav = navigation(previous)
-    (build / "models").mkdir()
-    shutil.copy(project_path("_quarto.yml"), build / "_quarto.yml")
-    shutil.copy(project_path("reports", "style.css"), build / "style.css")
-    render_model_pages(data, build, engine, model_nav(nav), workers)
-    qmd = render("comparison.qmd.j2", build / "index.qmd", page=comparison_page(data, build, nav))
-    engines.render(qmd, engine, pdf=pdf, pdf_name="comparison.pdf")
-    if previous:
-        write_changes(store, build, data.audit_id, previous, nav)
-    export_data(store, data, build / "data")
-    clean_sources(build)
-    write_manifest(build, data, inputs)
-
-
-def render_model_pages(data: AuditData, build: Path, engine: str, nav: list[Link], workers: int | None) -> None:
-    tasks = [(data, m, build, engine, [asdict(n) for n in nav]) for m in data.models]
-    workers = workers or min(len(tasks), os.cpu_count() or 1)
-    if workers <= 1:
-        for t in tasks:
-            render_model_page(t)
-        return
-    # spawn, not fork: the parent holds DuckDB and polars thread pools, which a fork would copy
-    # mid-lock; each worker ends itself when this process is gone
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=end_with_parent, initargs=(os.getpid(),)) as pool:
-        list(pool.map(render_model_page, tasks))
-
-
-def render_model_page(task: tuple) -> tuple[str, str]:
-    """One model's page: figures, .qmd, HTML and PDF (run in a worker process)."""
-    data, model, root, engine, nav = task
-    page = model_page(data, model, root / "models", [Link(**n) for n in nav])
-    qmd = render("model.qmd.j2", root / "models" / f"{page.slug}.qmd", page=page)
-    engines.render(qmd, engine, pdf=True)
-    return model, page.slug
 
 
 @contextlib.contextmanager
@@ -176,46 +226,24 @@ def site_lock(site: Path) -> Iterator[None]:
         handle.close()
 
 
-def web_readable(folder: Path) -> None:
-    """mkdtemp makes 0700 folders; a published folder is readable as the umask allows (0755 by default)."""
+def umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
-    folder.chmod(0o777 & ~mask)
+    return mask
 
 
-def end_with_parent(parent: int) -> None:
-    """In a worker process: exit as soon as the process that started it is gone (killed or not)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def inputs_sha256(data: AuditData, engine: str, pdf: bool) -> str:
-    payload = json.dumps([data.audit_id, data.data_sha256, data.settings, data.tool_version, __version__,
-                          templates_sha256(), engine, pdf], sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def previous_audit(store: Store, site: Path, audit_id: str) -> str | None:
-    """The newest other audit of the same store that is published in this site."""
-    published = {folder for folder, _ in published_audits(site)}
-    return next((other for other in reads.audit_ids(store, besides=audit_id) if other in published), None)
-
-
-def export_data(store: Store, data: AuditData, out: Path) -> None:
-    """The exact rows the audit used, and its results, as Parquet."""
-    out.mkdir(parents=True, exist_ok=True)
-    for name, frame in reads.pinned_rows(store, data).items():
-        frame.write_parquet(out / f"{name}.parquet")
-    for table in RESULT_TABLES:
-        data.tables[table].write_parquet(out / f"{table}.parquet")
-
-
-def clean_sources(build: Path) -> None:
-    for pattern in ("*.qmd", "*.typ", "_quarto.yml", "style.css", "models/*.qmd", "models/*.typ"):
-        for path in build.glob(pattern):
-            path.unlink()
+def web_readable(path: Path) -> None:
+    """Every folder 0777 and every file 0666 less the umask (0755 and 0644 by default): mkdtemp makes
+    0700 folders, and some writers make 0600 files, which a web server running as another user
+    could not read."""
+    mask = umask()
+    folders, files = 0o777 & ~mask, 0o666 & ~mask
+    if path.is_file():
+        path.chmod(files)
+        return
+    path.chmod(folders)
+    for root, dirs, names in os.walk(path):
+        for name in dirs:
+            Path(root, name).chmod(folders)
+        for name in names:
+            Path(root, name).chmod(files)

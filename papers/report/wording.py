@@ -30,6 +30,27 @@ def condition_label(key: str) -> str:
     return key.replace("_", "-").capitalize()
 
 
+# the bundled instruments' conditions, as a reader would say them; other conditions read as their keys
+FRAMINGS = {"non_sentient": "Without a sentience framing", "sentient": "Imagining itself sentient"}
+
+
+def framing(condition: str) -> str:
+    """A condition as what the model was asked to be: non_sentient -> "Without a sentience framing"."""
+    return FRAMINGS.get(condition, condition_label(condition))
+
+
+def situation(condition: str, task: str) -> str:
+    """A condition and task as a sentence opener: "Without a sentience framing, ranking"."""
+    return f"{framing(condition)}, {task_label(task)}"
+
+
+def in_order(names: list[str]) -> str:
+    """Priorities in words: "Ethical Integrity first, then Positive Relationality, then Purposeful Contribution"."""
+    if not names:
+        return "nothing ranked"
+    return ", then ".join([f"{names[0]} first", *names[1:]])
+
+
 def task_label(task: str) -> str:
     return {"rank": "ranking", "rate": "rating"}.get(task, task)
 

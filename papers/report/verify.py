@@ -1,0 +1,235 @@
+"""`papers verify`: check a published audit, or a whole site, against what its manifests say.
+
+For an audit folder:
+
+- the manifest has a manifest's shape (one clear message if not);
+- no file was added, is missing or was altered (every file, nested manifest.json files included;
+  only the top-level manifest.json, its signature and additions.json are not listed), and there is
+  no symbolic link;
+- its fields hold for the folder: audit_id is the folder's name, `models` are exactly the models
+  with a page (each page titled with its model), the data files hold the rows `rows` counts and
+  only those models, the comparison prints the data and instrument hashes;
+- files added after publication (additions.json, e.g. briefs) still have the hashes listed there;
+  they are named apart, since neither the signature nor the chain covers them;
+- with a key, the signature (manifest.json.minisig) verifies and its trusted comment names the
+  audit; a missing signature is a failure then.
+
+For a site root, every audit as above, and the hash chain: sequences run 1..n, each audit names
+the one published before it and that audit's manifest hash, and the root index lists every audit.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from papers.errors import InputError
+from papers.report.context import slug
+from papers.report.manifest import MANIFEST, SIGNATURE, file_hashes, load_manifest, read_additions, sha256_file, walk
+from papers.report.signing import PublicKey, SignatureError
+
+
+@dataclass
+class AuditCheck:
+    folder: str
+    added: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    altered: list[str] = field(default_factory=list)
+    symlinks: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)  # manifest fields the folder contradicts
+    signature: str = "not signed"  # verified ..., not checked ..., or a problem
+    signature_ok: bool = True
+    additions: list[str] = field(default_factory=list)  # files listed in additions.json, each as it was added
+
+    @property
+    def ok(self) -> bool:
+        return not (self.added or self.missing or self.altered or self.symlinks or self.fields) and self.signature_ok
+
+    def lines(self) -> list[str]:
+        out = [f"  {kind}: {p}" for kind in ("added", "missing", "altered") for p in getattr(self, kind)]
+        out += [f"  symbolic link: {p}" for p in self.symlinks]
+        out += [f"  manifest: {f}" for f in self.fields]
+        if self.additions:
+            out.append(f"  added after publication (additions.json, not covered by the signature): "
+                       f"{len(self.additions)} files, e.g. {self.additions[0]}")
+        return out + [f"  signature: {self.signature}"]
+
+
+@dataclass
+class Verification:
+    root: Path
+    kind: str  # "audit" or "site"
+    audits: list[AuditCheck]
+    chain: list[str] = field(default_factory=list)  # problems with the site's hash chain
+
+    @property
+    def ok(self) -> bool:
+        return all(a.ok for a in self.audits) and not self.chain
+
+    def as_dict(self) -> dict:
+        return {"root": str(self.root), "kind": self.kind, "ok": self.ok, "chain": self.chain,
+                "audits": [{**asdict(a), "ok": a.ok} for a in self.audits]}
+
+    def lines(self) -> list[str]:
+        if self.kind == "audit":
+            a = self.audits[0]
+            bad = len(a.added) + len(a.missing) + len(a.altered)
+            files = f"{bad} files differ from the manifest" if bad else "every file matches its manifest"
+            verdict = "verified" if a.ok else "NOT verified"
+            return [f"{self.root}: {files}.", *a.lines(), f"{self.root}: {verdict}."]
+        out = [f"{self.root}: a site of {len(self.audits)} audits."]
+        for a in self.audits:
+            out += [f"{a.folder}: {'verified' if a.ok else 'NOT verified'}", *a.lines()]
+        out += [f"chain: {c}" for c in self.chain] or ["chain: intact, every audit follows the one published before it"]
+        return out + [f"{self.root}: {'verified' if self.ok else 'NOT verified'}."]
+
+
+def verify(path: Path, key: PublicKey | None = None) -> Verification:
+    """Verify an audit folder (it holds manifest.json) or a site root (its audits and their chain)."""
+    root = Path(path)
+    if not root.is_dir():
+        raise InputError(f"{root}: no such folder.", "point papers verify at reports/_site/<audit>, or at the site root.")
+    if (root / MANIFEST).exists() or root.is_symlink():
+        return Verification(root, "audit", [verify_audit(root, key)])
+    folders = sorted(p.parent for p in root.glob(f"*/{MANIFEST}") if not p.parent.name.startswith("."))
+    if not folders:
+        load_manifest(root)  # raises the message for a folder that is neither
+    return verify_site(root, folders, key)
+
+
+def verify_audit(folder: Path, key: PublicKey | None) -> AuditCheck:
+    manifest = load_manifest(folder)
+    check = AuditCheck(folder.name)
+    files, check.symlinks = walk(folder)
+    added_later, problems = read_additions(folder, manifest)
+    recorded, actual = {**added_later, **manifest["files"]}, file_hashes(folder)
+    check.added = sorted(set(actual) - set(recorded))
+    check.missing = sorted(set(recorded) - set(actual))
+    check.altered = sorted(p for p in set(actual) & set(recorded) if actual[p] != recorded[p])
+    check.additions = sorted(added_later)
+    check.fields = problems + field_problems(folder, manifest, files)
+    check_signature(folder, manifest, key, check)
+    return check
+
+
+def field_problems(folder: Path, m: dict, files: list[str]) -> list[str]:
+    """The manifest's fields that the folder contradicts."""
+    problems = []
+    if m["audit_id"] != folder.name:
+        problems.append(f"audit_id is '{m['audit_id']}', but the folder is named '{folder.name}'")
+    pages = {p.removeprefix("models/").removesuffix(".html") for p in files if p.startswith("models/")
+             and p.count("/") == 1 and p.endswith(".html")}
+    expected = {slug(model): model for model in m["models"]}
+    if set(expected) != pages:
+        problems.append(f"models lists {len(expected)} models, but the folder has pages for {len(pages)} "
+                        f"(without a page: {', '.join(sorted(expected[s] for s in set(expected) - pages)) or 'none'}; "
+                        f"pages of no listed model: {', '.join(sorted(pages - set(expected))) or 'none'})")
+    for s in sorted(set(expected) & pages):
+        if expected[s] not in _title_of(folder / "models" / f"{s}.html"):
+            problems.append(f"models/{s}.html is not the page of '{expected[s]}'")
+    problems += data_problems(folder, m)
+    index = _text(folder / "index.html")
+    for name, value in (("data_sha256", m["data_sha256"]), ("instrument sha256", m["instrument"]["sha256"])):
+        if value not in index:
+            problems.append(f"{name} {value[:12]}... is not the one index.html prints")
+    return problems
+
+
+def data_problems(folder: Path, m: dict) -> list[str]:
+    """Row counts of the data files, and the models in the audit's answers."""
+    import pyarrow.parquet as pq
+
+    problems = []
+    for name, rows in sorted(m["rows"].items()):
+        path = folder / name
+        try:
+            found = pq.read_metadata(path).num_rows
+        except (OSError, ValueError):
+            problems.append(f"rows counts {name}, which is missing or not Parquet")
+            continue
+        if found != rows:
+            problems.append(f"rows says {name} holds {rows} rows; it holds {found}")
+    answers = folder / "data" / "model_answers.parquet"
+    if answers.is_file() and "data/model_answers.parquet" in m["rows"]:
+        try:
+            models = set(pq.read_table(answers, columns=["model"]).column("model").to_pylist())
+        except (OSError, ValueError, KeyError):
+            models = set()
+        if models - set(m["models"]):
+            problems.append(f"data/model_answers.parquet holds models the manifest does not list: "
+                            f"{', '.join(sorted(models - set(m['models'])))}")
+    return problems
+
+
+def check_signature(folder: Path, manifest: dict, key: PublicKey | None, check: AuditCheck) -> None:
+    signature = folder / SIGNATURE
+    if not signature.is_file():
+        check.signature = "missing: the audit is not signed" if key else "not signed"
+        check.signature_ok = key is None
+        return
+    if key is None:
+        check.signature = "present, not checked (give --key PUBLIC_KEY to check it)"
+        return
+    try:
+        comment = key.verify((folder / MANIFEST).read_bytes(), signature.read_text(encoding="ascii", errors="replace"),
+                             SIGNATURE)
+    except SignatureError as e:
+        check.signature, check.signature_ok = e.message, False
+        return
+    if f"audit:{manifest['audit_id']}" not in comment.split("\t"):
+        check.signature, check.signature_ok = f"signed for another audit (trusted comment: {comment[:80]})", False
+        return
+    check.signature = f"verified, key {key.id_hex}"
+
+
+def verify_site(root: Path, folders: list[Path], key: PublicKey | None) -> Verification:
+    checks, manifests = [], {}
+    for folder in folders:
+        try:
+            manifests[folder.name] = load_manifest(folder)
+            checks.append(verify_audit(folder, key))
+        except InputError as e:
+            checks.append(AuditCheck(folder.name, fields=[e.message]))
+    return Verification(root, "site", checks, chain_problems(root, manifests))
+
+
+def chain_problems(root: Path, manifests: dict[str, dict]) -> list[str]:
+    """What breaks the site's hash chain: a sequence out of place, a previous audit missing or
+    named wrongly, a previous manifest that is not the one linked, an audit the root index omits."""
+    problems = []
+    by_sequence = sorted(manifests.items(), key=lambda kv: kv[1]["sequence"])
+    sequences = [m["sequence"] for _, m in by_sequence]
+    if sequences != list(range(1, len(sequences) + 1)):
+        problems.append(f"sequences are {sequences}, not 1 to {len(sequences)}: an audit was removed or added by hand")
+    for position, (folder, m) in enumerate(by_sequence):
+        previous = m["previous"]
+        before = by_sequence[position - 1][0] if position else None
+        if previous is None:
+            if position:
+                problems.append(f"{folder} names no previous audit, but {before} was published before it")
+            continue
+        named = previous["audit_id"]
+        if named not in manifests:
+            problems.append(f"{folder} follows {named}, which is not in the site")
+        elif named != before:
+            problems.append(f"{folder} follows {named}, but by sequence {before or 'nothing'} comes before it")
+        elif sha256_file(root / named / MANIFEST) != previous["manifest_sha256"]:
+            problems.append(f"{named}/manifest.json is not the manifest {folder} was published after: it was rewritten")
+    index = _text(root / "index.html")
+    problems += [f"the site's index.html does not list {folder}" for folder in manifests
+                 if f'href="{folder}/index.html"' not in index]
+    return problems
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _title_of(page: Path) -> str:
+    text = _text(page)
+    start, end = text.find("<title>"), text.find("</title>")
+    return html.unescape(text[start + len("<title>"):end]) if 0 <= start < end else ""

@@ -1,0 +1,334 @@
+"""Publishing and archiving an audit (issue 13), tested as a publisher and an archivist would:
+web-ready folders, byte-identical rebuilds, signed manifests and verify, the site's hash chain,
+PDF/A-3b with attachments, the publisher's settings, and export's refusals."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from papers.cli import cli
+from papers.report.context import slug
+from papers.report.site import add_to_manifest
+
+SITE_SETTINGS = """
+[tool.papers.site]
+title = "Acme value audits"
+publisher = "Acme Research Ltd"
+description = "Quarterly audits of the models we buy."
+base-url = "https://audits.example.org/values/"
+license = "CC-BY-4.0"
+"""
+MODELS = ("simulated/human-centric", "simulated/utility-driven")
+
+
+def cli_run(*args, expect=0, env=None):
+    result = CliRunner().invoke(cli, [str(a) for a in args], env=env)
+    assert result.exit_code == expect, (result.output, result.exception)
+    if expect == 1:
+        assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """One store with two models, audit v1 published signed into a site whose project names its
+    publisher (pyproject.toml [tool.papers.site]). Tests that change anything work on copies."""
+    root = tmp_path_factory.mktemp("publish")
+    (root / "pyproject.toml").write_text(SITE_SETTINGS)
+    db = root / "store.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.delenv("SOURCE_DATE_EPOCH", raising=False)
+        cli_run("collect", *(a for m in MODELS for a in ("--model", m)), "--task", "rank", "--task", "rate",
+                "--trials", "6", "--db", db)
+        cli_run("analyze", "--audit", "v1", "--bootstrap", "100", "--db", db)
+        cli_run("keygen", "--no-password", "--secret-key", root / "papers.key", "--public-key", root / "papers.pub")
+        out = cli_run("report", "--audit", "v1", "--db", db, "--site", root / "_site", "--engine", "pandoc",
+                      "--sign", root / "papers.key").output
+    return {"root": root, "db": db, "site": root / "_site", "audit": root / "_site" / "v1", "output": out,
+            "key": root / "papers.key", "pub": root / "papers.pub"}
+
+
+def copy_site(published: dict, to: Path) -> Path:
+    shutil.copytree(published["site"], to)
+    return to
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# ----------------------------------------------------------------------------- web-ready, rebuilds
+
+
+def test_the_folder_is_web_ready_and_holds_no_leftovers(published):
+    assert "manifest signed" in published["output"]
+    site, mask = published["site"], umask()
+    for path in [site, *site.rglob("*")]:
+        if path.name == ".papers-lock":
+            continue
+        want = (0o777 if path.is_dir() else 0o666) & ~mask
+        assert path.stat().st_mode & 0o777 == want, path
+    names = [p.relative_to(site).as_posix() for p in site.rglob("*")]
+    assert not [n for n in names if n.startswith(".build-") or n.endswith((".qmd", ".typ", ".partial"))
+                or ".evidence" in n or n.endswith(("_quarto.yml", "style.css"))]
+    audit = published["audit"]
+    assert {"CITATION.cff", "ro-crate-metadata.json", "manifest.json", "manifest.json.minisig"} <= set(
+        p.name for p in audit.iterdir())
+
+
+def test_a_rebuild_elsewhere_after_more_data_is_byte_identical(published, tmp_path, monkeypatch):
+    db = tmp_path / "store.duckdb"
+    shutil.copy2(published["db"], db)
+    cli_run("collect", "--model", "simulated/uniform", "--task", "rank", "--task", "rate", "--trials", "6",
+            "--db", db)  # more data in the store, which audit v1 did not pin
+    monkeypatch.chdir(published["root"])  # the same publisher's settings
+    cli_run("report", "--audit", "v1", "--db", db, "--site", tmp_path / "elsewhere", "--engine", "pandoc",
+            "--workers", "1", "--sign", published["key"])
+    original, rebuilt = files_of(published["audit"]), files_of(tmp_path / "elsewhere" / "v1")
+    assert sorted(rebuilt) == sorted(original)
+    assert [name for name in original if original[name] != rebuilt[name]] == []
+    # the data files hold exactly the pinned rows: the new model is in the store, not in the audit
+    answers = pq.read_table(tmp_path / "elsewhere" / "v1" / "data" / "model_answers.parquet")
+    assert set(answers.column("model").to_pylist()) == set(MODELS)
+
+
+def test_source_date_epoch_is_the_date_stamped_inside_pages_and_pdfs(published, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 1 January 2026, 00:00 UTC
+    cli_run("report", "--audit", "v1", "--db", published["db"], "--site", tmp_path / "s", "--engine", "pandoc",
+            "--workers", "1")
+    audit = tmp_path / "s" / "v1"
+    manifest = json.loads((audit / "manifest.json").read_text())
+    assert manifest["published_at"] == "2026-01-01T00:00:00Z"
+    assert "1 January 2026, 00:00 UTC" in (audit / "index.html").read_text()
+    assert "1 January 2026" in (tmp_path / "s" / "index.html").read_text()
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", "-isodates", audit / "comparison.pdf"], capture_output=True, text=True).stdout
+        assert re.search(r"CreationDate:\s+2026-01-01T00:00:00", info), info
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    bad = cli_run("report", "--audit", "v1", "--db", published["db"], "--site", tmp_path / "t", expect=1).output
+    assert "SOURCE_DATE_EPOCH='yesterday' is not a number of seconds" in bad
+
+
+# ----------------------------------------------------------------------------- manifest, signature, verify
+
+
+def test_the_manifest_records_settings_versions_and_the_chain(published):
+    m = json.loads((published["audit"] / "manifest.json").read_text())
+    assert m["format"] == "papers-manifest/2" and m["audit_id"] == "v1" and sorted(m["models"]) == sorted(MODELS)
+    assert m["settings"]["bootstrap_b"] == 100 and m["settings"]["linkage"] and "seed" in m["settings"]
+    assert {"papers", "pandoc", "typst", "numpy", "scipy", "duckdb", "polars", "litellm", "matplotlib"} <= set(
+        m["versions"])
+    assert m["sequence"] == 1 and m["previous"] is None
+    assert m["site"]["publisher"] == "Acme Research Ltd"
+    assert m["rows"]["data/model_answers.parquet"] == pq.read_metadata(
+        published["audit"] / "data" / "model_answers.parquet").num_rows
+    assert "index.html" in m["files"] and "manifest.json" not in m["files"]
+
+
+def test_a_signed_audit_verifies_and_catches_a_page_edited_with_its_manifest_entry(published, tmp_path):
+    ok = cli_run("verify", published["audit"], "--key", published["pub"]).output
+    assert "signature: verified" in ok and "verified." in ok
+    if shutil.which("minisign"):  # the standard tool accepts the signature too
+        done = subprocess.run(["minisign", "-Vm", published["audit"] / "manifest.json", "-p", published["pub"]],
+                              capture_output=True, text=True)
+        assert done.returncode == 0 and "audit:v1" in done.stdout, done.stderr
+    audit = copy_site(published, tmp_path / "site") / "v1"
+    page = audit / "index.html"
+    page.write_text(page.read_text().replace("Priorities by model", "Priorities as we like them"))
+    manifest = json.loads((audit / "manifest.json").read_text())
+    import hashlib
+
+    manifest["files"]["index.html"] = hashlib.sha256(page.read_bytes()).hexdigest()
+    (audit / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    caught = cli_run("verify", audit, "--key", published["pub"], expect=1).output
+    assert "every file matches its manifest" in caught and "signature: " in caught and "NOT verified" in caught
+    # without the signature file, a key still demands one
+    (audit / "manifest.json.minisig").unlink()
+    assert "missing: the audit is not signed" in cli_run("verify", audit, "--key", published["pub"], expect=1).output
+
+
+def test_verify_checks_the_fields_symlinks_and_the_shape(published, tmp_path):
+    audit = copy_site(published, tmp_path / "site") / "v1"
+    manifest = json.loads((audit / "manifest.json").read_text())
+    (audit / "manifest.json").write_text(json.dumps({**manifest, "models": ["simulated/human-centric"]}))
+    out = cli_run("verify", audit, expect=1).output
+    assert "manifest: models lists 1 models, but the folder has pages for 2" in out
+    (audit / "manifest.json").write_text(json.dumps(manifest))
+    (audit / "data" / "link.parquet").symlink_to(audit / "data" / "model_answers.parquet")
+    assert "symbolic link: data/link.parquet" in cli_run("verify", audit, expect=1).output
+    (audit / "data" / "link.parquet").unlink()
+    for wrong, said in (("[1, 2", "is not valid JSON"), ("[1, 2]", "it is list, not an object"),
+                        (json.dumps({**manifest, "files": []}), "field 'files' should be an object"),
+                        (json.dumps({"audit_id": "v1", "files": {}}), "has no 'format'")):
+        (audit / "manifest.json").write_text(wrong)
+        out = cli_run("verify", audit, expect=1).output
+        assert "does not have the shape of a papers manifest" in out or "is not valid JSON" in out
+        assert said in out
+
+
+def test_a_wrong_key_is_refused(published, tmp_path):
+    cli_run("keygen", "--no-password", "--secret-key", tmp_path / "other.key", "--public-key", tmp_path / "other.pub")
+    out = cli_run("verify", published["audit"], "--key", tmp_path / "other.pub", expect=1).output
+    assert "signature: " in out and "NOT verified" in out
+    assert "is a secret key" in cli_run("verify", published["audit"], "--key", published["key"], expect=1).output
+    assert "already exists" in cli_run("keygen", "--no-password", "--secret-key", tmp_path / "other.key",
+                                       "--public-key", tmp_path / "x.pub", expect=1).output
+    assert (tmp_path / "other.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_site_chain_catches_a_removed_or_rewritten_audit(published, tmp_path, monkeypatch):
+    db = tmp_path / "store.duckdb"
+    shutil.copy2(published["db"], db)
+    site = copy_site(published, tmp_path / "site")
+    cli_run("collect", "--model", "simulated/uniform", "--task", "rank", "--task", "rate", "--trials", "6", "--db", db)
+    cli_run("analyze", "--audit", "v2", "--bootstrap", "100", "--db", db)
+    monkeypatch.chdir(published["root"])
+    cli_run("report", "--audit", "v2", "--db", db, "--site", site, "--engine", "pandoc", "--workers", "1")
+    m2 = json.loads((site / "v2" / "manifest.json").read_text())
+    assert m2["sequence"] == 2 and m2["previous"]["audit_id"] == "v1"
+    whole = cli_run("verify", site, "--key", published["pub"], expect=1).output  # v2 is not signed
+    assert "v1: verified" in whole and "chain: intact" in whole
+    assert "chain: intact" in cli_run("verify", site).output
+    root_index = (site / "index.html").read_text()
+    assert "Latest audit: v2" in root_index and root_index.index('href="v2/index.html"') < root_index.index(
+        'href="v1/index.html"')
+    # v1's manifest rewritten as if it came second: the link v2 holds no longer matches
+    m1 = json.loads((site / "v1" / "manifest.json").read_text())
+    (site / "v1" / "manifest.json").write_text(json.dumps({**m1, "sequence": 3}, indent=2))
+    out = cli_run("verify", site, expect=1).output
+    assert "chain: " in out and "NOT verified" in out and "v1" in out
+    # v1 removed
+    shutil.rmtree(site / "v1")
+    out = cli_run("verify", site, expect=1).output
+    assert "v2 follows v1, which is not in the site" in out
+
+
+def test_files_added_after_publication_are_listed_and_checked(published, tmp_path):
+    audit = copy_site(published, tmp_path / "site") / "v1"
+    (audit / "briefs").mkdir()
+    (audit / "briefs" / "a-b.html").write_text("<p>brief</p>")
+    added = add_to_manifest(audit, ["briefs/a-b.html"])
+    assert json.loads(added.read_text())["files"].keys() == {"briefs/a-b.html"}
+    out = cli_run("verify", audit, "--key", published["pub"]).output  # the signature still holds
+    assert "added after publication" in out and "signature: verified" in out
+    (audit / "briefs" / "a-b.html").write_text("<p>changed</p>")
+    assert "altered: briefs/a-b.html" in cli_run("verify", audit, expect=1).output
+    with pytest.raises(Exception, match="part of the published audit"):
+        add_to_manifest(audit, ["index.html"])
+    with pytest.raises(Exception, match="not inside the published audit"):
+        add_to_manifest(audit, [tmp_path / "elsewhere.html"])
+
+
+# ----------------------------------------------------------------------------- PDFs, archives
+
+
+def test_pdfs_are_pdf_a_3b_with_metadata_and_attachments(published):
+    if not (shutil.which("pdfinfo") and shutil.which("pdfdetach")):
+        pytest.skip("pdfinfo/pdfdetach (poppler-utils) are not installed; .ci/run installs them")
+    pdf = published["audit"] / "models" / f"{slug(MODELS[0])}.pdf"
+    meta = subprocess.run(["pdfinfo", "-meta", pdf], capture_output=True, text=True)
+    assert "<pdfaid:part>3</pdfaid:part>" in meta.stdout and "<pdfaid:conformance>B</pdfaid:conformance>" in meta.stdout
+    assert meta.stderr == ""  # no poppler warnings
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True)
+    assert f"Title:           Value audit v1: {MODELS[0]}" in info.stdout
+    assert "Author:          Acme Research Ltd" in info.stdout and "Subject:" in info.stdout
+    assert info.stderr == ""
+    listed = subprocess.run(["pdfdetach", "-list", pdf], capture_output=True, text=True)
+    assert {"manifest.json", "answers.csv", "profile.csv"} <= set(re.findall(r"\d+: (\S+)", listed.stdout))
+    comparison = subprocess.run(["pdfdetach", "-list", published["audit"] / "comparison.pdf"], capture_output=True,
+                                text=True).stdout
+    assert "manifest.json" in comparison and "profiles.csv" in comparison
+
+
+def test_the_folder_carries_an_ro_crate_and_a_citation(published):
+    import yaml
+
+    audit = published["audit"]
+    crate = json.loads((audit / "ro-crate-metadata.json").read_text())
+    graph = {e["@id"]: e for e in crate["@graph"]}
+    assert graph["ro-crate-metadata.json"]["conformsTo"]["@id"] == "https://w3id.org/ro/crate/1.1"
+    parts = {p["@id"] for p in graph["./"]["hasPart"]}
+    on_disk = {p.relative_to(audit).as_posix() for p in audit.rglob("*") if p.is_file()} - {"ro-crate-metadata.json"}
+    assert parts == on_disk
+    assert graph["#publisher"]["name"] == "Acme Research Ltd"
+    assert graph["./"]["license"]["@id"] == "https://spdx.org/licenses/CC-BY-4.0"
+    cff = yaml.safe_load((audit / "CITATION.cff").read_text())
+    assert cff["cff-version"] == "1.2.0" and cff["authors"] == [{"name": "Acme Research Ltd"}]
+    assert cff["url"] == "https://audits.example.org/values/v1/" and cff["license"] == "CC-BY-4.0"
+
+
+# ----------------------------------------------------------------------------- the site a publisher signs
+
+
+def test_the_root_index_names_the_publisher_and_reads_as_words(published):
+    index = (published["site"] / "index.html").read_text()
+    assert "<title>Acme value audits</title>" in index and "Acme Research Ltd" in index
+    assert "Quarterly audits of the models we buy." in index
+    assert "Latest audit: v1" in index and '<link rel="canonical" href="https://audits.example.org/values/">' in index
+    visible = re.sub(r"<[^>]+>", " ", index)
+    assert not re.search(r"\d{4}-\d\d-\d\dT", visible)  # dates in words, ISO only in datetime=""
+    assert re.search(r"\d{1,2} [A-Z][a-z]+ 20\d\d", visible)
+    page = (published["audit"] / "models" / f"{slug(MODELS[0])}.html").read_text()
+    assert "Acme Research Ltd" in page
+    flat = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Without a sentience framing, ranking:" in flat and "non_sentient (rank)" not in flat
+
+
+def test_the_same_data_under_a_new_name_needs_force(published, tmp_path, monkeypatch):
+    db = tmp_path / "store.duckdb"
+    shutil.copy2(published["db"], db)
+    site = copy_site(published, tmp_path / "site")
+    cli_run("analyze", "--audit", "v1-again", "--bootstrap", "100", "--db", db)
+    monkeypatch.chdir(published["root"])
+    refused = cli_run("report", "--audit", "v1-again", "--db", db, "--site", site, "--engine", "pandoc", expect=1)
+    assert "holds the same data as the published audit 'v1'" in refused.output and "--force" in refused.output
+    assert not (site / "v1-again").exists()
+    cli_run("report", "--audit", "v1-again", "--db", db, "--site", site, "--engine", "pandoc", "--workers", "1",
+            "--force")
+    assert (site / "v1-again" / "manifest.json").exists()
+
+
+def test_bad_site_settings_are_named(published, tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text('[tool.papers.site]\ntitle = "x"\nbase-url = "ftp://nope"\n')
+    out = cli_run("report", "--audit", "v1", "--db", published["db"], "--site", tmp_path / "s", expect=1).output
+    assert "pyproject.toml: base-url must be an http(s) address" in out
+    (tmp_path / "pyproject.toml").write_text('[tool.papers.site]\npublsher = "typo"\n')
+    out = cli_run("report", "--audit", "v1", "--db", published["db"], "--site", tmp_path / "s", expect=1).output
+    assert "unknown site setting 'publsher'" in out
+    assert not (tmp_path / "s" / "v1").exists()
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def test_export_refuses_a_published_audit_and_exports_one_audit(published, tmp_path):
+    before = files_of(published["audit"])
+    for target in (published["audit"] / "data", published["audit"], published["audit"] / "data" / "new"):
+        out = cli_run("export", "--out", target, "--db", published["db"], expect=1).output
+        assert "inside the published audit" in out
+    assert files_of(published["audit"]) == before
+    out = cli_run("export", "--audit", "v1", "--out", tmp_path / "x", "--db", published["db"]).output
+    manifest = json.loads((published["audit"] / "manifest.json").read_text())
+    for name, rows in manifest["rows"].items():
+        exported = tmp_path / "x" / Path(name).name
+        assert pq.read_metadata(exported).num_rows == rows, name
+        assert exported.read_bytes() == (published["audit"] / name).read_bytes(), name
+    assert "model_answers.parquet" in out
+    assert "no audit named 'nope'" in cli_run("export", "--audit", "nope", "--out", tmp_path / "y", "--db",
+                                              published["db"], expect=1).output
