@@ -4,7 +4,9 @@ local stores written in a storage version the pinned duckdb and every later one 
 from __future__ import annotations
 
 import duckdb
+from click.testing import CliRunner
 
+from papers.cli import cli
 from papers.lake.engine import attach, connect, extension_directory, redact_url
 from papers.store import open_store
 
@@ -41,3 +43,10 @@ def test_a_new_store_is_written_in_a_storage_version_older_duckdb_reads(tmp_path
     finally:
         con.close()
     assert tags.get("storage_version", "").startswith("v1.5.0")
+
+
+def test_a_lake_not_made_yet_is_named_with_the_fix(tmp_path):
+    result = CliRunner().invoke(cli, ["db", "info", "--db", f"ducklake:{tmp_path / 'none.ducklake'}"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot open the lake" in result.output
+    assert "nothing has been pushed to this lake yet: papers push --lake URL --data-path DIR creates it" in result.output

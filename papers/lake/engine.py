@@ -140,7 +140,7 @@ def attach(con: duckdb.DuckDBPyConnection, url: str, alias: str = "lake", *, dat
         options.append("read_only")
     if snapshot is not None:
         options.append(f"snapshot_version {int(snapshot)}")
-    if catalog_kind(url) == "duckdb":
+    if catalog_kind(url) == "duckdb" and not read_only:
         Path(url[len(PREFIX):]).parent.mkdir(parents=True, exist_ok=True)
     clause = f" ({', '.join(options)})" if options else ""
     for attempt in range(1, ATTACH_ATTEMPTS + 1):
@@ -159,12 +159,14 @@ def attach(con: duckdb.DuckDBPyConnection, url: str, alias: str = "lake", *, dat
 
 def _attach_hint(url: str, error: Exception) -> str:
     text = str(error).lower()
+    if "data_path" in text or "data path" in text:
+        return f"a new lake needs a place for its Parquet files: --data-path DIR (or {DATA_PATH_ENV})."
+    if "does not exist" in text and ("creating a new ducklake" in text or "read-only" in text):
+        return "nothing has been pushed to this lake yet: papers push --lake URL --data-path DIR creates it."
     if catalog_kind(url) == "postgres":
         if "password" in text or "authentication" in text:
             return "give the password in PGPASSWORD (or a ~/.pgpass file), not on the command line."
         return "check the catalog database is running and reachable (host, port, dbname in the URL; PGHOST, PGUSER)."
-    if "data_path" in text or "data path" in text:
-        return f"a new lake needs a place for its Parquet files: --data-path DIR (or {DATA_PATH_ENV})."
     return "check the URL: ducklake:postgres:..., ducklake:path/catalog.ducklake or ducklake:sqlite:path."
 
 
