@@ -136,9 +136,36 @@ def test_models_without_a_batch_api_are_refused_before_anything_is_sent(db, run,
 
 def test_batch_options_out_of_place_are_refused(db, run, server):
     assert "--wait goes with --batch" in run("collect", "--model", "simulated/uniform", "--wait", expect=1).output
-    result = run("code", "--coder", "openai/gpt-4o-mini", "--batch", expect=1)
-    assert "papers code --batch" in result.output and "without --batch" in result.output
+    assert "--wait goes with --batch" in run("code", "--coder", "openai/gpt-4o-mini", "--wait", expect=1).output
     assert not db.exists() and server.seen == {}
+
+
+def test_code_batch_codes_every_open_answer_once(db, run, server):
+    run(*batch_args(server, 6), "--task", "open", "--wait")
+    answers = query(db, "select count(*) from llm_responses where status = 'valid' and task = 'open'")[0][0]
+    assert answers == 12
+    collected = dict(server.batch_lines)  # custom_id is the answer's key in both kinds of job
+    server.batch_polls = 1
+    server.batch_failures = 0.3
+    code = ["code", "--coder", "openai/gpt-4o-mini", "--api-base", server.url, "--batch", "--poll-interval", "0.05"]
+    first = run(*code)
+    assert "12 submitted in 1 new jobs" in first.output and "Run the same command again" in first.output
+    assert query(db, "select count(*) from codes") == [(0,)]
+    assert "0 submitted in 0 new jobs" in run(*code).output  # the job is alive: not submitted again
+    run(*code, "--wait")
+    coded = query(db, "select response_id, count(*) = count(distinct dimension), bool_or(status = 'error') "
+                      "from codes group by 1")
+    assert len(coded) == 12 and {once for _, once, _ in coded} == {True}
+    failed = {rid for rid, _, _ in coded if server._fails(rid)}
+    assert 0 < len(failed) < 12
+    assert {rid for rid, _, error in coded if error} == failed
+    assert query(db, "select count(*) from codes where status = 'valid'")[0][0] > 0
+    server.batch_failures = 0.0
+    report = json.loads(run(*code, "--retry-errors", "--wait", "--json").output)
+    assert report["submitted"] == len(failed)
+    assert query(db, "select count(*) from codes where status = 'error'") == [(0,)]
+    coding_lines = {rid: server.batch_lines[rid] - collected[rid] for rid, _, _ in coded}
+    assert coding_lines == {rid: 2 if rid in failed else 1 for rid, _, _ in coded}
 
 
 # ------------------------------------------------------------------------------------ killed runs

@@ -80,15 +80,29 @@ def provider_of(model: str, api_base: str | None) -> tuple[str, str]:
     return name, provider
 
 
-def request_line(trial: Trial, instrument: Instrument, decoding: Decoding, settings: CallSettings,
-                 name: str) -> bytes:
-    """One JSONL line of a batch file: the same request as a live call of this trial."""
-    kwargs = request(trial.model, trial.messages(instrument, decoding), settings, temperature=decoding.temperature,
-                     max_tokens=decoding.max_tokens, json_mode=trial.task != "open", seed=trial.sampling_seed)
+@dataclass
+class Request:
+    """One request of a batch file: its line, and what batch_requests keeps to store its result."""
+
+    custom_id: str
+    line: bytes
+    row: tuple  # task, condition, trial, item_order, sampling_seed (None where a job has none)
+
+
+def request_of(custom_id: str, kwargs: dict, name: str, row: tuple) -> Request:
+    """A batch request for the call `kwargs` (calls.request's arguments): the same request as a live call."""
     body = {"model": name, **{k: kwargs[k] for k in ("messages", "temperature", "max_tokens", "seed",
                                                      "response_format") if kwargs.get(k) is not None}}
-    line = {"custom_id": trial.response_id, "method": "POST", "url": "/v1/chat/completions", "body": body}
-    return (json.dumps(line, ensure_ascii=False) + "\n").encode()
+    line = {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body}
+    return Request(custom_id, (json.dumps(line, ensure_ascii=False) + "\n").encode(), row)
+
+
+def trial_request(trial: Trial, instrument: Instrument, decoding: Decoding, settings: CallSettings,
+                  name: str) -> Request:
+    kwargs = request(trial.model, trial.messages(instrument, decoding), settings, temperature=decoding.temperature,
+                     max_tokens=decoding.max_tokens, json_mode=trial.task != "open", seed=trial.sampling_seed)
+    return request_of(trial.response_id, kwargs, name,
+                      (trial.task, trial.condition, trial.trial, list(trial.item_order), trial.sampling_seed))
 
 
 def split(lines: list[bytes], max_requests: int, max_bytes: int = MAX_BYTES) -> list[list[int]]:
@@ -111,10 +125,12 @@ def split(lines: list[bytes], max_requests: int, max_bytes: int = MAX_BYTES) -> 
 class Jobs:
     """The store's batch jobs of one kind, and the provider's API for them (keys from the environment)."""
 
-    def __init__(self, store: Store, settings: CallSettings, kind: str = "collect"):
+    def __init__(self, store: Store, settings: CallSettings, kind: str, rebuild):
+        """`rebuild(batch_row, request_rows)`: the jobs (trials, coding jobs) that a stored job's
+        batch_requests rows (response_id, task, condition, trial, item_order, sampling_seed) stand for."""
         quiet_litellm()
         redact_logs()
-        self.store, self.settings, self.kind = store, settings, kind
+        self.store, self.settings, self.kind, self.rebuild = store, settings, kind, rebuild
         self.secrets = secret_values()
 
     async def _api(self, what: str, call, **kwargs):
@@ -138,48 +154,39 @@ class Jobs:
 
     # ------------------------------------------------------------------ submitting
 
-    def alive(self) -> set[str]:
-        """Response keys in jobs whose results are not stored yet: never submitted again meanwhile."""
+    def alive(self, model: str | None = None) -> set[str]:
+        """Response keys in jobs (of this model) whose results are not stored yet: never submitted
+        again meanwhile."""
         rows = self.store.sql("select batch_requests.response_id from batch_requests inner join batches "
-                              "using (batch_key) where batches.stored_at is null and batches.kind = ?",
-                              [self.kind]).fetchall()
+                              "using (batch_key) where batches.stored_at is null and batches.kind = ? "
+                              "and (? is null or batches.model = ?)", [self.kind, model, model]).fetchall()
         return {r[0] for r in rows}
 
-    async def submit(self, run_id: int, instrument: Instrument, decoding: Decoding, trials: list[Trial],
-                     report: BatchReport) -> None:
-        """Upload and submit these trials, one model per job, in files within the limits."""
-        by_model: dict[str, list[Trial]] = defaultdict(list)
-        for trial in trials:
-            by_model[trial.model].append(trial)
-        for model, group in by_model.items():
-            name, provider = provider_of(model, self.settings.api_base)
-            lines = [request_line(t, instrument, decoding, self.settings, name) for t in group]
-            for indices in split(lines, self.settings.batch_size):
-                chunk = [group[i] for i in indices]
-                data = b"".join(lines[i] for i in indices)
-                del indices
-                await self._submit_file(run_id, model, provider, instrument, decoding, chunk, data)
-                report.submitted += len(chunk)
-                report.jobs_submitted += 1
+    async def submit(self, run_id: int, model: str, requests: list[Request], meta: dict, report: BatchReport) -> None:
+        """Upload and submit one model's requests, in files within the limits; `meta` has the
+        instrument's SHA-256 and the settings its results are stored with."""
+        _, provider = provider_of(model, self.settings.api_base)
+        for indices in split([r.line for r in requests], self.settings.batch_size):
+            chunk = [requests[i] for i in indices]
+            await self._submit_file(run_id, model, provider, chunk, meta)
+            report.submitted += len(chunk)
+            report.jobs_submitted += 1
 
-    async def _submit_file(self, run_id: int, model: str, provider: str, instrument: Instrument,
-                           decoding: Decoding, trials: list[Trial], data: bytes) -> None:
+    async def _submit_file(self, run_id: int, model: str, provider: str, requests: list[Request], meta: dict) -> None:
         where = self._where(provider, self.settings.api_base)
-        uploaded = await self._api(f"uploading a batch file of {len(trials):,} requests for {model}", "acreate_file",
-                                   file=("papers-batch.jsonl", data), purpose="batch", **where)
+        data = b"".join(r.line for r in requests)
+        uploaded = await self._api(f"uploading a batch file of {len(requests):,} requests for {model}",
+                                   "acreate_file", file=("papers-batch.jsonl", data), purpose="batch", **where)
+        del data
         key = uuid.uuid4().hex
-        settings = {"temperature": decoding.temperature, "max_tokens": decoding.max_tokens,
-                    "system_prompt": decoding.system_prompt}
         with self.store.transaction():
             self.store.sql(
                 "insert into batches (batch_key, kind, run_id, model, provider, api_base, instrument_sha256, settings,"
                 " requests, input_file_id, status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'uploaded')",
-                [key, self.kind, run_id, model, provider, self.settings.api_base, instrument.sha256,
-                 json.dumps(settings), len(trials), uploaded.id])
-            self.store.con.executemany(
-                "insert into batch_requests values (?, ?, ?, ?, ?, ?, ?)",
-                [(key, t.response_id, t.task, t.condition, t.trial, list(t.item_order), t.sampling_seed)
-                 for t in trials])
+                [key, self.kind, run_id, model, provider, self.settings.api_base, meta["instrument_sha256"],
+                 json.dumps(meta["settings"]), len(requests), uploaded.id])
+            self.store.con.executemany("insert into batch_requests values (?, ?, ?, ?, ?, ?, ?)",
+                                       [(key, r.custom_id, *r.row) for r in requests])
         await self._create(key, model, provider, self.settings.api_base, uploaded.id)
 
     async def _create(self, key: str, model: str, provider: str, api_base: str | None, file_id: str) -> None:
@@ -251,17 +258,15 @@ class Jobs:
                         results[str(row.get("custom_id"))] = row
         ended = f"the batch job ended {state.status}" + _job_errors(state)
         with self.store.transaction():
-            for chunk in _chunks(self._requests(job["batch_key"], job["model"]), STORE_CHUNK):
-                outcomes = [self.outcome(trial, results.get(trial.response_id), job["model"], ended) for trial in chunk]
+            for chunk in _chunks(self._requests(job["batch_key"]), STORE_CHUNK):
+                outcomes = [self.outcome(item, results.get(item.response_id), job["model"], ended)
+                            for item in self.rebuild(job, chunk)]
                 on_results(job, outcomes)
             self.store.sql("update batches set stored_at = current_timestamp where batch_key = ?", [job["batch_key"]])
 
-    def _requests(self, key: str, model: str) -> list[Trial]:
-        """The trials of a job, as its rows of batch_requests keep them."""
-        rows = self.store.sql("select response_id, task, condition, trial, item_order, sampling_seed from "
+    def _requests(self, key: str) -> list[tuple]:
+        return self.store.sql("select response_id, task, condition, trial, item_order, sampling_seed from "
                               "batch_requests where batch_key = ? order by response_id", [key]).fetchall()
-        return [Trial(model, task, condition, trial, tuple(order or ()), seed, rid)
-                for rid, task, condition, trial, order, seed in rows]
 
     def outcome(self, trial, row: dict | None, model: str, ended: str) -> Outcome:
         """A result line as the outcome of a live call: the answer, or the error it stored."""
@@ -350,7 +355,11 @@ def collect_batches(store: Store, instrument: Instrument, plan: list[Trial], dec
     until every job is stored."""
     from papers.store import resolve_instrument
 
-    jobs = Jobs(store, settings)
+    def rebuild(job: dict, rows: list[tuple]) -> list[Trial]:
+        return [Trial(job["model"], task, condition, trial, tuple(order or ()), seed, rid)
+                for rid, task, condition, trial, order, seed in rows]
+
+    jobs = Jobs(store, settings, "collect", rebuild)
     report = BatchReport(planned=len(plan))
     started = time.perf_counter()
     instruments = {instrument.sha256: instrument}
@@ -381,7 +390,16 @@ def collect_batches(store: Store, instrument: Instrument, plan: list[Trial], dec
                 provider_of(trial.model, settings.api_base)  # every model checked before anything is uploaded
             store.register_instrument(instrument)
             run_id = store.start_run("collect", instrument_sha256=instrument.sha256, settings=settings_record)
-            await jobs.submit(run_id, instrument, decoding, todo, report)
+            meta = {"instrument_sha256": instrument.sha256, "settings": {
+                "temperature": decoding.temperature, "max_tokens": decoding.max_tokens,
+                "system_prompt": decoding.system_prompt}}
+            by_model: dict[str, list[Trial]] = defaultdict(list)
+            for trial in todo:
+                by_model[trial.model].append(trial)
+            for model, trials in by_model.items():
+                name = provider_of(model, settings.api_base)[0]
+                requests = [trial_request(t, instrument, decoding, settings, name) for t in trials]
+                await jobs.submit(run_id, model, requests, meta, report)
             store.finish_run(run_id)
         if report.jobs_submitted:
             await jobs.check(report, on_results)
@@ -391,6 +409,12 @@ def collect_batches(store: Store, instrument: Instrument, plan: list[Trial], dec
             await asyncio.sleep(settings.poll_interval)
             await jobs.check(report, on_results)
 
+    run_batches(main, report, started)
+    return report
+
+
+def run_batches(main, report: BatchReport, started: float) -> None:
+    """Run `main` in an event loop, closing litellm's clients at the end."""
     async def run() -> None:
         try:
             await main()
@@ -401,4 +425,3 @@ def collect_batches(store: Store, instrument: Instrument, plan: list[Trial], dec
         asyncio.run(run())
     finally:
         report.seconds = time.perf_counter() - started
-    return report

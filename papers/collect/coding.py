@@ -11,6 +11,7 @@ run resumes without coding an answer twice.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections import Counter
@@ -182,6 +183,13 @@ def code_answers(store: Store, instrument: Instrument, settings: CodingSettings,
 
 def store_codes(store: Store, run_id: int, instrument: Instrument, outcomes: list[Outcome],
                 settings: CodingSettings) -> Counter:
+    with store.transaction():
+        return write_coded(store, run_id, instrument, outcomes, settings.coder, settings.calls.retry_errors)
+
+
+def write_coded(store: Store, run_id: int, instrument: Instrument, outcomes: list[Outcome], coder: str,
+                replace_errors: bool) -> Counter:
+    """The codes of these outcomes (with their faults), inside the caller's transaction; counts by status."""
     rows, counts = [], Counter()
     for outcome in outcomes:
         job = outcome.trial
@@ -191,10 +199,64 @@ def store_codes(store: Store, run_id: int, instrument: Instrument, outcomes: lis
         else:
             codes = parse_codes(outcome.text, shown, job.answer)
         for dimension, present, evidence, status in codes:
-            rows.append({"response_id": job.response_id, "coder": settings.coder, "dimension": dimension,
+            rows.append({"response_id": job.response_id, "coder": coder, "dimension": dimension,
                          "is_present": present, "evidence": evidence, "status": status, "run_id": run_id})
             counts[status] += 1
-    with store.transaction():
-        write_codes(store, rows, replace_errors_of=settings.coder if settings.calls.retry_errors else None)
-        log_faults(store, run_id, outcomes, f"coding by {settings.coder}: ")
+    write_codes(store, rows, replace_errors_of=coder if replace_errors else None)
+    log_faults(store, run_id, outcomes, f"coding by {coder}: ")
     return counts
+
+
+def code_in_batches(store: Store, instrument: Instrument, settings: CodingSettings, progress=None):
+    """`papers code --batch`: as `papers collect --batch` (papers/collect/batches.py), for the
+    answers the coder has not coded; an answer in a job not yet stored is not submitted again."""
+    from papers.collect.batches import BatchReport, Jobs, provider_of, request_of, run_batches
+    from papers.store import resolve_instrument
+
+    coder = settings.coder
+
+    def rebuild(job: dict, rows: list[tuple]) -> list[CodingJob]:
+        answers = dict(store.sql("select response_id, raw_text from llm_responses where response_id in "
+                                 "(select unnest(?::varchar[]))", [[r[0] for r in rows]]).fetchall())
+        return [CodingJob(rid, job["model"], condition, answers.get(rid) or "") for rid, _, condition, *_ in rows]
+
+    jobs = Jobs(store, settings.calls, "code", rebuild)
+    report = BatchReport()
+    instruments = {instrument.sha256: instrument}
+    started = time.perf_counter()
+
+    def on_results(job: dict, outcomes: list[Outcome]) -> None:
+        sha = job["instrument_sha256"]
+        if sha not in instruments:
+            instruments[sha] = resolve_instrument(sha, store)
+        counts = write_coded(store, job["run_id"], instruments[sha], outcomes, job["model"], replace_errors=True)
+        report.per_model[job["model"]].update(counts)
+        report.stored += len(outcomes)
+
+    async def main() -> None:
+        report.planned = len(pending_jobs(store, instrument, settings))
+        await jobs.check(report, on_results)
+        alive = jobs.alive(coder)
+        todo = [j for j in pending_jobs(store, instrument, settings) if j.response_id not in alive]
+        if todo:
+            name = provider_of(coder, settings.calls.api_base)[0]
+            run_id = store.start_run("code", instrument_sha256=instrument.sha256, settings=settings.as_dict())
+            requests = []
+            for job in todo:
+                messages = [{"role": "user", "content": coding_prompt(instrument, job.condition, job.answer)}]
+                kwargs = request(coder, messages, settings.calls, temperature=settings.temperature, max_tokens=800,
+                                 json_mode=True)
+                requests.append(request_of(job.response_id, kwargs, name, (None, job.condition, None, None, None)))
+            meta = {"instrument_sha256": instrument.sha256, "settings": {"temperature": settings.temperature}}
+            await jobs.submit(run_id, coder, requests, meta, report)
+            store.finish_run(run_id)
+        if report.jobs_submitted:
+            await jobs.check(report, on_results)
+        while settings.calls.wait and report.jobs_running:
+            if progress is not None:
+                progress(report)
+            await asyncio.sleep(settings.calls.poll_interval)
+            await jobs.check(report, on_results)
+
+    run_batches(main, report, started)
+    return report

@@ -73,7 +73,9 @@ def _batch_lines(report: BatchReport) -> list[str]:
     return lines
 
 
-def code_lines(result: CodingReport | CodingEstimate) -> list[str]:
+def code_lines(result: CodingReport | CodingEstimate | BatchReport) -> list[str]:
+    if isinstance(result, BatchReport):
+        return _code_batch_lines(result)
     if isinstance(result, CodingEstimate):
         cost = UNPRICED if result.cost_usd is None else f"${result.cost_usd:.4f}"
         return [f"Dry run: {result.calls:,} open answers would be coded by {result.coder}; nothing was called.",
@@ -85,4 +87,16 @@ def code_lines(result: CodingReport | CodingEstimate) -> list[str]:
              + (f"; cost ${result.cost_usd:.4f}" if result.cost_usd else "") + f"; {result.seconds:.1f} s."]
     if result.stopped:
         lines.append(result.stopped + RESUME)
+    return lines
+
+
+def _code_batch_lines(report: BatchReport) -> list[str]:
+    lines = [f"{report.planned:,} answers to code: the results of {report.jobs_stored} ended batch jobs stored now "
+             f"({report.stored:,} answers), {report.submitted:,} submitted in {report.jobs_submitted} new jobs."]
+    for coder, counts in sorted(report.per_model.items()):
+        lines.append(f"  {coder}: codes " + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
+    if report.jobs_running:
+        lines.append(f"{report.jobs_running} batch jobs still running ({report.running:,} answers). Run the same "
+                     "command again to store their codes when they end (within 24 hours), or add --wait.")
+    lines.append(f"Took {report.seconds:.1f} s.")
     return lines

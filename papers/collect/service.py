@@ -110,17 +110,19 @@ def _batch_progress(report) -> None:
         sys.stderr.flush()
 
 
-def run_code(settings: CodingSettings, *, db_path, instrument: str | None = None) -> CodingReport | CodingEstimate:
+def run_code(settings: CodingSettings, *, db_path,
+             instrument: str | None = None) -> CodingReport | CodingEstimate | BatchReport:
     """Code (or, with settings.calls.dry_run, estimate) every open answer the coder has not coded."""
     from papers.collect import coding
     from papers.store import open_store
 
-    if settings.calls.batch or settings.calls.wait:
-        raise InputError("papers code --batch: coding through provider batch jobs is not built yet.",
-                         "code the answers with live calls (without --batch).")
+    if settings.calls.wait and not settings.calls.batch:
+        raise InputError("--wait goes with --batch: live calls are always waited for.")
     with open_store(db_path) as store:
         inst, profiles = _prepare(store, instrument, settings.conditions, [settings.coder], settings.calls,
                                   coding=True)
         if settings.calls.dry_run:
             return coding.estimate(inst, coding.pending_jobs(store, inst, settings), settings.coder)
+        if settings.calls.batch:
+            return coding.code_in_batches(store, inst, settings, progress=_batch_progress)
         return coding.code_answers(store, inst, settings, profiles=profiles)
