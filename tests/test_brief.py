@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from papers.cli import cli
 from papers.compare import compare_models
 from papers.report import brief_sections
 from papers.report.brief import brief_slug, candidate_profiles, price_source
+from papers.report.context import slug as slug_of
 from papers.report.method import CAVEATS
 from papers.store import open_store, query
 from tests.conftest import ROOT
@@ -41,7 +43,7 @@ def audit(tmp_path_factory):
     """(For the tests marked slow: it collects, analyzes and renders, with Pandoc as a process.)
     A store built like the demo's, smaller: five simulated candidates (three built in, two from the
     example profiles), rank and rate, 15 trials, and the example survey, so agreement exists. Briefs
-    of two (with --out) and of five (published into a site holding the audit) are written once."""
+    of two (with --out) and of five (published into the audit's folder by papers report) are written once."""
     root = tmp_path_factory.mktemp("brief")
     db = root / "store.duckdb"
     cli_run("collect", "--simulated-profiles", EXAMPLES / "simulated_profiles.yaml",
@@ -52,8 +54,7 @@ def audit(tmp_path_factory):
     cli_run("analyze", "--audit", "q4", "--bootstrap", "100", "--db", db)
     two = cli_run("brief", "--audit", "q4", *TWO, "--out", root / "two", "--engine", "pandoc", "--db", db)
     site = root / "_site"
-    (site / "q4").mkdir(parents=True)
-    (site / "q4" / "index.html").write_text("<!doctype html><title>q4</title>")  # the audit, as if published
+    cli_run("report", "--audit", "q4", "--site", site, "--engine", "pandoc", "--workers", "1", "--db", db)
     five = cli_run("brief", "--audit", "q4", *FIVE, "--site", site, "--engine", "pandoc", "--db", db)
     return {"db": db, "root": root, "site": site, "two": root / "two", "two_output": two.output,
             "five": site / "q4" / "briefs", "five_output": five.output}
@@ -98,6 +99,27 @@ def test_published_brief_sits_in_the_audit_folder_under_its_slug(audit):
     assert names == {f"{slug}.html", f"{slug}.pdf", slug}  # no staging folder left behind
     html = (audit["five"] / f"{slug}.html").read_text(encoding="utf-8")
     assert 'href="../index.html"' in html and 'href="../../index.html"' in html
+    for name in FIVE:  # each candidate's name links to its model page in the same audit
+        link = f"../models/{slug_of(name)}.html"
+        assert f'href="{link}"' in html and (audit["five"] / link).is_file()
+    for path in [audit["five"], *audit["five"].rglob("*")]:  # a web server running as another user can read them
+        assert path.stat().st_mode & (0o005 if path.is_dir() else 0o004), path
+
+
+@pytest.mark.slow
+def test_papers_verify_covers_a_published_brief(audit, tmp_path):
+    slug = brief_slug(FIVE)
+    additions = json.loads((audit["site"] / "q4" / "additions.json").read_text(encoding="utf-8"))["files"]
+    expected = {f"briefs/{slug}.html", f"briefs/{slug}.pdf",
+                *(f"briefs/{slug}/{p.name}" for p in (audit["five"] / slug).iterdir())}
+    assert set(additions) == expected and len(expected) == 6
+    cli_run("verify", audit["site"] / "q4")
+    copy = tmp_path / "q4"
+    shutil.copytree(audit["site"] / "q4", copy)
+    pdf = copy / "briefs" / f"{slug}.pdf"
+    pdf.write_bytes(pdf.read_bytes() + b"%")
+    result = cli_run("verify", copy, expect=1)
+    assert f"briefs/{slug}.pdf" in result.output
 
 
 @pytest.mark.slow

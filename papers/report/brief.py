@@ -282,15 +282,8 @@ def candidate_profiles(path: Path, dims: list[str], candidates: list[tuple[str, 
         ax.errorbar(m[:, 0], y + offset, xerr=[m[:, 0] - m[:, 1], m[:, 2] - m[:, 0]],
                     fmt=CANDIDATE_MARKERS[k % 5], color=CANDIDATE_COLOURS[k % 5], markersize=5, capsize=2.5,
                     linewidth=1.2, label=name, zorder=3)
-    ax.set_yticks(y, dims)
-    ax.set_ylim(rows - 0.5, -0.5)  # the first dimension at the top
-    if task == "rank":
-        ax.set_xlabel("mean rank (1 = highest priority, at the right)")
-        ax.invert_xaxis()
-    else:
-        ax.set_xlabel("mean rating (higher = more important)")
-    ax.set_title(title, loc="left")
-    ax.grid(axis="x", color="#eeeeee")
+    figures.value_axis(ax, dims, task, title, rank_label="mean rank (1 = highest priority, at the right)")
+    ax.set_ylim(rows - 0.5, -0.5)  # the first dimension at the top, the rows' margins even
     fig.legend(loc="lower center", ncol=2, frameon=False, fontsize=8)
     return figures._save(fig, path)
 
@@ -325,12 +318,16 @@ def _staging(folder: Path) -> Iterator[Path]:
 
 
 def _replace(source: Path, target: Path) -> None:
+    _remove(target)
+    if source.exists():
+        source.rename(target)
+
+
+def _remove(target: Path) -> None:
     if target.is_dir() and not target.is_symlink():
         shutil.rmtree(target)
     elif target.exists() or target.is_symlink():
         target.unlink()
-    if source.exists():
-        source.rename(target)
 
 
 def make_brief(store: Store, audit_id: str, candidates: list[str], out: Path, *, engine: str = "auto") -> BriefResult:
@@ -345,35 +342,46 @@ def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path
     site/<audit>/briefs/<slug>.html|.pdf (figures in briefs/<slug>/), its candidates linked to their
     model pages and the page to the audit's comparison.
 
-    The audit must be published already (papers report), and a brief already published under the
-    same name is never rewritten: the same HTML is a no-op, another is refused. This writes the
-    files only: the audit's manifest.json does not list them yet, so `papers verify` reports them
-    as added until the manifest takes them in (the caller's part, see the report's site module)."""
-    from papers.report.site import site_lock
+    The audit must be published already (papers report). The brief's files are then listed in the
+    audit's additions.json (papers.report.site.add_to_manifest), which papers verify checks: the
+    signed manifest.json is never rewritten, so they are covered by their hashes, not by the
+    signature. A brief already published under the same name is never rewritten: the same HTML is
+    a no-op, another is refused. If the files cannot be listed, the ones just written are removed."""
+    from papers.report.manifest import read_manifest
+    from papers.report.site import add_to_manifest, site_lock
 
     data, candidates, engine = _prepare(store, audit_id, candidates, engine)
     site = Path(site)
     audit_dir = site / data.audit_id
-    if not (audit_dir / "index.html").is_file():
+    if not read_manifest(audit_dir):
         raise PapersError(f"audit '{data.audit_id}' is not published in {site}.",
                           f"run papers report --audit {data.audit_id} first, or write the brief to a folder with --out DIR.")
     stem = brief_slug(candidates)
     folder = audit_dir / "briefs"
     links = {m: f"../models/{slug(m)}.html" for m in candidates if (audit_dir / "models" / f"{slug(m)}.html").exists()}
     nav = [Link("../../index.html", "All audit versions"), Link("../index.html", "Comparison of all models")]
+    result = BriefResult(folder / f"{stem}.html", folder / f"{stem}.pdf")
     with site_lock(site):
         folder.mkdir(exist_ok=True)
         with _staging(folder) as trial:
-            result = write_brief(store, data, candidates, trial, stem, engine, nav=nav, links=links)
-            published = folder / f"{stem}.html"
-            if published.exists():
-                if published.read_bytes() != result.html.read_bytes():
-                    raise PapersError(f"{published} is already published, from other inputs; a published brief is "
+            fresh = write_brief(store, data, candidates, trial, stem, engine, nav=nav, links=links)
+            if result.html.exists():
+                if result.html.read_bytes() != fresh.html.read_bytes():
+                    raise PapersError(f"{result.html} is already published, from other inputs; a published brief is "
                                       "never rewritten.", "publish a new audit and brief that one, or use --out DIR.")
-                return BriefResult(published, folder / f"{stem}.pdf", unchanged=True)
+                result.unchanged = True
+            else:
+                for name in (f"{stem}.html", f"{stem}.pdf", stem):
+                    _replace(trial / name, folder / name)
+    files = [result.html, result.pdf, *sorted(p for p in (folder / stem).rglob("*") if p.is_file())]
+    try:
+        add_to_manifest(audit_dir, files)  # takes the site's lock itself
+    except PapersError:
+        if not result.unchanged:
             for name in (f"{stem}.html", f"{stem}.pdf", stem):
-                _replace(trial / name, folder / name)
-    return BriefResult(folder / f"{stem}.html", folder / f"{stem}.pdf")
+                _remove(folder / name)
+        raise
+    return result
 
 
 def _prepare(store: Store, audit_id: str, candidates: list[str], engine: str) -> tuple[AuditData, list[str], str]:
