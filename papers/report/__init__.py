@@ -19,4 +19,7 @@
     archive.py          CITATION.cff and ro-crate-metadata.json
     engines.py          .qmd to HTML and to the Typst source of its PDF: Quarto, or Pandoc
     pdf.py              Typst to PDF/A-3b with metadata and the audit's evidence attached
+    brief.py            papers brief: a decision brief of 2-5 candidates (BriefPage), written by
+                        write_brief to --out or published into the audit's briefs/ by publish_brief
+    brief_sections.py   the brief's sections: every pair compared (Holm across pairs), one line per candidate
 """
