@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -241,6 +242,18 @@ def test_an_audit_reads_the_lake_at_its_snapshot_byte_for_byte_after_more_data_a
         lake.close()
     cli_ok("lake", "maintain", "--lake", url, "--keep-days", "0")
     after = audit_reads(url, "a1")
+
+    # after maintenance, another engine reading the Parquet files the catalog lists sees the lake's rows
+    lake = connect()
+    try:
+        attach(lake, url, read_only=True)
+        files = lake.execute("select data_file, delete_file from ducklake_list_files('lake', 'llm_responses')").fetchall()
+        truth = lake.execute("select response_id, status from lake.llm_responses order by all").fetchall()
+    finally:
+        lake.close()
+    assert files and all(delete is None for _, delete in files)
+    seen = pl.read_parquet([data for data, _ in files]).select("response_id", "status").sort(["response_id", "status"])
+    assert seen.rows() == truth and (rid, "valid") in truth
 
     assert before["model_answers"].count("\n") > 100
     for name, text in before.items():

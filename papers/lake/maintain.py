@@ -1,8 +1,8 @@
 """`papers lake maintain`: DuckLake's own maintenance, so the Parquet files hold the truth.
 
 Small commits (a push of a few rows, a guard update) are inlined into the catalog, where only DuckLake
-sees them, and deletes are separate files. After a flush, a merge of adjacent files, the expiry of
-old snapshots and the removal of files no snapshot uses, the data files the catalog lists
+sees them, and deletes are separate files. After a flush, a rewrite of the files with deletes, a merge
+of adjacent files, the expiry of old snapshots and the removal of files no snapshot uses, the data files the catalog lists
 (`ducklake_list_files`) hold every row; engines that read Parquet directly (polars, Spark) should read
 that list, not a folder listing. Snapshots an audit pins (the lake's `audit_snapshots`) are kept,
 so that audit can still be read as it was.
@@ -32,6 +32,8 @@ def maintain(url: str, *, keep_days: float = 7) -> dict:
     try:
         attach(con, url)
         con.execute("call ducklake_flush_inlined_data('lake')")
+        # any file with a deleted row is rewritten without it, so no row hides in a delete file
+        con.execute("call ducklake_rewrite_data_files('lake', delete_threshold => 0)")
         con.execute("call ducklake_merge_adjacent_files('lake')")
         pinned = pinned_snapshots(con)
         cutoff = datetime.now(timezone.utc) - timedelta(days=keep_days)
