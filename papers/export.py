@@ -53,6 +53,7 @@ def export_audit(store: Store, audit_id: str, out_dir: Path, fmt: str = "parquet
     """Write the rows an audit pinned and its results, as a published audit's data/ holds them, to
     `out_dir/<name>.<fmt>` (text cells that start like a formula prefixed by ' in CSV)."""
     from papers.report import reads
+    from papers.report.folder import spreadsheet_frame
 
     if fmt not in ("parquet", "csv"):
         raise StoreError(f"unknown export format '{fmt}'.", "use --format parquet or --format csv.")
@@ -67,19 +68,10 @@ def export_audit(store: Store, audit_id: str, out_dir: Path, fmt: str = "parquet
             if fmt == "parquet":
                 frame.write_parquet(target)
             else:
-                _csv_frame(frame).write_csv(target)
+                spreadsheet_frame(frame).write_csv(target)
     except OSError as e:
         raise StoreError(f"{out_dir}: cannot write the export ({e.strerror or e}).") from e
     return {name: (out_dir / f"{name}.{fmt}", frame.height) for name, frame in frames.items()}
-
-
-def _csv_frame(frame):
-    import polars as pl
-
-    lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
-    frame = frame.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join(",") for c in lists)
-    return frame.with_columns(pl.col(c).map_elements(spreadsheet_safe, return_dtype=pl.String)
-                              for c, t in frame.schema.items() if t == pl.String)
 
 
 def refuse_published(out_dir: Path) -> None:

@@ -173,6 +173,9 @@ def test_verify_checks_the_fields_symlinks_and_the_shape(published, tmp_path):
     (audit / "data" / "link.parquet").symlink_to(audit / "data" / "model_answers.parquet")
     assert "symbolic link: data/link.parquet" in cli_run("verify", audit, expect=1).output
     (audit / "data" / "link.parquet").unlink()
+    (audit / "data" / "manifest.json").write_text("{}")  # a manifest.json below the top is a file like any other
+    assert "added: data/manifest.json" in cli_run("verify", audit, expect=1).output
+    (audit / "data" / "manifest.json").unlink()
     for wrong, said in (("[1, 2", "is not valid JSON"), ("[1, 2]", "it is list, not an object"),
                         (json.dumps({**manifest, "files": []}), "field 'files' should be an object"),
                         (json.dumps({"audit_id": "v1", "files": {}}), "has no 'format'")):
@@ -330,5 +333,8 @@ def test_export_refuses_a_published_audit_and_exports_one_audit(published, tmp_p
         assert pq.read_metadata(exported).num_rows == rows, name
         assert exported.read_bytes() == (published["audit"] / name).read_bytes(), name
     assert "model_answers.parquet" in out
+    cli_run("export", "--audit", "v1", "--format", "csv", "--out", tmp_path / "z", "--db", published["db"])
+    with open(tmp_path / "z" / "model_answers.csv", encoding="utf-8") as f:
+        assert sum(1 for _ in f) - 1 == manifest["rows"]["data/model_answers.parquet"]
     assert "no audit named 'nope'" in cli_run("export", "--audit", "nope", "--out", tmp_path / "y", "--db",
                                               published["db"], expect=1).output

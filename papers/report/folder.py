@@ -187,13 +187,17 @@ def write_evidence(build: Path, fields: dict, rows: dict[str, pl.DataFrame], dat
 
 
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
-    """CSV a spreadsheet opens safely: lists as comma-joined text, a text cell that starts like a
-    formula with a leading ' (OWASP, CSV injection)."""
+    spreadsheet_frame(frame).write_csv(path)
+
+
+def spreadsheet_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame as CSV a spreadsheet opens safely: lists as comma-joined text, a text cell that
+    starts like a formula with a leading ' (OWASP, CSV injection); numbers stay as they are."""
     lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
     frame = frame.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join(",") for c in lists)
     formula = "^[" + "".join(re.escape(c) for c in FORMULA_START) + "]"
-    frame.with_columns(pl.when(pl.col(c).str.contains(formula)).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
-                       for c, t in frame.schema.items() if t == pl.String).write_csv(path)
+    return frame.with_columns(pl.when(pl.col(c).str.contains(formula)).then("'" + pl.col(c)).otherwise(pl.col(c))
+                              .alias(c) for c, t in frame.schema.items() if t == pl.String)
 
 
 def manifest_fields(data: AuditData, plan: Plan, inputs: str, previous: Previous | None, counts: dict[str, int]) -> dict:
