@@ -302,9 +302,29 @@ def test_the_same_data_under_a_new_name_needs_force(published, tmp_path, monkeyp
     refused = cli_run("report", "--audit", "v1-again", "--db", db, "--site", site, "--engine", "pandoc", expect=1)
     assert "holds the same data as the published audit 'v1'" in refused.output and "--force" in refused.output
     assert not (site / "v1-again").exists()
-    cli_run("report", "--audit", "v1-again", "--db", db, "--site", site, "--engine", "pandoc", "--workers", "1",
-            "--force")
+    # --force publishes it; the build reports each stage's progress as it goes (a terminal shows it)
+    from papers.report.site import build_report
+    from papers.report.siteconfig import load_site_config
+    from papers.store import open_store
+
+    seen: list[tuple[str, int, int]] = []
+    with open_store(db, read_only=True) as store:
+        build_report(store, "v1-again", site=site, engine="pandoc", workers=1, force=True,
+                     config=load_site_config(published["root"]), progress=lambda *step: seen.append(step))
     assert (site / "v1-again" / "manifest.json").exists()
+    assert [s for s in seen if s[0] == "pages"] == [("pages", n, 3) for n in (1, 2, 3)]
+    assert seen[-1] == ("PDFs", 3, 3)
+
+
+def test_site_settings_come_from_quarto_too(tmp_path):
+    from papers.report.siteconfig import DEFAULT_TITLE, load_site_config
+
+    assert load_site_config(tmp_path).title == DEFAULT_TITLE and load_site_config(tmp_path).publisher == ""
+    (tmp_path / "_quarto.yml").write_text("website:\n  title: Lab audits\n  site-url: https://lab.example.org/\n"
+                                          "papers:\n  publisher: The Lab\n")
+    config = load_site_config(tmp_path)
+    assert (config.title, config.publisher, config.base_url) == ("Lab audits", "The Lab", "https://lab.example.org/")
+    assert config.audit_url("v1") == "https://lab.example.org/v1/"
 
 
 def test_bad_site_settings_are_named(published, tmp_path, monkeypatch):
