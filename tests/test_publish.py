@@ -28,6 +28,9 @@ base-url = "https://audits.example.org/values/"
 license = "CC-BY-4.0"
 """
 MODELS = ("simulated/human-centric", "simulated/utility-driven")
+# every test here but the last reads a site built by the module's fixture (a report, about 20 s) or
+# builds another one, and several start poppler, minisign or Chromium
+pytestmark = pytest.mark.slow
 
 
 def cli_run(*args, expect=0, env=None):

@@ -133,6 +133,7 @@ def test_pdf_text_holds_the_model_and_its_figures(site):
     assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 3
 
 
+@pytest.mark.slow
 def test_pages_load_in_chromium_without_console_errors(site, tmp_path):
     """Every page as a phone (390 px) and a desktop (1280 px) show it: screenshots of the width asked
     for, no console error, no resource that fails to load."""
