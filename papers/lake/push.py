@@ -79,10 +79,14 @@ def push(store_path: str | Path, url: str, *, data_path: str | None = None, batc
         samples = [r[0] for r in con.execute("select distinct sample from local.participants order by sample").fetchall()]
         pusher.guards(["runs", *(f"model:{m}" for m in models), *(f"sample:{s}" for s in samples)])
         pusher.push_runs()
-        for model in models:
-            pusher.push_model(model)
-        for sample in samples:
-            pusher.push_sample(sample)
+        # each pusher takes the batches in its own random order, so that pushers of overlapping stores
+        # mostly work under different guards, and find the batches the others wrote already there
+        batches = [b for m in models for b in pusher.model_batches(m)] + [b for s in samples for b in pusher.sample_batches(s)]
+        random.shuffle(batches)
+        for what, guard, steps in batches:
+            pusher.push_batch(what, guard, steps)
+            if progress:
+                progress(what)
         report.snapshot = current_snapshot(con)
     except duckdb.Error as e:
         raise StoreError(f"{report.lake}: the push stopped ({redact_url(first_line(e))}).",
@@ -197,8 +201,19 @@ class _Pusher:
                 where not exists (select 1 from lake.rejects as l
                                   where l.run_id = run_map.lake_run_id and l.row_number = rejects.row_number)""")
 
-        self.run(work, "runs")
-        self.report.batches += 1
+        missing = f"""select
+            (select count(*) from local.instruments as i
+             where not exists (select 1 from lake.instruments as l where l.sha256 = i.sha256))
+          + (select count(*) from local.runs as r
+             where not exists (select 1 from lake.runs as l where {lake_key} = {local_key} and
+                               (l.finished_at is not null or r.finished_at is null)))
+          + (select count(*) from local.rejects as rejects
+             left join {run_map} as run_map on run_map.local_run_id = rejects.run_id
+             where not exists (select 1 from lake.rejects as l
+                               where l.run_id = run_map.lake_run_id and l.row_number = rejects.row_number))"""
+        if self.con.execute(missing).fetchone()[0]:  # else nothing to write: no transaction, no conflict
+            self.run(work, "runs")
+            self.report.batches += 1
         # each local run's id in the lake, fixed for the rest of the push (runs are never renumbered)
         self.con.execute(f"create or replace temp table run_map as select * from {run_map}")
 
@@ -212,87 +227,94 @@ class _Pusher:
         bounds = [None, *cuts]
         return [(bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None) for i in range(len(bounds))]
 
-    def push_model(self, model: str) -> None:
+    def model_batches(self, model: str) -> list:
         guard = guard_table(f"model:{model}")
         ranges = self._ranges("select response_id as id from local.llm_responses where model = ?", [model])
-        for after, upto in ranges:
-            self.run(lambda: self._model_batch(guard, model, after, upto), f"model {model}")
-            self.report.batches += 1
-            if self.progress:
-                self.progress(f"model {model}", upto)
+        return [(f"model {model}", guard, self._model_steps(model, after, upto)) for after, upto in ranges]
 
-    def _model_batch(self, guard: str, model: str, after, upto) -> None:
-        con = self.con
-        con.execute(f"update {guard} set writes = writes + 1")
+    def push_batch(self, what: str, guard: str, steps: tuple[list, dict]) -> None:
+        """One batch: skipped when the lake already holds all of it (read outside any transaction, so a
+        batch another pusher has written costs no write and no conflict), else written under its guard."""
+        statements, params = steps
+        if not any(self.con.execute(f"select count(*) from ({check})", params).fetchone()[0]
+                   for _, check, _ in statements):
+            return
+        self.run(lambda: self._write(guard, statements, params), what)
+        self.report.batches += 1
+
+    def _write(self, guard: str, statements: list, params: dict) -> None:
+        self.con.execute(f"update {guard} set writes = writes + 1")
+        for table, _, write in statements:
+            if table is None:
+                self.con.execute(write, params)
+            else:
+                self._count(table, write, params)
+
+    def _model_steps(self, model: str, after, upto) -> tuple[list, dict]:
+        """The statements of one batch of a model's responses, in order, each as (table counted or None,
+        a query selecting what it would change, the statement)."""
         in_range = "model = $model and ($after is null or response_id > $after) and ($upto is null or response_id <= $upto)"
         params = {"model": model, "after": after, "upto": upto}
         local = f"(select * from local.llm_responses where {in_range})"
         lake = f"(select response_id from lake.llm_responses where {in_range})"
-        # an error in the lake that this store has retried since is replaced
-        con.execute(f"""
-            delete from lake.llm_responses
+        # an error in the lake that this store has retried since is replaced (deleted, then inserted below)
+        retried = f"""from lake.llm_responses
             where {in_range} and status = 'error'
-              and response_id in (select response_id from {local} where status <> 'error')""", params)
-        self._count("llm_answers", f"""
-            insert into lake.llm_answers by name
-            select answers.* from local.llm_answers as answers
+              and response_id in (select response_id from {local} where status <> 'error')"""
+        answers = f"""select answers.* from local.llm_answers as answers
             inner join {local} as responses using (response_id)
-            where not exists (select 1 from {lake} as l where l.response_id = responses.response_id)""", params)
-        self._count("llm_errors", f"""
-            insert into lake.llm_errors by name
-            select errors.* replace (run_map.lake_run_id as run_id) from local.llm_errors as errors
+            where not exists (select 1 from {lake} as l where l.response_id = responses.response_id)"""
+        errors = f"""select errors.* replace (run_map.lake_run_id as run_id) from local.llm_errors as errors
             inner join {local} as responses using (response_id)
             inner join run_map on run_map.local_run_id = errors.run_id
             where not exists (select 1 from lake.llm_errors as l where l.response_id = errors.response_id
-                              and l.run_id = run_map.lake_run_id and l.attempt = errors.attempt)""", params)
-        self._count("llm_responses", f"""
-            insert into lake.llm_responses by name
-            select responses.* replace (run_map.lake_run_id as run_id) from {local} as responses
+                              and l.run_id = run_map.lake_run_id and l.attempt = errors.attempt)"""
+        responses = f"""select responses.* replace (run_map.lake_run_id as run_id) from {local} as responses
             inner join run_map on run_map.local_run_id = responses.run_id
-            where not exists (select 1 from {lake} as l where l.response_id = responses.response_id)""", params)
-        con.execute(f"""
-            delete from lake.codes as target
+            where not exists (select 1 from {lake} as l where l.response_id = responses.response_id)"""
+        retried_codes = f"""from lake.codes as target
             where target.status = 'error' and exists (
                 select 1 from local.codes as retried inner join {local} as responses using (response_id)
                 where retried.response_id = target.response_id and retried.coder = target.coder
-                  and retried.dimension = target.dimension and coalesce(retried.status, 'valid') <> 'error')""", params)
-        self._count("codes", f"""
-            insert into lake.codes by name
-            select codes.* replace (run_map.lake_run_id as run_id) from local.codes as codes
+                  and retried.dimension = target.dimension and coalesce(retried.status, 'valid') <> 'error')"""
+        codes = f"""select codes.* replace (run_map.lake_run_id as run_id) from local.codes as codes
             inner join {local} as responses using (response_id)
             left join run_map on run_map.local_run_id = codes.run_id
             where not exists (select 1 from lake.codes as l where l.response_id = codes.response_id
-                              and l.coder = codes.coder and l.dimension = codes.dimension)""", params)
+                              and l.coder = codes.coder and l.dimension = codes.dimension)"""
+        return [
+            (None, f"select 1 {retried}", f"delete {retried}"),
+            ("llm_answers", answers, f"insert into lake.llm_answers by name {answers}"),
+            ("llm_errors", errors, f"insert into lake.llm_errors by name {errors}"),
+            ("llm_responses", responses, f"insert into lake.llm_responses by name {responses}"),
+            (None, f"select 1 {retried_codes}", f"delete {retried_codes}"),
+            ("codes", codes, f"insert into lake.codes by name {codes}"),
+        ], params
 
     # ----------------------------------------------------------------------------- by sample
 
-    def push_sample(self, sample: str) -> None:
+    def sample_batches(self, sample: str) -> list:
         guard = guard_table(f"sample:{sample}")
         ranges = self._ranges("select participant_id as id from local.participants where sample = ?", [sample])
-        for after, upto in ranges:
-            self.run(lambda: self._sample_batch(guard, sample, after, upto), f"sample {sample}")
-            self.report.batches += 1
-            if self.progress:
-                self.progress(f"sample {sample}", upto)
+        return [(f"sample {sample}", guard, self._sample_steps(sample, after, upto)) for after, upto in ranges]
 
-    def _sample_batch(self, guard: str, sample: str, after, upto) -> None:
-        con = self.con
-        con.execute(f"update {guard} set writes = writes + 1")
+    def _sample_steps(self, sample: str, after, upto) -> tuple[list, dict]:
         in_range = ("sample = $sample and ($after is null or participant_id > $after) "
                     "and ($upto is null or participant_id <= $upto)")
         params = {"sample": sample, "after": after, "upto": upto}
         new = f"""(select p.participant_id, p.copy from local.participants as p where {in_range}
                    and not exists (select 1 from lake.participants as l where l.sample = p.sample
                                    and l.participant_id = p.participant_id and l.copy = p.copy))"""
-        for table in ("human_answers", "human_items"):
-            self._count(table, f"""
-                insert into lake.{table} by name
-                select rows.* from local.{table} as rows
+        steps = []
+        for table in ("human_answers", "human_items"):  # before their participants, which mark them as pushed
+            rows = f"""select rows.* from local.{table} as rows
                 inner join {new} as new using (participant_id, copy)
-                where rows.sample = $sample""", params)
-        self._count("participants", f"""
-            insert into lake.participants by name
-            select participants.* replace (run_map.lake_run_id as run_id) from local.participants as participants
+                where rows.sample = $sample"""
+            steps.append((table, rows, f"insert into lake.{table} by name {rows}"))
+        participants = f"""select participants.* replace (run_map.lake_run_id as run_id)
+            from local.participants as participants
             inner join {new} as new using (participant_id, copy)
             inner join run_map on run_map.local_run_id = participants.run_id
-            where participants.sample = $sample""", params)
+            where participants.sample = $sample"""
+        steps.append(("participants", participants, f"insert into lake.participants by name {participants}"))
+        return steps, params
