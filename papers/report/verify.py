@@ -78,7 +78,8 @@ class Verification:
             files = f"{bad} files differ from the manifest" if bad else "every file matches its manifest"
             verdict = "verified" if a.ok else "NOT verified"
             return [f"{self.root}: {files}.", *a.lines(), f"{self.root}: {verdict}."]
-        out = [f"{self.root}: a site of {len(self.audits)} audits."]
+        n = len(self.audits)
+        out = [f"{self.root}: a site of {n} audit{'s' if n != 1 else ''}."]
         for a in self.audits:
             out += [f"{a.folder}: {'verified' if a.ok else 'NOT verified'}", *a.lines()]
         out += [f"chain: {c}" for c in self.chain] or ["chain: intact, every audit follows the one published before it"]
