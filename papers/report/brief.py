@@ -375,7 +375,7 @@ def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path
                     _replace(trial / name, folder / name)
     files = [result.html, result.pdf, *sorted(p for p in (folder / stem).rglob("*") if p.is_file())]
     try:
-        add_to_manifest(audit_dir, files)  # takes the site's lock itself
+        add_to_manifest(audit_dir, [p.relative_to(audit_dir) for p in files])  # takes the site's lock itself
     except PapersError:
         if not result.unchanged:
             for name in (f"{stem}.html", f"{stem}.pdf", stem):
