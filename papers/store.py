@@ -275,6 +275,11 @@ def migrate(store: Store) -> list[int]:
                 raise StoreError(f"{path.name}: migration failed ({_first_line(e)}).") from e
             store.sql("insert into schema_version (version) values (?)", [number])
         applied.append(number)
+    if applied:
+        # the new schema goes into the file itself: DuckDB cannot replay a WAL holding 009's
+        # statements, so a process killed before its first checkpoint would leave a store that
+        # no longer opens (INTERNAL Error: Failure while replaying WAL file)
+        store.sql("checkpoint")
     return applied
 
 

@@ -195,3 +195,21 @@ def test_export_where_a_file_cannot_be_written(loaded, run, tmp_path):
     (out / "llm_responses.csv").mkdir(parents=True)  # a folder where the file should go
     result = run("export", "--format", "csv", "--out", out, expect=1)
     assert f"Error: {out / 'llm_responses.csv'}: cannot write" in result.output
+
+
+@pytest.mark.slow
+def test_a_new_store_killed_before_its_first_checkpoint_opens_again(tmp_path):
+    """Migrations are checkpointed: the WAL of a process killed right after creating the store
+    holds only its rows (DuckDB cannot replay migration 009 from a WAL)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "new.duckdb"
+    code = ("import os, signal\nfrom papers.store import open_store\n"
+            f"store = open_store({str(path)!r})\n"
+            "store.sql(\"insert into llm_errors (response_id, run_id, attempt, error) values ('r', 1, 1, 'x')\")\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n")
+    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent, timeout=120)
+    with open_store(path, read_only=True) as store:
+        assert store.scalar("select count(*) from llm_errors") == 1
