@@ -371,6 +371,14 @@ def test_bad_candidates_get_one_message(audit, tmp_path, args, message):
 
 
 @pytest.mark.slow
+def test_out_inside_a_published_audit_is_refused(audit):
+    inside = audit["site"] / "q4" / "briefs" / "mine"
+    result = cli_run("brief", "--audit", "q4", *TWO, "--out", inside, "--db", audit["db"], expect=1)
+    assert f"Error: {inside} is inside the published audit {(audit['site'] / 'q4').resolve()}" in result.output
+    assert "Hint: leave out --out to publish the brief into its audit" in result.output and not inside.exists()
+
+
+@pytest.mark.slow
 def test_an_unknown_audit_gets_one_message(audit, tmp_path):
     result = cli_run("brief", "--audit", "zz", *TWO, "--out", tmp_path / "out", "--db", audit["db"], expect=1)
     assert result.output.count("Error:") == 1 and "Error: no audit named 'zz'." in result.output

@@ -331,9 +331,19 @@ def _remove(target: Path) -> None:
 
 
 def make_brief(store: Store, audit_id: str, candidates: list[str], out: Path, *, engine: str = "auto") -> BriefResult:
-    """`papers brief --out DIR`: DIR/brief.html, DIR/brief.pdf and DIR/brief/ (its figures)."""
+    """`papers brief --out DIR`: DIR/brief.html, DIR/brief.pdf and DIR/brief/ (its figures). DIR
+    may not lie inside a published audit, whose files its manifest lists: a brief is published
+    there without --out, and listed."""
+    from papers.report.manifest import read_manifest
+
+    out = Path(out)
+    for folder in [out.resolve(), *out.resolve().parents]:
+        if "files" in read_manifest(folder):
+            raise InputError(f"{out} is inside the published audit {folder}; writing there would change it.",
+                             "leave out --out to publish the brief into its audit (listed in additions.json), "
+                             "or write it to a folder outside the site.")
     data, candidates, engine = _prepare(store, audit_id, candidates, engine)
-    return write_brief(store, data, candidates, Path(out), "brief", engine)
+    return write_brief(store, data, candidates, out, "brief", engine)
 
 
 def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path, *,
