@@ -538,3 +538,20 @@ def test_openai_protocol_servers_are_called_by_the_openai_sdk_with_the_same_outc
     assert len(rows) == 24 and set(rows) == {("valid", "gpt-4o-mini-2026-11-01", True, True)}
     kinds = {e.split(":")[0] for (e,) in query(db, "select error from llm_errors")}
     assert kinds == {"RateLimitError", "InternalServerError"}
+
+
+@pytest.mark.slow
+def test_a_fast_path_run_does_not_import_litellm(db, tmp_path):
+    server = FakeOpenAI().start()
+    code = ("import sys\nfrom papers.cli import cli\n"
+            f"cli(['collect', '--model', 'openai/gpt-4o-mini', '--api-base', {server.url!r}, '--trials', '4',"
+            f" '--db', {str(db)!r}], standalone_mode=False)\n"
+            "print('litellm imported:', 'litellm' in sys.modules)\n")
+    try:
+        done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "OPENAI_API_KEY": "sk-test"},
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "litellm imported: False" in done.stdout
+    assert query(db, "select status, count(*), count(cost_usd) from llm_responses group by 1") == [("valid", 8, 8)]

@@ -115,8 +115,8 @@ async def complete(kwargs: dict, limiter: AdaptiveLimiter, settings: CallSetting
     bounded by kwargs["timeout"]. Key values echoed by the server are redacted before anything is kept."""
     from papers.collect import fast
 
-    litellm = quiet_litellm()
     where = fast.route(kwargs["model"], kwargs.get("api_base"))
+    litellm = quiet_litellm() if where is None else None
     secrets = secret_values()
     for attempt in range(settings.max_retries + 1):
         await limiter.acquire()
@@ -226,6 +226,10 @@ _JSON_SUPPORT: dict[str, bool] = {}
 
 
 def supports_json(model: str) -> bool:
+    from papers.collect.fast import provider
+
+    if provider(model) is not None:
+        return True  # an OpenAI-protocol endpoint (litellm says the same, without its import)
     if model not in _JSON_SUPPORT:
         litellm = quiet_litellm()
 

@@ -7,6 +7,7 @@ response objects); for a model that litellm itself would send to an OpenAI-compa
 stays in calls.complete: retries, Retry-After, the deadline, error statuses (the SDK's exception
 names are litellm's), redaction. Cost comes from litellm's price map, read once per model.
 Other providers keep going through litellm. PAPERS_FAST_PATH=0 sends everything through litellm.
+A run whose calls all take the fast path never imports litellm (seconds of CPU at every start).
 """
 
 from __future__ import annotations
@@ -40,24 +41,23 @@ def route(model: str, api_base: str | None) -> Route | None:
     return _ROUTES[key]
 
 
-def _route(model: str, api_base: str | None) -> Route | None:
-    if os.environ.get("PAPERS_FAST_PATH", "1") == "0" or model.startswith("simulated/"):
-        return None
-    from papers.collect.calls import quiet_litellm
+def provider(model: str) -> str | None:
+    """The OpenAI-protocol provider a model string names by its prefix (openai/, hosted_vllm/), or None."""
+    prefix, _, name = model.partition("/")
+    return prefix if name and prefix in PROVIDERS else None
 
-    try:
-        name, provider, _, _ = quiet_litellm().get_llm_provider(model=model, api_base=api_base)
-    except Exception:  # noqa: BLE001 - litellm reports it at the call
+
+def _route(model: str, api_base: str | None) -> Route | None:
+    kind = provider(model)
+    if os.environ.get("PAPERS_FAST_PATH", "1") == "0" or kind is None:
         return None
-    if provider not in PROVIDERS:
-        return None
-    key_name, default_base = PROVIDERS[provider]
+    key_name, default_base = PROVIDERS[kind]
     base = api_base or (os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE") or default_base
-                        if provider == "openai" else os.environ.get("HOSTED_VLLM_API_BASE"))
-    api_key = os.environ.get(key_name) or ("fake-api-key" if provider == "hosted_vllm" else None)
+                        if kind == "openai" else os.environ.get("HOSTED_VLLM_API_BASE"))
+    api_key = os.environ.get(key_name) or ("fake-api-key" if kind == "hosted_vllm" else None)
     if not base or not api_key:
         return None  # litellm says what is missing
-    return Route(name, base.rstrip("/"), api_key)
+    return Route(model.partition("/")[2], base.rstrip("/"), api_key)
 
 
 def _client(where: Route):
@@ -80,9 +80,7 @@ async def acompletion(where: Route, kwargs: dict):
 def cost(model: str, input_tokens: int | None, output_tokens: int | None) -> float | None:
     """US dollars at the price map's rates for the model, or None when it has none."""
     if model not in _RATES:
-        from papers.collect.calls import quiet_litellm
-
-        prices = quiet_litellm().model_cost
+        prices = price_map()
         entry = prices.get(model) or prices.get(model.partition("/")[2])
         rates = (entry or {}).get("input_cost_per_token"), (entry or {}).get("output_cost_per_token")
         _RATES[model] = rates if None not in rates else None
@@ -90,3 +88,29 @@ def cost(model: str, input_tokens: int | None, output_tokens: int | None) -> flo
     if rates is None or input_tokens is None or output_tokens is None:
         return None
     return input_tokens * rates[0] + output_tokens * rates[1]
+
+
+_PRICES: dict = {}
+
+
+def price_map() -> dict:
+    """litellm's bundled price map, read from its file: importing litellm costs seconds of CPU (and,
+    without LITELLM_LOCAL_MODEL_COST_MAP, a download), which the fast path does not otherwise pay.
+    litellm's own map where it is loaded already."""
+    if not _PRICES:
+        import sys
+
+        if "litellm" in sys.modules:
+            _PRICES.update(sys.modules["litellm"].model_cost)
+        else:
+            import importlib.util
+            import json
+            from pathlib import Path
+
+            spec = importlib.util.find_spec("litellm")
+            for folder in (spec.submodule_search_locations or []) if spec else []:
+                path = Path(folder) / "model_prices_and_context_window_backup.json"
+                if path.is_file():
+                    _PRICES.update(json.loads(path.read_text(encoding="utf-8")))
+                    break
+    return _PRICES

@@ -58,6 +58,7 @@ def run_calls(jobs: list, call, on_batch, settings: CallSettings, profiles: dict
     outcomes to `on_batch` as they arrive. `call` must pickle (worker processes receive it);
     `profiles` are the simulated profiles the workers' provider needs. Returns the reason
     `on_batch` gave to stop, if any."""
+    profiles = _simulated(jobs, profiles)
     prepare_process(profiles)
     processes = processes_for(settings, len(jobs))
     if processes > 1:
@@ -70,12 +71,20 @@ def run_calls(jobs: list, call, on_batch, settings: CallSettings, profiles: dict
         workers.close()
 
 
-def prepare_process(profiles: dict | None) -> None:
-    """What every process that makes calls needs: the simulated provider (with these profiles) and
-    litellm's logs redacted."""
-    from papers.collect.simulated import register
+def _simulated(jobs: list, profiles: dict | None) -> dict | None:
+    """The profiles, when a job calls a simulated model (else None: litellm need not be imported for them)."""
+    if any(str(getattr(job, "model", "")).startswith("simulated/") for job in jobs):
+        return profiles or {}
+    return None
 
-    register(profiles)
+
+def prepare_process(profiles: dict | None) -> None:
+    """What every process that makes calls needs: the simulated provider (with these profiles; None:
+    no simulated model is called) and litellm's logs redacted."""
+    if profiles is not None:
+        from papers.collect.simulated import register
+
+        register(profiles)
     redact_logs()
 
 
