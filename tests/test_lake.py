@@ -96,9 +96,11 @@ def test_a_lake_that_cannot_be_reached_is_an_error_without_the_password(tmp_path
 
 
 @pytest.mark.slow
-def test_push_to_a_local_lake_copies_each_row_once_and_a_second_push_adds_nothing(tmp_path):
+@pytest.mark.parametrize("catalog", ["lake.ducklake", "sqlite:lake.sqlite"])
+def test_push_to_a_local_lake_copies_each_row_once_and_a_second_push_adds_nothing(tmp_path, catalog):
     store = make_store(tmp_path / "a.duckdb", ROWS, survey=True)
-    url = f"ducklake:{tmp_path / 'lake.ducklake'}"
+    kind, _, name = catalog.rpartition(":")
+    url = f"ducklake:{kind + ':' if kind else ''}{tmp_path / name}"
     first = json.loads(cli_ok("push", "--lake", url, "--data-path", tmp_path / "files", "--db", store, "--json"))
     assert first["inserted"]["llm_responses"] == len(ROWS) and first["inserted"]["participants"] > 0
     copy = tmp_path / "copy.duckdb"
