@@ -193,6 +193,10 @@ def test_a_wrong_key_is_refused(published, tmp_path):
     out = cli_run("verify", published["audit"], "--key", tmp_path / "other.pub", expect=1).output
     assert "signature: " in out and "NOT verified" in out
     assert "is a secret key" in cli_run("verify", published["audit"], "--key", published["key"], expect=1).output
+    assert "no such public key file" in cli_run("verify", published["audit"], "--key", tmp_path / "nope.pub",
+                                                expect=1).output
+    line = published["pub"].read_text().splitlines()[1]  # the key itself, as minisign -P takes it
+    assert "signature: verified" in cli_run("verify", published["audit"], "--key", line).output
     assert "already exists" in cli_run("keygen", "--no-password", "--secret-key", tmp_path / "other.key",
                                        "--public-key", tmp_path / "x.pub", expect=1).output
     assert (tmp_path / "other.key").stat().st_mode & 0o777 == 0o600

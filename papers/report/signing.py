@@ -185,7 +185,11 @@ def load_public_key(value: str | Path) -> PublicKey:
         raw = _key_bytes(path, "public")
         source = str(path)
     else:
-        raw, source = _b64(str(value).strip(), str(value)[:80]), "--key"
+        try:
+            raw, source = _b64(str(value).strip(), str(value)[:80]), "--key"
+        except SignatureError:
+            raise InputError(f"{str(value)[:200]}: no such public key file, nor a public key's base64 line.",
+                             "give --key the .pub file that papers keygen wrote.") from None
     if len(raw) != 42 or raw[:2] != b"Ed":
         if len(raw) == _SECRET_LEN:
             raise SignatureError(f"{source} is a secret key; never hand it out.",
