@@ -107,7 +107,7 @@ class FakeOpenAI:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(client_max_size=256 * 2**20)  # batch files are large
         app.router.add_post("/v1/chat/completions", self.handle)
         app.router.add_post("/chat/completions", self.handle)
         app.router.add_post("/v1/files", self.upload)

@@ -69,6 +69,12 @@ class BatchReport:
 
 def provider_of(model: str, api_base: str | None) -> tuple[str, str]:
     """The model's name at its provider and the provider, which must take OpenAI-format batch files."""
+    prefix, _, rest = model.partition("/")
+    if rest and prefix in PROVIDERS:
+        return rest, prefix
+    if prefix == "simulated":
+        raise InputError(f"--batch: {model} is a simulated model; papers submits batch jobs to "
+                         f"{', '.join(PROVIDERS)} models only.", "collect it without --batch.")
     litellm = quiet_litellm()
     try:
         name, provider, _, _ = litellm.get_llm_provider(model=model, api_base=api_base)
@@ -185,8 +191,10 @@ class Jobs:
                 " requests, input_file_id, status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'uploaded')",
                 [key, self.kind, run_id, model, provider, self.settings.api_base, meta["instrument_sha256"],
                  json.dumps(meta["settings"]), len(requests), uploaded.id])
-            self.store.con.executemany("insert into batch_requests values (?, ?, ?, ?, ?, ?, ?)",
-                                       [(key, r.custom_id, *r.row) for r in requests])
+            columns = list(zip(*(r.row for r in requests)))  # one list per column: one statement, not a row each
+            self.store.sql("insert into batch_requests select ?, unnest(?::varchar[]), unnest(?::varchar[]), "
+                           "unnest(?::varchar[]), unnest(?::integer[]), unnest(?::varchar[][]), unnest(?::bigint[])",
+                           [key, [r.custom_id for r in requests], *map(list, columns)])
         await self._create(key, model, provider, self.settings.api_base, uploaded.id)
 
     async def _create(self, key: str, model: str, provider: str, api_base: str | None, file_id: str) -> None:
@@ -255,7 +263,8 @@ class Jobs:
                 for number, line in enumerate(content.content.splitlines(), 1):
                     if line.strip():
                         row = _json_line(line, file_id, number)
-                        results[str(row.get("custom_id"))] = row
+                        results[str(row.get("custom_id"))] = _kept(row)
+                del content
         ended = f"the batch job ended {state.status}" + _job_errors(state)
         with self.store.transaction():
             for chunk in _chunks(self._requests(job["batch_key"]), STORE_CHUNK):
@@ -336,6 +345,24 @@ def _json_line(line: bytes, file_id: str, number: int) -> dict:
     if not isinstance(row, dict):
         raise ProviderError(f"batch file {file_id}, line {number}: not a result object.")
     return row
+
+
+def _kept(row: dict) -> dict:
+    """What storing a result line reads of it (the answer's text, model, usage; the error), so that
+    a job's results held at once take little memory."""
+    response = row.get("response")
+    if not isinstance(response, dict) or not isinstance(response.get("body"), dict):
+        return row
+    body = response["body"]
+    choices = body.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        message = choices[0].get("message")
+        choices = [{"message": {"content": message.get("content")}} if isinstance(message, dict) else choices[0]]
+    kept = {k: body[k] for k in ("model", "usage", "error") if k in body}
+    if choices is not None:
+        kept["choices"] = choices
+    return {"custom_id": row.get("custom_id"), "error": row.get("error"),
+            "response": {"status_code": response.get("status_code"), "body": kept}}
 
 
 def _job_errors(state) -> str:
