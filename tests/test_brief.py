@@ -160,6 +160,7 @@ def test_two_candidates_summary_page_stands_alone(audit):
                  "What this brief cannot tell"):
         assert line in first
     assert "Profiles:" in first and "dimension tests show a difference between the two candidates" in first
+    assert "Stability: two trials agree with mean rho from" in first and "sample example: concordance (CCC)" in first
     assert pdf_text(audit["two"] / "brief.pdf", 2).startswith("Decision brief papers audit q4 Value profiles")
 
 

@@ -181,8 +181,8 @@ def stability_line(data: AuditData, model: str) -> str:
     rows.sort(key=lambda r: r["mean_rho"])
     low, high = rows[0], rows[-1]
     if len(rows) == 1:
-        return f"mean rho {_rho(low)} ({where(low['condition'], low['task'])})"
-    return (f"mean rho from {_rho(low)} ({where(low['condition'], low['task'])}) to {_rho(high)} "
+        return f"two trials agree with mean rho {_rho(low)} ({where(low['condition'], low['task'])})"
+    return (f"two trials agree with mean rho from {_rho(low)} ({where(low['condition'], low['task'])}) to {_rho(high)} "
             f"({where(high['condition'], high['task'])})")
 
 
@@ -209,8 +209,8 @@ def fidelity_line(data: AuditData, model: str) -> str:
         rs = sorted(r["pearson_r"] for r in mine if is_number(r["pearson_r"]))
         order = "" if not rs else f"order r {fmt(rs[0])}; " if len(rs) == 1 or fmt(rs[0]) == fmt(rs[-1]) else \
             f"order r {fmt(rs[0])} to {fmt(rs[-1])}; "
-        ccc = (f"CCC {_ccc(low)} ({where(low['condition'], low['task'])})" if len(mine) == 1 else
-               f"CCC from {_ccc(low)} ({where(low['condition'], low['task'])}) to {_ccc(high)} "
+        ccc = (f"concordance (CCC) {_ccc(low)} ({where(low['condition'], low['task'])})" if len(mine) == 1 else
+               f"concordance (CCC) from {_ccc(low)} ({where(low['condition'], low['task'])}) to {_ccc(high)} "
                f"({where(high['condition'], high['task'])})")
         parts.append(f"sample {sample}: {ccc}; {order}{gaps}")
     return "; ".join(parts)
