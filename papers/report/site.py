@@ -178,7 +178,8 @@ def add_to_manifest(audit_dir: Path, files: Sequence[Path | str]) -> Path:
     names = []
     for given in files:
         path = Path(given)
-        full = (path if path.is_absolute() else root / path).absolute()
+        full = path if path.is_absolute() else root / path
+        full = full.parent.resolve() / full.name  # the folder as the audit's, the file itself not followed
         try:
             name = full.relative_to(root).as_posix()
         except ValueError:

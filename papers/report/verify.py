@@ -52,7 +52,7 @@ class AuditCheck:
         out += [f"  manifest: {f}" for f in self.fields]
         if self.additions:
             out.append(f"  added after publication (additions.json, not covered by the signature): "
-                       f"{len(self.additions)} files, e.g. {self.additions[0]}")
+                       f"{len(self.additions)} file{'s' if len(self.additions) != 1 else ''}, e.g. {self.additions[0]}")
         return out + [f"  signature: {self.signature}"]
 
 
