@@ -182,8 +182,16 @@ def test_a_pusher_killed_mid_push_loses_and_duplicates_nothing_when_run_again(tm
     killed.wait(timeout=30)
     finish(rival)
     assert _responses_in(url) < expected["llm_responses"]
-    finish(start_push(store, url, tmp_path / "files", "--batch", "50"))
+    # run again, with a password in the URL (the cluster trusts 127.0.0.1, so any password will do)
+    secret = "hunter2-not-stored"
+    again = start_push(store, f"{url} password={secret}", tmp_path / "files", "--batch", "50")
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, (out, err)
     assert_exactly_once(url, expected)
+    assert "password=[redacted]" in out and secret not in out + err
+    assert secret.encode() not in store.read_bytes()
+    assert secret not in pg.dump("killed")
+    assert all(secret.encode() not in p.read_bytes() for p in (tmp_path / "files").rglob("*") if p.is_file())
 
 
 def _responses_in(url: str) -> int:

@@ -65,6 +65,11 @@ class Cluster:
         self._run(str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, name)
         return self.dsn(name)
 
+    def dump(self, dbname: str) -> str:
+        """The database as SQL text (pg_dump), to look for what it stores."""
+        return self._run(str(self.bindir / "pg_dump"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user,
+                         dbname).stdout
+
     def stop(self) -> None:
         with contextlib.suppress(subprocess.SubprocessError, OSError):
             self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop")
