@@ -162,6 +162,16 @@ class Store:
         self.close()
 
 
+def _newer_storage(path: Path, error: Exception) -> StoreError:
+    """A store written in a storage format newer than this duckdb reads (a duckdb 2.x default)."""
+    return StoreError(
+        f"{path}: written by a newer DuckDB than the {duckdb.__version__} papers runs on "
+        f"({_first_line(error)}); nothing was changed.",
+        f"rewrite it in a format both read, with that newer duckdb: ATTACH '{path}' AS old (READ_ONLY); "
+        "ATTACH 'converted.duckdb' AS new (STORAGE_VERSION 'v1.5.0'); COPY FROM DATABASE old TO new; "
+        "then use converted.duckdb.")
+
+
 def open_store(path: str | Path | None = None, *, read_only: bool = False, audit: str | None = None) -> Store:
     """Open (creating if needed) and migrate the store at `path`; use as `with open_store(path) as store:`.
     A `ducklake:` URL opens a lake instead (papers.lake.store); read-only with `audit`, the lake as it
@@ -183,6 +193,8 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False, audit
     except duckdb.IOException as e:
         if damaged(e, path) is not None:  # duckdb 1.5 says a checksum failed as an IO error
             raise damaged(e, path) from e
+        if "version number" in str(e) and "can only read versions" in str(e):
+            raise _newer_storage(path, e) from e
         hint = "another papers command may be using it; wait for it to finish" if "lock" in str(e).lower() else None
         raise StoreError(f"{path}: cannot open the store ({_first_line(e)}).", hint) from e
     except (duckdb.Error, OSError) as e:

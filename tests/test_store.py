@@ -213,3 +213,20 @@ def test_a_new_store_killed_before_its_first_checkpoint_opens_again(tmp_path):
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent, timeout=120)
     with open_store(path, read_only=True) as store:
         assert store.scalar("select count(*) from llm_errors") == 1
+
+
+def test_a_store_in_a_newer_duckdb_format_says_how_to_convert_it(tmp_path, run, monkeypatch):
+    """duckdb 2.x writes files duckdb 1.5 cannot read (its message, as 1.5.5 words it, is raised here
+    because a file in that format cannot be written by the pinned duckdb)."""
+    path = tmp_path / "from_duckdb_2.duckdb"
+    path.write_bytes(b"\0" * 4096)
+
+    def newer(*args, **kwargs):
+        raise duckdb.IOException("IO Error: Trying to read a database file with version number 999, but we can "
+                                 "only read versions between 64 and 68.")
+
+    monkeypatch.setattr(store_module.duckdb, "connect", newer)
+    result = run("db", "info", "--db", path, expect=1, with_db=False)
+    assert f"{path}: written by a newer DuckDB than the {duckdb.__version__} papers runs on" in result.output
+    assert "STORAGE_VERSION 'v1.5.0'" in result.output and "COPY FROM DATABASE" in result.output
+    assert path.read_bytes() == b"\0" * 4096
