@@ -137,6 +137,8 @@ def test_models_without_a_batch_api_are_refused_before_anything_is_sent(db, run,
 def test_batch_options_out_of_place_are_refused(db, run, server):
     assert "--wait goes with --batch" in run("collect", "--model", "simulated/uniform", "--wait", expect=1).output
     assert "--wait goes with --batch" in run("code", "--coder", "openai/gpt-4o-mini", "--wait", expect=1).output
+    result = run(*batch_args(server), "--max-cost", "1", expect=1)
+    assert "--max-cost cannot stop a batch job" in result.output and "--dry-run" in result.output
     assert not db.exists() and server.seen == {}
 
 

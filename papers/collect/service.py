@@ -60,8 +60,7 @@ def run_collect(settings: CollectSettings, *, db_path, instrument: str | None = 
     from papers.collect.costs import estimate_trials
     from papers.collect.storage import pending_trials
 
-    if settings.calls.wait and not settings.calls.batch:
-        raise InputError("--wait goes with --batch: live calls are always waited for.")
+    _check_batch_options(settings.calls)
     with _open(db_path, settings.calls.dry_run) as store:
         inst, profiles = _prepare(store, instrument, settings.conditions, settings.models, settings.calls)
         missing = [t for t in settings.tasks if t not in inst.task_keys]
@@ -77,6 +76,14 @@ def run_collect(settings: CollectSettings, *, db_path, instrument: str | None = 
             return collect_batches(store, inst, runner.plan_for(inst, settings), settings.decoding, settings.calls,
                                    settings.as_dict(), progress=_batch_progress if progress else None)
         return runner.collect(store, inst, settings, profiles=profiles, progress=progress)
+
+
+def _check_batch_options(calls: CallSettings) -> None:
+    if calls.wait and not calls.batch:
+        raise InputError("--wait goes with --batch: live calls are always waited for.")
+    if calls.batch and calls.max_cost is not None and not calls.dry_run:
+        raise InputError("--max-cost cannot stop a batch job: its price is known only when its results arrive.",
+                         "see the estimate with --batch --dry-run, then submit without --max-cost.")
 
 
 def _open(db_path, dry_run: bool):
@@ -116,8 +123,7 @@ def run_code(settings: CodingSettings, *, db_path,
     from papers.collect import coding
     from papers.store import open_store
 
-    if settings.calls.wait and not settings.calls.batch:
-        raise InputError("--wait goes with --batch: live calls are always waited for.")
+    _check_batch_options(settings.calls)
     with open_store(db_path) as store:
         inst, profiles = _prepare(store, instrument, settings.conditions, [settings.coder], settings.calls,
                                   coding=True)
