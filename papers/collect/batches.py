@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -180,10 +181,12 @@ class Jobs:
 
     async def _submit_file(self, run_id: int, model: str, provider: str, requests: list[Request], meta: dict) -> None:
         where = self._where(provider, self.settings.api_base)
-        data = b"".join(r.line for r in requests)
-        uploaded = await self._api(f"uploading a batch file of {len(requests):,} requests for {model}",
-                                   "acreate_file", file=("papers-batch.jsonl", data), purpose="batch", **where)
-        del data
+        with tempfile.TemporaryFile() as data:  # uploaded from a file: no copy of the requests in memory
+            for r in requests:
+                data.write(r.line)
+            data.seek(0)
+            uploaded = await self._api(f"uploading a batch file of {len(requests):,} requests for {model}",
+                                       "acreate_file", file=("papers-batch.jsonl", data), purpose="batch", **where)
         key = uuid.uuid4().hex
         with self.store.transaction():
             self.store.sql(
