@@ -95,6 +95,17 @@ def direction(row: dict) -> str:
     return "a" if row["r"] > 0 else "b"
 
 
+def p_text(p: float | None) -> str:
+    """A p-value as a reader meets it: '< 0.001' below a thousandth, else '= ' with three decimals.
+
+    >>> p_text(5.5e-11), p_text(0.0456), p_text(float("nan"))
+    ('< 0.001', '= 0.046', 'not computed')
+    """
+    if p is None or p != p:
+        return "not computed"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
 def sentence(row: dict, a: str, b: str) -> str:
     """One line in plain words, its numbers in the sentence's order.
 
@@ -110,10 +121,10 @@ def sentence(row: dict, a: str, b: str) -> str:
     if row["direction"] == "none":
         return (f"{where} no detectable difference on {row['name']}: {what} {row['mean_a']:.2f} ({a}) vs "
                 f"{row['mean_b']:.2f} ({b}), r = {row['r']:.2f} [{row['r_ci_low']:.2f}, {row['r_ci_high']:.2f}], "
-                f"p (Holm) = {row['p_holm']:.3g}")
+                f"p (Holm) {p_text(row['p_holm'])}")
     first, second = (a, b) if row["direction"] == "a" else (b, a)
     m1, m2 = (row["mean_a"], row["mean_b"]) if row["direction"] == "a" else (row["mean_b"], row["mean_a"])
     r, low, high = (row["r"], row["r_ci_low"], row["r_ci_high"]) if row["direction"] == "a" else \
         (-row["r"], -row["r_ci_high"], -row["r_ci_low"])
     return (f"{where} {first} {verb} {row['name']} higher than {second}: {what} {m1:.2f} vs {m2:.2f}, "
-            f"r = {r:.2f} [{low:.2f}, {high:.2f}] in favour of {first}, p (Holm) = {row['p_holm']:.3g}")
+            f"r = {r:.2f} [{low:.2f}, {high:.2f}] in favour of {first}, p (Holm) {p_text(row['p_holm'])}")
