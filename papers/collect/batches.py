@@ -416,21 +416,7 @@ def collect_batches(store: Store, instrument: Instrument, plan: list[Trial], dec
         alive = jobs.alive()
         todo = [t for t in todo if t.response_id not in alive]
         if todo:
-            for trial in todo:
-                provider_of(trial.model, settings.api_base)  # every model checked before anything is uploaded
-            store.register_instrument(instrument)
-            run_id = store.start_run("collect", instrument_sha256=instrument.sha256, settings=settings_record)
-            meta = {"instrument_sha256": instrument.sha256, "settings": {
-                "temperature": decoding.temperature, "max_tokens": decoding.max_tokens,
-                "system_prompt": decoding.system_prompt}}
-            by_model: dict[str, list[Trial]] = defaultdict(list)
-            for trial in todo:
-                by_model[trial.model].append(trial)
-            for model, trials in by_model.items():
-                name = provider_of(model, settings.api_base)[0]
-                requests = [trial_request(t, instrument, decoding, settings, name) for t in trials]
-                await jobs.submit(run_id, model, requests, meta, report)
-            store.finish_run(run_id)
+            await _submit_trials(store, jobs, todo, instrument, decoding, settings, settings_record, report)
         if report.jobs_submitted:
             await jobs.check(report, on_results)
         while settings.wait and report.jobs_running:
@@ -441,6 +427,27 @@ def collect_batches(store: Store, instrument: Instrument, plan: list[Trial], dec
 
     run_batches(main, report, started)
     return report
+
+
+async def _submit_trials(store: Store, jobs: Jobs, todo: list[Trial], instrument: Instrument, decoding: Decoding,
+                         settings: CallSettings, settings_record: dict, report: BatchReport) -> None:
+    """Submit the pending trials as one collect run: a job per model (split by size), every model
+    checked before anything is uploaded."""
+    for trial in todo:
+        provider_of(trial.model, settings.api_base)
+    store.register_instrument(instrument)
+    run_id = store.start_run("collect", instrument_sha256=instrument.sha256, settings=settings_record)
+    meta = {"instrument_sha256": instrument.sha256, "settings": {
+        "temperature": decoding.temperature, "max_tokens": decoding.max_tokens,
+        "system_prompt": decoding.system_prompt}}
+    by_model: dict[str, list[Trial]] = defaultdict(list)
+    for trial in todo:
+        by_model[trial.model].append(trial)
+    for model, trials in by_model.items():
+        name = provider_of(model, settings.api_base)[0]
+        requests = [trial_request(t, instrument, decoding, settings, name) for t in trials]
+        await jobs.submit(run_id, model, requests, meta, report)
+    store.finish_run(run_id)
 
 
 def run_batches(main, report: BatchReport, started: float) -> None:
