@@ -29,7 +29,6 @@ hash and reports them as added after publication: they are not covered by the si
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -38,6 +37,7 @@ from pathlib import Path
 
 from papers import __version__
 from papers.errors import InputError, PapersError
+from papers.ingest.files import sha256_file
 from papers.report.context import PublishedAudit, RootIndex
 from papers.report.siteconfig import SiteConfig, readable_date
 from papers.report.templating import render
@@ -82,14 +82,6 @@ def file_hashes(root: Path) -> dict[str, str]:
     """SHA-256 of every file under root but the top-level manifest.json, its signature and additions.json."""
     files, _ = walk(root)
     return {p: sha256_file(root / p) for p in files if p not in (MANIFEST, SIGNATURE, ADDITIONS)}
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def versions() -> dict[str, str]:
