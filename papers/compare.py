@@ -2,8 +2,9 @@
 
 Both models' answers are the rows the audit pinned, so a comparison always agrees with the audit
 it names, whatever was collected since. One sign convention holds for every task: the effect size
-r is positive when model A gives the dimension the higher priority (a lower mean rank, a higher
-mean rating) and negative when model B does.
+A row's r is positive when model A gives the dimension the higher priority (a lower mean rank, a
+higher mean rating) and negative when model B does; a sentence names the model with the higher
+priority first and gives r in its favour, so the r printed in a sentence is that row's r or its negative.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from papers.instrument import Instrument, parse_instrument
 from papers.store import Store, query
 
 METHOD = ("Mann-Whitney U per dimension over valid trials; effect size r (rank-biserial) with a 95% bootstrap "
-          "interval, positive when the first model gives the dimension the higher priority; p adjusted by Holm "
+          "interval: a sentence gives r in favour of the model it names first (positive: that model gives the "
+          "dimension the higher priority), a row's r field is positive when model_a does; p adjusted by Holm "
           "within each condition and task")
 
 
