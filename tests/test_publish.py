@@ -218,6 +218,13 @@ def test_the_site_chain_catches_a_removed_or_rewritten_audit(published, tmp_path
     root_index = (site / "index.html").read_text()
     assert "Latest audit: v2" in root_index and root_index.index('href="v2/index.html"') < root_index.index(
         'href="v1/index.html"')
+    # v2 removed, stripped of its manifest or hidden: the root index still lists it
+    for n, spoil in enumerate((shutil.rmtree, lambda a: (a / "manifest.json").unlink(), lambda a: a.rename(a.parent / ".v2"))):
+        spoiled = shutil.copytree(site, tmp_path / f"spoiled{n}", symlinks=True)
+        spoil(spoiled / "v2")
+        out = cli_run("verify", spoiled, "--key", published["pub"], expect=1).output
+        assert "chain: the site's index.html lists v2, but the site has no audit v2" in out and "NOT verified." in out
+        assert ("v2: NOT verified" in out and "no readable manifest.json" in out) == (n == 1)
     # v1's manifest rewritten as if it came second: the link v2 holds no longer matches
     m1 = json.loads((site / "v1" / "manifest.json").read_text())
     (site / "v1" / "manifest.json").write_text(json.dumps({**m1, "sequence": 3}, indent=2))

@@ -21,12 +21,13 @@ the one published before it and that audit's manifest hash, and the root index l
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from papers.errors import InputError
 from papers.report.context import slug
-from papers.report.manifest import MANIFEST, SIGNATURE, file_hashes, load_manifest, read_additions, sha256_file, walk
+from papers.report.manifest import GENERATOR, MANIFEST, SIGNATURE, file_hashes, load_manifest, read_additions, sha256_file, walk
 from papers.report.signing import PublicKey, SignatureError
 
 
@@ -89,12 +90,14 @@ class Verification:
 def verify(path: Path, key: PublicKey | None = None) -> Verification:
     """Verify an audit folder (it holds manifest.json) or a site root (its audits and their chain)."""
     root = Path(path)
+    if root.is_symlink():  # a link given on the command line is followed; links inside a site or audit never are
+        root = root.resolve()
     if not root.is_dir():
         raise InputError(f"{root}: no such folder.", "point papers verify at reports/_site/<audit>, or at the site root.")
-    if (root / MANIFEST).exists() or root.is_symlink():
+    if (root / MANIFEST).exists():
         return Verification(root, "audit", [verify_audit(root, key)])
-    folders = sorted(p.parent for p in root.glob(f"*/{MANIFEST}") if not p.parent.name.startswith("."))
-    if not folders:
+    folders = sorted(p for p in root.iterdir() if not p.name.startswith(".") and (p.is_dir() or p.is_symlink()))
+    if not any((p / MANIFEST).exists() for p in folders) and GENERATOR not in _text(root / "index.html"):
         load_manifest(root)  # raises the message for a folder that is neither
     return verify_site(root, folders, key)
 
@@ -187,6 +190,9 @@ def check_signature(folder: Path, manifest: dict, key: PublicKey | None, check: 
 def verify_site(root: Path, folders: list[Path], key: PublicKey | None) -> Verification:
     checks, manifests = [], {}
     for folder in folders:
+        if folder.is_symlink():
+            checks.append(AuditCheck(folder.name, symlinks=[folder.name]))
+            continue
         try:
             manifests[folder.name] = load_manifest(folder)
             checks.append(verify_audit(folder, key))
@@ -220,6 +226,9 @@ def chain_problems(root: Path, manifests: dict[str, dict]) -> list[str]:
     index = _text(root / "index.html")
     problems += [f"the site's index.html does not list {folder}" for folder in manifests
                  if f'href="{folder}/index.html"' not in index]
+    listed = dict.fromkeys(html.unescape(name) for name in re.findall(r'href="([^"/]+)/index\.html"', index))
+    problems += [f"the site's index.html lists {name}, but the site has no audit {name} with a manifest"
+                 for name in listed if name not in manifests]
     return problems
 
 
