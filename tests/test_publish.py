@@ -246,6 +246,14 @@ def test_files_added_after_publication_are_listed_and_checked(published, tmp_pat
     assert "added after publication" in out and "signature: verified" in out
     (audit / "briefs" / "a-b.html").write_text("<p>changed</p>")
     assert "altered: briefs/a-b.html" in cli_run("verify", audit, expect=1).output
+    (audit / "briefs" / "a-b.html").write_text("<p>brief</p>")
+    # a page added beside the signed ones: listed in additions.json, it passes only without a key
+    (audit / "statement.html").write_text("<p>we retract nothing</p>")
+    add_to_manifest(audit, ["statement.html"])
+    assert "verified." in cli_run("verify", audit).output
+    out = cli_run("verify", audit, "--key", published["pub"], expect=1).output
+    assert "additions.json lists statement.html, outside briefs/" in out and "NOT verified." in out
+    assert "additions.json lists briefs/" not in out
     with pytest.raises(Exception, match="part of the published audit"):
         add_to_manifest(audit, ["index.html"])
     with pytest.raises(Exception, match="not inside the published audit"):

@@ -10,7 +10,8 @@ For an audit folder:
   with a page (each page titled with its model), the data files hold the rows `rows` counts and
   only those models, the comparison prints the data and instrument hashes;
 - files added after publication (additions.json, e.g. briefs) still have the hashes listed there;
-  they are named apart, since neither the signature nor the chain covers them;
+  they are named apart, since neither the signature nor the chain covers them; with a key, any
+  listed file outside briefs/ is a failure (anyone could add unsigned pages that way);
 - with a key, the signature (manifest.json.minisig) verifies and its trusted comment names the
   audit; a missing signature is a failure then.
 
@@ -27,8 +28,20 @@ from pathlib import Path
 
 from papers.errors import InputError
 from papers.report.context import slug
-from papers.report.manifest import GENERATOR, MANIFEST, SIGNATURE, file_hashes, load_manifest, read_additions, sha256_file, walk
+from papers.report.manifest import (
+    ADDITIONS,
+    GENERATOR,
+    MANIFEST,
+    SIGNATURE,
+    file_hashes,
+    load_manifest,
+    read_additions,
+    sha256_file,
+    walk,
+)
 from papers.report.signing import PublicKey, SignatureError
+
+BRIEFS = "briefs/"  # where papers brief adds files to a published audit (the only additions a key accepts)
 
 
 @dataclass
@@ -113,6 +126,9 @@ def verify_audit(folder: Path, key: PublicKey | None) -> AuditCheck:
     check.altered = sorted(p for p in set(actual) & set(recorded) if actual[p] != recorded[p])
     check.additions = sorted(added_later)
     check.fields = problems + field_problems(folder, manifest, files)
+    if key is not None:  # with a key, only briefs may be added to a signed audit after publication
+        check.fields += [f"{ADDITIONS} lists {p}, outside briefs/: an unsigned file in a signed audit"
+                         for p in check.additions if not p.startswith(BRIEFS)]
     check_signature(folder, manifest, key, check)
     return check
 
