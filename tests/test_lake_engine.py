@@ -4,9 +4,11 @@ local stores written in a storage version the pinned duckdb and every later one 
 from __future__ import annotations
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from papers.cli import cli
+from papers.errors import StoreError
 from papers.lake.engine import attach, connect, extension_directory, redact_url
 from papers.store import open_store
 
@@ -50,3 +52,31 @@ def test_a_lake_not_made_yet_is_named_with_the_fix(tmp_path):
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "cannot open the lake" in result.output
     assert "nothing has been pushed to this lake yet: papers push --lake URL --data-path DIR creates it" in result.output
+
+
+def test_another_data_path_is_refused_with_the_lakes_own_and_leaves_no_folder(tmp_path):
+    con = connect()
+    try:
+        attach(con, f"ducklake:{tmp_path / 'lake.ducklake'}", data_path=str(tmp_path / "files"))
+        con.execute("create table lake.t as select 1 as x")
+    finally:
+        con.close()
+    con = connect()
+    try:
+        with pytest.raises(StoreError) as refused:
+            attach(con, f"ducklake:{tmp_path / 'lake.ducklake'}", data_path=str(tmp_path / "elsewhere" / "files"))
+    finally:
+        con.close()
+    assert "does not match existing data path" in refused.value.message
+    assert "leave out --data-path" in refused.value.hint
+    assert not (tmp_path / "elsewhere").exists()  # the folders made for the refused path are gone again
+
+
+def test_a_sqlite_catalogs_folder_is_made_as_a_duckdb_catalogs_is(tmp_path):
+    con = connect()
+    try:
+        attach(con, f"ducklake:sqlite:{tmp_path / 'new' / 'catalog.sqlite'}", data_path=str(tmp_path / "files"))
+        con.execute("create table lake.t as select 1 as x")
+    finally:
+        con.close()
+    assert (tmp_path / "new" / "catalog.sqlite").is_file()

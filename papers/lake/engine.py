@@ -14,6 +14,7 @@ and DuckDB autoloads them when a `ducklake:` URL is attached.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import importlib
 import os
@@ -130,18 +131,18 @@ def attach(con: duckdb.DuckDBPyConnection, url: str, alias: str = "lake", *, dat
     check_url(url)
     remember_secrets(url)
     data_path = data_path or os.environ.get(DATA_PATH_ENV) or None
-    options = []
+    options, made = [], []
     if data_path:
         if "://" not in data_path:
-            Path(data_path).mkdir(parents=True, exist_ok=True)
+            made += _make_folder(Path(data_path))
             data_path = str(Path(data_path).resolve()) + "/"
         options.append(f"data_path '{_quote(data_path)}'")
     if read_only:
         options.append("read_only")
     if snapshot is not None:
         options.append(f"snapshot_version {int(snapshot)}")
-    if catalog_kind(url) == "duckdb" and not read_only:
-        Path(url[len(PREFIX):]).parent.mkdir(parents=True, exist_ok=True)
+    if catalog_kind(url) in ("duckdb", "sqlite") and not read_only:  # a local catalog's folder, for a new lake
+        made += _make_folder(Path(url[len(PREFIX):].removeprefix("sqlite:")).parent)
     clause = f" ({', '.join(options)})" if options else ""
     for attempt in range(1, ATTACH_ATTEMPTS + 1):
         try:
@@ -152,13 +153,26 @@ def attach(con: duckdb.DuckDBPyConnection, url: str, alias: str = "lake", *, dat
             # find them on their next attempt
             racing = any(sign in str(e).lower() for sign in ("initialize", "duplicate key", "already exists", "conflict"))
             if not racing or attempt == ATTACH_ATTEMPTS:
+                for folder in reversed(made):  # a lake that did not open leaves no folders behind
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
                 raise StoreError(f"{redact_url(url)}: cannot open the lake ({redact_url(first_line(e))}).",
                                  _attach_hint(url, e)) from e
             time.sleep(random.uniform(0.1, 0.5) * attempt)
 
 
+def _make_folder(folder: Path) -> list[Path]:
+    """Create `folder` and its missing parents; returns the folders created, outermost first."""
+    missing = [p for p in [folder, *folder.parents] if not p.exists()][::-1]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
 def _attach_hint(url: str, error: Exception) -> str:
     text = str(error).lower()
+    if "does not match existing data path" in text:
+        return (f"this lake keeps its Parquet files where the message says: leave out --data-path (and "
+                f"{DATA_PATH_ENV}), or give that path.")
     if "data_path" in text or "data path" in text:
         return f"a new lake needs a place for its Parquet files: --data-path DIR (or {DATA_PATH_ENV})."
     if "does not exist" in text and ("creating a new ducklake" in text or "read-only" in text):
