@@ -326,3 +326,9 @@ def test_a_user_instrument_reads_as_itself(tmp_path):
         for foreign in ("Self-Actualised Autonomy", "sentient", "1-7", "Purposeful Contribution"):
             assert foreign.lower() not in flat.lower()
         assert "rate (1-6)" in flat and "Universalism" in flat
+
+
+def test_a_bidirectional_override_in_a_name_is_written_out_not_obeyed():
+    """U+202E would show the rest of a model's name reversed (a name could pass for another)."""
+    assert escape_markdown("gpt\u202e4o") == "gpt\\\\u202e4o"
+    assert "\u202e" not in escape_markdown("a\u2066b\u202dc") and escape_markdown("Ünïcode 中文") == "Ünïcode 中文"

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from papers.report.wording import condition_label
 from papers.resources import project_path
+from papers.text import printable
 
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~^$@&%=:\"'])")
 
@@ -50,8 +51,10 @@ def render(template: str, out: Path, **context) -> Path:
 def escape_markdown(value) -> str:
     """Text from data, safe in Pandoc Markdown, HTML and Typst: every punctuation mark that could
     start markup is backslash-escaped (Pandoc then escapes it again for each output), and line
-    breaks become spaces so a value can never leave its table cell or paragraph."""
-    text = " ".join(str(value).split())
+    breaks become spaces so a value can never leave its table cell or paragraph. Control and
+    bidirectional-override characters (U+202E and the like, which would show a name reversed) are
+    written out as escapes (`\\u202e`)."""
+    text = printable(" ".join(str(value).split()))
     return MD_SPECIAL.sub(r"\\\1", text)
 
 
