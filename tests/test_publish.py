@@ -181,11 +181,29 @@ def test_verify_checks_the_fields_symlinks_and_the_shape(published, tmp_path):
     (audit / "data" / "manifest.json").unlink()
     for wrong, said in (("[1, 2", "is not valid JSON"), ("[1, 2]", "it is list, not an object"),
                         (json.dumps({**manifest, "files": []}), "field 'files' should be an object"),
-                        (json.dumps({"audit_id": "v1", "files": {}}), "has no 'format'")):
+                        (json.dumps({"audit_id": "v1", "files": {}}), "has no 'format'"),
+                        (json.dumps({**manifest, "published_at": "2026-13-45"}), "'published_at' should be an ISO date"),
+                        (json.dumps({**manifest, "created_at": "garbage"}), "'created_at' should be an ISO date"),
+                        (json.dumps({**manifest, "data_sha256": ""}), "'data_sha256' should be a SHA-256"),
+                        (json.dumps({**manifest, "rows": {"/etc/hostname": 1}}), "names '/etc/hostname', a path that leaves"),
+                        (json.dumps({**manifest, "rows": {"../../x.parquet": 1}}), "a path that leaves the audit")):
         (audit / "manifest.json").write_text(wrong)
         out = cli_run("verify", audit, expect=1).output
         assert "does not have the shape of a papers manifest" in out or "is not valid JSON" in out
         assert said in out
+
+
+def test_report_refuses_a_site_with_a_damaged_manifest_before_moving_anything(published, tmp_path, monkeypatch):
+    site = copy_site(published, tmp_path / "site")
+    (site / "v1").rename(site / "old")
+    manifest = json.loads((site / "old" / "manifest.json").read_text())
+    (site / "old" / "manifest.json").write_text(json.dumps({**manifest, "audit_id": "old", "published_at": "2026-13-45"}))
+    before = files_of(site)
+    monkeypatch.chdir(published["root"])
+    out = cli_run("report", "--audit", "v1", "--db", published["db"], "--site", site, "--engine", "pandoc", "--force",
+                  expect=1).output
+    assert "old/manifest.json does not have the shape" in out and "'published_at' should be an ISO date" in out
+    assert files_of(site) == before and not (site / "v1").exists()
 
 
 def test_a_wrong_key_is_refused(published, tmp_path):

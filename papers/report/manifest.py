@@ -175,7 +175,37 @@ def shape_problems(manifest) -> list[str]:
                                           and isinstance(manifest["previous"].get("manifest_sha256"), str)),
          "field 'previous' should hold audit_id and manifest_sha256"),
     ]
+    checks += [(_is_date(manifest[key]), f"field '{key}' should be an ISO date and time, not {manifest[key][:40]!r}")
+               for key in ("created_at", "published_at")]
+    checks += [(_is_sha256(value), f"field '{name}' should be a SHA-256 (64 hexadecimal digits)")
+               for name, value in (("data_sha256", manifest["data_sha256"]), ("inputs_sha256", manifest["inputs_sha256"]),
+                                   ("instrument.sha256", manifest["instrument"].get("sha256")),
+                                   ("previous.manifest_sha256", (manifest["previous"] or {}).get("manifest_sha256", "0" * 64)))]
+    checks += [(all(_is_sha256(v) for v in manifest["files"].values()), "field 'files' should map each path to a SHA-256")]
+    checks += [(_inside(path), f"field '{key}' names {path[:80]!r}, a path that leaves the audit folder")
+               for key in ("rows", "files") for path in manifest[key]]
     return [message for ok, message in checks if not ok]
+
+
+def _is_date(value) -> bool:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_sha256(value) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def _inside(path: str) -> bool:
+    """A relative POSIX path that stays inside the folder it is relative to."""
+    parts = path.split("/")
+    return bool(path) and not path.startswith("/") and "\\" not in path and all(part not in ("", ".", "..")
+                                                                                for part in parts)
 
 
 # ----------------------------------------------------------------------------- additions
@@ -264,6 +294,25 @@ def check_site_index(site: Path) -> None:
     if foreign:
         raise PapersError(f"{index} was not written by papers; publishing here would replace it.",
                           "choose an empty folder or a papers site with --site.")
+
+
+def check_site_manifests(site: Path) -> None:
+    """Refuse to publish into a site one of whose audits has a manifest.json without a manifest's
+    shape (a date that is no date, say): the chain and the root index are built from them, so
+    publishing would leave the site half-updated."""
+    for path in sorted(Path(site).glob(f"*/{MANIFEST}")):
+        if path.parent.name.startswith("."):
+            continue
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise PapersError(f"{path} is not a readable manifest ({e}); publishing would break the site's chain.",
+                              "restore that audit from a copy, or publish into another site.") from e
+        problems = shape_problems(manifest)
+        if problems:
+            raise PapersError(f"{path} does not have the shape of a papers manifest: {problems[0]}; "
+                              "publishing would break the site's chain.",
+                              "restore that audit from a copy, or publish into another site.")
 
 
 def write_root_index(site: Path, config: SiteConfig | None = None) -> Path:

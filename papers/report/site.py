@@ -47,6 +47,7 @@ from papers.report.manifest import (
     SIGNATURE,
     chain_head,
     check_site_index,
+    check_site_manifests,
     published_audits,
     read_manifest,
     sha256_file,
@@ -100,6 +101,7 @@ def build_report(store: Store, audit_id: str, *, site: Path = DEFAULT_SITE, engi
 
 def _publish(store: Store, data: AuditData, site: Path, plan: Plan, force: bool) -> ReportResult:
     check_site_index(site)
+    check_site_manifests(site)
     target = site / data.audit_id
     inputs = inputs_sha256(data, plan)
     result = ReportResult(data.audit_id, target, target / "index.html")
