@@ -145,3 +145,14 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_keygen_writes_both_keys_or_neither(tmp_path):
+    secret, public = tmp_path / "a.key", tmp_path / "missing" / "b.pub"
+    out = cli_run("keygen", "--no-password", "--secret-key", secret, "--public-key", public, expect=1).output
+    assert "missing does not exist" in out and not secret.exists() and not public.exists()
+    (tmp_path / "taken.pub").symlink_to(tmp_path / "nowhere")  # the public key cannot be written: the secret one goes
+    out = cli_run("keygen", "--no-password", "--secret-key", secret, "--public-key", tmp_path / "taken.pub", expect=1).output
+    assert "no key was written" in out and not secret.exists()
+    cli_run("keygen", "--no-password", "--secret-key", secret, "--public-key", tmp_path / "b.pub")  # a re-run succeeds
+    assert secret.stat().st_mode & 0o777 == 0o600 and (tmp_path / "b.pub").read_text().startswith("untrusted comment:")

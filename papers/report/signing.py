@@ -143,14 +143,22 @@ def write_key_pair(secret_path: Path, public_path: Path, password: str | None, *
         if path.exists():
             raise InputError(f"{path} already exists; a key is never overwritten.",
                              "choose another path, or move the old key away first.")
+    for path in (secret_path, public_path):
+        if not path.parent.is_dir():
+            raise InputError(f"cannot write {path}: its folder {path.parent} does not exist.",
+                             "create the folder first, or choose another path.")
     key = generate()
+    written: list[Path] = []  # both files or neither: a half-written pair is removed again
     try:
-        fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(key.text(password, **kdf))
-        public_path.write_text(key.public_key.text(), encoding="ascii")
+        for path, text, mode in ((secret_path, key.text(password, **kdf), 0o600), (public_path, key.public_key.text(), 0o644)):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            written.append(path)
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(text)
     except OSError as e:
-        raise InputError(f"cannot write the key pair ({e.strerror or e}: {e.filename}).",
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise InputError(f"cannot write the key pair ({e.strerror or e}: {e.filename}); no key was written.",
                          "choose paths in a folder you can write.") from e
     return key.public_key
 
