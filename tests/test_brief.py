@@ -384,3 +384,18 @@ def test_an_unknown_audit_gets_one_message(audit, tmp_path):
     result = cli_run("brief", "--audit", "zz", *TWO, "--out", tmp_path / "out", "--db", audit["db"], expect=1)
     assert result.output.count("Error:") == 1 and "Error: no audit named 'zz'." in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_out_replaces_only_its_own_earlier_brief(audit, tmp_path):
+    out = shutil.copytree(audit["two"], tmp_path / "out")
+    (out / "brief" / "notes.txt").write_text("mine")  # a file of the user's in the figures' folder
+    refused = cli_run("brief", "--audit", "q4", *TWO, "--out", out, "--engine", "pandoc", "--db", audit["db"], expect=1)
+    assert f"{out / 'brief'} was not written by papers brief" in refused.output
+    assert (out / "brief" / "notes.txt").read_text() == "mine"
+    (out / "brief" / "notes.txt").unlink()
+    cli_run("brief", "--audit", "q4", *TWO, "--out", out, "--engine", "pandoc", "--db", audit["db"])  # its own: replaced
+    (out / "brief.html").write_text("<p>my own page</p>")
+    refused = cli_run("brief", "--audit", "q4", *TWO, "--out", out, "--engine", "pandoc", "--db", audit["db"], expect=1)
+    assert f"{out / 'brief.html'} was not written by papers brief" in refused.output
+    assert (out / "brief.html").read_text() == "<p>my own page</p>" and (out / "brief.pdf").is_file()

@@ -252,6 +252,7 @@ def profile_figures(data: AuditData, candidates: list[str], page_dir: Path, stem
 
 
 # colour-blind-safe (Okabe & Ito) colours and distinct markers, one pair per candidate
+BRIEF_MARKER = "<!-- written by papers brief -->"  # in every brief's HTML (reports/brief.qmd.j2)
 CANDIDATE_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00")
 CANDIDATE_MARKERS = ("o", "s", "^", "D", "v")
 
@@ -343,7 +344,35 @@ def make_brief(store: Store, audit_id: str, candidates: list[str], out: Path, *,
                              "leave out --out to publish the brief into its audit (listed in additions.json), "
                              "or write it to a folder outside the site.")
     data, candidates, engine = _prepare(store, audit_id, candidates, engine)
+    check_replaceable(out, "brief")
     return write_brief(store, data, candidates, out, "brief", engine)
+
+
+def check_replaceable(folder: Path, stem: str) -> None:
+    """Refuse to write a brief over files papers did not write: folder/<stem>.html is replaced only
+    when it carries the brief's marker, <stem>.pdf only beside such a page, and <stem>/ only when it
+    holds nothing but the brief's SVG figures (papers never deletes a folder of someone else's)."""
+    html_path, pdf, figures = folder / f"{stem}.html", folder / f"{stem}.pdf", folder / stem
+    ours = html_path.is_file() and not html_path.is_symlink() and BRIEF_MARKER in html_path.read_text(
+        encoding="utf-8", errors="replace")
+    foreign = []
+    if html_path.exists() or html_path.is_symlink():
+        foreign += [] if ours else [html_path]
+    if pdf.exists() or pdf.is_symlink():
+        foreign += [] if ours and pdf.is_file() and not pdf.is_symlink() and _head(pdf, 5) == b"%PDF-" else [pdf]
+    if figures.exists() or figures.is_symlink():
+        own_figures = figures.is_dir() and not figures.is_symlink() and all(
+            p.is_file() and not p.is_symlink() and p.suffix == ".svg" and b"<svg" in _head(p, 4096)
+            for p in figures.iterdir())
+        foreign += [] if ours and own_figures else [figures]
+    if foreign:
+        raise InputError(f"{foreign[0]} was not written by papers brief; writing the brief would replace it.",
+                         "choose another folder with --out, or move those files away first.")
+
+
+def _head(path: Path, size: int) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(size)
 
 
 def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path, *,
