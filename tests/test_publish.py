@@ -206,6 +206,17 @@ def test_report_refuses_a_site_with_a_damaged_manifest_before_moving_anything(pu
     assert files_of(site) == before and not (site / "v1").exists()
 
 
+def test_verify_refuses_a_linked_audit_and_follows_a_link_given_to_it(published, tmp_path):
+    site = copy_site(published, tmp_path / "site")
+    (site / "mirror").symlink_to(site / "v1", target_is_directory=True)
+    out = cli_run("verify", site, expect=1).output
+    assert "mirror: NOT verified" in out and "symbolic link: mirror" in out and "NOT verified." in out
+    (site / "mirror").unlink()
+    (tmp_path / "link").symlink_to(site, target_is_directory=True)
+    out = cli_run("verify", tmp_path / "link", "--key", published["pub"]).output
+    assert "a site of 1 audit" in out and "v1: verified" in out and out.rstrip().endswith("verified.")
+
+
 def test_a_wrong_key_is_refused(published, tmp_path):
     cli_run("keygen", "--no-password", "--secret-key", tmp_path / "other.key", "--public-key", tmp_path / "other.pub")
     out = cli_run("verify", published["audit"], "--key", tmp_path / "other.pub", expect=1).output
