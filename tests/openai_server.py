@@ -99,6 +99,9 @@ class FakeOpenAI:
         self.batch_polls = 0
         self.batch_failures = 0.0
         self.batch_expire = False
+        # batch_tamper(kind, rows) -> bytes | None: a job's "output" or "errors" file as served
+        # (None: the job names the file, but it is gone)
+        self.batch_tamper = None
         self.hold: dict[str, float] = {}
         self.seen: Counter = Counter()
 
@@ -221,10 +224,14 @@ class FakeOpenAI:
                 output.append({"id": f"batch_req_{i}", "custom_id": custom_id, "error": None, "response": {
                     "status_code": 200, "request_id": f"req_{i}", "body": self._completion(line["body"])}})
         number = len(self.files)
-        if output:
-            batch["output_file_id"] = self._file(f"file-{number + 1}", _jsonl(output), "batch_output")["id"]
-        if errors:
-            batch["error_file_id"] = self._file(f"file-{number + 2}", _jsonl(errors), "batch_output")["id"]
+        for kind, rows, file_id in (("output", output, f"file-{number + 1}"), ("errors", errors, f"file-{number + 2}")):
+            if rows:
+                data = _jsonl(rows) if self.batch_tamper is None else self.batch_tamper(kind, rows)
+                if data is None:
+                    file_id = f"gone-{file_id}"
+                else:
+                    self._file(file_id, data, "batch_output")
+                batch["output_file_id" if kind == "output" else "error_file_id"] = file_id
         batch["status"] = "expired" if self.batch_expire else "completed"
         batch["request_counts"] = {"total": len(lines), "completed": len(output), "failed": len(errors)}
         del batch["lines"]

@@ -14,7 +14,7 @@ import pytest
 
 from papers.collect.batches import split
 from tests.conftest import query
-from tests.openai_server import FakeOpenAI
+from tests.openai_server import FakeOpenAI, _jsonl
 
 KEY = "sk-test-NEVER-STORE-THIS-4242"
 
@@ -168,6 +168,45 @@ def test_code_batch_codes_every_open_answer_once(db, run, server):
     assert query(db, "select count(*) from codes where status = 'error'") == [(0,)]
     coding_lines = {rid: server.batch_lines[rid] - collected[rid] for rid, _, _ in coded}
     assert coding_lines == {rid: 2 if rid in failed else 1 for rid, _, _ in coded}
+
+
+def test_unreadable_result_lines_are_stored_as_errors_and_retried(db, run, server, capfd):
+    def tamper(kind, rows):
+        rows[0]["response"] = "oops"
+        rows[1]["response"]["body"]["choices"][0]["message"] = "a string"
+        return _jsonl(rows[:2]) + b"this is not json\n" + _jsonl(rows[3:]) + b"[1, 2]\n"
+
+    server.batch_tamper = tamper
+    result = run(*batch_args(server, 3), "--wait")
+    assert "2 lines are not a JSON result object (line 3, 7)" in result.output and "Warning: batch job" in result.output
+    rows = stored(db)
+    assert len(rows) == 6 and sorted(rows.values()).count("error") == 3
+    errors = [e for (e,) in query(db, "select error from llm_responses where status = 'error' order by 1")]
+    assert any("response is not an object" in e for e in errors)
+    assert any("message that is not an object" in e for e in errors)
+    assert any("no result for this request" in e and "not a JSON result object" in e for e in errors)
+    assert query(db, "select count(*) from batches where stored_at is null") == [(0,)]
+    server.batch_tamper = None
+    again = json.loads(run(*batch_args(server, 3), "--retry-errors", "--wait", "--json").output)
+    assert again["submitted"] == 3 and again["warnings"] == [] and set(stored(db).values()) == {"valid"}
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_result_file_gone_stores_its_requests_as_errors_without_a_traceback(db, run, server, capfd):
+    server.batch_failures = 0.3
+    server.batch_tamper = lambda kind, rows: None if kind == "output" else _jsonl(rows)
+    result = run(*batch_args(server, 5), "--wait")
+    assert "could not be downloaded" in result.output and "404" in result.output
+    rows = stored(db)
+    assert len(rows) == 10 and set(rows.values()) == {"error"}
+    server.batch_tamper = None
+    server.batch_failures = 0.0
+    other = run("collect", "--model", "openai/gpt-4o", "--api-base", server.url, "--trials", "2", "--batch",
+                "--poll-interval", "0.05", "--wait")  # a later run, of any model, is not blocked
+    assert "Warning" not in other.output
+    run(*batch_args(server, 5), "--retry-errors", "--wait")
+    assert set(stored(db).values()) == {"valid"} and len(stored(db)) == 14
+    assert "Traceback" not in capfd.readouterr().err
 
 
 # ------------------------------------------------------------------------------------ killed runs

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import logging
 import tempfile
 import time
 import uuid
@@ -59,13 +60,14 @@ class BatchReport:
     per_model: dict = field(default_factory=lambda: defaultdict(Counter))
     seconds: float = 0.0
     store_seconds: float = 0.0  # downloading, parsing and writing results
+    warnings: list = field(default_factory=list)  # jobs whose results were partly unreadable, and so on
 
     def as_dict(self) -> dict:
         return {"batch": True, "planned": self.planned, "reused": self.reused, "submitted": self.submitted,
                 "jobs_submitted": self.jobs_submitted, "stored": self.stored, "jobs_stored": self.jobs_stored,
                 "running": self.running, "jobs_running": self.jobs_running, "states": dict(self.states),
                 "per_model": {m: dict(c) for m, c in self.per_model.items()}, "seconds": round(self.seconds, 2),
-                "store_seconds": round(self.store_seconds, 3)}
+                "store_seconds": round(self.store_seconds, 3), "warnings": list(self.warnings)}
 
 
 def provider_of(model: str, api_base: str | None) -> tuple[str, str]:
@@ -234,12 +236,17 @@ class Jobs:
                     await self._create(job["batch_key"], job["model"], job["provider"], job["api_base"],
                                        job["input_file_id"])
                 job = next(j for j in self.unstored() if j["batch_key"] == job["batch_key"])
-            state = await self._api(f"checking batch job {job['provider_batch_id']}", "aretrieve_batch",
-                                    batch_id=job["provider_batch_id"], **where)
+            try:
+                state = await self._api(f"checking batch job {job['provider_batch_id']}", "aretrieve_batch",
+                                        batch_id=job["provider_batch_id"], **where)
+            except ProviderError as e:  # one job the provider cannot answer for blocks no other
+                report.warnings.append(f"{e.message} Its requests are not submitted again until it is stored; "
+                                       "run the same command again later.")
+                continue
             self._update(job["batch_key"], state)
             if str(state.status) in ENDED:
                 storing = time.perf_counter()
-                await self._store(job, state, where, on_results)
+                await self._store(job, state, where, on_results, report)
                 report.store_seconds += time.perf_counter() - storing
                 report.jobs_stored += 1
             else:
@@ -257,18 +264,41 @@ class Jobs:
                 return found
         return None
 
-    async def _store(self, job: dict, state, where: dict, on_results) -> None:
+    async def _store(self, job: dict, state, where: dict, on_results, report: BatchReport) -> None:
+        """Store every request of an ended job once. A result file that cannot be downloaded, or a
+        line of it that is not a result object, stores the requests it leaves without a result as
+        errors (which --retry-errors submits again), with a warning naming the job: an unreadable
+        file never blocks this job or any other."""
         results: dict[str, dict] = {}
+        problems: list[str] = []
         for file_id in (state.output_file_id, state.error_file_id):
-            if file_id:
+            if not file_id:
+                continue
+            try:
                 content = await self._api(f"downloading the results of batch job {job['provider_batch_id']}",
                                           "afile_content", file_id=file_id, **where)
-                for number, line in enumerate(content.content.splitlines(), 1):
-                    if line.strip():
-                        row = _json_line(line, file_id, number)
+            except ProviderError as e:
+                problems.append(f"result file {file_id} could not be downloaded ({excerpt(e.message.rstrip('.'), 300)})")
+                continue
+            bad = []
+            for number, line in enumerate(content.content.splitlines(), 1):
+                if line.strip():
+                    row = _json_line(line)
+                    if row is None:
+                        bad.append(number)
+                    else:
                         results[str(row.get("custom_id"))] = _kept(row)
-                del content
+            del content
+            if bad:
+                problems.append(f"result file {file_id}: {len(bad)} {'line is' if len(bad) == 1 else 'lines are'} "
+                                "not a JSON result object "
+                                f"(line {', '.join(map(str, bad[:5]))}{', ...' if len(bad) > 5 else ''})")
         ended = f"the batch job ended {state.status}" + _job_errors(state)
+        if problems:
+            ended += "; " + "; ".join(problems)
+            report.warnings.append(f"batch job {job['provider_batch_id']} ({job['model']}): " + "; ".join(problems)
+                                   + ". Its requests without a readable result are stored as errors; "
+                                   "--retry-errors submits them again.")
         with self.store.transaction():
             for chunk in _chunks(self._requests(job["batch_key"]), STORE_CHUNK):
                 outcomes = [self.outcome(item, results.get(item.response_id), job["model"], ended)
@@ -284,11 +314,14 @@ class Jobs:
         """A result line as the outcome of a live call: the answer, or the error it stored."""
         outcome = Outcome(trial)
         response = (row or {}).get("response") or {}
-        body = response.get("body") if isinstance(response.get("body"), dict) else {}
-        status = response.get("status_code")
+        body = response.get("body") if isinstance(response, dict) and isinstance(response.get("body"), dict) else {}
+        status = response.get("status_code") if isinstance(response, dict) else None
         error = (row or {}).get("error")
         if row is None:
             outcome.faults.append(f"BatchError: no result for this request ({ended})")
+        elif not error and not isinstance(response, dict):
+            outcome.faults.append(redact(f"BatchError: the result's response is not an object "
+                                         f"({excerpt(response, 200)})", self.secrets))
         elif error:
             code = error.get("code") if isinstance(error, dict) else None
             message = error.get("message") if isinstance(error, dict) else error
@@ -309,7 +342,12 @@ class Jobs:
             outcome.faults.append(f"{EmptyResponse.__name__}: the server answered HTTP 200 without a choice "
                                   "(choices: [])")
             return
-        text = (choices[0].get("message") or {}).get("content")
+        message = choices[0].get("message") or {}
+        if not isinstance(message, dict):
+            outcome.faults.append(redact(f"{EmptyResponse.__name__}: the server answered HTTP 200 with a message "
+                                         f"that is not an object ({excerpt(message, 200)})", self.secrets))
+            return
+        text = message.get("content")
         outcome.text = redact("" if text is None else text if isinstance(text, str) else str(text), self.secrets)
         reported = body.get("model")
         outcome.model_reported = redact(None if reported is None else str(reported), self.secrets)
@@ -339,15 +377,13 @@ async def _release_clients() -> None:
     await asyncio.sleep(0.05)
 
 
-def _json_line(line: bytes, file_id: str, number: int) -> dict:
+def _json_line(line: bytes) -> dict | None:
+    """A result line as an object, or None where it is not JSON or not an object."""
     try:
         row = json.loads(line)
     except ValueError:
-        raise ProviderError(f"batch file {file_id}, line {number}: not JSON ({excerpt(line[:200])}).",
-                            "run the same command again; nothing of this job was stored.") from None
-    if not isinstance(row, dict):
-        raise ProviderError(f"batch file {file_id}, line {number}: not a result object.")
-    return row
+        return None
+    return row if isinstance(row, dict) else None
 
 
 def _kept(row: dict) -> dict:
@@ -459,6 +495,22 @@ def run_batches(main, report: BatchReport, started: float) -> None:
             await _release_clients()
 
     try:
-        asyncio.run(run())
+        with _silent_litellm():
+            asyncio.run(run())
     finally:
         report.seconds = time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def _silent_litellm():
+    """litellm's loggers off while batch jobs are handled: its own callbacks log a provider's
+    refusal (a result file gone, say) with a full traceback, which papers reports in one line."""
+    loggers = [logging.getLogger(name) for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")]
+    before = [logger.disabled for logger in loggers]
+    for logger in loggers:
+        logger.disabled = True
+    try:
+        yield
+    finally:
+        for logger, disabled in zip(loggers, before):
+            logger.disabled = disabled

@@ -70,7 +70,7 @@ def _batch_lines(report: BatchReport) -> list[str]:
         lines.append("Requests that failed are stored as errors; run the same command with --retry-errors "
                      "to submit only them again.")
     lines.append(f"Took {report.seconds:.1f} s.")
-    return lines
+    return lines + [f"Warning: {w}" for w in report.warnings]
 
 
 def code_lines(result: CodingReport | CodingEstimate | BatchReport) -> list[str]:
@@ -99,4 +99,4 @@ def _code_batch_lines(report: BatchReport) -> list[str]:
         lines.append(f"{report.jobs_running} batch jobs still running ({report.running:,} answers). Run the same "
                      "command again to store their codes when they end (within 24 hours), or add --wait.")
     lines.append(f"Took {report.seconds:.1f} s.")
-    return lines
+    return lines + [f"Warning: {w}" for w in report.warnings]
