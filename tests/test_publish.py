@@ -172,7 +172,12 @@ def test_verify_checks_the_fields_symlinks_and_the_shape(published, tmp_path):
     (audit / "manifest.json").write_text(json.dumps({**manifest, "models": ["simulated/human-centric"]}))
     out = cli_run("verify", audit, expect=1).output
     assert "manifest: models lists 1 models, but the folder has pages for 2" in out
+    # a hash the page prints, but in another row: compared whole, per row, not as a substring of the page
+    (audit / "manifest.json").write_text(json.dumps({**manifest, "data_sha256": manifest["instrument"]["sha256"]}))
+    out = cli_run("verify", audit, expect=1).output
+    assert "manifest: data_sha256 " in out and "is not the SHA-256 index.html states for 'Audit data'" in out
     (audit / "manifest.json").write_text(json.dumps(manifest))
+    assert "verified." in cli_run("verify", audit).output
     (audit / "data" / "link.parquet").symlink_to(audit / "data" / "model_answers.parquet")
     assert "symbolic link: data/link.parquet" in cli_run("verify", audit, expect=1).output
     (audit / "data" / "link.parquet").unlink()

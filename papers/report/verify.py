@@ -8,7 +8,8 @@ For an audit folder:
   no symbolic link;
 - its fields hold for the folder: audit_id is the folder's name, `models` are exactly the models
   with a page (each page titled with its model), the data files hold the rows `rows` counts and
-  only those models, the comparison prints the data and instrument hashes;
+  only those models (paths that leave the folder are refused by the shape check), and the data and
+  instrument hashes are exactly the ones the comparison states in its Audit data and Instrument rows;
 - files added after publication (additions.json, e.g. briefs) still have the hashes listed there;
   they are named apart, since neither the signature nor the chain covers them; with a key, any
   listed file outside briefs/ is a failure (anyone could add unsigned pages that way);
@@ -149,11 +150,20 @@ def field_problems(folder: Path, m: dict, files: list[str]) -> list[str]:
         if expected[s] not in _title_of(folder / "models" / f"{s}.html"):
             problems.append(f"models/{s}.html is not the page of '{expected[s]}'")
     problems += data_problems(folder, m)
-    index = _text(folder / "index.html")
-    for name, value in (("data_sha256", m["data_sha256"]), ("instrument sha256", m["instrument"]["sha256"])):
-        if value not in index:
-            problems.append(f"{name} {value[:12]}... is not the one index.html prints")
+    stated = stated_hashes(_text(folder / "index.html"))
+    for name, label, value in (("data_sha256", "Audit data", m["data_sha256"]),
+                               ("instrument sha256", "Instrument", m["instrument"]["sha256"])):
+        if value not in stated[label]:
+            problems.append(f"{name} {value[:12]}... is not the SHA-256 index.html states for '{label}'")
     return problems
+
+
+def stated_hashes(page: str) -> dict[str, set[str]]:
+    """The SHA-256 values the comparison page states in its 'Instrument' and 'Audit data' rows
+    (compared whole: a manifest field must equal one, not merely occur in the page)."""
+    plain = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    return {label: set(re.findall(label + r" .{0,200}?SHA-256 ([0-9a-f]{64})\b", plain))
+            for label in ("Instrument", "Audit data")}
 
 
 def data_problems(folder: Path, m: dict) -> list[str]:
