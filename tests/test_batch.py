@@ -209,6 +209,37 @@ def test_a_result_file_gone_stores_its_requests_as_errors_without_a_traceback(db
     assert "Traceback" not in capfd.readouterr().err
 
 
+def test_repeated_and_unknown_result_lines_are_stored_by_one_rule_with_a_warning(db, run, server):
+    seen = {}
+
+    def tamper(kind, rows):
+        if kind == "output":
+            seen["output"] = rows
+            changed = json.loads(json.dumps(rows[1]))
+            changed["response"]["body"]["choices"][0]["message"]["content"] = "DUPLICATE ANSWER"
+            unknown = {**rows[0], "custom_id": "not-a-trial"}
+            return _jsonl([*rows, rows[0], changed, unknown])
+        overriding = {"custom_id": seen["output"][2]["custom_id"], "response": None,
+                      "error": {"code": "server_error", "message": "late error"}}
+        return _jsonl([overriding, *rows, seen["output"][0]])
+
+    server.batch_failures = 0.3
+    server.batch_tamper = tamper
+    report = json.loads(run(*batch_args(server, 10), "--wait", "--json").output)
+    (warning,) = report["warnings"]
+    assert "batch_1" in warning and "3 requests have more than one result line" in warning
+    assert "1 result lines name requests the job never had" in warning and "not-a-trial" in warning
+    rows = stored(db)
+    assert len(rows) == 20 and "not-a-trial" not in rows
+    first, changed, overridden = (r["custom_id"] for r in seen["output"][:3])
+    assert rows[first] == "valid" and rows[overridden] == "valid" and rows[changed] == "error"
+    (error,) = query(db, "select error from llm_responses where response_id = ?", changed)[0]
+    assert "conflicting_results" in error
+    assert query(db, "select count(*) from llm_responses where raw_text like '%DUPLICATE%'") == [(0,)]
+    failed = {rid for rid in server.batch_lines if server._fails(rid)}
+    assert {rid for rid, status in rows.items() if status == "error"} == failed | {changed}
+
+
 # ------------------------------------------------------------------------------------ killed runs
 
 

@@ -265,12 +265,41 @@ class Jobs:
         return None
 
     async def _store(self, job: dict, state, where: dict, on_results, report: BatchReport) -> None:
-        """Store every request of an ended job once. A result file that cannot be downloaded, or a
-        line of it that is not a result object, stores the requests it leaves without a result as
-        errors (which --retry-errors submits again), with a warning naming the job: an unreadable
-        file never blocks this job or any other."""
+        """Store every request of an ended job once, with a warning naming the job where its
+        result files were odd (see _results): an unreadable file never blocks this job or any other."""
+        results, problems, repeated = await self._results(job, state, where)
+        requests = self._requests(job["batch_key"])
+        unknown = results.keys() - {r[0] for r in requests}
+        notes = []
+        if repeated:
+            notes.append(f"{len(repeated)} requests have more than one result line (for each, the first answer "
+                         "is stored, or an error where its answers differ)")
+        if unknown:
+            notes.append(f"{len(unknown)} result lines name requests the job never had, ignored ("
+                         + ", ".join(excerpt(u, 60) for u in sorted(unknown)[:3]) + (", ..." if len(unknown) > 3 else "")
+                         + ")")
+        ended = f"the batch job ended {state.status}" + _job_errors(state)
+        if problems:
+            ended += "; " + "; ".join(problems)
+            notes.append("; ".join(problems) + ". Its requests without a readable result are stored as errors; "
+                         "--retry-errors submits them again")
+        if notes:
+            report.warnings.append(f"batch job {job['provider_batch_id']} ({job['model']}): " + "; ".join(notes) + ".")
+        with self.store.transaction():
+            for chunk in _chunks(requests, STORE_CHUNK):
+                outcomes = [self.outcome(item, results.get(item.response_id), job["model"], ended)
+                            for item in self.rebuild(job, chunk)]
+                on_results(job, outcomes)
+            self.store.sql("update batches set stored_at = current_timestamp where batch_key = ?", [job["batch_key"]])
+
+    async def _results(self, job: dict, state, where: dict) -> tuple[dict, list[str], set[str]]:
+        """The job's results by custom_id, what made some unreadable, and the ids with more than one
+        line. A file that cannot be downloaded, or a line that is not a result object, leaves its
+        requests without a result: they are stored as errors, which --retry-errors submits again.
+        Of several lines for one request (in either file) _either keeps one."""
         results: dict[str, dict] = {}
         problems: list[str] = []
+        repeated: set[str] = set()
         for file_id in (state.output_file_id, state.error_file_id):
             if not file_id:
                 continue
@@ -282,29 +311,23 @@ class Jobs:
                 continue
             bad = []
             for number, line in enumerate(content.content.splitlines(), 1):
-                if line.strip():
-                    row = _json_line(line)
-                    if row is None:
-                        bad.append(number)
-                    else:
-                        results[str(row.get("custom_id"))] = _kept(row)
+                if not line.strip():
+                    continue
+                row = _json_line(line)
+                if row is None:
+                    bad.append(number)
+                else:
+                    custom_id, kept = str(row.get("custom_id")), _kept(row)
+                    if custom_id in results:
+                        repeated.add(custom_id)
+                        kept = _either(results[custom_id], kept)
+                    results[custom_id] = kept
             del content
             if bad:
                 problems.append(f"result file {file_id}: {len(bad)} {'line is' if len(bad) == 1 else 'lines are'} "
-                                "not a JSON result object "
-                                f"(line {', '.join(map(str, bad[:5]))}{', ...' if len(bad) > 5 else ''})")
-        ended = f"the batch job ended {state.status}" + _job_errors(state)
-        if problems:
-            ended += "; " + "; ".join(problems)
-            report.warnings.append(f"batch job {job['provider_batch_id']} ({job['model']}): " + "; ".join(problems)
-                                   + ". Its requests without a readable result are stored as errors; "
-                                   "--retry-errors submits them again.")
-        with self.store.transaction():
-            for chunk in _chunks(self._requests(job["batch_key"]), STORE_CHUNK):
-                outcomes = [self.outcome(item, results.get(item.response_id), job["model"], ended)
-                            for item in self.rebuild(job, chunk)]
-                on_results(job, outcomes)
-            self.store.sql("update batches set stored_at = current_timestamp where batch_key = ?", [job["batch_key"]])
+                                f"not a JSON result object (line {', '.join(map(str, bad[:5]))}"
+                                f"{', ...' if len(bad) > 5 else ''})")
+        return results, problems, repeated
 
     def _requests(self, key: str) -> list[tuple]:
         return self.store.sql("select response_id, task, condition, trial, item_order, sampling_seed from "
@@ -402,6 +425,26 @@ def _kept(row: dict) -> dict:
         kept["choices"] = choices
     return {"custom_id": row.get("custom_id"), "error": row.get("error"),
             "response": {"status_code": response.get("status_code"), "body": kept}}
+
+
+def _answered(row: dict) -> bool:
+    response = row.get("response")
+    return not row.get("error") and isinstance(response, dict) and response.get("status_code") == 200
+
+
+def _either(first: dict, second: dict) -> dict:
+    """The result kept of two lines for one request: an answer over an error (whichever file
+    each came from), the first of two errors or of two equal answers, and an error where two
+    answers differ (which stays, whatever line comes after)."""
+    if first.get("conflict") or not _answered(second):
+        return first
+    if not _answered(first):
+        return second
+    if json.dumps(first["response"], sort_keys=True) == json.dumps(second["response"], sort_keys=True):
+        return first
+    return {"custom_id": first.get("custom_id"), "conflict": True, "response": None,
+            "error": {"code": "conflicting_results", "message": "the job's result files hold different answers "
+                      "for this request; none is stored"}}
 
 
 def _job_errors(state) -> str:
