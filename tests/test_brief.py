@@ -387,14 +387,18 @@ def test_an_unknown_audit_gets_one_message(audit, tmp_path):
 
 
 @pytest.mark.slow
-def test_out_replaces_only_its_own_earlier_brief(audit, tmp_path):
+def test_out_replaces_only_its_own_earlier_brief(audit, tmp_path, monkeypatch):
     out = shutil.copytree(audit["two"], tmp_path / "out")
     (out / "brief" / "notes.txt").write_text("mine")  # a file of the user's in the figures' folder
     refused = cli_run("brief", "--audit", "q4", *TWO, "--out", out, "--engine", "pandoc", "--db", audit["db"], expect=1)
     assert f"{out / 'brief'} was not written by papers brief" in refused.output
     assert (out / "brief" / "notes.txt").read_text() == "mine"
     (out / "brief" / "notes.txt").unlink()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 1 January 2026: the PDF's date, as report stamps it
     cli_run("brief", "--audit", "q4", *TWO, "--out", out, "--engine", "pandoc", "--db", audit["db"])  # its own: replaced
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", "-isodates", out / "brief.pdf"], capture_output=True, text=True).stdout
+        assert re.search(r"CreationDate:\s+2026-01-01T00:00:00", info), info
     (out / "brief.html").write_text("<p>my own page</p>")
     refused = cli_run("brief", "--audit", "q4", *TWO, "--out", out, "--engine", "pandoc", "--db", audit["db"], expect=1)
     assert f"{out / 'brief.html'} was not written by papers brief" in refused.output

@@ -123,6 +123,7 @@ def test_source_date_epoch_is_the_date_stamped_inside_pages_and_pdfs(published, 
     if shutil.which("pdfinfo"):
         info = subprocess.run(["pdfinfo", "-isodates", audit / "comparison.pdf"], capture_output=True, text=True).stdout
         assert re.search(r"CreationDate:\s+2026-01-01T00:00:00", info), info
+        assert re.search(r"Author:\s+papers\n", info), info  # no publisher named in this folder: papers made it
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     bad = cli_run("report", "--audit", "v1", "--db", published["db"], "--site", tmp_path / "t", expect=1).output
     assert "SOURCE_DATE_EPOCH='yesterday' is not a number of seconds" in bad
@@ -309,10 +310,12 @@ def test_pdfs_are_pdf_a_3b_with_metadata_and_attachments(published):
     assert "Author:          Acme Research Ltd" in info.stdout and "Subject:" in info.stdout
     assert info.stderr == ""
     listed = subprocess.run(["pdfdetach", "-list", pdf], capture_output=True, text=True)
-    assert {"manifest.json", "answers.csv", "profile.csv"} <= set(re.findall(r"\d+: (\S+)", listed.stdout))
+    attached = set(re.findall(r"\d+: (\S+)", listed.stdout))
+    # the manifest attached is a draft made before the PDFs (the published one lists them): named so
+    assert {"manifest-draft.json", "answers.csv", "profile.csv"} <= attached and "manifest.json" not in attached
     comparison = subprocess.run(["pdfdetach", "-list", published["audit"] / "comparison.pdf"], capture_output=True,
                                 text=True).stdout
-    assert "manifest.json" in comparison and "profiles.csv" in comparison
+    assert "manifest-draft.json" in comparison and "profiles.csv" in comparison
 
 
 def test_the_folder_carries_an_ro_crate_and_a_citation(published):

@@ -32,6 +32,7 @@ from papers.report.context import Figure, Link, slug
 from papers.report.method import CAVEATS, method_text
 from papers.report.reads import AuditData, load_audit
 from papers.report.sections import provenance
+from papers.report.siteconfig import publication_date
 from papers.report.templating import render
 from papers.report.wording import measure, where
 from papers.resources import project_path
@@ -303,7 +304,7 @@ def write_brief(store: Store, data: AuditData, candidates: list[str], folder: Pa
         for name in (("_quarto.yml",), ("reports", "style.css")):  # as the site's pages have them, for Quarto
             shutil.copy(project_path(*name), build / name[-1])
         qmd = render("brief.qmd.j2", build / f"{stem}.qmd", page=page)
-        engines.render(qmd, engine, pdf=True)
+        engines.render(qmd, engine, pdf=True, date=publication_date(data.created_at))  # as report dates its PDFs
         for name in (f"{stem}.html", f"{stem}.pdf", stem):
             _replace(build / name, folder / name)
     return BriefResult(folder / f"{stem}.html", folder / f"{stem}.pdf")

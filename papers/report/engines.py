@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 from papers.errors import PapersError
@@ -52,7 +53,7 @@ def pandoc_typst_args(out: Path) -> list[str]:
 
 
 def render(qmd: Path, engine: str, *, typst_source: bool = False, pdf: bool = False,
-           pdf_name: str | None = None) -> Path | None:
+           pdf_name: str | None = None, date: datetime | None = None) -> Path | None:
     """Write the page's HTML beside the .qmd. With typst_source, also the .typ its PDF is compiled
     from, which is returned (papers.report.folder compiles the audit's PDFs with their metadata and
     attachments). With pdf, also the PDF itself: PDF/A-3b, titled from the page's front matter,
@@ -79,7 +80,7 @@ def render(qmd: Path, engine: str, *, typst_source: bool = False, pdf: bool = Fa
         from papers.report.pdf import PdfJob, compile_pdf
 
         job = PdfJob(typ, qmd.parent / (pdf_name or qmd.with_suffix(".pdf").name), front_matter_title(source), "", "",
-                     [], None)
+                     [], date)
         compile_pdf(job, qmd.parent)
     return typ
 

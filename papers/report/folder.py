@@ -44,6 +44,7 @@ from papers.resources import project_path
 from papers.store import RESULT_TABLES, Store
 from papers.text import FORMULA_START
 
+MANIFEST_DRAFT = "manifest-draft.json"  # the name of the manifest attached to each PDF: not the published one
 EVIDENCE = ".evidence"  # the PDFs' attachments while they are made; removed with the other sources
 SOURCES = (".qmd", ".typ")
 PROJECT_FILES = ("_quarto.yml", "style.css")  # copied in for Quarto, removed after
@@ -129,8 +130,9 @@ def render_page(task: tuple) -> RenderedPage:
 
 def page_pdf(page: RenderedPage, plan: Plan, data: AuditData) -> PdfJob:
     """The PDF of a page: its metadata, and as attachments the manifest and the page's rows."""
-    manifest = Attachment(MANIFEST, f"/{EVIDENCE}/{MANIFEST}", "application/json",
-                          "The audit's manifest as it stood before the PDFs were made: every other file with its "
+    manifest = Attachment(MANIFEST_DRAFT, f"/{EVIDENCE}/{MANIFEST}", "application/json",
+                          "A draft of the audit's manifest, as it stood before the PDFs were made (the published "
+                          "manifest.json also lists the PDFs, so its hash differs): every other file with its "
                           "SHA-256, the instrument, data hash, settings and versions.")
     if page.model is None:
         title = f"Value audit {data.audit_id}: all models"
@@ -146,7 +148,7 @@ def page_pdf(page: RenderedPage, plan: Plan, data: AuditData) -> PdfJob:
                                  "dimension."),
                       Attachment("profile.csv", f"/{EVIDENCE}/{s}-profile.csv", "text/csv",
                                  "The model's mean per condition, task and dimension, with its 95% interval.")]
-    return PdfJob(page.typ, page.pdf, title, subject, plan.config.publisher, keywords(data), plan.published,
+    return PdfJob(page.typ, page.pdf, title, subject, plan.config.publisher or "papers", keywords(data), plan.published,
                   [manifest, *data_files])
 
 

@@ -1,10 +1,11 @@
 """PDFs for archives: every PDF of an audit is PDF/A-3b, made by Pandoc's Typst writer and the
 `typst` package (whatever engine made the HTML), with its metadata and its evidence attached.
 
-Metadata: Title, Author (the publisher), Subject, Keywords and the audit's date (also the PDF's
-creation date, so a PDF rebuilt later is byte-identical). Attachments (PDF/A-3 "associated files",
-listed by `pdfdetach -list`): the audit's manifest as it stood before the PDFs were made, and the
-rows behind the page as CSV. Both reach reports/template.typ as one JSON value in `sys.inputs`,
+Metadata: Title, Author (the publisher, else "papers"), Subject, Keywords and the audit's date (also
+the PDF's creation date, so a PDF rebuilt later is byte-identical; a brief's PDF carries it too).
+Attachments (PDF/A-3 "associated files", listed by `pdfdetach -list`): manifest-draft.json, the
+audit's manifest as it stood before the PDFs were made (not the published manifest.json, which also
+lists the PDFs), and the rows behind the page as CSV. Both reach reports/template.typ as one JSON value in `sys.inputs`,
 so no value is ever spliced into Typst source.
 """
 
