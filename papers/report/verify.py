@@ -16,8 +16,11 @@ For an audit folder:
 - with a key, the signature (manifest.json.minisig) verifies and its trusted comment names the
   audit; a missing signature is a failure then.
 
-For a site root, every audit as above, and the hash chain: sequences run 1..n, each audit names
-the one published before it and that audit's manifest hash, and the root index lists every audit.
+For a site root (a symbolic link given as the path is followed), every audit as above, and the
+hash chain: sequences run 1..n, each audit names the one published before it and that audit's
+manifest hash, the root index lists every audit and lists no audit the site lacks (removed, hidden
+as a dot folder, or without a readable manifest). Every folder of the root not starting with a dot
+is an audit: one without a readable manifest, or a symbolic link, fails.
 """
 
 from __future__ import annotations
