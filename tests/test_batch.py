@@ -131,7 +131,17 @@ def test_dry_run_shows_the_batch_price_and_writes_nothing(db, run, server):
 def test_models_without_a_batch_api_are_refused_before_anything_is_sent(db, run, server):
     result = run("collect", "--model", "simulated/uniform", "--trials", "2", "--batch", expect=1)
     assert "papers submits batch jobs to openai" in result.output and "without --batch" in result.output
-    assert server.seen == {} and query(db, "select count(*) from batches") == [(0,)]
+    assert server.seen == {} and not db.exists()
+
+
+def test_the_dry_run_refuses_the_models_the_real_run_refuses_and_neither_writes_a_store(db, run):
+    models = ["--model", "anthropic/claude-3-5-haiku-20241022", "--model", "ollama/llama3", "--trials", "10", "--batch"]
+    for extra in (["--dry-run"], []):
+        result = run("collect", *models, *extra, expect=1)
+        assert "papers submits batch jobs to openai" in result.output and "$0.0000" not in result.output
+        assert not db.exists()
+    result = run("code", "--coder", "ollama/llama3", "--batch", expect=1)
+    assert "papers submits batch jobs to openai" in result.output and not db.exists()
 
 
 def test_batch_options_out_of_place_are_refused(db, run, server):

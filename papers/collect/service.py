@@ -60,7 +60,7 @@ def run_collect(settings: CollectSettings, *, db_path, instrument: str | None = 
     from papers.collect.costs import estimate_trials
     from papers.collect.storage import pending_trials
 
-    _check_batch_options(settings.calls)
+    _check_batch_options(settings.calls, settings.models)
     with _open(db_path, settings.calls.dry_run) as store:
         inst, profiles = _prepare(store, instrument, settings.conditions, settings.models, settings.calls)
         missing = [t for t in settings.tasks if t not in inst.task_keys]
@@ -78,12 +78,19 @@ def run_collect(settings: CollectSettings, *, db_path, instrument: str | None = 
         return runner.collect(store, inst, settings, profiles=profiles, progress=progress)
 
 
-def _check_batch_options(calls: CallSettings) -> None:
+def _check_batch_options(calls: CallSettings, models: list[str]) -> None:
+    """Batch options out of place, and models without a batch API, refused before the store is
+    opened (so no store file is created) and alike for a dry run and a real one."""
     if calls.wait and not calls.batch:
         raise InputError("--wait goes with --batch: live calls are always waited for.")
     if calls.batch and calls.max_cost is not None and not calls.dry_run:
         raise InputError("--max-cost cannot stop a batch job: its price is known only when its results arrive.",
                          "see the estimate with --batch --dry-run, then submit without --max-cost.")
+    if calls.batch:
+        from papers.collect.batches import provider_of
+
+        for model in models:
+            provider_of(model, calls.api_base)
 
 
 def _open(db_path, dry_run: bool):
@@ -123,7 +130,7 @@ def run_code(settings: CodingSettings, *, db_path,
     from papers.collect import coding
     from papers.store import open_store
 
-    _check_batch_options(settings.calls)
+    _check_batch_options(settings.calls, [settings.coder])
     with open_store(db_path) as store:
         inst, profiles = _prepare(store, instrument, settings.conditions, [settings.coder], settings.calls,
                                   coding=True)
