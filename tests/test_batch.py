@@ -250,6 +250,20 @@ def test_repeated_and_unknown_result_lines_are_stored_by_one_rule_with_a_warning
     assert {rid for rid, status in rows.items() if status == "error"} == failed | {changed}
 
 
+def test_a_live_collect_skips_the_trials_in_a_running_batch_job(db, run, server):
+    server.batch_polls = 3
+    run(*batch_args(server, 5))
+    live = ["collect", "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--trials", "6"]
+    estimate = json.loads(run(*live, "--dry-run", "--json").output)
+    assert estimate["per_model"]["openai/gpt-4o-mini"]["calls"] == 2
+    result = run(*live)
+    assert "10 trials not called: they are in batch jobs" in result.output
+    assert sum(server.requests.values()) == 2  # only the two trials no job holds were called live
+    report = json.loads(run(*batch_args(server, 5), "--wait", "--json").output)
+    assert report["stored"] == 10 and len(stored(db)) == 12 and set(stored(db).values()) == {"valid"}
+    assert json.loads(run(*live, "--json").output)["in_batch"] == 0
+
+
 # ------------------------------------------------------------------------------------ killed runs
 
 

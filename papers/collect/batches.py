@@ -70,6 +70,15 @@ class BatchReport:
                 "store_seconds": round(self.store_seconds, 3), "warnings": list(self.warnings)}
 
 
+def in_batch_jobs(store: Store, kind: str = "collect", model: str | None = None) -> set[str]:
+    """Response keys in batch jobs of this kind (and model) whose results are not stored yet: a
+    live run does not call them, nor does a batch run submit them again, until the job is stored."""
+    rows = store.sql("select batch_requests.response_id from batch_requests inner join batches using (batch_key) "
+                     "where batches.stored_at is null and batches.kind = ? and (? is null or batches.model = ?)",
+                     [kind, model, model]).fetchall()
+    return {r[0] for r in rows}
+
+
 def provider_of(model: str, api_base: str | None) -> tuple[str, str]:
     """The model's name at its provider and the provider, which must take OpenAI-format batch files."""
     prefix, _, rest = model.partition("/")
@@ -166,10 +175,7 @@ class Jobs:
     def alive(self, model: str | None = None) -> set[str]:
         """Response keys in jobs (of this model) whose results are not stored yet: never submitted
         again meanwhile."""
-        rows = self.store.sql("select batch_requests.response_id from batch_requests inner join batches "
-                              "using (batch_key) where batches.stored_at is null and batches.kind = ? "
-                              "and (? is null or batches.model = ?)", [self.kind, model, model]).fetchall()
-        return {r[0] for r in rows}
+        return in_batch_jobs(self.store, self.kind, model)
 
     async def submit(self, run_id: int, model: str, requests: list[Request], meta: dict, report: BatchReport) -> None:
         """Upload and submit one model's requests, in files within the limits; `meta` has the

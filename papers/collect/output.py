@@ -20,6 +20,10 @@ def collect_lines(result: CollectReport | TrialsEstimate | BatchReport) -> list[
         return _batch_lines(result)
     lines = [f"{result.planned:,} trials planned: {result.made:,} calls made now, {result.reused:,} already stored "
              f"(not requested again), {sum(c['error'] for c in result.per_model.values()):,} failed."]
+    if result.in_batch:
+        lines.append(f"{result.in_batch:,} trials not called: they are in batch jobs whose results are not stored "
+                     "yet (calling them now would pay for them twice); `papers collect --batch` stores them when "
+                     "the jobs end.")
     if result.stopped:
         lines.append(result.stopped + RESUME)
     for model, c in sorted(result.per_model.items()):

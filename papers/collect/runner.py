@@ -12,6 +12,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from papers.collect.batches import in_batch_jobs
 from papers.collect.calls import AdaptiveLimiter, Outcome, complete, request
 from papers.collect.costs import cost_limit
 from papers.collect.plan import Decoding, Trial, make_plan
@@ -49,9 +50,11 @@ class CollectReport:
     run_id: int | None = None
     per_model: dict = field(default_factory=lambda: defaultdict(Counter))
     seconds: float = 0.0
+    in_batch: int = 0  # pending trials not called: they are in batch jobs not yet stored
 
     def as_dict(self) -> dict:
         return {"planned": self.planned, "reused": self.reused, "made": self.made, "stopped": self.stopped,
+                "in_batch": self.in_batch,
                 "run_id": self.run_id, "seconds": round(self.seconds, 2),
                 "per_model": {m: dict(c) for m, c in self.per_model.items()}}
 
@@ -81,7 +84,11 @@ def collect(store: Store, instrument: Instrument, settings: CollectSettings, *, 
     """Run every pending trial of the plan; returns counts per model and outcome."""
     plan = plan_for(instrument, settings)
     todo, reused = pending_trials(store, plan, settings.calls.retry_errors)
+    in_jobs = in_batch_jobs(store)
     report = CollectReport(planned=len(plan), reused=reused)
+    if in_jobs:  # called live as well, they would be paid twice
+        report.in_batch = sum(t.response_id in in_jobs for t in todo)
+        todo = [t for t in todo if t.response_id not in in_jobs]
     if not todo:
         return report
     store.register_instrument(instrument)

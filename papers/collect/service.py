@@ -57,6 +57,7 @@ def run_collect(settings: CollectSettings, *, db_path, instrument: str | None = 
     conditions in the settings means every condition of the instrument. With settings.calls.batch,
     as provider batch jobs (papers/collect/batches.py)."""
     from papers.collect import runner
+    from papers.collect.batches import in_batch_jobs
     from papers.collect.costs import estimate_trials
     from papers.collect.storage import pending_trials
 
@@ -69,6 +70,8 @@ def run_collect(settings: CollectSettings, *, db_path, instrument: str | None = 
         settings = dataclasses.replace(settings, conditions=settings.conditions or list(inst.condition_keys))
         if settings.calls.dry_run:
             todo, reused = pending_trials(store, runner.plan_for(inst, settings), settings.calls.retry_errors)
+            in_jobs = in_batch_jobs(store)  # neither a live nor a batch run calls these again
+            todo = [t for t in todo if t.response_id not in in_jobs]
             return estimate_trials(inst, settings.decoding, todo, reused, batch=settings.calls.batch)
         if settings.calls.batch:
             from papers.collect.batches import collect_batches
