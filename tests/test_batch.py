@@ -264,6 +264,19 @@ def test_a_live_collect_skips_the_trials_in_a_running_batch_job(db, run, server)
     assert json.loads(run(*live, "--json").output)["in_batch"] == 0
 
 
+def test_a_result_file_over_the_size_limit_is_not_downloaded_and_its_requests_are_errors(db, run, server,
+                                                                                       monkeypatch):
+    from papers.collect import batches
+
+    monkeypatch.setattr(batches, "MAX_RESULT_BYTES", 2000)
+    report = json.loads(run(*batch_args(server, 10), "--wait", "--json").output)
+    assert "more than papers reads (2,000); submit smaller jobs with --batch-size" in report["warnings"][0]
+    assert server.seen["content"] == 0 and set(stored(db).values()) == {"error"}
+    monkeypatch.setattr(batches, "MAX_RESULT_BYTES", 2**30)
+    again = json.loads(run(*batch_args(server, 10), "--retry-errors", "--batch-size", "5", "--wait", "--json").output)
+    assert again["jobs_submitted"] == 4 and set(stored(db).values()) == {"valid"}
+
+
 # ------------------------------------------------------------------------------------ killed runs
 
 

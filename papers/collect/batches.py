@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import io
 import json
 import logging
 import tempfile
@@ -41,7 +42,10 @@ PROVIDERS = ("openai", "azure", "hosted_vllm", "litellm_proxy")  # batch files i
 ERROR_NAMES = {400: "BadRequestError", 401: "AuthenticationError", 403: "PermissionDeniedError",
                404: "NotFoundError", 408: "Timeout", 429: "RateLimitError", 500: "InternalServerError",
                503: "ServiceUnavailableError"}
+MAX_RESULT_BYTES = 2**30  # a result file larger is not downloaded: litellm returns a file's content whole
 STORE_CHUNK = 5000  # results parsed and written at a time, inside the job's one transaction
+# litellm's own logging of a retrieved job downloads its whole output file again, to price it
+NO_COST_LOGGING = {"litellm_metadata": {"batch_ignore_default_logging": True}}
 
 
 @dataclass
@@ -244,7 +248,7 @@ class Jobs:
                 job = next(j for j in self.unstored() if j["batch_key"] == job["batch_key"])
             try:
                 state = await self._api(f"checking batch job {job['provider_batch_id']}", "aretrieve_batch",
-                                        batch_id=job["provider_batch_id"], **where)
+                                        batch_id=job["provider_batch_id"], **where, **NO_COST_LOGGING)
             except ProviderError as e:  # one job the provider cannot answer for blocks no other
                 report.warnings.append(f"{e.message} Its requests are not submitted again until it is stored; "
                                        "run the same command again later.")
@@ -309,6 +313,11 @@ class Jobs:
         for file_id in (state.output_file_id, state.error_file_id):
             if not file_id:
                 continue
+            size = await self._size(file_id, where)
+            if size is not None and size > MAX_RESULT_BYTES:
+                problems.append(f"result file {file_id} has {size:,} bytes, more than papers reads "
+                                f"({MAX_RESULT_BYTES:,}); submit smaller jobs with --batch-size")
+                continue
             try:
                 content = await self._api(f"downloading the results of batch job {job['provider_batch_id']}",
                                           "afile_content", file_id=file_id, **where)
@@ -316,7 +325,7 @@ class Jobs:
                 problems.append(f"result file {file_id} could not be downloaded ({excerpt(e.message.rstrip('.'), 300)})")
                 continue
             bad = []
-            for number, line in enumerate(content.content.splitlines(), 1):
+            for number, line in enumerate(io.BytesIO(content.content), 1):  # a line at a time, not a list of all
                 if not line.strip():
                     continue
                 row = _json_line(line)
@@ -334,6 +343,16 @@ class Jobs:
                                 f"not a JSON result object (line {', '.join(map(str, bad[:5]))}"
                                 f"{', ...' if len(bad) > 5 else ''})")
         return results, problems, repeated
+
+    async def _size(self, file_id: str, where: dict) -> int | None:
+        """A result file's size in bytes as the provider states it (None where it does not)."""
+        try:
+            found = await self._api(f"reading the size of result file {file_id}", "afile_retrieve",
+                                    file_id=file_id, **where)
+        except ProviderError:
+            return None  # downloading it reports the fault
+        size = getattr(found, "bytes", None)
+        return size if isinstance(size, int) else None
 
     def _requests(self, key: str) -> list[tuple]:
         return self.store.sql("select response_id, task, condition, trial, item_order, sampling_seed from "
