@@ -277,6 +277,19 @@ def test_a_result_file_over_the_size_limit_is_not_downloaded_and_its_requests_ar
     assert again["jobs_submitted"] == 4 and set(stored(db).values()) == {"valid"}
 
 
+def test_a_job_the_provider_no_longer_knows_blocks_no_other_run(db, run, server, capfd):
+    server.batch_polls = 5
+    run(*batch_args(server, 2))
+    server.batches["forgotten"] = server.batches.pop("batch_1")  # a 404 for the job from now on
+    other = run("collect", "--model", "openai/gpt-4o", "--api-base", server.url, "--trials", "2", "--batch",
+                "--poll-interval", "0.05", "--wait")
+    assert "Warning: checking batch job batch_1: the provider refused or failed" in other.output
+    assert query(db, "select model, status from llm_responses group by all") == [("openai/gpt-4o", "valid")]
+    again = run(*batch_args(server, 2), "--wait")  # its trials are not submitted twice meanwhile
+    assert "0 requests submitted in 0 new jobs" in again.output and "batch_1" in again.output
+    assert "Traceback" not in capfd.readouterr().err
+
+
 # ------------------------------------------------------------------------------------ killed runs
 
 
