@@ -238,7 +238,7 @@ def test_repeated_and_unknown_result_lines_are_stored_by_one_rule_with_a_warning
     report = json.loads(run(*batch_args(server, 10), "--wait", "--json").output)
     (warning,) = report["warnings"]
     assert "batch_1" in warning and "3 requests have more than one result line" in warning
-    assert "1 result lines name requests the job never had" in warning and "not-a-trial" in warning
+    assert "1 result line names requests the job never had" in warning and "not-a-trial" in warning
     rows = stored(db)
     assert len(rows) == 20 and "not-a-trial" not in rows
     first, changed, overridden = (r["custom_id"] for r in seen["output"][:3])

@@ -282,10 +282,11 @@ class Jobs:
         unknown = results.keys() - {r[0] for r in requests}
         notes = []
         if repeated:
-            notes.append(f"{len(repeated)} requests have more than one result line (for each, the first answer "
-                         "is stored, or an error where its answers differ)")
+            notes.append(f"{_count(len(repeated), 'request')} {'has' if len(repeated) == 1 else 'have'} more than "
+                         "one result line (for each, the first answer is stored, or an error where its answers differ)")
         if unknown:
-            notes.append(f"{len(unknown)} result lines name requests the job never had, ignored ("
+            notes.append(f"{_count(len(unknown), 'result line')} {'names' if len(unknown) == 1 else 'name'} "
+                         "requests the job never had, ignored ("
                          + ", ".join(excerpt(u, 60) for u in sorted(unknown)[:3]) + (", ..." if len(unknown) > 3 else "")
                          + ")")
         ended = f"the batch job ended {state.status}" + _job_errors(state)
@@ -476,6 +477,11 @@ def _job_errors(state) -> str:
     errors = getattr(getattr(state, "errors", None), "data", None) or []
     messages = [getattr(e, "message", None) or str(e) for e in errors][:3]
     return f" ({'; '.join(excerpt(m, 200) for m in messages)})" if messages else ""
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 request', '3 requests'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _chunks(items: list, size: int):
