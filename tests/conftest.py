@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -104,3 +107,30 @@ def snapshot():
 def examples() -> Path:
     return ROOT / "data" / "examples"
 
+
+
+PARSE_IN_CHILD = """
+import json, sys, time
+from papers.answers.parse import parse_answer
+from papers.instrument import load_instrument
+inst = load_instrument()
+shown = inst.shown(sys.argv[2])
+order = shown if sys.argv[3] == "ordered" else None
+out = {}
+for name, text in json.load(open(sys.argv[1])).items():
+    t = time.perf_counter()
+    statuses = [parse_answer(text, task, shown, inst, item_order=order).status for task in ("rank", "rate")]
+    out[name] = (time.perf_counter() - t, statuses)
+print(json.dumps(out))
+"""
+
+
+def parse_in_child(tmp_path: Path, answers: dict[str, str], condition: str, *, ordered: bool) -> dict[str, list]:
+    """Parse each answer as a ranking and as a rating of the bundled instrument's `condition` (with the
+    shown order as item_order when `ordered`) in a child process with a hard time limit, so that a
+    parser gone quadratic fails instead of hanging: {name: [seconds, [rank status, rate status]]}."""
+    (tmp_path / "answers.json").write_text(json.dumps(answers))
+    done = subprocess.run([sys.executable, "-c", PARSE_IN_CHILD, str(tmp_path / "answers.json"), condition,
+                           "ordered" if ordered else "unordered"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)

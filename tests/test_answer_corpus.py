@@ -13,8 +13,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ import pytest
 from papers.answers.parse import parse_answer
 from papers.instrument import load_instrument
 from papers.outcomes import STATUSES
-from tests.conftest import ROOT
+from tests.conftest import parse_in_child
 
 CORPUS = Path(__file__).parent / "data" / "answers"
 INSTRUMENT = load_instrument("papers")
@@ -123,21 +121,7 @@ HOSTILE = {
 def test_hostile_answers_parse_and_return(tmp_path):
     """Each finishes (in milliseconds; a quadratic step took tens of seconds on these sizes). The
     child process has a generous time limit so that a regression fails instead of hanging."""
-    (tmp_path / "answers.json").write_text(json.dumps(HOSTILE))
-    code = (
-        "import json, sys\n"
-        "from papers.answers.parse import parse_answer\n"
-        "from papers.instrument import load_instrument\n"
-        "inst = load_instrument('papers')\n"
-        "shown = inst.shown('sentient')\n"
-        "out = {name: [parse_answer(text, task, shown, inst, item_order=shown).status for task in ('rank', 'rate')]\n"
-        "       for name, text in json.load(open(sys.argv[1])).items()}\n"
-        "print(json.dumps(out))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "answers.json")], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    statuses = json.loads(done.stdout)
+    statuses = {name: found for name, (_, found) in parse_in_child(tmp_path, HOSTILE, "sentient", ordered=True).items()}
     assert set(statuses) == set(HOSTILE)
     assert statuses["1 MB of prose, then the answer"][0] == "valid"
     assert all(s in STATUSES for pair in statuses.values() for s in pair)

@@ -116,30 +116,9 @@ def test_parsing_is_linear_in_the_text(tmp_path):
     """Each hostile answer parses in well under a second (the quadratic scan took 62 s on 40 KB of `{`).
 
     Timed in a child process with a hard timeout, so that a regression fails rather than hangs."""
-    import json
-    import subprocess
-    import sys
+    from tests.conftest import parse_in_child
 
-    from tests.conftest import ROOT
-
-    (tmp_path / "answers.json").write_text(json.dumps(HOSTILE))
-    code = (
-        "import json, sys, time\n"
-        "from papers.answers.parse import parse_answer\n"
-        "from papers.instrument import load_instrument\n"
-        "inst = load_instrument()\n"
-        "shown = inst.shown('non_sentient')\n"
-        "out = {}\n"
-        "for name, text in json.load(open(sys.argv[1])).items():\n"
-        "    t = time.perf_counter()\n"
-        "    statuses = [parse_answer(text, task, shown, inst).status for task in ('rank', 'rate')]\n"
-        "    out[name] = (time.perf_counter() - t, statuses)\n"
-        "print(json.dumps(out))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "answers.json")], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    timings = json.loads(done.stdout)
+    timings = parse_in_child(tmp_path, HOSTILE, "non_sentient", ordered=False)
     slow = {name: seconds for name, (seconds, _) in timings.items() if seconds > 1.0}
     assert not slow, slow
     assert timings["a 1 MB answer, JSON at the end"][1][0] == "valid"
