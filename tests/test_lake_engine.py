@@ -55,28 +55,18 @@ def test_a_lake_not_made_yet_is_named_with_the_fix(tmp_path):
 
 
 def test_another_data_path_is_refused_with_the_lakes_own_and_leaves_no_folder(tmp_path):
-    con = connect()
-    try:
+    with connect() as con:  # a DuckDB connection closes at the end of its with block
         attach(con, f"ducklake:{tmp_path / 'lake.ducklake'}", data_path=str(tmp_path / "files"))
         con.execute("create table lake.t as select 1 as x")
-    finally:
-        con.close()
-    con = connect()
-    try:
-        with pytest.raises(StoreError) as refused:
-            attach(con, f"ducklake:{tmp_path / 'lake.ducklake'}", data_path=str(tmp_path / "elsewhere" / "files"))
-    finally:
-        con.close()
+    with connect() as con, pytest.raises(StoreError) as refused:
+        attach(con, f"ducklake:{tmp_path / 'lake.ducklake'}", data_path=str(tmp_path / "elsewhere" / "files"))
     assert "does not match existing data path" in refused.value.message
     assert "leave out --data-path" in refused.value.hint
     assert not (tmp_path / "elsewhere").exists()  # the folders made for the refused path are gone again
 
 
 def test_a_sqlite_catalogs_folder_is_made_as_a_duckdb_catalogs_is(tmp_path):
-    con = connect()
-    try:
+    with connect() as con:
         attach(con, f"ducklake:sqlite:{tmp_path / 'new' / 'catalog.sqlite'}", data_path=str(tmp_path / "files"))
         con.execute("create table lake.t as select 1 as x")
-    finally:
-        con.close()
     assert (tmp_path / "new" / "catalog.sqlite").is_file()
