@@ -57,10 +57,10 @@ def test_simulated_profiles_keep_their_shape_on_the_2026_instrument():
     import json
     import statistics
 
-    from papers.collect.simulated import CONTINUES, answer
+    from papers.collect.simulated import answer, continues
 
     inst = load_instrument("papers-2026")
-    assert {d.key: next(a for a in d.aliases if a in CONTINUES.values()) for d in inst.dimensions} == CONTINUES
+    assert continues() == {"PF": "RF", "AC": "AG", "SG": "PC", "ER": "EI", "RI": "PR", "AY": "SA"}
     ranks: dict[str, list[int]] = {k: [] for k in inst.shown("non_sentient")}
     for trial in range(60):
         text = answer("simulated/human-centric", inst.render_prompt("rank", "non_sentient"), seed=trial)

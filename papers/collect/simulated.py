@@ -19,6 +19,7 @@ an argument of `register`), each with `worths` (dimension key -> number) and opt
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -46,7 +47,9 @@ class Profile:
 
     def worth(self, key: str) -> float:
         """The worth of a dimension key; a papers-2026 key not in the profile takes its 2025 key's."""
-        return self.worths.get(key, self.worths.get(CONTINUES.get(key, key), 0.0))
+        if key in self.worths:
+            return self.worths[key]
+        return self.worths.get(continues().get(key, key), 0.0)
 
 
 BUILTIN = {
@@ -55,9 +58,6 @@ BUILTIN = {
     "uniform": Profile({}),
     "coder": Profile({}, refusal_rate=0.0, malformed_rate=0.0),  # a Study 1 coder; worths do not matter
 }
-# The keys of the bundled papers-2026 instrument, each read as the 2025 dimension it continues (its
-# `aliases` there), so that the built-in profiles, written in 2025 keys, have the same shape on both.
-CONTINUES = {"PF": "RF", "AC": "AG", "SG": "PC", "ER": "EI", "RI": "PR", "AY": "SA"}
 _extra: dict[str, Profile] = {}  # profiles added by load_profiles or register, served by this process
 
 
@@ -162,6 +162,16 @@ PHRASES = {
 }
 
 
+@functools.cache
+def continues() -> dict[str, str]:
+    """The keys of the bundled papers-2026 instrument, each mapped to the 2025 key it continues (the
+    one among its `aliases`), so that the built-in profiles and phrases, written in 2025 keys, have
+    the same shape on both instruments."""
+    from papers.instrument import load_instrument
+
+    return {d.key: alias for d in load_instrument("papers-2026").dimensions for alias in d.aliases if alias in PHRASES}
+
+
 def open_answer(keys: list[str]) -> str:
     """An open answer naming these dimensions, in this order, by their phrases (also the example
     data's: data/examples/make_examples.py)."""
@@ -183,7 +193,7 @@ def _code(rng: random.Random, prompt: str) -> str:
     answer = prompt.split("<answer>", 1)[1].split("</answer>", 1)[0].strip()
     codes = {}
     for key, _ in LINE_RE.findall(prompt.split("<answer>", 1)[0]):
-        phrase = PHRASES.get(CONTINUES.get(key, key), key)
+        phrase = PHRASES.get(continues().get(key, key), key)
         truth = phrase.lower() in answer.lower()
         present = truth if rng.random() > 0.08 else not truth
         if present and truth:
