@@ -479,35 +479,37 @@ def read_jsonl(path: Path, encoding: str | None = None, bad: list[BadRow] | None
     with open(path, "rb") as f:
         for number, raw in enumerate(f, start=1):
             try:
-                obj = _jsonl_object(path, number, raw, codec)
-            except InputError as e:
+                obj = _jsonl_object(raw, codec)
+            except _BadLine as e:
                 if bad is None:
-                    raise
-                bad.append(BadRow(number, excerpt(raw.decode(codec, errors="replace").strip(), 200),
-                                  e.message.split(": ", 1)[-1]))
+                    raise InputError(f"{located(path, number)}: {e.problem}", e.hint) from e.__cause__
+                bad.append(BadRow(number, excerpt(raw.decode(codec, errors="replace").strip(), 200), e.problem))
                 continue
             if obj is not None:
                 yield number, obj
 
 
-def _jsonl_object(path: Path, number: int, raw: bytes, codec: str) -> dict | None:
-    """One JSONL line as its object (None for a blank line); an InputError says why it cannot be read."""
+class _BadLine(Exception):
+    def __init__(self, problem: str, hint: str | None = None):
+        super().__init__(problem)
+        self.problem, self.hint = problem, hint
+
+
+def _jsonl_object(raw: bytes, codec: str) -> dict | None:
+    """One JSONL line as its object (None for a blank line); a _BadLine says why it cannot be read."""
     try:
         text = raw.decode(codec).strip()
     except UnicodeDecodeError as e:
-        raise InputError(
-            f"{located(path, number)}: bytes that are not valid {codec.replace('-sig', '')}.", ENCODING_HINT
-        ) from e
+        raise _BadLine(f"bytes that are not valid {codec.replace('-sig', '')}.", ENCODING_HINT) from e
     if not text:
         return None
     try:
         obj = json.loads(text)
     except ValueError as e:
-        raise InputError(f"{located(path, number)}: not valid JSON ({e.args[0].split(':')[0]}).",
-                         "each line must hold one JSON object; a line may have been cut short.") from e
+        raise _BadLine(f"not valid JSON ({e.args[0].split(':')[0]}).",
+                       "each line must hold one JSON object; a line may have been cut short.") from e
     except RecursionError as e:
-        raise InputError(f"{located(path, number)}: JSON nested too deeply to read.",
-                         "each line must hold one flat JSON object of the columns.") from e
+        raise _BadLine("JSON nested too deeply to read.", "each line must hold one flat JSON object of the columns.") from e
     if not isinstance(obj, dict):
-        raise InputError(f"{located(path, number)}: expected a JSON object, got {type(obj).__name__}.")
+        raise _BadLine(f"expected a JSON object, got {type(obj).__name__}.")
     return obj
