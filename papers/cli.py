@@ -303,7 +303,7 @@ def analyze_cmd(audit_id, seed, b, linkage, k, type_margin, theme_rule, models, 
     from papers.analyze import run_analyze
     from papers.store import open_store
 
-    with open_store(db_path) as store:
+    with open_store(db_path, create=False) as store:  # analyzes answers already stored: never a new store
         report = run_analyze(store, audit_id, instrument=instrument, replace=replace, models=list(models) or None,
                              settings=Settings(seed=seed, b=b, linkage=linkage, k=k, type_margin=type_margin,
                                                theme_rule=theme_rule))
@@ -589,7 +589,8 @@ def export_codesheet_cmd(out_file, unblind, instrument, db_path):
     from papers.export import export_codesheet
     from papers.store import open_store, resolve_instrument
 
-    with open_store(db_path) as store:  # writable: the sheet's salted ids are kept, to map the filled sheet back
+    # writable: the sheet's salted ids are kept, to map the filled sheet back; never a new store
+    with open_store(db_path, create=False) as store:
         n = export_codesheet(store, out_file, resolve_instrument(instrument, store), unblind)
     say(f"Wrote {out_file}: {n:,} answers to code{' (model names shown)' if unblind else ', blinded to the model'}.")
 
@@ -608,7 +609,7 @@ def ingest_codes_cmd(file, coder, instrument, encoding, db_path, as_json):
     from papers.store import open_store, resolve_instrument
 
     check_readable(file)
-    with open_store(db_path) as store:
+    with open_store(db_path, create=False) as store:  # codes belong to answers already stored
         report = ingest_codes(store, file, coder, resolve_instrument(instrument, store), encoding)
     emit(report.as_dict(), as_json, _load_text(report))
 

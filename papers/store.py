@@ -172,8 +172,11 @@ def _newer_storage(path: Path, error: Exception) -> StoreError:
         "then use converted.duckdb.")
 
 
-def open_store(path: str | Path | None = None, *, read_only: bool = False, audit: str | None = None) -> Store:
-    """Open (creating if needed) and migrate the store at `path`; use as `with open_store(path) as store:`.
+def open_store(path: str | Path | None = None, *, read_only: bool = False, audit: str | None = None,
+               create: bool = True) -> Store:
+    """Open and migrate the store at `path`; use as `with open_store(path) as store:`. Only a writable
+    open with `create` (the commands that load data) makes a new store: every other command needs
+    answers already stored, so a mistyped path is refused rather than becoming an empty store.
     A `ducklake:` URL opens a lake instead (papers.lake.store); read-only with `audit`, the lake as it
     was when that audit was made (its pinned snapshot)."""
     if isinstance(path, str) and path.startswith("ducklake:"):
@@ -181,7 +184,7 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False, audit
 
         return open_lake_store(path, read_only=read_only, audit=audit)
     path = Path(path) if path else DEFAULT_DB
-    if read_only and not path.exists():
+    if (read_only or not create) and not path.exists():
         raise StoreError(
             f"{path}: no store here yet.",
             "load data first (papers ingest ...), or point --db / PAPERS_DB at an existing store.",

@@ -74,7 +74,7 @@ def test_control_sequences_from_data_are_escaped_when_printed(tmp_path, run):
 
 
 @pytest.mark.parametrize("argv, exit_code", [
-    (["analyze", "--audit", "a", "--json"], 1),  # a PapersError: the store holds no answers
+    (["analyze", "--audit", "a", "--json"], 1),  # a PapersError: no store here yet
     (["collect", "--model", "simulated/uniform", "--trials", "0", "--json"], 2),  # a usage error
 ])
 def test_json_output_is_json_when_a_command_fails(argv, exit_code, tmp_path, monkeypatch, capsys):
@@ -87,3 +87,24 @@ def test_json_output_is_json_when_a_command_fails(argv, exit_code, tmp_path, mon
     out, err = capsys.readouterr()
     document = json.loads(out)
     assert document["exit_code"] == exit_code and document["error"] and document["error"] in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["analyze", "--audit", "x"],
+    ["code", "--coder", "simulated/coder"],
+    ["code", "--coder", "simulated/coder", "--dry-run"],
+    ["export", "codesheet", "--out", "sheet.csv"],
+    ["ingest", "codes", "filled.csv", "--coder", "alice"],
+])
+def test_a_command_that_needs_answers_refuses_a_mistyped_store_and_creates_nothing(argv, tmp_path):
+    """A mistyped --db (or none, at a folder without data/) is refused as `db info` refuses it: the
+    store's path and "no store here yet", exit 1, and no folder or store file left behind."""
+    (tmp_path / "filled.csv").write_text("answer_id,EI\nx,1\n")
+    missing = tmp_path / "nonexistent" / "dir" / "x.duckdb"
+    for db in ([], ["--db", str(missing)]):
+        result = CliRunner().invoke(cli, [*argv, *db])
+        assert result.exit_code == 1, result.output
+        shown = "data/papers.duckdb" if not db else str(missing)
+        assert f"Error: {shown}: no store here yet." in result.output and "Traceback" not in result.output
+        assert "--db" in result.output  # the hint names the option to fix
+    assert not (tmp_path / "nonexistent").exists() and not (tmp_path / "data").exists()

@@ -13,6 +13,7 @@ import pytest
 
 from papers.collect.coding import evidence_found, parse_codes
 from papers.report.context import slug
+from papers.store import open_store
 from tests.conftest import query, write
 
 SHOWN = ("PC", "AG", "PR", "EI", "RF")
@@ -283,6 +284,7 @@ def test_code_sheet_to_an_unwritable_place(db, run, answers, tmp_path):
 def test_code_codes_the_answers_to_the_stores_only_instrument(db, run):
     """Without --instrument, code takes the one instrument the store holds open answers to (as analyze
     does), not the bundled default; a store without open answers is told so."""
+    open_store(db).close()  # a store that exists but holds no answers (a missing one: test_cli.py)
     assert "no model answers to code" in run("code", "--coder", "simulated/coder", expect=1).output
     run("collect", "--model", "simulated/human-centric", "--task", "open", "--trials", "3", "--instrument", "papers-2026")
     coded = json.loads(run("code", "--coder", "simulated/coder", "--json").output)

@@ -134,7 +134,7 @@ def run_code(settings: CodingSettings, *, db_path,
     from papers.store import open_store
 
     _check_batch_options(settings.calls, [settings.coder])
-    with open_store(db_path) as store:
+    with open_store(db_path, create=False) as store:  # codes answers already stored: never a new store
         inst, profiles = _prepare(store, instrument, settings.conditions, [settings.coder], settings.calls,
                                   coding=True)
         if settings.calls.dry_run:
