@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from papers.store import Store, query, table_counts
 
 
@@ -21,12 +23,27 @@ def store_info(store: Store) -> dict:
             {"sha256": sha, "id": ident, "version": version, "loaded_at": str(at)}
             for sha, ident, version, at in instruments
         ],
-        "runs": [{"kind": kind, "count": n, "last": str(last)} for kind, n, last in runs],
+        "runs": [{"kind": kind, "count": n, "last": str(last), "ended": moment(last)} for kind, n, last in runs],
         "response_status": statuses,
-        "samples": [{"sample": s, "participants": n, "excluded": x} for s, n, x in samples],
+        "samples": [{"sample": s, "participants": n, "excluded": x, "duplicates": d} for s, n, x, d in samples],
         "audits": [{"audit": a, "created_at": str(at), "models": list(models), "instrument": f"{ident} {version}",
-                    "instrument_sha256": sha} for a, at, models, ident, version, sha in audits],
+                    "instrument_sha256": sha, "created": moment(at)} for a, at, models, ident, version, sha in audits],
     }
+
+
+def moment(at) -> str:
+    """A stored time as a reader wants it: to the second, in UTC, saying so ("2026-12-07 15:27:25 UTC");
+    a time stored without a zone is UTC (papers writes UTC)."""
+    if not isinstance(at, datetime):
+        return str(at)
+    at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+    return at.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def sample_line(s: dict) -> str:
+    """"example: 400 participants, 51 excluded records (3 of them repeat a participant ID)"."""
+    repeats = f" ({s['duplicates']:,} of them repeat a participant ID)" if s["duplicates"] else ""
+    return f"  {s['sample']}: {s['participants']:,} participants, {s['excluded']:,} excluded records{repeats}"
 
 
 def format_info(info: dict) -> str:
@@ -40,12 +57,11 @@ def format_info(info: dict) -> str:
         lines += [f"  {s:<12} {n:>10,}" for s, n in info["response_status"].items()]
     if info["samples"]:
         lines += ["", "Human samples"]
-        lines += [f"  {s['sample']}: {s['participants']:,} participants, {s['excluded']:,} records excluded"
-                  for s in info["samples"]]
+        lines += [sample_line(s) for s in info["samples"]]
     if info["audits"]:
         lines += ["", "Audits (newest first)"]
-        lines += [f"  {a['audit']:<20} {a['created_at'][:16]}  {len(a['models'])} models  {a['instrument']} "
+        lines += [f"  {a['audit']:<20} {a['created']}  {len(a['models'])} models  {a['instrument']} "
                   f"({a['instrument_sha256'][:12]})" for a in info["audits"]]
     lines += ["", "Loads and runs"]
-    lines += [f"  {r['kind']:<18} {r['count']:>5}  last {r['last']}" for r in info["runs"]] or ["  (none)"]
+    lines += [f"  {r['kind']:<18} {r['count']:>5}  last {r['ended']}" for r in info["runs"]] or ["  (none)"]
     return "\n".join(lines)

@@ -43,7 +43,7 @@ def test_plain_csv_loads_answers_items_and_exclusions(tmp_path, db, run):
         good("p9", ratings=(5, "", 6, 7, 3)),
     ])
     result = run("ingest", "survey", f, "--sample", "wave1")
-    assert "10 participants, 9 excluded, 1 duplicates" in result.output
+    assert "9 participants, 9 excluded records, 1 duplicates" in result.output  # p1 twice: 10 records of 9 people
     assert reasons(db) == {
         "p1#1": None,
         "p2#1": "unfinished",
@@ -86,7 +86,7 @@ def test_qualtrics_export_with_mapping_and_demographics(examples, db, run):
     result = run("ingest", "survey", examples / "survey_qualtrics.csv", "--sample", "example",
                  "--mapping", examples / "survey_mapping.yaml",
                  "--demographics", examples / "prolific_demographics.csv")
-    assert "403 participants" in result.output and "3 duplicates" in result.output
+    assert "400 participants" in result.output and "3 duplicates" in result.output
     rows = query(db, "select count(*), count(*) filter (where is_excluded), "
                      "count(*) filter (where exclusion_reason like '%unfinished%'), "
                      "count(*) filter (where exclusion_reason like '%attention%') from participants")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import duckdb
 import polars as pl
@@ -98,8 +99,8 @@ def test_db_env_var_and_default_path(tmp_path, monkeypatch, examples):
 
 
 def test_db_info_text_and_json(run, examples):
-    run("ingest", "survey", examples / "survey_qualtrics.csv", "--sample", "example",
-        "--mapping", examples / "survey_mapping.yaml")
+    loaded = run("ingest", "survey", examples / "survey_qualtrics.csv", "--sample", "example",
+                 "--mapping", examples / "survey_mapping.yaml").output
     run("ingest", "responses", examples / "model_responses.jsonl")
     info = json.loads(run("db", "info", "--json").output)
     assert info["schema_version"] >= 1
@@ -109,10 +110,24 @@ def test_db_info_text_and_json(run, examples):
     # 400 people; excluded: 23 unfinished, 16 failed attention checks, 10 tied rankings (one of them also failed
     # the attention check) and 3 second copies of a participant
     excluded = 23 + 16 + 10 - 1 + 3
-    assert info["samples"] == [{"sample": "example", "participants": 400, "excluded": excluded}]
+    assert info["samples"] == [{"sample": "example", "participants": 400, "excluded": excluded, "duplicates": 3}]
     text = run("db", "info").output
     assert "schema version" in text and "papers 1.0.0  sha256" in text
-    assert f"example: 400 participants, {excluded} records excluded" in text
+    assert f"example: 400 participants, {excluded} excluded records (3 of them repeat a participant ID)" in text
+    # the load counts people as db info does, and says where the other 3 records went
+    assert f"403 rows; 400 participants, {excluded} excluded records, 3 duplicates." in loaded
+    assert ("3 records repeat a participant ID already in sample example: they are kept, excluded as duplicates "
+            "and not counted as participants again") in loaded
+
+
+def test_db_info_prints_times_to_the_second_with_their_time_zone(run, examples, monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")  # a local zone is converted, not printed as UTC's digits
+    run("ingest", "responses", examples / "model_responses.jsonl")
+    text = run("db", "info").output
+    line = next(x for x in text.splitlines() if x.strip().startswith("ingest_responses"))
+    assert re.fullmatch(r"\s+ingest_responses\s+1  last \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", line), line
+    info = json.loads(run("db", "info", "--json").output)
+    assert info["runs"][0]["last"].endswith("+00:00")  # JSON keeps the full ISO 8601 timestamp
 
 
 def test_db_info_without_store(run):

@@ -66,7 +66,7 @@ def test_a_ten_point_scale_warns_and_strict_refuses(tmp_path, db, run, snapshot)
     assert "--strict: nothing was loaded" in strict.output and snapshot(db) == before
     warned = run("ingest", "survey", path, "--sample", "g", "--mapping", mapping, "--row-ids")
     excluded = query(db, "select count(*) from participants where is_excluded and sample = 'g'")[0][0]
-    assert excluded > 5 and f"Warning: {excluded} of 25 participants excluded, most for 'rating out of range'" in warned.output
+    assert excluded > 5 and f"Warning: {excluded} of 25 records excluded, most for 'rating out of range'" in warned.output
     assert "values run 1-10, the instrument's scale is 1-7: recode with values: in a mapping" in warned.output
 
 

@@ -1,4 +1,4 @@
--- Human samples: participants (first records) and excluded records.
+-- Human samples: participants (first records), excluded records, and the records that repeat a participant ID.
 with
 
 records as (
@@ -9,7 +9,8 @@ final as (
     select
         sample,
         count(*) filter (where copy = 1) as participants,
-        count(*) filter (where is_excluded) as excluded
+        count(*) filter (where is_excluded) as excluded,
+        count(*) filter (where copy > 1) as duplicates
     from records
     group by sample
 )

@@ -1,4 +1,5 @@
--- What one survey load stored: participants, how many are excluded, how many are later copies.
+-- What one survey load stored: participants (first records of an ID, as papers db info counts them),
+-- excluded records (duplicates included), and the later copies of an ID already in the sample.
 with
 
 loaded as (
@@ -7,7 +8,7 @@ loaded as (
 
 final as (
     select
-        count(*) as participants,
+        count(*) filter (where copy = 1) as participants,
         count(*) filter (where is_excluded) as excluded,
         count(*) filter (where copy > 1) as duplicates
     from loaded

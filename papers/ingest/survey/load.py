@@ -147,6 +147,9 @@ def _report(load: SurveyLoad, scanned, layout: Layout, run_id: int, counts: dict
     report = LoadReport("survey", str(load.path), run_id=run_id, rows=len(scanned.rows) + len(scanned.bad))
     report.counts = counts
     report.rejected = len(bad)
+    if counts["duplicates"]:
+        report.notes.append(f"{counts['duplicates']:,} records repeat a participant ID already in sample {load.sample}: "
+                            "they are kept, excluded as duplicates and not counted as participants again.")
     if layout.ignored:
         shown = ", ".join(layout.ignored[:8]) + (" ..." if len(layout.ignored) > 8 else "")
         report.notes.append(f"{len(layout.ignored)} columns not used: {shown}")
@@ -178,7 +181,7 @@ def _already_loaded(store: Store, path: Path, sha256: str, sample: str, mapping_
 
 def _counts(store: Store, run_id: int) -> dict[str, int]:
     row = store.sql(query("ingest/load_counts"), {"run_id": run_id}).fetchall()[0]
-    return {"participants": row[0], "excluded": row[1], "duplicates": row[2]}
+    return {"participants": row[0], "excluded_records": row[1], "duplicates": row[2]}
 
 
 def _progress_bar(path: Path, enabled: bool):

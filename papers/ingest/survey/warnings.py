@@ -25,14 +25,14 @@ FIXES = {
 def load_warnings(store: Store, load, run_id: int, counts: dict[str, int], rows: int, rejected: int) -> list[str]:
     """The warnings of one load, read from what it staged (inside its transaction)."""
     warnings = []
-    people = counts.get("participants", 0)
+    records = counts.get("participants", 0) + counts.get("duplicates", 0)
     if rows and rejected / rows > WARN_SHARE:
         warnings.append(f"{rejected:,} of {rows:,} rows were not loaded (see the rejects table): the file may not "
                         "match its layout or mapping.")
-    if people and counts.get("excluded", 0) / people > WARN_SHARE:
+    if records and counts.get("excluded_records", 0) / records > WARN_SHARE:
         reasons = store.sql(query("ingest/exclusion_reasons"), {"run_id": run_id}).fetchall()
         reason, n = reasons[0]
-        warnings.append(f"{counts['excluded']:,} of {people:,} participants excluded, most for '{reason}' "
+        warnings.append(f"{counts['excluded_records']:,} of {records:,} records excluded, most for '{reason}' "
                         f"({n:,}): {_fix(store, load, run_id, reason)}.")
     return warnings
 
