@@ -47,6 +47,16 @@ def answers(run):
         "--trials", "12")
 
 
+def test_code_says_what_a_code_that_is_not_valid_means(db, run, answers):
+    """ "codes: 58 invalid evidence" alone tells a newcomer nothing: each status other than valid is
+    explained on the line after the counts, with what happens to those codes."""
+    lines = run("code", "--coder", "simulated/coder").output.splitlines()
+    invalid = query(db, "select count(*) from codes where status = 'invalid_evidence'")[0][0]
+    assert f"{invalid:,} invalid evidence" in lines[0] and invalid > 0
+    assert (f"  {invalid:,} invalid evidence: the coder marked a theme present but quoted words that are not in the "
+            "answer; kept in the codes table, not analysed.") in lines
+
+
 def test_llm_coder_codes_each_answer_once(db, run, answers):
     first = run("code", "--coder", "simulated/coder", "--json")
     data = json.loads(first.output)

@@ -89,9 +89,24 @@ def code_lines(result: CodingReport | CodingEstimate | BatchReport) -> list[str]
     lines = [f"{result.coder}: {result.coded:,} answers coded now of {result.pending:,} pending; codes: "
              + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(result.counts.items()))
              + (f"; cost ${result.cost_usd:.4f}" if result.cost_usd else "") + f"; {result.seconds:.1f} s."]
+    lines += code_meanings(result.counts)
     if result.stopped:
         lines.append(result.stopped + RESUME)
     return lines
+
+
+# what a code of each status other than valid means, and what becomes of it (papers.collect.coding)
+CODE_MEANINGS = {
+    "invalid_evidence": "the coder marked a theme present but quoted words that are not in the answer; kept in the "
+                        "codes table, not analysed",
+    "unparseable": "the coder's reply gave no readable present/absent for that theme; kept, not analysed",
+    "error": "the call to the coder failed; run the same command with --retry-errors to code these again",
+}
+
+
+def code_meanings(counts: dict[str, int]) -> list[str]:
+    """One line per status besides valid that these counts hold, saying what it means."""
+    return [f"  {counts[k]:,} {k.replace('_', ' ')}: {meaning}." for k, meaning in CODE_MEANINGS.items() if counts.get(k)]
 
 
 def _code_batch_lines(report: BatchReport) -> list[str]:
@@ -99,6 +114,7 @@ def _code_batch_lines(report: BatchReport) -> list[str]:
              f"({report.stored:,} answers), {report.submitted:,} submitted in {report.jobs_submitted} new jobs."]
     for coder, counts in sorted(report.per_model.items()):
         lines.append(f"  {coder}: codes " + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
+        lines += ["  " + line for line in code_meanings(counts)]
     if report.jobs_running:
         lines.append(f"{report.jobs_running} batch jobs still running ({report.running:,} answers). Run the same "
                      "command again to store their codes when they end (within 24 hours), or add --wait.")
