@@ -31,21 +31,70 @@ KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
 PROMPT_FIELDS = {
-    "rank": {"framing", "dimensions", "n"},
-    "rate": {"framing", "dimensions", "n", "min", "max", "min_label", "max_label"},
+    "rank": {"framing", "dimensions", "n", "answer"},
+    "rate": {"framing", "dimensions", "n", "min", "max", "min_label", "max_label", "answer"},
     "open": {"framing", "dimensions", "n"},
 }
+# what a variant's template must contain: the condition's framing, the items, the answer format's
+# instruction and, for ratings, the ends of the variant's scale
+VARIANT_FIELDS = {"rank": {"framing", "dimensions", "answer"}, "rate": {"framing", "dimensions", "answer", "min", "max"}}
+DEFAULT_VARIANT = "default"
 
 
 @dataclass(frozen=True)
 class Scale:
+    """A rating scale: its ends, their labels, which end is the most important, and optional labels
+    of every point (an answer may give a point's label instead of its number)."""
+
     min: int
     max: int
     min_label: str = ""
     max_label: str = ""
+    most_important: str = "max"  # "max": higher is more important; "min": 1 is the most important
+    labels: tuple[tuple[int, str], ...] = ()
 
     def contains(self, value: float) -> bool:
         return self.min <= value <= self.max
+
+    @property
+    def reversed(self) -> bool:
+        return self.most_important == "min"
+
+    def to_reference(self, value: float, reference: Scale) -> float:
+        """A rating on this scale as a rating on `reference`, read so that higher is more important:
+        linear between the ends, the most important end of this scale onto `reference.max`.
+
+        >>> Scale(0, 10).to_reference(10, Scale(1, 7)), Scale(1, 7, most_important="min").to_reference(1, Scale(1, 7))
+        (7.0, 7.0)
+        >>> Scale(1, 4, most_important="min").to_reference(2, Scale(1, 4, most_important="min"))
+        3.0
+        """
+        share = (value - self.min) / (self.max - self.min)
+        if self.reversed:
+            share = 1.0 - share
+        return reference.min + share * (reference.max - reference.min)
+
+    def label_of(self, point: int) -> str | None:
+        return dict(self.labels).get(point)
+
+    @property
+    def every_point_labelled(self) -> bool:
+        return len(self.labels) == self.max - self.min + 1
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One wording and answer format of a rank or rate task. `default` is the task's own prompt."""
+
+    id: str
+    template: str
+    format: str = formats.DEFAULT_FORMAT
+    show: str = formats.DEFAULT_DISPLAY
+    framing: tuple[tuple[str, str], ...] = ()  # condition -> its framing in this variant's words
+    scale: Scale | None = None  # rate: the scale this variant asks for
+
+    def framing_for(self, condition: Condition) -> str:
+        return dict(self.framing).get(condition.key, condition.framing)
 
 
 @dataclass(frozen=True)
@@ -71,6 +120,26 @@ class Task:
     key: str
     prompt: str
     scale: Scale | None = None
+    variants: tuple[Variant, ...] = ()  # the other wordings, beside the default (the prompt)
+
+    @property
+    def default(self) -> Variant:
+        return Variant(DEFAULT_VARIANT, self.prompt, scale=self.scale)
+
+    @property
+    def all_variants(self) -> tuple[Variant, ...]:
+        return (self.default, *self.variants)
+
+    @property
+    def variant_ids(self) -> tuple[str, ...]:
+        return tuple(v.id for v in self.all_variants)
+
+    def variant(self, variant_id: str | None) -> Variant:
+        """The variant of this id (None: the default)."""
+        for v in self.all_variants:
+            if v.id == (variant_id or DEFAULT_VARIANT):
+                return v
+        raise KeyError(variant_id)
 
 
 @dataclass(frozen=True)
@@ -130,23 +199,31 @@ class Instrument:
         """Dimension keys the condition shows, in the instrument's order."""
         return self.condition(condition).dimensions
 
-    def render_prompt(self, task: str, condition: str, order: list[str] | None = None) -> str:
-        """The prompt for one trial, listing the shown dimensions in `order` (default: as defined),
-        numbered from 1, so that an answer by position ("3, 5, 1, ...") has one reading."""
+    def scale_of(self, task: str, variant: str | None = None) -> Scale | None:
+        """The rating scale a variant of a task asks for (None for rank and open tasks)."""
+        t = self.task(task)
+        return t.variant(variant).scale if t.scale else None
+
+    def render_prompt(self, task: str, condition: str, order: list[str] | None = None, variant: str | None = None) -> str:
+        """The prompt for one trial in one variant's words (default: the task's prompt), listing the
+        shown dimensions in `order` (default: as defined), numbered from 1, so that an answer by
+        position ("3, 5, 1, ...") has one reading."""
         keys = list(order or self.shown(condition))
         t = self.task(task)
-        lines = "\n".join(
-            f"{i}. {k}: {self.dimension(k).name}. {self.dimension(k).definition}" for i, k in enumerate(keys, 1)
-        )
-        scale = t.scale or Scale(1, 7)
-        return t.prompt.format(
-            framing=self.condition(condition).framing.strip(),
+        v = t.variant(variant) if task in ("rank", "rate") else t.default
+        lines = "\n".join(formats.item_line(i, k, self.dimension(k).name, self.dimension(k).definition, v.show)
+                          for i, k in enumerate(keys, 1))
+        scale = v.scale or t.scale or Scale(1, 7)
+        answer = formats.instruction(task, v.format, v.show) if task in formats.FORMATS else ""
+        return v.template.format(
+            framing=v.framing_for(self.condition(condition)).strip(),
             dimensions=lines,
             n=len(keys),
             min=scale.min,
             max=scale.max,
             min_label=scale.min_label or "lowest",
             max_label=scale.max_label or "highest",
+            answer=answer,
         ).strip()
 
 
@@ -195,9 +272,20 @@ def parse_instrument(text: str, source: str = "<instrument>") -> Instrument:
     return _build(spec, source)
 
 
+def _scale(s: dict | None) -> Scale | None:
+    if not s:
+        return None
+    labels = tuple(sorted((int(k), v) for k, v in (s.get("labels") or {}).items()))
+    return Scale(s["min"], s["max"], s["min_label"], s["max_label"], s.get("most_important", "max"), labels)
+
+
+def _variant(v: dict[str, Any]) -> Variant:
+    return Variant(v["id"], v["template"], v["format"], v["show"], tuple(sorted((v.get("framing") or {}).items())),
+                   _scale(v.get("scale")))
+
+
 def _build(spec: dict[str, Any], source: str) -> Instrument:
-    def scale(s):
-        return Scale(**s) if s else None
+    scale = _scale
 
     return Instrument(
         id=spec["id"],
@@ -214,7 +302,8 @@ def _build(spec: dict[str, Any], source: str) -> Instrument:
         conditions=tuple(
             Condition(c["key"], c["framing"], tuple(c["dimensions"])) for c in spec["conditions"]
         ),
-        tasks=tuple(Task(k, t["prompt"], scale(t.get("scale"))) for k, t in spec["tasks"].items()),
+        tasks=tuple(Task(k, t["prompt"], scale(t.get("scale")), tuple(_variant(v) for v in t.get("variants", ())))
+                    for k, t in spec["tasks"].items()),
         items=tuple(Item(i["key"], i["text"], scale(i["scale"])) for i in spec["items"]),
         spec=spec,
         source=source,
@@ -265,19 +354,46 @@ class _Validator:
         return value
 
     def scale(self, value, path) -> dict[str, Any]:
-        value = self.mapping(value, path, {"min", "max", "min_label", "max_label"}, ("min", "max"))
+        allowed = {"min", "max", "min_label", "max_label", "most_important", "labels"}
+        value = self.mapping(value, path, allowed, ("min", "max"))
         lo, hi = value["min"], value["max"]
         for name, v in (("min", lo), ("max", hi)):
             if isinstance(v, bool) or not isinstance(v, int):
                 self.fail(f"{path}.{name}", f"expected a whole number, got {_kind(v)}.")
         if lo >= hi:
             self.fail(path, f"wrong scale: min ({lo}) must be below max ({hi}).")
-        return {
+        labels = self.point_labels(value.get("labels"), f"{path}.labels", lo, hi)
+        out = {
             "min": lo,
             "max": hi,
-            "min_label": self.text(value.get("min_label"), f"{path}.min_label", required=False),
-            "max_label": self.text(value.get("max_label"), f"{path}.max_label", required=False),
+            "min_label": self.text(value.get("min_label"), f"{path}.min_label", required=False) or labels.get(str(lo), ""),
+            "max_label": self.text(value.get("max_label"), f"{path}.max_label", required=False) or labels.get(str(hi), ""),
         }
+        most = self.text(value.get("most_important"), f"{path}.most_important", required=False) or "max"
+        if most not in ("max", "min"):
+            self.fail(f"{path}.most_important", f"'{excerpt(most)}' is not max or min.",
+                      "max: higher numbers are more important (the default); min: 1 is the most important.")
+        # only when given: instruments written before these fields existed keep their hash
+        return {**out, **({"most_important": most} if most == "min" else {}), **({"labels": labels} if labels else {})}
+
+    def point_labels(self, value, path, lo: int, hi: int) -> dict[str, str]:
+        """Labels of scale points, {point: text}; each point on the scale, each text naming one point."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not value:
+            self.fail(path, f"expected a mapping of scale point to its label, got {_kind(value)}.")
+        out, seen = {}, {}
+        for point, text in value.items():
+            if isinstance(point, bool) or not isinstance(point, int) or not lo <= point <= hi:
+                self.fail(f"{path}.{excerpt(point)}", f"'{excerpt(point)}' is not a whole number from {lo} to {hi}.")
+            text = self.text(text, f"{path}.{point}")
+            norm = " ".join(text.lower().split())
+            if norm in seen:
+                self.fail(f"{path}.{point}", f"the label '{excerpt(text)}' also names point {seen[norm]}.",
+                          "give each point its own label, so that an answer in words has one reading.")
+            seen[norm] = point
+            out[str(point)] = text
+        return dict(sorted(out.items(), key=lambda kv: int(kv[0])))
 
     def unique(self, entries, path, what):
         seen: dict[str, int] = {}
@@ -323,6 +439,7 @@ class _Validator:
         self.unique(conds, "conditions", "condition")
         items = [self.item(it, f"items[{i}]") for i, it in enumerate(raw.get("items") or [])]
         self.unique(items, "items", "item")
+        condition_keys = [c["key"] for c in conds]
         return {
             "id": self.key(raw["id"], "id", SLUG_RE, "an id of lowercase letters, digits and _"),
             "version": version,
@@ -330,7 +447,7 @@ class _Validator:
             "description": self.text(raw.get("description"), "description", required=False),
             "dimensions": dims,
             "conditions": conds,
-            "tasks": self.tasks(raw["tasks"]),
+            "tasks": self.tasks(raw["tasks"], condition_keys),
             "items": items,
         }
 
@@ -379,7 +496,7 @@ class _Validator:
             "dimensions": list(shown),
         }
 
-    def tasks(self, raw) -> dict[str, Any]:
+    def tasks(self, raw, condition_keys: list[str]) -> dict[str, Any]:
         raw = self.mapping(raw, "tasks", set(TASK_TYPES), ())
         if not raw:
             self.fail("tasks", "define at least one of rank, rate, open.")
@@ -388,16 +505,61 @@ class _Validator:
             if key not in raw:
                 continue
             path = f"tasks.{key}"
-            allowed = {"prompt", "scale"} if key == "rate" else {"prompt"}
+            allowed = {"prompt"} | ({"scale"} if key == "rate" else set()) | ({"variants"} if key != "open" else set())
             task = self.mapping(raw[key], path, allowed, ("prompt",))
             prompt = self.text(task["prompt"], f"{path}.prompt")
             self.placeholders(prompt, f"{path}.prompt", PROMPT_FIELDS[key])
             out[key] = {"prompt": prompt}
             if key == "rate":
                 out[key]["scale"] = self.scale(task.get("scale") or {"min": 1, "max": 7}, f"{path}.scale")
+            if task.get("variants") is not None:
+                out[key]["variants"] = self.variants(task["variants"], path, key, condition_keys, out[key].get("scale"))
         return out
 
-    def placeholders(self, prompt, path, allowed):
+    def variants(self, raw, path: str, task: str, condition_keys: list[str], scale: dict | None) -> list[dict]:
+        """A task's other wordings: each an id, a template, an answer format, a display of the items,
+        optional framings per condition and, for ratings, its own scale."""
+        if not isinstance(raw, list):
+            self.fail(f"{path}.variants", f"expected a list of variants, got {_kind(raw)}.")
+        out = [self.variant(v, f"{path}.variants[{i}]", task, condition_keys, scale) for i, v in enumerate(raw)]
+        seen: dict[str, int] = {}
+        for i, v in enumerate(out):
+            if v["id"] in seen:
+                self.fail(f"{path}.variants[{i}].id",
+                          f"duplicate variant '{excerpt(v['id'])}' (also at {path}.variants[{seen[v['id']]}]).")
+            seen[v["id"]] = i
+        return out
+
+    def variant(self, raw, path: str, task: str, condition_keys: list[str], scale: dict | None) -> dict[str, Any]:
+        allowed = {"id", "template", "format", "show", "framing"} | ({"scale"} if task == "rate" else set())
+        raw = self.mapping(raw, path, allowed, ("id", "template", "format"))
+        vid = self.key(raw["id"], f"{path}.id", SLUG_RE, "an id of lowercase letters, digits, - and _")
+        if vid == DEFAULT_VARIANT:
+            self.fail(f"{path}.id", "'default' is the task's own prompt.", "give this variant another id.")
+        fmt = self.text(raw["format"], f"{path}.format")
+        if fmt not in formats.FORMATS[task]:
+            self.fail(f"{path}.format", f"no parser reads the answer format '{excerpt(fmt)}' of a {task} task.",
+                      f"formats of {task} answers: {', '.join(formats.FORMATS[task])}.")
+        show = self.text(raw.get("show"), f"{path}.show", required=False) or formats.DEFAULT_DISPLAY
+        if show not in formats.DISPLAYS:
+            self.fail(f"{path}.show", f"'{excerpt(show)}' is not one of {', '.join(formats.DISPLAYS)}.")
+        if show in formats.NAMELESS and fmt != "positions":
+            self.fail(f"{path}.format", f"the items are shown by {show} only, so an answer can refer to them by "
+                      "number alone.", "use format: positions with this display.")
+        template = self.text(raw["template"], f"{path}.template")
+        self.placeholders(template, f"{path}.template", PROMPT_FIELDS[task], required=VARIANT_FIELDS[task])
+        out = {"id": vid, "template": template, "format": fmt, "show": show}
+        if raw.get("framing") is not None:
+            out["framing"] = self.framings(raw["framing"], f"{path}.framing", condition_keys)
+        if task == "rate":
+            out["scale"] = self.scale(raw["scale"], f"{path}.scale") if raw.get("scale") is not None else scale
+        return out
+
+    def framings(self, raw, path: str, condition_keys: list[str]) -> dict[str, str]:
+        raw = self.mapping(raw, path, set(condition_keys), ())
+        return {k: self.text(v, f"{path}.{k}") for k, v in raw.items()}
+
+    def placeholders(self, prompt, path, allowed, required=frozenset()):
         try:
             names = {f for _, f, _, _ in string.Formatter().parse(prompt) if f is not None}
         except ValueError as e:
@@ -408,6 +570,10 @@ class _Validator:
                 path, f"unknown placeholder {{{excerpt(sorted(unknown)[0])}}}.",
                 f"available: {', '.join('{' + a + '}' for a in sorted(allowed))}; write literal braces as {{{{ and }}}}.",
             )
+        missing = sorted(set(required) - names)
+        if missing:
+            self.fail(path, f"the template misses the placeholder {{{missing[0]}}}.",
+                      f"a variant's template holds {', '.join('{' + a + '}' for a in sorted(required))}.")
 
     def item(self, raw, path) -> dict[str, Any]:
         raw = self.mapping(raw, path, {"key", "text", "scale"}, ("key", "text", "scale"))
@@ -430,6 +596,13 @@ def _kind(value) -> str:
     return f"text '{excerpt(value)}'" if isinstance(value, str) else excerpt(value)
 
 
+def _scale_text(scale: Scale | None) -> str:
+    if scale is None:
+        return ""
+    most = f", {scale.min if scale.reversed else scale.max} = most important"
+    return f" (scale {scale.min}-{scale.max}{most})"
+
+
 def describe(instrument: Instrument) -> str:
     """A readable, plain-text rendering of an instrument for `papers instrument show`."""
     out = [
@@ -450,8 +623,13 @@ def describe(instrument: Instrument) -> str:
         out.append(f"       {c.framing}")
     out += ["", "Tasks"]
     for t in instrument.tasks:
-        scale = f" (scale {t.scale.min}-{t.scale.max})" if t.scale else ""
-        out.append(f"  {t.key}{scale}")
+        out.append(f"  {t.key}{_scale_text(t.scale)}")
+        if t.variants:
+            out.append(f"       {len(t.all_variants)} variants (wording, items shown as, answer format{', scale' if t.scale else ''}):")
+            for v in t.all_variants:
+                scale = _scale_text(v.scale) if v.scale != t.scale else ""
+                framing = ", own framing" if v.framing else ""
+                out.append(f"       - {v.id}: {v.show.replace('_', ' + ')}, {v.format}{framing}{scale}")
     if instrument.items:
         out += ["", "Survey items"]
         for i in instrument.items:

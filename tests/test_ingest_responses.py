@@ -65,7 +65,7 @@ def test_response_id_is_the_request_key(tmp_path, db, run, instrument):
     expected = hashlib.sha256(json.dumps(key, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
     assert query(db, "select response_id from llm_responses") == [(expected,)]
     # and pinned: a change to the formula (or to the bundled instrument) changes every stored key
-    assert expected == "1cd5c6425f6d0fa12d4c72a117c173e29a1064edb96a3dce2a0aeeae13ceba3f"
+    assert expected == "df6b5a7e8c545ae1f17778128f76aa4930cffbb6fa44a97f81be83bb068c093e"
     assert expected != response_id(instrument.sha256, "m1", "rank", "non_sentient", 1, ["RF", "AG", "PC", "PR", "EI"],
                                    {"temperature": 0.7})
 

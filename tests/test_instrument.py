@@ -21,8 +21,8 @@ def spec_text(**changes) -> str:
     return yaml.safe_dump(spec, sort_keys=False)
 
 
-def test_bundled_instrument_is_papers_1_0_0(instrument):
-    assert (instrument.id, instrument.version) == ("papers", "1.0.0")
+def test_bundled_instrument_is_papers_1_1_0(instrument):
+    assert (instrument.id, instrument.version) == ("papers", "1.1.0")
     assert instrument.dimension_keys == ("PC", "AG", "PR", "EI", "RF", "SA")
     assert instrument.condition_keys == ("non_sentient", "sentient")
     assert instrument.shown("non_sentient") == ("PC", "AG", "PR", "EI", "RF")
@@ -71,7 +71,27 @@ BAD = [
     ("non-numeric scale", lambda s: s.replace("scale: {min: 1, max: 7, min_label: strongly", "scale: {min: one, max: 7, min_label: strongly"),
      "field 'items[0].scale.min': expected a whole number"),
     ("bad orientation", lambda s: s.replace("orientation: utility", "orientation: useful", 1), "field 'dimensions[1].orientation': 'useful' is not one of"),
-    ("not semver", lambda s: s.replace("version: 1.0.0", "version: one"), "field 'version': 'one' is not a semantic version"),
+    ("not semver", lambda s: s.replace("version: 1.1.0", "version: one"), "field 'version': 'one' is not a semantic version"),
+    ("variant misses a placeholder", lambda s: s.replace("          {answer}\n      - id: best-lines", "      - id: best-lines", 1),
+     "field 'tasks.rank.variants[0].template': the template misses the placeholder {answer}"),
+    ("variant format without a parser", lambda s: s.replace("format: positions", "format: xml", 1),
+     "field 'tasks.rank.variants[0].format': no parser reads the answer format 'xml' of a rank task"),
+    ("definitions shown, names asked", lambda s: s.replace("format: positions\n        show: definition", "format: lines\n        show: definition", 1),
+     "field 'tasks.rank.variants[2].format': the items are shown by definition only"),
+    ("unknown display", lambda s: s.replace("show: name\n", "show: title\n", 1),
+     "field 'tasks.rank.variants[1].show': 'title' is not one of key_name_definition"),
+    ("variant id default", lambda s: s.replace("id: best-lines", "id: default", 1),
+     "field 'tasks.rank.variants[1].id': 'default' is the task's own prompt"),
+    ("duplicate variant", lambda s: s.replace("id: best-lines", "id: thrive-positions", 1),
+     "field 'tasks.rank.variants[1].id': duplicate variant 'thrive-positions'"),
+    ("framing of an unknown condition", lambda s: s.replace("          non_sentient: >-", "          nonsentient: >-", 1),
+     "field 'tasks.rank.variants[0].framing.nonsentient': unknown key"),
+    ("scale direction", lambda s: s.replace("most_important: min", "most_important: low", 1),
+     "field 'tasks.rate.variants[0].scale.most_important': 'low' is not max or min"),
+    ("point label off the scale", lambda s: s.replace("max_label: extremely important}\n    variants:", "max_label: extremely important, labels: {9: top}}\n    variants:", 1),
+     "field 'tasks.rate.scale.labels.9': '9' is not a whole number from 1 to 7"),
+    ("one label for two points", lambda s: s.replace("max_label: extremely important}\n    variants:", "max_label: extremely important, labels: {1: low, 2: Low}}\n    variants:", 1),
+     "field 'tasks.rate.scale.labels.2': the label 'Low' also names point 1"),
     ("unknown placeholder", lambda s: s.replace("{framing}\n\n      What does", "{framin}\n\n      What does"), "field 'tasks.open.prompt': unknown placeholder {framin}"),
 ]
 

@@ -24,9 +24,14 @@ def test_the_2026_instrument_names_the_paper_s_themes_and_aliases_the_2025_ones(
     assert inst.sha256 != load_instrument().sha256
 
 
-def test_aliases_change_nothing_for_instruments_without_them():
-    assert load_instrument().sha256 == PAPERS_SHA256
-    assert "aliases" not in json.loads(load_instrument().canonical)["dimensions"][0]
+def test_aliases_variants_and_scale_fields_change_nothing_for_instruments_without_them():
+    # the bundled instrument as published in 1.0.0 (before aliases, variants, scale directions and point labels)
+    published = load_instrument(FIXTURES / "papers-1.0.0.yaml")
+    assert published.sha256 == PAPERS_SHA256
+    canonical = json.loads(published.canonical)
+    assert "aliases" not in canonical["dimensions"][0]
+    assert "variants" not in canonical["tasks"]["rank"] and set(canonical["tasks"]["rate"]["scale"]) == {
+        "min", "max", "min_label", "max_label"}
 
 
 def test_an_alias_may_name_only_one_dimension():
@@ -41,7 +46,7 @@ def test_an_alias_may_name_only_one_dimension():
 
 def test_instrument_list_shows_both_bundled_instruments_and_the_store_s(run, db, tmp_path):
     text = run("instrument", "list").output
-    assert "papers 1.0.0" in text and f"sha256 {PAPERS_SHA256}" in text and "papers-2026 1.0.0" in text
+    assert "papers 1.1.0" in text and f"sha256 {load_instrument().sha256}" in text and "papers-2026 1.1.0" in text
     rows = [json.dumps({"model": "m", "task": "rank", "condition": "default", "trial": 0,
                         "raw_text": json.dumps({"ranking": ["UN", "BE", "SD", "ST", "HE", "AC", "PO", "SE", "CO", "TR"]})})]
     (tmp_path / "r.jsonl").write_text("\n".join(rows) + "\n")
