@@ -7,6 +7,7 @@ Text stays text in the SVG (svg.fonttype none) so it can be searched and read by
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -121,29 +122,70 @@ def mds_map(path: Path, points: list[tuple[str, float, float, str]], highlight: 
 LABEL_PT = 10.5  # a heatmap's smallest text; see min_width
 
 
+LABEL_CHARS = 16  # a heatmap's model names wrap after "/" or "-" to lines of about this many characters
+CELL_IN = 0.55  # a heatmap cell's width: six columns and wrapped names fit a 390 px phone at 10 px text
+
+
+def wrap_label(name: str, width: int = LABEL_CHARS) -> str:
+    """A model name in lines of about `width` characters, broken after a "/" where it can be, else
+    after "-", "_" or a space ("example/human-centric-1" -> "example/\nhuman-centric-1"); a piece
+    longer than `width` with none of them stays whole."""
+    lines = _fill(re.findall(r"[^/]*/?", name), width)
+    return "\n".join(part.rstrip(" ") for line in lines
+                     for part in (_fill(re.findall(r"[^\-_ ]*[\-_ ]?", line), width) if len(line) > width else [line]))
+
+
+def _fill(pieces: list[str], width: int) -> list[str]:
+    """Pieces joined greedily into lines of at most `width` characters (a longer piece alone)."""
+    lines = [""]
+    for piece in filter(None, pieces):
+        if lines[-1] and len(lines[-1]) + len(piece.rstrip()) > width:
+            lines.append("")
+        lines[-1] += piece
+    return lines
+
+
 def heatmap(path: Path, models: list[str], dims: list[str], values: np.ndarray, task: str, title: str) -> Path:
-    """Models by dimensions, the mean in each cell; every label at LABEL_PT, so that a page can keep
-    it at 10 px or more on a phone (min_width)."""
-    label_in = 0.085 * max((len(m) for m in models), default=4) + 0.35
-    width, height = label_in + 0.8 * len(dims) + 1.4, 0.34 * len(models) + 1.5
-    fig, ax = plt.subplots(figsize=(width, height))
-    fig.subplots_adjust(left=label_in / width, right=1 - 1.3 / width, top=1 - 0.45 / height, bottom=0.55 / height)
+    """Models by dimensions, the mean in each cell, the colour scale below; every label at LABEL_PT,
+    so that a page can keep it at 10 px or more on a phone (min_width). Model names wrap and the
+    scale lies under the cells, so that six columns fit a phone's width without scrolling."""
+    labels = [wrap_label(m) for m in models]
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    label_in = 0.085 * max((len(line) for label in labels for line in label.split("\n")), default=4) + 0.3
+    cells_in, row_in = CELL_IN * len(dims), 0.2 * lines + 0.14
+    width, height = label_in + cells_in + 0.3, 0.45 + row_in * len(models) + 1.4
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes((label_in / width, 1.4 / height, cells_in / width, row_in * len(models) / height))
+    cax = fig.add_axes((label_in / width, 0.55 / height, cells_in / width, 0.14 / height))
     cmap = "Blues_r" if task == "rank" else "Blues"
     image = ax.imshow(values, aspect="auto", cmap=cmap)
     ax.set_xticks(range(len(dims)), dims, fontsize=LABEL_PT)
-    ax.set_yticks(range(len(models)), models, fontsize=LABEL_PT)
+    ax.set_yticks(range(len(models)), labels, fontsize=LABEL_PT, linespacing=1.0)
     if len(models) <= 40:
         for i in range(len(models)):
             for j in range(len(dims)):
                 ax.text(j, i, f"{values[i, j]:.1f}", ha="center", va="center", fontsize=LABEL_PT,
                         color="white" if (values[i, j] < values.mean()) == (task == "rank") else "black")
-    bar = fig.colorbar(image, ax=ax, fraction=0.25, pad=0.04)
+    bar = fig.colorbar(image, cax=cax, orientation="horizontal")
     bar.set_label("mean rank (1 = first)" if task == "rank" else "mean rating", fontsize=LABEL_PT)
     bar.ax.tick_params(labelsize=LABEL_PT)
-    ax.set_title(title, loc="left", fontsize=11)
+    fig.text(0.02, 1 - 0.3 / height, title, fontsize=11, ha="left", va="baseline")
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     return _save(fig, path)
+
+
+PDF_TEXT = (6.8, 8.6)  # inches of an A4 page's text block (reports/template.typ) a figure and its caption may take
+
+
+def pdf_width(path: Path) -> str:
+    """The width to print a figure at in a PDF: its own size, scaled down to fit the text block."""
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    width, height = (float(x) / 72 for x in re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)', text).groups())
+    scale = min(1.0, PDF_TEXT[0] / width, PDF_TEXT[1] / height)
+    return f"{width * scale:.2f}in"
 
 
 def min_width(path: Path, smallest_px: float = 10.0) -> int:
