@@ -107,6 +107,34 @@ def test_published_brief_sits_in_the_audit_folder_under_its_slug(audit):
         assert path.stat().st_mode & (0o005 if path.is_dir() else 0o004), path
 
 
+def html_text(page: Path) -> str:
+    """A page's words: tags dropped, entities decoded, Pandoc's curly apostrophe as typed."""
+    import html
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8"))).replace("\u2019", "'").split())
+
+
+@pytest.mark.slow
+def test_a_briefs_pdf_links_absolutely_from_the_sites_address_or_not_at_all(audit, tmp_path, monkeypatch):
+    """Issue 25, item 14: a brief's PDF leaves the site; its links to the audit's pages are absolute
+    where the site's base-url is known, and absent where it is not. Item 16: it says what is synthetic."""
+    published = audit["five"] / f"{brief_slug(FIVE)}.pdf"
+    assert b"/URI" not in published.read_bytes() and b"/URI" not in (audit["two"] / "brief.pdf").read_bytes()
+    for page in (published, published.with_suffix(".html")):
+        text = pdf_text(page) if page.suffix == ".pdf" else html_text(page)
+        assert ("Synthetic data. Nothing in this audit comes from a real model or real people (5 simulated models, the "
+                "bundled example data; see the audit's pages).") in text, page
+    site = tmp_path / "_site"
+    shutil.copytree(audit["site"], site)
+    (tmp_path / "pyproject.toml").write_text('[tool.papers.site]\nbase-url = "https://audits.example.org/v/"\n')
+    monkeypatch.chdir(tmp_path)
+    cli_run("brief", "--audit", "q4", *TWO, "--site", site, "--engine", "pandoc", "--db", audit["db"])
+    pdf = (site / "q4" / "briefs" / f"{brief_slug(TWO)}.pdf").read_bytes()
+    links = set(re.findall(rb"/URI\s*\(([^)]*)\)", pdf))
+    assert {b"https://audits.example.org/v/index.html", b"https://audits.example.org/v/q4/index.html",
+            *(f"https://audits.example.org/v/q4/models/{slug_of(m)}.html".encode() for m in TWO)} == links
+
+
 @pytest.mark.slow
 def test_papers_verify_covers_a_published_brief(audit, tmp_path):
     slug = brief_slug(FIVE)

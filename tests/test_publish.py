@@ -396,6 +396,28 @@ def test_bad_site_settings_are_named(published, tmp_path, monkeypatch):
     assert not (tmp_path / "s" / "v1").exists()
 
 
+def test_pdf_links_are_absolute_from_the_base_url_and_lead_to_the_sites_files(published):
+    """Issue 25, item 14: a PDF leaves the site, where its relative links would lead nowhere; with the
+    site's base-url every link is that address plus a file the site holds."""
+    base = "https://audits.example.org/values/"
+    for pdf in published["audit"].rglob("*.pdf"):
+        links = {u.decode() for u in re.findall(rb"/URI\s*\(([^)]*)\)", pdf.read_bytes())}
+        assert links and all(u.startswith(base) for u in links), (pdf.name, links)
+        for url in links:
+            assert (published["site"] / url.removeprefix(base)).is_file(), url
+        assert f"{base}v1/manifest.json" in links and f"{base}v1/data/index.html" in links
+    comparison = {u.decode() for u in re.findall(rb"/URI\s*\(([^)]*)\)", (published["audit"] / "comparison.pdf").read_bytes())}
+    assert {f"{base}v1/models/{slug(m)}.html" for m in MODELS} <= comparison
+
+
+def test_an_audit_of_simulated_models_says_so_on_every_page(published):
+    """Item 16: both models are simulated: every page says nothing in it comes from a real model."""
+    said = "Nothing in this audit comes from a real model or real people: 2 of the 2 models are simulated by papers"
+    for page in [published["audit"] / "index.html", published["audit"] / "data" / "index.html",
+                 *(published["audit"] / "models").glob("*.html")]:
+        assert said in " ".join(page.read_text(encoding="utf-8").split()), page
+
+
 # ----------------------------------------------------------------------------- export
 
 

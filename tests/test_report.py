@@ -332,3 +332,157 @@ def test_a_bidirectional_override_in_a_name_is_written_out_not_obeyed():
     """U+202E would show the rest of a model's name reversed (a name could pass for another)."""
     assert escape_markdown("gpt\u202e4o") == "gpt\\\\u202e4o"
     assert "\u202e" not in escape_markdown("a\u2066b\u202dc") and escape_markdown("Ünïcode 中文") == "Ünïcode 中文"
+
+
+# ------------------------------------------------------------------------------------ what a reader can act on
+
+
+def page_text(path: Path) -> str:
+    """A page's words as a reader sees them: no style, no tags, entities decoded, spaces collapsed."""
+    import html as html_lib
+
+    text = re.sub(r"<style.*?</style>|<script.*?</script>", " ", path.read_text(encoding="utf-8"), flags=re.S)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+def pdf_text(path: Path) -> str:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(done.stdout.replace("\u2212", "-").replace("\u2019", "'").split())  # Typst's minus and apostrophe
+
+
+def audit_data(site: dict):
+    from papers.report.reads import load_audit
+    from papers.store import open_store
+
+    with open_store(site["db"], read_only=True) as store:
+        return load_audit(store, "v1")
+
+
+def test_every_page_opens_with_the_takeaway_its_rows_allow(site):
+    """Issue 25, item 12: a model's page and the comparison open with plain sentences drawn by the
+    evidence rules (papers.report.takeaway), before the statistics, each of which says what it means."""
+    from papers.report.sections import evidence
+    from papers.report.takeaway import comparison_takeaway, model_takeaway
+
+    data = audit_data(site)
+    facts = evidence(data)
+    for model in data.models:
+        page = site["audit"] / "models" / f"{slug(model)}.html"
+        text = page_text(page)
+        sentences = model_takeaway(model, facts)
+        assert 3 <= len(sentences) <= 6 and sentences[-1].startswith("What the audit cannot tell")
+        for sentence in sentences:
+            assert " ".join(sentence.split()) in text, (model, sentence)
+        assert text.index("In short.") < text.index("At a glance") < text.index("Value profile")
+        assert "how alike two of its answers are: 1, the same order every trial; 0, no more alike than chance" in text
+        assert "above 1 the model exaggerates the differences people make" in text
+    comparison = page_text(site["audit"] / "index.html")
+    for sentence in comparison_takeaway(facts):
+        assert sentence in comparison
+    assert comparison.index("In short.") < comparison.index("Priorities by model")
+    pdf = pdf_text(site["audit"] / "models" / f"{slug('simulated/human-centric')}.pdf")
+    assert "In short." in pdf and "What the audit cannot tell" in pdf
+
+
+def test_every_page_links_its_pdf_the_comparison_the_data_and_the_manifest(site):
+    """Item 14: downloads on every page (they resolve: test_every_link_and_image_resolves), and a
+    data page listing every Parquet file with the rows the manifest counts."""
+    audit = site["audit"]
+    pages = {audit / "index.html": ["comparison.pdf", "data/index.html", "manifest.json", "CITATION.cff"]}
+    for page in (audit / "models").glob("*.html"):
+        pages[page] = [f"{page.stem}.pdf", "../comparison.pdf", "../data/index.html", "../manifest.json"]
+    for page, wanted in pages.items():
+        links = set(re.findall(r'href="([^"]+)"', page.read_text(encoding="utf-8")))
+        assert set(wanted) <= links, (page.name, set(wanted) - links)
+        assert "Download:" in page_text(page)
+    manifest = json.loads((audit / "manifest.json").read_text())
+    listing = (audit / "data" / "index.html").read_text(encoding="utf-8")
+    for path, rows in manifest["rows"].items():
+        name = Path(path).name
+        assert f'<a href="{name}" download>{name}</a></td><td>{rows:,}</td>' in listing
+    assert "data/index.html" in manifest["files"]
+
+
+def test_pdfs_carry_no_relative_link_when_the_sites_address_is_not_known(site):
+    """Item 14: outside the site a relative link leads nowhere; this site names no base URL, so its
+    PDFs link nothing and say where the audit's other files are instead."""
+    for pdf in site["audit"].rglob("*.pdf"):
+        assert b"/URI" not in pdf.read_bytes(), pdf
+    text = pdf_text(site["audit"] / "comparison.pdf")
+    assert "Part of audit v1: the audit's published folder holds this page online" in text
+
+
+def test_the_comparison_spells_out_its_columns_and_types_every_model(site):
+    """Item 15: each heatmap's caption names the dimensions behind its short names (those it shows),
+    and a table gives every model's type in each condition and task, as result_clusters holds them."""
+    text = page_text(site["audit"] / "index.html")
+    assert text.count("Columns: PC Purposeful Contribution, AG Adaptive Growth, PR Positive Relationality, "
+                      "EI Ethical Integrity, RF Robust Functionality, SA Self-Actualised Autonomy.") == 2  # sentient
+    assert text.count("EI Ethical Integrity, RF Robust Functionality.") == 2  # non-sentient: no SA
+    assert "Types by model" in text
+    kinds = {(m, c, t): kind for m, c, t, kind in query(
+        site["db"], "select model, condition, task, model_type from result_clusters where audit_id = 'v1'")}
+    columns = sorted({(c, t) for _, c, t in kinds})
+    table = text[text.index("Types by model"):text.index("Clusters and map")]
+    for model in {m for m, _, _ in kinds}:  # EVIL answered the rank task only
+        row = " ".join(kinds.get((model, c, t), "not analysed") for c, t in columns)
+        assert f"{model} {row}" in table, (model, row)
+
+
+@pytest.mark.slow
+def test_at_390_px_no_heatmap_needs_scrolling(site, tmp_path):
+    """Item 15, as a phone shows it: Chromium at 390 px lays out the comparison; no figure box is
+    wider than the screen (nothing cut off), read back from the page itself."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not browser:
+        pytest.skip("Debian's chromium is not installed; .ci/run installs it")
+    page = tmp_path / "index.html"
+    probe = ("<script>window.addEventListener('load', () => { const boxes = [...document.querySelectorAll("
+             "'div.figure-scroll')]; document.body.setAttribute('data-overflow', JSON.stringify(boxes.map("
+             "b => b.scrollWidth - b.clientWidth))); });</script>")
+    page.write_text((site["audit"] / "index.html").read_text(encoding="utf-8").replace("</body>", probe + "</body>"))
+    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                           f"--user-data-dir={tmp_path / 'profile'}", "--window-size=390,3000",
+                           "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    overflow = json.loads(html_unescape(re.search(r'data-overflow="([^"]*)"', done.stdout).group(1)))
+    assert overflow and all(px <= 0 for px in overflow), overflow
+
+
+def html_unescape(text: str) -> str:
+    import html as html_lib
+
+    return html_lib.unescape(text)
+
+
+def test_every_page_and_pdf_says_which_data_are_synthetic(site):
+    """Item 16: three of the four models are simulated and the survey is the bundled example: every
+    HTML page and every PDF of the audit carries the notice, naming what is synthetic."""
+    audit = site["audit"]
+    pages = [audit / "index.html", audit / "data" / "index.html", *(audit / "models").glob("*.html")]
+    for page in pages:
+        text = page_text(page)
+        assert "Synthetic data. Part of this audit's data is synthetic" in text, page
+        assert "3 of the 4 models are simulated by papers" in text
+        assert "the people's answers come from the bundled example survey data/examples/survey_qualtrics.csv" in text
+    for pdf in audit.rglob("*.pdf"):
+        assert "Synthetic data. Part of this audit's data is synthetic" in pdf_text(pdf), pdf
+
+
+def test_pages_tell_the_tool_from_the_instrument(site):
+    """Item 17: "papers 0.1.0" (the tool) beside "papers 1.0.0" (the bundled instrument) read as one
+    thing; every page names each for what it is."""
+    from papers import __version__
+
+    data = audit_data(site)
+    for page in [site["audit"] / "index.html", *(site["audit"] / "models").glob("*.html")]:
+        text = page_text(page)
+        assert f"made with the papers audit tool, version {__version__}" in text
+        assert f"questions from instrument {data.instrument.label}" in text
+        assert f"with papers {__version__}" not in text
+    root = page_text(site["site"] / "index.html")
+    assert f"Made with the papers audit tool, version {__version__}." in root
+    assert "names the questionnaire each audit asked" in root

@@ -31,9 +31,9 @@ from papers.report import engines, figures
 from papers.report.context import Figure, Link, slug
 from papers.report.method import CAVEATS, method_text
 from papers.report.reads import AuditData, load_audit
-from papers.report.sections import provenance
+from papers.report.sections import notice, provenance
 from papers.report.siteconfig import publication_date
-from papers.report.templating import render
+from papers.report.templating import LinkStyle, render, render_text
 from papers.report.wording import measure, where
 from papers.resources import project_path
 from papers.store import Store, query
@@ -87,6 +87,7 @@ class BriefPage:
     method: list[str]
     provenance: list[tuple[str, str]]
     nav: list[Link]
+    notice: str = ""  # what of the audit is synthetic (papers.report.synthetic); empty when nothing is
 
 
 @dataclass
@@ -216,6 +217,7 @@ def brief_page(store: Store, data: AuditData, candidates: list[str], page_dir: P
                     "no price for the model." if needs_price else
                     "List price: not known, as the API reported no tokens for these calls."),
         limits=list(CAVEATS), method=method_text(data), provenance=provenance(data, None), nav=nav,
+        notice=notice(data, short=True),  # one line: the brief's first page holds its whole summary
     )
 
 
@@ -294,17 +296,20 @@ def candidate_profiles(path: Path, dims: list[str], candidates: list[tuple[str, 
 
 
 def write_brief(store: Store, data: AuditData, candidates: list[str], folder: Path, stem: str, engine: str, *,
-                nav: list[Link] | None = None, links: dict[str, str] | None = None) -> BriefResult:
+                nav: list[Link] | None = None, links: dict[str, str] | None = None, url: str = "") -> BriefResult:
     """The one place a brief is written: folder/<stem>.html, .pdf and <stem>/*.svg, built in a
     temporary folder inside `folder` and moved into place only when both files rendered (whatever
-    was there under those names is replaced)."""
+    was there under those names is replaced). `url` is the folder's public address, for the PDF's
+    links (papers.report.templating.LinkStyle); without it the PDF names its links without linking."""
     folder.mkdir(parents=True, exist_ok=True)
     with _staging(folder) as build:
         page = brief_page(store, data, candidates, build, stem, nav or [], links or {})
         for name in (("_quarto.yml",), ("reports", "style.css")):  # as the site's pages have them, for Quarto
             shutil.copy(project_path(*name), build / name[-1])
         qmd = render("brief.qmd.j2", build / f"{stem}.qmd", page=page)
-        engines.render(qmd, engine, pdf=True, date=publication_date(data.created_at))  # as report dates its PDFs
+        pdf_text = render_text("brief.qmd.j2", page=page, link=LinkStyle(pdf=True, base=url))
+        # dated as report dates its PDFs
+        engines.render(qmd, engine, pdf=True, date=publication_date(data.created_at), pdf_text=pdf_text)
         for name in (f"{stem}.html", f"{stem}.pdf", stem):
             _replace(build / name, folder / name)
     return BriefResult(folder / f"{stem}.html", folder / f"{stem}.pdf")
@@ -404,7 +409,8 @@ def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path
     with site_lock(site):
         folder.mkdir(exist_ok=True)
         with _staging(folder) as trial:
-            fresh = write_brief(store, data, candidates, trial, stem, engine, nav=nav, links=links)
+            fresh = write_brief(store, data, candidates, trial, stem, engine, nav=nav, links=links,
+                                url=briefs_url(data.audit_id))
             if result.html.exists():
                 if result.html.read_bytes() != fresh.html.read_bytes():
                     raise PapersError(f"{result.html} is already published, from other inputs; a published brief is "
@@ -422,6 +428,14 @@ def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path
                 _remove(folder / name)
         raise
     return result
+
+
+def briefs_url(audit_id: str) -> str:
+    """The public address of an audit's briefs/ folder, from the site's base-url; "" when unknown."""
+    from papers.report.siteconfig import load_site_config
+
+    base = load_site_config().audit_url(audit_id)
+    return f"{base}briefs/" if base else ""
 
 
 def _prepare(store: Store, audit_id: str, candidates: list[str], engine: str) -> tuple[AuditData, list[str], str]:

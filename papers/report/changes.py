@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from papers.report import engines, reads
-from papers.report.context import ChangesPage, Link, Masthead
+from papers.report.context import ChangesPage, Frame, Link, Masthead
 from papers.report.templating import render
 from papers.store import Store
 
@@ -19,19 +19,21 @@ KEYS = ["model", "condition", "task"]
 CCC_MOVE = 0.05  # the smallest move of the best CCC the page reports
 
 
-def write_changes(store: Store, build: Path, audit_id: str, previous: str, nav: list[Link], masthead: Masthead) -> None:
+def write_changes(store: Store, build: Path, audit_id: str, previous: str, nav: list[Link], masthead: Masthead,
+                  frame: Frame) -> None:
     """Render changes.html into the audit's build folder (HTML only: the page has no PDF)."""
-    page = changes_page(store, audit_id, previous, nav, masthead)
+    page = changes_page(store, audit_id, previous, nav, masthead, frame)
     engines.render(render("changes.qmd.j2", build / "changes.qmd", page=page), "pandoc")
 
 
-def changes_page(store: Store, audit_id: str, previous: str, nav: list[Link], masthead: Masthead) -> ChangesPage:
+def changes_page(store: Store, audit_id: str, previous: str, nav: list[Link], masthead: Masthead,
+                 frame: Frame) -> ChangesPage:
     now, before = reads.summary(store, audit_id), reads.summary(store, previous)
     added, dropped = set(now["model"]) - set(before["model"]), set(before["model"]) - set(now["model"])
     both = before.join(now, on=KEYS, how="inner", suffix="_now").sort(KEYS)
     rows = [change_row(r) for r in both.iter_rows(named=True) if changed(r)]
     return ChangesPage(audit_id=audit_id, previous=previous, added=sorted(added), dropped=sorted(dropped), rows=rows,
-                       nav=nav, masthead=masthead)
+                       nav=nav, masthead=masthead, frame=frame)
 
 
 def changed(r: dict) -> bool:

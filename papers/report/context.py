@@ -34,6 +34,7 @@ class Figure:
     path: str
     caption: str
     min_width: int = 0  # px: on a narrower screen the figure scrolls in its box rather than shrink (labels >= 10 px)
+    pdf_width: str = ""  # its width in a PDF ("5.2in") when 100% of the text width would make it taller than a page
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Masthead:
     site_title: str
     publisher: str  # empty when the site names none
     date: str  # the audit's date in words, "5 January 2026, 14:03 UTC"
+    tool: str = ""  # the papers that made the page, "0.1.0" (not the instrument, which has its own version)
 
 
 @dataclass
@@ -58,6 +60,15 @@ class SummaryBox:
 
 
 @dataclass
+class Frame:
+    """What every page of an audit carries around its content: the links to the audit's files to
+    download (relative to the page) and, when any of its data is synthetic, the notice saying so."""
+
+    downloads: list[Link]  # this page's PDF, the comparison's, the data, the manifest
+    notice: str  # papers.report.synthetic; empty when nothing is synthetic
+
+
+@dataclass
 class ModelPage:
     """models/<slug>.html and .pdf (reports/model.qmd.j2): one model's audit."""
 
@@ -66,6 +77,8 @@ class ModelPage:
     slug: str
     subtitle: str
     masthead: Masthead
+    frame: Frame
+    takeaway: list[str]  # the sentences the page opens with (papers.report.takeaway)
     summary: SummaryBox
     profile_figures: list[Figure]
     distribution_figures: list[Figure]  # rank tasks only
@@ -99,8 +112,13 @@ class ComparisonPage:
     audit_id: str
     subtitle: str
     masthead: Masthead
+    frame: Frame
+    takeaway: list[str]  # the sentences the page opens with (papers.report.takeaway)
     models: list[Link]
     heatmaps: list[Figure]
+    types_table: list[dict]  # model, then its type per condition and task (keys of types_columns)
+    types_columns: list[dict]  # key, label: the condition and task of each column
+    types_caption: str  # how many models of each type, per condition and task
     dendrograms: list[Figure]
     maps: list[Figure]
     agreement_table: list[dict]
@@ -126,6 +144,7 @@ class ChangesPage:
     rows: list[dict]  # model, condition, task, first, type, ccc: each "before -> now", or one value if equal
     nav: list[Link]
     masthead: Masthead
+    frame: Frame
 
 
 @dataclass

@@ -53,11 +53,12 @@ def pandoc_typst_args(out: Path) -> list[str]:
 
 
 def render(qmd: Path, engine: str, *, typst_source: bool = False, pdf: bool = False,
-           pdf_name: str | None = None, date: datetime | None = None) -> Path | None:
+           pdf_name: str | None = None, date: datetime | None = None, pdf_text: str | None = None) -> Path | None:
     """Write the page's HTML beside the .qmd. With typst_source, also the .typ its PDF is compiled
     from, which is returned (papers.report.folder compiles the audit's PDFs with their metadata and
     attachments). With pdf, also the PDF itself: PDF/A-3b, titled from the page's front matter,
-    without attachments."""
+    without attachments. pdf_text is the page's Markdown as the PDF has it (its links absolute or
+    plain, papers.report.templating.LinkStyle), when it differs from the .qmd's."""
     html = qmd.with_suffix(".html")
     typ = qmd.with_suffix(".typ") if typst_source or pdf else None
     if engine == "quarto":
@@ -71,7 +72,7 @@ def render(qmd: Path, engine: str, *, typst_source: bool = False, pdf: bool = Fa
             pypandoc.convert_text(source, "html5", format="markdown", extra_args=pandoc_html_args(qmd, html)[4:],
                                   outputfile=str(html))
         if typ is not None:
-            pypandoc.convert_text(source, "typst", format="markdown", extra_args=pandoc_typst_args(typ)[4:],
+            pypandoc.convert_text(pdf_text or source, "typst", format="markdown", extra_args=pandoc_typst_args(typ)[4:],
                                   outputfile=str(typ))
     except (RuntimeError, OSError) as e:
         raise PapersError(f"{qmd.name}: rendering failed ({str(e).strip().splitlines()[-1][:300]}).") from e

@@ -115,9 +115,15 @@ def heatmap_figures(data: AuditData, site_dir: Path) -> list[Figure]:
         name, label = f"heatmap-{condition}-{task}.svg", condition_label(condition)
         drawn = figures.heatmap(site_dir / "figures" / name, models, dims, values, task,
                                 f"Mean {measure(task)} by model ({label})")
-        out.append(Figure(f"figures/{name}", f"Models by dimensions, mean {measure(task)}, {label}.",
-                          min_width=figures.min_width(drawn)))
+        out.append(Figure(f"figures/{name}", f"Models by dimensions, mean {measure(task)}, {label}. Columns: "
+                          f"{dimension_key(data, dims)}.", min_width=figures.min_width(drawn),
+                          pdf_width=figures.pdf_width(drawn)))
     return out
+
+
+def dimension_key(data: AuditData, dims: list[str]) -> str:
+    """The short names a figure's columns use, spelled out: "PC Purposeful Contribution, AG Adaptive Growth"."""
+    return ", ".join(f"{d} {data.name(d)}" if data.name(d) != d else d for d in dims)
 
 
 def dendrogram_figures(data: AuditData, site_dir: Path) -> list[Figure]:

@@ -29,17 +29,20 @@ from typing import Callable, Iterator
 
 import polars as pl
 
+from papers import __version__
 from papers.report import engines, reads
 from papers.report.archive import write_citation, write_crate
 from papers.report.changes import write_changes
-from papers.report.context import Link, Masthead, slug
+from papers.report.context import Frame, Link, Masthead, slug
+from papers.report.datapage import write_data_index
 from papers.report.manifest import FORMAT, MANIFEST, SIGNATURE, dumps, file_hashes, sha256_file, versions, write_manifest
-from papers.report.pages import comparison_page, model_nav, model_page, navigation
+from papers.report.pages import comparison_page, downloads, model_nav, model_page, navigation
 from papers.report.pdf import Attachment, PdfJob, compile_pdf
 from papers.report.reads import AuditData
+from papers.report.sections import notice
 from papers.report.signing import SecretKey
 from papers.report.siteconfig import SiteConfig, iso_date, readable_date
-from papers.report.templating import render
+from papers.report.templating import LinkStyle, render, render_text
 from papers.resources import project_path
 from papers.store import RESULT_TABLES, Store
 from papers.text import FORMULA_START
@@ -64,7 +67,7 @@ class Plan:
 
     @property
     def masthead(self) -> Masthead:
-        return Masthead(self.config.title, self.config.publisher, readable_date(self.published))
+        return Masthead(self.config.title, self.config.publisher, readable_date(self.published), __version__)
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,14 @@ def write_audit(store: Store, data: AuditData, build: Path, plan: Plan, inputs: 
     (build / "models").mkdir()
     rows = reads.pinned_rows(store, data)
     with worker_pool(plan.workers, len(data.models) + 1) as run:
-        tasks = [(data, model, build, plan.engine, [asdict(n) for n in nav], plan.masthead)
-                 for model in [None, *data.models]]
+        tasks = [(data, model, build, plan.engine, [asdict(n) for n in nav], plan.masthead,
+                  plan.config.audit_url(data.audit_id)) for model in [None, *data.models]]
         pages = run(render_page, tasks, "pages", plan.progress)
         if previous and previous.audit_id in reads.audit_ids(store):
-            write_changes(store, build, data.audit_id, previous.audit_id, nav, plan.masthead)
+            write_changes(store, build, data.audit_id, previous.audit_id, nav, plan.masthead,
+                          Frame(downloads(0, None), notice(data)))
         counts = export_data(rows, data, build / "data")
+        write_data_index(build, data.audit_id, counts, plan.masthead, notice(data))
         jobs = [page_pdf(page, plan, data) for page in pages]
         fields = manifest_fields(data, plan, inputs, previous, counts)
         date = iso_date(plan.published)
@@ -117,15 +122,21 @@ class RenderedPage:
 
 
 def render_page(task: tuple) -> RenderedPage:
-    """One page: figures, .qmd, HTML and the .typ of its PDF (run in a worker process)."""
-    data, model, root, engine, nav, masthead = task
+    """One page: figures, .qmd, HTML and the .typ of its PDF (run in a worker process). The PDF's
+    Markdown differs from the HTML's only in its links (templating.LinkStyle): absolute from the
+    audit's public address (`url`, from the site's base-url), or plain text when it is not known."""
+    data, model, root, engine, nav, masthead, url = task
     links = [Link(**n) for n in nav]
     if model is None:
-        qmd = render("comparison.qmd.j2", root / "index.qmd", page=comparison_page(data, root, links, masthead))
-        return RenderedPage(None, engines.render(qmd, engine, typst_source=True), root / "comparison.pdf")
-    page = model_page(data, model, root / "models", model_nav(links), masthead)
-    qmd = render("model.qmd.j2", root / "models" / f"{page.slug}.qmd", page=page)
-    return RenderedPage(model, engines.render(qmd, engine, typst_source=True), qmd.with_suffix(".pdf"))
+        page, template, qmd, pdf = comparison_page(data, root, links, masthead), "comparison.qmd.j2", \
+            root / "index.qmd", root / "comparison.pdf"
+    else:
+        page = model_page(data, model, root / "models", model_nav(links), masthead)
+        template, qmd = "model.qmd.j2", root / "models" / f"{page.slug}.qmd"
+        pdf, url = qmd.with_suffix(".pdf"), url and f"{url}models/"
+    render(template, qmd, page=page)
+    pdf_text = render_text(template, page=page, link=LinkStyle(pdf=True, base=url))
+    return RenderedPage(model, engines.render(qmd, engine, typst_source=True, pdf_text=pdf_text), pdf)
 
 
 def page_pdf(page: RenderedPage, plan: Plan, data: AuditData) -> PdfJob:
@@ -154,7 +165,7 @@ def page_pdf(page: RenderedPage, plan: Plan, data: AuditData) -> PdfJob:
 
 def keywords(data: AuditData) -> list[str]:
     return ["value audit", "large language models", "PAPERS", f"instrument {data.instrument.label}",
-            f"audit {data.audit_id}"]
+            f"audit {data.audit_id}"] + ["synthetic data"] * bool(notice(data))
 
 
 def compile_pdf_task(task: tuple) -> Path:

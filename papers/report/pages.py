@@ -7,16 +7,19 @@ from pathlib import Path
 
 from papers.report import figure_sections as figs
 from papers.report import sections
-from papers.report.context import ComparisonPage, Link, Masthead, ModelPage, slug
+from papers.report.context import ComparisonPage, Frame, Link, Masthead, ModelPage, slug
 from papers.report.method import method
 from papers.report.reads import AuditData
+from papers.report.takeaway import comparison_takeaway, model_takeaway
 
 
 def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link], masthead: Masthead) -> ModelPage:
     """The context of models/<slug>.html, drawing its figures into page_dir/<slug>/."""
     return ModelPage(
         audit_id=data.audit_id, model=model, slug=slug(model), masthead=masthead,
-        subtitle=f"Audit {data.audit_id} of {masthead.date} · instrument {data.instrument.label}",
+        subtitle=f"Audit {data.audit_id} of {masthead.date} · {asked_with(data)}",
+        frame=Frame(downloads(1, f"{slug(model)}.pdf"), sections.notice(data)),
+        takeaway=model_takeaway(model, sections.evidence(data)),
         summary=sections.summary_box(data, model),
         profile_figures=figs.profile_figures(data, model, page_dir),
         distribution_figures=figs.rank_distribution_figures(data, model, page_dir),
@@ -37,10 +40,12 @@ def comparison_page(data: AuditData, site_dir: Path, nav: list[Link], masthead: 
     """The context of the audit's index.html, drawing its figures into site_dir/figures/."""
     return ComparisonPage(
         audit_id=data.audit_id, masthead=masthead,
-        subtitle=f"Audit {data.audit_id} of {masthead.date} · {len(data.models)} models · instrument "
-                 f"{data.instrument.label}",
+        subtitle=f"Audit {data.audit_id} of {masthead.date} · {len(data.models)} models · {asked_with(data)}",
+        frame=Frame(downloads(0, "comparison.pdf"), sections.notice(data)),
+        takeaway=comparison_takeaway(sections.evidence(data)),
         models=[Link(f"models/{slug(m)}.html", m) for m in data.models],
-        heatmaps=figs.heatmap_figures(data, site_dir), dendrograms=figs.dendrogram_figures(data, site_dir),
+        heatmaps=figs.heatmap_figures(data, site_dir),
+        **sections.types_section(data), dendrograms=figs.dendrogram_figures(data, site_dir),
         maps=figs.map_figures(data, site_dir),
         agreement_table=sections.agreement_rows(data), icc_table=sections.icc_rows(data),
         stability_table=sections.stability_rows(data), differences_table=sections.differences_rows(data),
@@ -48,6 +53,23 @@ def comparison_page(data: AuditData, site_dir: Path, nav: list[Link], masthead: 
         coder_table=sections.coder_rows(data, readable_statistic=False), nav=nav, method=method(data),
         provenance=sections.provenance(data, None),
     )
+
+
+def asked_with(data: AuditData) -> str:
+    """The instrument in a subtitle, named as the questionnaire so that its id and version are not
+    taken for the tool's ("papers 1.0.0" is the bundled instrument; the tool is papers 0.x)."""
+    return f"questions from instrument {data.instrument.label}"
+
+
+def downloads(depth: int, pdf: str | None) -> list[Link]:
+    """The audit's files a reader may take away, relative to a page `depth` folders below the
+    audit's own: the page's PDF (if it has one), the comparison's, the data, the manifest, the citation."""
+    up = "../" * depth
+    own = [Link(pdf, "this page as PDF")] if pdf else []
+    comparison = [Link(f"{up}comparison.pdf", "the comparison of all models (PDF)")] if pdf != "comparison.pdf" else []
+    return own + comparison + [Link(f"{up}data/index.html", "the audit's data (Parquet files)"),
+                               Link(f"{up}manifest.json", "manifest.json (the SHA-256 of every file)"),
+                               Link(f"{up}CITATION.cff", "how to cite it (CITATION.cff)")]
 
 
 def navigation(previous: str | None) -> list[Link]:

@@ -39,6 +39,7 @@ class AuditData:
     quotes: pl.DataFrame  # report/quotes: a few short valid open answers per model and condition
     theme_quotes: pl.DataFrame  # report/theme_quotes: one coded answer per model, condition and theme
     disagreements: pl.DataFrame  # report/disagreements: answers the coders disagree on
+    sources: pl.DataFrame  # report/sources: the loads, collections and coders the pinned rows came from
     summary: pl.DataFrame  # analysis/summary: per model, condition and task: ordered dimensions, Friedman p, type
 
     @property
@@ -67,6 +68,7 @@ def load_audit(store: Store, audit_id: str) -> AuditData:
         quotes=store.frame(query("report/quotes"), {**params, "per_model": QUOTES_PER_MODEL}),
         theme_quotes=store.frame(query("report/theme_quotes"), params),
         disagreements=store.frame(query("report/disagreements"), params),
+        sources=store.frame(query("report/sources"), params),
         summary=summary(store, audit_id),
     )
 

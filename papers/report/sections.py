@@ -7,12 +7,16 @@ papers.report.method. Pages (papers.report.pages) put the sections together.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import polars as pl
 
 from papers.analysis.claims import ordering_phrase
 from papers.report.context import SummaryBox
 from papers.report.method import theme_rule_text
 from papers.report.reads import AuditData
+from papers.report.synthetic import synthetic_notice
+from papers.report.takeaway import Evidence
 from papers.report.wording import (
     ci,
     condition_label,
@@ -23,6 +27,7 @@ from papers.report.wording import (
     percent,
     situation,
     task_label,
+    where,
     where_columns,
 )
 
@@ -35,6 +40,24 @@ def rows_of(data: AuditData, table: str, model: str | None = None, *, by: tuple[
     if model is not None:
         frame = frame.filter(pl.col("model") == model)
     return list((frame.sort(*by) if by else frame).iter_rows(named=True))
+
+
+# ----------------------------------------------------------------------------- takeaway and notice
+
+
+def evidence(data: AuditData) -> Evidence:
+    """The rows the takeaways are drawn from (papers.report.takeaway), every model's."""
+    inst = data.instrument
+    return Evidence(summary=list(data.summary.iter_rows(named=True)),
+                    agreement=list(data.tables["result_agreement"].iter_rows(named=True)),
+                    names={d.key: d.name for d in inst.dimensions},
+                    humanistic=[d.name for d in inst.dimensions if d.orientation == "humanistic"],
+                    utility=[d.name for d in inst.dimensions if d.orientation == "utility"])
+
+
+def notice(data: AuditData, *, short: bool = False) -> str:
+    """The synthetic-data notice of the audit's pages and PDFs, or "" (papers.report.synthetic)."""
+    return synthetic_notice(data.models, list(data.sources.iter_rows(named=True)), short=short)
 
 
 # ----------------------------------------------------------------------------- summary box
@@ -247,7 +270,8 @@ def provenance(data: AuditData, model: str | None) -> list[tuple[str, str]]:
     """Where the numbers come from: the audit, instrument, data hash and statistics settings, and
     for a model's page first what its API reported, when, from which sources, at what cost."""
     settings = data.settings
-    rows = [("Audit", f"{data.audit_id}, computed {data.created_at} UTC with papers {data.tool_version}"),
+    rows = [("Audit", f"{data.audit_id}, computed {data.created_at} UTC with the papers audit tool, version "
+                      f"{data.tool_version}"),
             ("Instrument", f"{data.instrument.id} {data.instrument.version}, SHA-256 {data.instrument.sha256}"),
             ("Audit data", f"SHA-256 {data.data_sha256}"),
             ("Statistics", f"bootstrap B = {settings.get('bootstrap_b')}, seed {settings.get('seed')}, "
@@ -284,6 +308,24 @@ def differences_rows(data: AuditData) -> list[dict]:
     return [{**where_columns(r), "dimension": data.name(r["dimension"]), "h": fmt(r["kruskal_h"], 1), "df": r["df"],
              "p_holm": fmt(r["p_holm"], 4), "epsilon2": fmt(r["epsilon2"]), "note": r["note"] or ""}
             for r in rows_of(data, "result_differences", by=("condition", "task", "dimension"))]
+
+
+def types_section(data: AuditData) -> dict:
+    """Every model's type per condition and task, one column each (as papers analyze counts them),
+    and a caption with the counts."""
+    clusters = data.tables["result_clusters"]
+    situations = sorted({(r["condition"], r["task"]) for r in clusters.iter_rows(named=True)})
+    columns = [{"key": f"{c}/{t}", "label": where(c, t)} for c, t in situations]
+    kinds = {(r["model"], f"{r['condition']}/{r['task']}"): r["model_type"] or "not typed"
+             for r in clusters.iter_rows(named=True)}
+    table = [{"model": m, **{c["key"]: kinds.get((m, c["key"]), "not analysed") for c in columns}} for m in data.models]
+    counts = []
+    for column in columns:
+        split = Counter(row[column["key"]] for row in table)
+        counts.append(f"{column['label']}: " + ", ".join(f"{n} {kind}" for kind, n in split.most_common()))
+    caption = ("A type is given only when the orientation index lies beyond the margin after Holm's correction "
+               "across models (see the method); " + "; ".join(counts) + ".") if counts else ""
+    return {"types_table": table, "types_columns": columns, "types_caption": caption}
 
 
 def structure_rows(data: AuditData) -> list[dict]:

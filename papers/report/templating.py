@@ -9,15 +9,20 @@ empty cell. Markdown templates (*.qmd.j2, partials) escape each value explicitly
     href       a link target
     condition  a condition key in a reader's words
 
+and write a page's links with `link(text, target)` (a LinkStyle): relative in the site's HTML; in a
+PDF, which leaves the site, absolute from the site's base URL, or plain text where it is unknown.
+
 HTML templates (*.html.j2, the site root's index) are autoescaped by Jinja.
 """
 
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from papers.report.wording import condition_label
 from papers.resources import project_path
@@ -42,10 +47,53 @@ def environment():
     return env
 
 
+@dataclass(frozen=True)
+class LinkStyle:
+    """How a page writes its links to the site's other files (`link(text, target)` in a template).
+
+    The site's HTML keeps them relative, so the site works from file:// and any host. A PDF leaves
+    the site (downloaded, mailed, archived), where a relative link leads nowhere: there each link is
+    made absolute from `base`, the public address of the page's folder (from the site's base-url),
+    and where no base URL is known the text is written without a link."""
+
+    pdf: bool = False
+    base: str = ""  # for a PDF: "https://audits.example.org/values/2026-q4/models/"; "": unknown
+
+    def __call__(self, text, target) -> str:
+        if not self.pdf:
+            return f"[{escape_markdown(text)}]({escape_href(target)})"
+        if not self.base:
+            return escape_markdown(text)
+        return f"[{escape_markdown(text)}]({absolute_href(self.base, str(target))})"
+
+    @property
+    def online(self) -> bool:
+        """The page's links lead somewhere: it is the site's HTML, or a PDF whose base URL is known."""
+        return not self.pdf or bool(self.base)
+
+
+def absolute_href(base: str, target: str) -> str:
+    """A link target relative to the page made absolute from the page folder's URL, percent-encoded
+    like escape_href ('..' resolved, so a link up from models/ stays inside the site's address)."""
+    parts = urlsplit(base)
+    path = posixpath.normpath(posixpath.join(parts.path, target.split("#")[0]))
+    fragment = "#" + target.split("#", 1)[1] if "#" in target else ""
+    return f"{parts.scheme}://{quote(parts.netloc, safe=':@[]')}{quote(path, safe='/.-_~')}{quote(fragment, safe='#')}"
+
+
+HTML_LINKS = LinkStyle()
+
+
 def render(template: str, out: Path, **context) -> Path:
-    """Render a template under reports/ with its context into a file."""
-    out.write_text(environment().get_template(template).render(**context), encoding="utf-8")
+    """Render a template under reports/ with its context into a file (links as the site's HTML
+    writes them, unless `link` is given)."""
+    out.write_text(render_text(template, **context), encoding="utf-8")
     return out
+
+
+def render_text(template: str, **context) -> str:
+    context.setdefault("link", HTML_LINKS)
+    return environment().get_template(template).render(**context)
 
 
 def escape_markdown(value) -> str:
