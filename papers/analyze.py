@@ -122,16 +122,34 @@ def _pin(store: Store, audit_id: str, params: dict) -> None:
 def _compute(store: Store, audit_id: str, inst: Instrument, settings: Settings):
     """The audit's statistics, from the rows it pinned."""
     params = {"audit": audit_id, "instrument": inst.sha256}
-    answers = store.frame(query("analysis/model_answers"), params)
+    answers = on_task_scale(store.frame(query("analysis/model_answers"), params), inst)
     if answers.height == 0:
         raise InputError(f"no valid rank or rate answers for {inst.label}: nothing to analyze.",
                          "papers db info shows what the store holds.")
     outcomes = store.frame(query("analysis/model_outcomes"), params)
-    human = store.frame(query("analysis/human_answers"), params)
+    human = on_task_scale(store.frame(query("analysis/human_answers"), params), inst)
     excluded = dict(store.sql(query("analysis/human_excluded"), params).fetchall())
     items = store.frame(query("analysis/human_items"), params)
     codes = store.frame(query("analysis/codes"), params)
     return compute_audit(answers, outcomes, human, excluded, items, codes, layout_of(inst), settings)
+
+
+def on_task_scale(answers: pl.DataFrame, inst: Instrument) -> pl.DataFrame:
+    """Ratings as answered (each on its variant's scale) mapped onto the rate task's scale, read so
+    that higher is more important: linear between the ends, a reversed scale turned around
+    (Scale.to_reference). Ranks are left as they are."""
+    if "rate" not in inst.task_keys or answers.height == 0:
+        return answers
+    task = inst.task("rate")
+    variant = pl.col("variant") if "variant" in answers.columns else pl.lit("default")
+    mapped = pl.col("value")
+    for v in task.all_variants:
+        scale = v.scale or task.scale
+        slope = scale.to_reference(scale.max, task.scale) - scale.to_reference(scale.min, task.scale)
+        offset = scale.to_reference(scale.min, task.scale)
+        share = (pl.col("value") - scale.min) * (slope / (scale.max - scale.min)) + offset
+        mapped = pl.when((pl.col("task") == "rate") & (variant == v.id)).then(share).otherwise(mapped)
+    return answers.with_columns(value=mapped)
 
 
 def _insert(store: Store, table: str, audit_id: str, frame: pl.DataFrame) -> None:

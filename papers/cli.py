@@ -157,17 +157,23 @@ def ingest():
               show_default=True, help="File format (auto: by extension).")
 @click.option("--strict", "fail_on_warning", is_flag=True,
               help="Refuse a load that warns (over 20% of rows unreadable or rejected): exit 1, the store unchanged.")
+@click.option("--other-dimensions", type=click.Choice(["incomplete", "ignore"]), default="incomplete",
+              show_default=True,
+              help="Answers that also rank or rate dimensions the instrument does not show: incomplete, or ignore "
+                   "those entries and keep the instrument's dimensions (counted in the summary, stored with the load).")
 @instrument_option
 @encoding_option
 @strict_option
 @db_option
 @json_option
-def ingest_responses_cmd(file, fmt, fail_on_warning, instrument, encoding, skip_bad_rows, db_path, as_json):
+def ingest_responses_cmd(file, fmt, fail_on_warning, other_dimensions, instrument, encoding, skip_bad_rows, db_path,
+                         as_json):
     """Load model answers collected elsewhere (JSONL, CSV or Parquet).
 
     Columns: model, task, condition, trial, raw_text; optional item_order, temperature,
-    model_reported, created_at, instrument. Each answer is parsed and classified as collected
-    answers are (valid, refused, unparseable, incomplete); the raw text is always kept.
+    model_reported, created_at, instrument, variant (the task's wording asked; default: the
+    task's own prompt). Each answer is parsed and classified as collected answers are (valid,
+    refused, unparseable, incomplete); the raw text is always kept.
     """
     from papers.ingest.files import check_readable
     from papers.ingest.responses import ingest_responses
@@ -176,7 +182,8 @@ def ingest_responses_cmd(file, fmt, fail_on_warning, instrument, encoding, skip_
     check_readable(file)
     with open_store(db_path) as store:
         report = ingest_responses(store, file, instrument=instrument, fmt=fmt, encoding=encoding,
-                                  strict=not skip_bad_rows, fail_on_warning=fail_on_warning)
+                                  strict=not skip_bad_rows, fail_on_warning=fail_on_warning,
+                                  other_dimensions=other_dimensions == "ignore")
     emit(report.as_dict(), as_json, _load_text(report))
 
 
@@ -242,7 +249,11 @@ def _load_text(report) -> str:
 @click.option("--task", "tasks", multiple=True, type=click.Choice(["rank", "rate", "open"]), default=["rank"],
               show_default=True, help="Task to administer (repeatable).")
 @click.option("--condition", "conditions", multiple=True, help="Condition (repeatable; default: every condition).")
-@click.option("--trials", type=click.IntRange(1), default=30, show_default=True, help="Trials per model, task and condition.")
+@click.option("--trials", type=click.IntRange(1), default=90, show_default=True,
+              help="Trials per model, task and condition, spread evenly over the variants.")
+@click.option("--variants", default="all", show_default=True, metavar="all|default|ID,...",
+              help="Wordings and answer formats of the rank and rate tasks to spread the trials over: all the "
+                   "instrument's variants, its default wording only, or these variant ids.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the item orders and sampling seeds.")
 @click.option("--temperature", type=click.FloatRange(0), default=1.0, show_default=True)
 @click.option("--max-tokens", type=click.IntRange(1), default=400, show_default=True)
@@ -251,9 +262,10 @@ def _load_text(report) -> str:
 @instrument_option
 @db_option
 @json_option
-def collect_cmd(models, tasks, conditions, trials, seed, temperature, max_tokens, system_prompt, calls, instrument,
-                db_path, as_json):
-    """Administer the instrument to models through litellm, in repeated, order-randomised trials.
+def collect_cmd(models, tasks, conditions, trials, variants, seed, temperature, max_tokens, system_prompt, calls,
+                instrument, db_path, as_json):
+    """Administer the instrument to models through litellm, in repeated trials spread evenly over
+    the instrument's wordings (--variants), item orders balanced over positions.
 
     Each answer is stored before the next is awaited; running the same command again performs
     only the missing trials. API keys come from the environment or a .env file.
@@ -264,7 +276,8 @@ def collect_cmd(models, tasks, conditions, trials, seed, temperature, max_tokens
     from papers.collect.service import run_collect
 
     settings = CollectSettings(models=list(models), tasks=list(tasks), conditions=list(conditions), trials=trials,
-                               seed=seed, decoding=Decoding(temperature, max_tokens, system_prompt), calls=calls)
+                               seed=seed, decoding=Decoding(temperature, max_tokens, system_prompt), calls=calls,
+                               variants=variants)
     result = run_collect(settings, db_path=db_path, instrument=instrument, progress=not as_json)
     emit(result.as_dict(), as_json, "\n".join(collect_lines(result)))
 

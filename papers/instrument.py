@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from papers import formats
 from papers.errors import InstrumentError
 from papers.text import excerpt
 
@@ -625,7 +626,8 @@ def describe(instrument: Instrument) -> str:
     for t in instrument.tasks:
         out.append(f"  {t.key}{_scale_text(t.scale)}")
         if t.variants:
-            out.append(f"       {len(t.all_variants)} variants (wording, items shown as, answer format{', scale' if t.scale else ''}):")
+            scale = ", scale" if t.scale else ""
+            out.append(f"       {len(t.all_variants)} variants (wording, items shown as, answer format{scale}):")
             for v in t.all_variants:
                 scale = _scale_text(v.scale) if v.scale != t.scale else ""
                 framing = ", own framing" if v.framing else ""

@@ -5,7 +5,8 @@
     server.stop()
 
 It listens on 127.0.0.1 only. Each request is answered like a compliant model: the dimensions
-listed in the prompt (`- KEY: Name.` lines) ranked in a fixed order, or rated, as JSON. Faults
+listed in the prompt (`- KEY: Name.` lines) ranked in a fixed order, or rated, as JSON; a prompt
+of another variant is answered in the format it asks for (`variant_answer`). Faults
 are drawn per request from a seeded generator, at most `max_faults_per_trial` times for the same
 trial (model + seed + prompt), so that retries end in an answer unless that limit is raised:
 
@@ -57,6 +58,28 @@ from collections import Counter
 from aiohttp import web
 
 LINE_RE = re.compile(r"^(?:-|\d+\.) ([A-Za-z][A-Za-z0-9]*): ", re.MULTILINE)
+ITEM_RE = re.compile(r"^\d+\. (.+)$", re.MULTILINE)
+
+
+def variant_answer(prompt: str) -> str | None:
+    """The answer to a prompt that asks for another format than JSON by key (an instrument variant,
+    in papers.formats' words): the items in the order listed, each rated 7, 6, 5 ... 1, 7 ...; None
+    for any other prompt."""
+    items = [text.split(":", 1)[0] if ":" in text else text for text in ITEM_RE.findall(prompt)]
+    ratings = [7 - i % 7 for i in range(len(items))]
+    if "the numbers of the items only" in prompt:
+        return ", ".join(str(i) for i in range(1, len(items) + 1))
+    if "your ratings only, as numbers" in prompt:
+        return ", ".join(map(str, ratings))
+    if "the names of the items only, one per line" in prompt:
+        return "\n".join(items)
+    if "its name, a colon, and your rating" in prompt:
+        return "\n".join(f"{name}: {r}" for name, r in zip(items, ratings))
+    if '{"ranking": ["name"' in prompt:
+        return json.dumps({"ranking": items})
+    if '{"ratings": {"name"' in prompt:
+        return json.dumps({"ratings": dict(zip(items, ratings))})
+    return None
 
 
 def trial_key(body: dict) -> str:
@@ -304,6 +327,8 @@ class FakeOpenAI:
         elif '"codes"' in prompt and "<answer>" in prompt:
             themes = LINE_RE.findall(prompt.split("<answer>", 1)[0])
             text = json.dumps({"codes": {k: {"present": False, "evidence": ""} for k in themes}})
+        elif (answer := variant_answer(prompt)) is not None:
+            text = answer
         elif '"ratings"' in prompt:
             text = json.dumps({"ratings": {k: 7 - i % 7 for i, k in enumerate(sorted(keys))}})
         elif '"ranking"' in prompt:

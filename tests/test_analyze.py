@@ -193,12 +193,12 @@ def test_rating_agreement_has_level_icc_with_both_intervals_and_a_cautious_band(
 def simulated(run):
     run("collect", "--model", "simulated/human-centric", "--model", "simulated/utility-driven",
         "--model", "simulated/uniform", "--model", "simulated/human-centric-2", "--task", "rank", "--task", "rate",
-        "--trials", "12")
+        "--trials", "60")
 
 
 def test_analyze_command_is_idempotent_and_guards_names(db, run, simulated, examples):
     first = run("analyze", "--audit", "a1", "--bootstrap", "200")
-    assert "Audit a1: papers 1.0.0" in first.output and "most stable" in first.output
+    assert "Audit a1: papers 1.1.0" in first.output and "most stable" in first.output
     before = query(db, "select * from result_profiles order by all")
     again = run("analyze", "--audit", "a1", "--bootstrap", "200")
     assert "already up to date" in again.output

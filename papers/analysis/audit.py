@@ -19,6 +19,7 @@ from scipy.cluster import hierarchy
 from scipy.spatial.distance import pdist, squareform
 
 from papers.analysis import stats
+from papers.analysis.robustness import robustness
 from papers.analysis.structure import (
     cluster_label,
     orientation_per_trial,
@@ -1051,7 +1052,9 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
     Parameters
     ----------
     answers : polars.DataFrame
-        Valid model answers: model, condition, task, response_id, trial, item_order, dimension, value.
+        Valid model answers: model, condition, task, response_id, trial, item_order, dimension, value
+        (ranks, or ratings on the task's scale with higher more important) and optionally variant
+        (the wording asked; without it, every answer is the default wording).
     outcomes : polars.DataFrame
         model, condition, task, status, n: the outcome counts of all responses.
     human : polars.DataFrame
@@ -1072,7 +1075,7 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
     Results
         `tables`: result_profiles, result_stability, result_differences, result_clusters,
         result_mds, result_structure, result_human_profiles, result_agreement, result_items,
-        result_themes and result_coder_agreement.
+        result_themes, result_coder_agreement, result_robustness and result_variant_profiles.
 
     Notes
     -----
@@ -1098,7 +1101,7 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
     ...                              "coder": pl.String, "dimension": pl.String, "is_present": pl.Boolean})
     >>> tables = compute_audit(answers, outcomes, human, {}, items, codes, layout, Settings(b=50, permutations=99)).tables
     >>> len(tables), tables["result_clusters"].select("model", "model_type").rows()
-    (11, [('h', 'human-centric'), ('m', 'no clear type'), ('u', 'utility-driven')])
+    (13, [('h', 'human-centric'), ('m', 'no clear type'), ('u', 'utility-driven')])
     """
     rng = np.random.default_rng(settings.seed)
     model_groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
@@ -1120,4 +1123,7 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
         "result_themes": themes(codes, settings.theme_rule),
         "result_coder_agreement": coder_agreement(codes, rng, settings.b),
     }
+    # a generator of its own, so that audits computed before robustness existed keep their numbers
+    robust, per_variant = robustness(answers, layout.shown, np.random.default_rng([settings.seed, 11]), settings.b)
+    results.tables.update({"result_robustness": robust, "result_variant_profiles": per_variant})
     return results

@@ -151,6 +151,13 @@ RATING_AFTER_RE = re.compile(r"(?:[^\w\n]|_){0,40}?(?:(?:rating|score|rated|impo
                              r"(?<![\w.])(-?\d+(?:\.\d+)?)(?!\w)(?:[ \t]*(?:/|out[ \t]+of)[ \t]*(\d+)(?!\w))?",
                              re.IGNORECASE)
 RATING_TEXT_RE = re.compile(r"\s*+(-?\d+(?:\.\d+)?)(?:\s*+(?:/|out\s++of)\s*+(\d+))?\s*+", re.IGNORECASE)
+# a rating as its number and its label: "1: very much like me", "1 (very much like me)", "1 - like me"
+LABELLED_RE = re.compile(r"[ \t]*+(-?\d+(?:\.\d+)?)[ \t]*+(?:[:=(–—-][ \t]*+|[ \t])([^()\n]{1,80}?)[ \t]*+\)?[ \t.]*+")
+# ratings given by item number: a line of numbers only ("6, 5, 7, 3, 4"), or "3: 6" lines
+NUMBERS_LINE_RE = re.compile(r"[ \t]*+\[?[ \t]*+(-?\d+(?:\.\d+)?(?:[ \t]*+[,;][ \t]*+-?\d+(?:\.\d+)?|[ \t]++-?\d+(?:\.\d+)?)+)"
+                             r"[ \t]*+\]?[ \t.]*+")
+ITEM_RATING_RE = re.compile(r"^[ \t*_-]*+(?:item[ \t]*+)?(\d{1,2})[ \t]*+[.:)=-][ \t]*+(-?\d+(?:\.\d+)?)"
+                            r"(?:[ \t]*+/[ \t]*+(\d+))?[ \t*_.]*+$", re.IGNORECASE | re.MULTILINE)
 ALNUM_RE = re.compile(r"[A-Za-z0-9]")
 NUMBER_BEFORE_RE = re.compile(r"(?<![\w.])(\d{1,2})[.):]?[ \t*_]*$")
 NUMBER_AFTER_RE = re.compile(r"[ \t*_]*+(?:[(:=–—-][ \t]*+)?(\d{1,2})(?![\w.])")
@@ -161,8 +168,9 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 class Parsed:
     status: str
     ranks: dict[str, int] = field(default_factory=dict)
-    ratings: dict[str, float] = field(default_factory=dict)
+    ratings: dict[str, float] = field(default_factory=dict)  # as answered, on the variant's scale
     error: str | None = None
+    ignored: list[str] = field(default_factory=list)  # entries naming no shown dimension, left out (ignore_unknown)
 
 
 class _Ambiguous(Exception):
@@ -195,10 +203,12 @@ class _Names:
     """Finds and resolves the shown dimensions: keys (exact case in text, any case alone), names and
     aliases (any case, any spacing or markup between words, z for s), positions and letters."""
 
-    def __init__(self, instrument: Instrument, shown: tuple[str, ...], item_order: tuple[str, ...] | None = None):
+    def __init__(self, instrument: Instrument, shown: tuple[str, ...], item_order: tuple[str, ...] | None = None,
+                 ignore_unknown: bool = False):
         self.shown = shown
         self.n = len(shown)
         self.order = item_order
+        self.ignore_unknown = ignore_unknown  # entries naming no shown dimension are left out, not counted against
         self.exact: dict[str, str] = {}
         labels = []
         for key in shown:
@@ -296,11 +306,17 @@ def capped(text: str) -> str:
 
 
 def parse_answer(text: str | None, task: str, shown: tuple[str, ...], instrument: Instrument,
-                 item_order: tuple[str, ...] | list[str] | None = None) -> Parsed:
+                 item_order: tuple[str, ...] | list[str] | None = None, variant: str | None = None,
+                 ignore_unknown: bool = False) -> Parsed:
     """Classify and parse one answer to `task` about the `shown` dimension keys.
 
     `item_order` is the order the prompt listed (numbered) them; positions and letters in the answer
-    refer to it, and without it an answer by position is unparseable, never read in another order."""
+    refer to it, and without it an answer by position is unparseable, never read in another order.
+    `variant` is the task's variant the prompt used (default: the task's own prompt): ratings are
+    read on its scale (and kept as answered), and in its `positions` format a list of numbers is
+    the ratings in item order. With `ignore_unknown`, entries that name no shown dimension (an answer
+    about more dimensions than the instrument audits) are left out and listed in `ignored`, and a
+    ranking keeps the shown dimensions' order among themselves."""
     if item_order is not None and sorted(item_order) != sorted(shown):
         raise ValueError(f"item order {list(item_order)} is not an order of the shown dimensions {list(shown)}")
     text = capped((text or "").strip())
@@ -315,10 +331,11 @@ def parse_answer(text: str | None, task: str, shown: tuple[str, ...], instrument
     body = answer_part(text.replace("\r\n", "\n").replace("\r", "\n"))
     if not body.strip():
         return Parsed("unparseable", error="empty answer: nothing after the reasoning")
-    names = _Names(instrument, tuple(shown), None if item_order is None else tuple(item_order))
+    names = _Names(instrument, tuple(shown), None if item_order is None else tuple(item_order), ignore_unknown)
     if task == "rank":
         return _parse_rank(body, names)
-    return _parse_rate(body, names, instrument.task(task).scale)
+    chosen = instrument.task(task).variant(variant)
+    return _parse_rate(body, names, chosen.scale or instrument.task(task).scale, by_position=chosen.format == "positions")
 
 
 def answer_part(text: str) -> str:
@@ -982,15 +999,16 @@ def _parse_rank(body: str, names: _Names) -> Parsed:
 
 
 def _rank_outcome(usable: list[_Reading], names: _Names) -> Parsed:
-    complete = [r for r in usable if len(r.keys) == names.n and not r.unknown]
+    complete = [r for r in usable if len(r.keys) == names.n and (names.ignore_unknown or not r.unknown)]
     best = complete[0] if complete else max(usable, key=lambda r: len(r.keys))
     for other in usable:
         same = other.keys == best.keys if other in complete else _consistent(other.keys, best.keys)
         if not same:
             return Parsed("unparseable", error=_disagreement(best, other))
+    ignored = list(best.unknown) if names.ignore_unknown else []
     if complete:
-        return Parsed("valid", ranks={k: i + 1 for i, k in enumerate(best.keys)})
-    return Parsed("incomplete", error=_shortfall(best, names))
+        return Parsed("valid", ranks={k: i + 1 for i, k in enumerate(best.keys)}, ignored=ignored)
+    return Parsed("incomplete", error=_shortfall(best, names), ignored=ignored)
 
 
 def _consistent(part: list[str], whole: list[str]) -> bool:
@@ -1009,7 +1027,7 @@ def _shortfall(reading: _Reading, names: _Names) -> str:
     missing = [k for k in names.shown if k not in reading.found]
     if missing:
         problems.append("missing " + ", ".join(missing))
-    if reading.unknown:
+    if reading.unknown and not names.ignore_unknown:
         problems.append("not a shown dimension: " + ", ".join(reading.unknown[:5])[:120])
     if reading.cut:
         problems.append("the answer stops mid-way")
@@ -1029,6 +1047,8 @@ def _rating(raw, key: str, scale) -> float | None:
     denominator = None
     if isinstance(raw, str) and (m := RATING_TEXT_RE.fullmatch(raw)):
         raw, denominator = m.group(1), m.group(2)
+    elif isinstance(raw, str) and (labelled := _labelled(raw, key, scale)) is not None:
+        raw = labelled
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
         raise _Ambiguous(f"rating for {key} is not a number: {excerpt(repr(raw))}")
     try:
@@ -1036,6 +1056,38 @@ def _rating(raw, key: str, scale) -> float | None:
     except (ValueError, OverflowError):
         raise _Ambiguous(f"rating for {key} is not a number: {excerpt(repr(raw))}") from None
     return _on_scale(value, denominator, key, scale)
+
+
+def _labelled(text: str, key: str, scale) -> float | None:
+    """A rating given with the label of its point ("1: very much like me"), or by the label alone
+    where the scale labels every point; the number and the label must name the same point. None
+    when the text is neither."""
+    labels = {" ".join(label.lower().split()): point for point, label in scale.labels}
+    said = " ".join(text.lower().split()).strip(" .")
+    if scale.every_point_labelled and said in labels:
+        return float(labels[said])
+    m = LABELLED_RE.fullmatch(text)
+    if m is None:
+        return None
+    value, label = float(m.group(1)), " ".join(m.group(2).lower().split())
+    named = scale.label_of(int(value)) if value.is_integer() else None
+    if named is not None and " ".join(named.lower().split()) != label:
+        raise _Ambiguous(f"rating and label disagree for {key}: {value:g} is '{named}' on the scale, "
+                         f"the answer says '{excerpt(m.group(2), 40)}'")
+    if named is None and label in labels:
+        raise _Ambiguous(f"rating and label disagree for {key}: '{excerpt(m.group(2), 40)}' is point "
+                         f"{labels[label]} on the scale, the answer says {value:g}")
+    return value
+
+
+def _is_rating_text(value, scale) -> bool:
+    """Is this answer value a rating written as text (a number, a number with a label, a label)?"""
+    if not isinstance(value, str) or RATING_TEXT_RE.fullmatch(value):
+        return True
+    try:
+        return _labelled(value, "", scale) is not None
+    except _Ambiguous:
+        return True  # read, and refused, as a rating
 
 
 def _on_scale(value: float, denominator, key: str, scale) -> float:
@@ -1049,7 +1101,7 @@ def _on_scale(value: float, denominator, key: str, scale) -> float:
 
 def _rates(source: str, pairs, names: _Names, scale, cut: bool = False) -> _Reading:
     ratings, unknown = {}, []
-    words = [v for _, v in pairs if isinstance(v, str) and not RATING_TEXT_RE.fullmatch(v)]
+    words = [v for _, v in pairs if not _is_rating_text(v, scale)]
     if pairs and len(words) == len(pairs):
         raise _Ambiguous("ratings in words only: " + ", ".join(excerpt(w, 20) for w in words[:3]))
     for raw_key, raw_value in pairs:
@@ -1157,7 +1209,68 @@ def _rating_lines(scan: _Scan, names: _Names, scale) -> tuple[_Reading | None, l
     return _guarded("rating lines", build), words
 
 
-def _parse_rate(body: str, names: _Names, scale) -> Parsed:
+def _rate_outcome(usable: list[_Reading], names: _Names) -> Parsed:
+    complete = [r for r in usable if set(r.ratings) == set(names.shown) and (names.ignore_unknown or not r.unknown)]
+    best = complete[0] if complete else max(usable, key=lambda r: len(r.ratings))
+    for other in usable:
+        if any(other.ratings[k] != best.ratings[k] for k in other.ratings if k in best.ratings):
+            return Parsed("unparseable", error=f"two different sets of ratings: {other.source} and {best.source}")
+    ignored = list(best.unknown) if names.ignore_unknown else []
+    if complete:
+        return Parsed("valid", ratings={k: best.ratings[k] for k in names.shown}, ignored=ignored)
+    return Parsed("incomplete", error=_shortfall(best, names), ignored=ignored)
+
+
+def _ratings_by_position(scan: _Scan, names: _Names, scale, body: str) -> list[_Reading]:
+    """Ratings given in the order the items were listed: a line of exactly n numbers ("6, 5, 7, 3,
+    4", a JSON array of numbers too), or lines "3: 6" numbering the items. Read only where the
+    variant asked for ratings by position, and only with the item order."""
+    if names.order is None:
+        return [_Reading("ratings by position", error="a position without the item order: ratings given by "
+                         "position need the order the items were shown in")] if NUMBERS_LINE_RE.search(scan.text) else []
+
+    def build():
+        readings = []
+        for m in ARRAY_LINE_RE.finditer(body):
+            values = _loads(m.group(1))
+            if isinstance(values, list) and len(values) == names.n and all(isinstance(v, int) for v in values):
+                ratings = {k: _on_scale(float(v), None, k, scale) for k, v in zip(names.order, values)}
+                readings.append(_Reading("JSON ratings by position", ratings=ratings))
+        for line in scan.text.split("\n"):
+            m = NUMBERS_LINE_RE.fullmatch(line)
+            if m is None:
+                continue
+            numbers = re.split(r"[ \t]*+[,;][ \t]*+|[ \t]++", m.group(1).strip())
+            if len(numbers) == names.n:
+                values = {k: _on_scale(float(v), None, k, scale) for k, v in zip(names.order, numbers)}
+                readings.append(_Reading("ratings by position", ratings=values))
+        pairs = [(int(m.group(1)), m.group(2), m.group(3)) for m in ITEM_RATING_RE.finditer(scan.text)]
+        if pairs:
+            readings.append(_item_ratings(pairs, names, scale))
+        for r in readings[1:]:
+            if r.ratings != readings[0].ratings:
+                raise _Ambiguous("two different sets of ratings by position")
+        return readings
+
+    try:
+        return build()
+    except _Ambiguous as e:
+        return [_Reading("ratings by position", error=str(e))]
+
+
+def _item_ratings(pairs: list[tuple[int, str, str | None]], names: _Names, scale) -> _Reading:
+    ratings = {}
+    for number, value, denominator in pairs:
+        if not 1 <= number <= names.n:
+            raise _Ambiguous(f"position out of range: item {number} of {names.n}")
+        key = names.order[number - 1]
+        if key in ratings:
+            raise _Ambiguous(f"duplicate position: item {number} given twice")
+        ratings[key] = _on_scale(float(value), denominator, key, scale)
+    return _Reading("ratings by item number", ratings=ratings)
+
+
+def _parse_rate(body: str, names: _Names, scale, by_position: bool = False) -> Parsed:
     scan = _Scan(body)
     readings, empty = _json_ratings(scan, names, scale)
     if not any(r.ratings or r.error for r in readings):
@@ -1165,19 +1278,14 @@ def _parse_rate(body: str, names: _Names, scale) -> Parsed:
     lines, words = _rating_lines(scan, names, scale)
     if lines is not None:
         readings.append(lines)
+    if by_position:
+        readings += _ratings_by_position(scan, names, scale, body)
     for r in readings:
         if r.error:
             return Parsed("unparseable", error=r.error)
     usable = [r for r in readings if r.ratings]
     if usable:
-        complete = [r for r in usable if set(r.ratings) == set(names.shown) and not r.unknown]
-        best = complete[0] if complete else max(usable, key=lambda r: len(r.ratings))
-        for other in usable:
-            if any(other.ratings[k] != best.ratings[k] for k in other.ratings if k in best.ratings):
-                return Parsed("unparseable", error=f"two different sets of ratings: {other.source} and {best.source}")
-        if complete:
-            return Parsed("valid", ratings={k: best.ratings[k] for k in names.shown})
-        return Parsed("incomplete", error=_shortfall(best, names))
+        return _rate_outcome(usable, names)
     if DECLINE_RE.search(body.replace("’", "'")):
         return Parsed("refused")
     words = words or [k for _, _, k in names.mentions(body)]

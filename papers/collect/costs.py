@@ -7,7 +7,7 @@ where it has none); output tokens are assumed, from the task.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from papers.collect.plan import Decoding, Trial
 from papers.instrument import Instrument
@@ -20,9 +20,11 @@ class TrialsEstimate:
     per_model: dict[str, dict]
     reused: int
     batch: bool = False
+    split: dict[str, dict[str, int]] = field(default_factory=dict)  # task -> variant -> calls
 
     def as_dict(self) -> dict:
-        return {"dry_run": True, "batch": self.batch, "reused": self.reused, "per_model": self.per_model}
+        return {"dry_run": True, "batch": self.batch, "reused": self.reused, "per_model": self.per_model,
+                "variants": self.split}
 
 
 @dataclass
@@ -99,7 +101,11 @@ def estimate_trials(instrument: Instrument, decoding: Decoding, trials: list[Tri
         else:
             cost = price(trial.model, tokens, out)
         entry["cost_usd"] = None if cost is None or entry["cost_usd"] is None else entry["cost_usd"] + cost
-    return TrialsEstimate(per_model, reused, batch)
+    split: dict[str, dict[str, int]] = {}
+    for trial in trials:
+        split.setdefault(trial.task, {}).setdefault(trial.variant, 0)
+        split[trial.task][trial.variant] += 1
+    return TrialsEstimate(per_model, reused, batch, split)
 
 
 def estimate_coding(coder: str, prompts: list[str]) -> CodingEstimate:

@@ -49,6 +49,8 @@ def _dry_run_lines(estimate: TrialsEstimate) -> list[str]:
                      else " at regular rates (the price map has no batch rate for it)")
         lines.append(f"  {model}: {e['calls']:,} calls, about {e['input_tokens']:,} input and "
                      f"{e['output_tokens']:,} output tokens, estimated cost {cost}")
+    for task, counts in estimate.split.items():
+        lines.append(f"  {task}, calls per wording: " + ", ".join(f"{v} {n:,}" for v, n in counts.items()))
     if estimate.batch:
         lines.append("  An estimate: batch jobs are billed at the provider's batch price when their results "
                      "arrive, within 24 hours.")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from papers.collect.batches import in_batch_jobs
 from papers.collect.calls import AdaptiveLimiter, Outcome, complete, request
 from papers.collect.costs import cost_limit
-from papers.collect.plan import Decoding, Trial, make_plan
+from papers.collect.plan import Decoding, Trial, choose_variants, make_plan
 from papers.collect.pool import run_calls
 from papers.collect.settings import CallSettings
 from papers.collect.storage import pending_trials, store_outcomes
@@ -35,10 +35,11 @@ class CollectSettings:
     seed: int = 0
     decoding: Decoding = field(default_factory=Decoding)
     calls: CallSettings = field(default_factory=CallSettings)
+    variants: str = "all"  # all | default | ID,... (papers.collect.plan.choose_variants)
 
     def as_dict(self) -> dict:
         return {"models": self.models, "tasks": self.tasks, "conditions": self.conditions, "trials": self.trials,
-                "seed": self.seed, "decoding": self.decoding.key(), **self.calls.as_dict()}
+                "seed": self.seed, "variants": self.variants, "decoding": self.decoding.key(), **self.calls.as_dict()}
 
 
 @dataclass
@@ -70,13 +71,13 @@ class TrialCall:
     async def __call__(self, trial: Trial, limiter: AdaptiveLimiter) -> Outcome:
         kwargs = request(trial.model, trial.messages(self.instrument, self.decoding), self.settings,
                          temperature=self.decoding.temperature, max_tokens=self.decoding.max_tokens,
-                         json_mode=trial.task != "open", seed=trial.sampling_seed)
+                         json_mode=trial.wants_json(self.instrument), seed=trial.sampling_seed)
         return await complete(kwargs, limiter, self.settings, Outcome(trial))
 
 
 def plan_for(instrument: Instrument, settings: CollectSettings) -> list[Trial]:
     return make_plan(instrument, settings.models, settings.tasks, settings.conditions, settings.trials,
-                     settings.seed, settings.decoding)
+                     settings.seed, settings.decoding, choose_variants(instrument, settings.tasks, settings.variants))
 
 
 def collect(store: Store, instrument: Instrument, settings: CollectSettings, *, profiles: dict | None = None,

@@ -13,8 +13,18 @@ dimensions drawn first. Every draw is seeded by the model name, the prompt and t
 Profiles: `human-centric`, `utility-driven`, `uniform`, and any defined in a YAML file
 (`--simulated-profiles`, read by `load_profiles`; worker processes receive the profiles read, as
 an argument of `register`), each with `worths` (dimension key -> number) and optional
-`refusal_rate`, `malformed_rate`, `error_rate`, `position_bias`. A name may end in `-<n>` (e.g.
-`human-centric-2`) for another model with the same profile and its own draws.
+`refusal_rate`, `malformed_rate`, `error_rate`, `position_bias` (worth added per position nearer
+the top of the list: `position-biased` prefers whatever is shown first) and `wording_swap` (the
+share of wordings in which the top two dimensions trade places: `fragile`). A name may end in `-<n>`
+(e.g. `human-centric-2`) for another model with the same profile and its own draws.
+
+Prompts of an instrument's variants are read too: items shown by name, or by definition only, are
+recognised by the texts of the bundled instruments (and of any instrument passed to `learn`), and
+the answer takes the format the prompt asks for (papers.formats' instructions: JSON by key or by
+name, item numbers, one line per item), on the scale it states (a reversed or 0-10 scale too). A
+wording is the prompt without its list of items; `wording_swap` swaps the top two in a fixed
+share of wordings, decided by a hash of the wording, so the same wording always gets the same
+profile.
 """
 
 from __future__ import annotations
@@ -31,10 +41,12 @@ from pathlib import Path
 
 import yaml
 
+from papers import formats
 from papers.errors import InputError
 
 PROVIDER = "simulated"
 LINE_RE = re.compile(r"^(?:-|\d+\.) ([A-Za-z][A-Za-z0-9]*): ([^.]+)\.", re.MULTILINE)  # numbered or bulleted
+ITEM_RE = re.compile(r"^\d+\. (.+)$", re.MULTILINE)
 
 
 @dataclass
@@ -44,6 +56,7 @@ class Profile:
     malformed_rate: float = 0.03
     error_rate: float = 0.0
     position_bias: float = 0.0  # added worth for earlier-presented items, per position
+    wording_swap: float = 0.0  # share of wordings in which the top two dimensions trade places
 
     def worth(self, key: str) -> float:
         """The worth of a dimension key; a papers-2026 key not in the profile takes its 2025 key's."""
@@ -56,6 +69,10 @@ BUILTIN = {
     "human-centric": Profile({"EI": 2.2, "PR": 1.7, "PC": 0.9, "AG": 0.3, "RF": 0.2, "SA": -0.6}),
     "utility-driven": Profile({"RF": 2.1, "AG": 1.6, "PC": 0.9, "EI": 0.5, "PR": 0.0, "SA": 0.3}),
     "uniform": Profile({}),
+    # its top two depend on the wording: they trade places in about a third of the wordings
+    "fragile": Profile({"EI": 2.4, "RF": 1.4, "PC": 0.8, "PR": 0.3, "AG": 0.0, "SA": -0.6}, wording_swap=0.34),
+    # no preference of its own: prefers whatever is shown first
+    "position-biased": Profile({}, position_bias=0.9),
     "coder": Profile({}, refusal_rate=0.0, malformed_rate=0.0),  # a Study 1 coder; worths do not matter
 }
 _extra: dict[str, Profile] = {}  # profiles added by load_profiles or register, served by this process
@@ -73,7 +90,7 @@ def load_profiles(path: str | Path) -> dict[str, Profile]:
     for name, spec in raw.items():
         if not isinstance(spec, dict) or not isinstance(spec.get("worths", {}), dict):
             raise InputError(f"{path}: field '{name}': expected worths: {{KEY: number}} and optional rates.")
-        unknown = set(spec) - {"worths", "refusal_rate", "malformed_rate", "error_rate", "position_bias"}
+        unknown = set(spec) - {"worths", "refusal_rate", "malformed_rate", "error_rate", "position_bias", "wording_swap"}
         if unknown:
             raise InputError(f"{path}: field '{name}.{sorted(unknown)[0]}': unknown key.")
         try:
@@ -115,41 +132,147 @@ def answer(model: str, prompt: str, seed=None) -> str:
         raise SimulatedError("simulated provider error (injected)")
     if '"codes"' in prompt and "<answer>" in prompt:
         return _code(rng, prompt)
-    listed = LINE_RE.findall(prompt)
-    keys = [k for k, _ in listed]
-    names = dict(listed)
+    items = read_items(prompt)
+    keys = [k for k, _ in items]
     if rng.random() < profile.refusal_rate:
         return "I'm sorry, but I can't do that: as an AI I do not have personal values or preferences to rank."
-    order = _draw(rng, profile, keys)
-    if '"ranking"' in prompt and keys:
-        if rng.random() < profile.malformed_rate:
-            return json.dumps({"ranking": order[: max(1, len(order) - 2)]})  # stopped early
-        if rng.random() < 0.15:
-            return "Here is my ranking:\n" + "\n".join(f"{i}. {names[k]}" for i, k in enumerate(order, 1))
-        return json.dumps({"ranking": order})
-    if '"ratings"' in prompt and keys:
-        if rng.random() < profile.malformed_rate:
-            return "Each of these values matters to me in a different way."
-        mean = sum(profile.worth(k) for k in keys) / len(keys)
-        scale = _scale(prompt)
-        ratings = {k: int(min(scale[1], max(scale[0], round(4 + 1.3 * (profile.worth(k) - mean)
-                                                                 + rng.gauss(0, 0.8))))) for k in keys}
-        return json.dumps({"ratings": ratings})
-    return _open(rng, profile, prompt)
+    task, fmt, display = asked_for(prompt)
+    if task is None or not keys:
+        return _open(rng, profile, prompt)
+    worths = _worths(profile, model, prompt, keys)
+    if task == "rank":
+        return _rank_answer(rng, profile, worths, items, fmt, display)
+    return _rate_answer(rng, profile, worths, items, fmt, display, _scale(prompt))
 
 
-def _draw(rng: random.Random, profile: Profile, keys: list[str]) -> list[str]:
+def asked_for(prompt: str) -> tuple[str | None, str, str]:
+    """The task, answer format and item display a prompt asks for, read from its instruction (the
+    default prompt's JSON by key included); (None, ...) for an open question."""
+    for (task, fmt) in formats._INSTRUCTIONS:
+        for display in ("key_name_definition", "name"):
+            if formats.instruction(task, fmt, display) in prompt:
+                return task, fmt, display
+    if '"ranking"' in prompt:
+        return "rank", "json", "key_name_definition"
+    if '"ratings"' in prompt:
+        return "rate", "json", "key_name_definition"
+    return None, "json", "key_name_definition"
+
+
+def read_items(prompt: str) -> list[tuple[str, str]]:
+    """(key, name as shown) of each listed item, in the order shown: `N. KEY: Name. ...` lines, or
+    items shown by name or by definition only, recognised by the dimension texts it knows."""
+    listed = LINE_RE.findall(prompt)
+    if listed:
+        return listed
+    known = _known_texts()
+    out = []
+    for text in ITEM_RE.findall(prompt):
+        name = text.split(":", 1)[0].strip()
+        key = known.get(_norm(name)) or known.get(_norm(text))
+        if key is not None:
+            out.append((key, name))
+    return out
+
+
+_learned: dict[str, str] = {}
+
+
+def learn(instrument) -> None:
+    """Know this instrument's dimension names and definitions too (a user's instrument)."""
+    for d in instrument.dimensions:
+        for text in (d.key, d.name, d.definition, *d.aliases):
+            _learned[_norm(text)] = d.key
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .")
+
+
+@functools.cache
+def _bundled_texts() -> dict[str, str]:
+    from papers.instrument import bundled_instruments, load_instrument
+
+    texts = {}
+    for name in bundled_instruments():
+        for d in load_instrument(name).dimensions:
+            for text in (d.key, d.name, d.definition):
+                texts.setdefault(_norm(text), d.key)
+    return texts
+
+
+def _known_texts() -> dict[str, str]:
+    return {**_bundled_texts(), **_learned}
+
+
+def _worths(profile: Profile, model: str, prompt: str, keys: list[str]) -> dict[str, float]:
+    """The profile's worths of the shown keys, with its top two swapped in this wording if it is one
+    of the `wording_swap` share of wordings it answers the other way."""
+    worths = {k: profile.worth(k) for k in keys}
+    if profile.wording_swap > 0:
+        wording = "\n".join(line for line in prompt.splitlines() if not ITEM_RE.fullmatch(line))
+        base = re.sub(r"-\d+$", "", model.split("/", 1)[-1])
+        digest = hashlib.sha256(f"{base}\0{wording}".encode()).digest()
+        if int.from_bytes(digest[:8], "big") / 2**64 < profile.wording_swap:
+            first, second = sorted(keys, key=lambda k: -worths[k])[:2]
+            worths[first], worths[second] = worths[second], worths[first]
+    return worths
+
+
+def _rank_answer(rng: random.Random, profile: Profile, worths: dict, items: list, fmt: str, display: str) -> str:
+    keys = [k for k, _ in items]
+    names = dict(items)
+    order = _draw(rng, profile, keys, worths)
+    if rng.random() < profile.malformed_rate:
+        return json.dumps({"ranking": order[: max(1, len(order) - 2)]})  # stopped early
+    if fmt == "positions":
+        return ", ".join(str(keys.index(k) + 1) for k in order)
+    if fmt == "lines":
+        return "\n".join(names[k] for k in order)
+    if display != "key_name_definition":
+        return json.dumps({"ranking": [names[k] for k in order]})
+    if rng.random() < 0.15:
+        return "Here is my ranking:\n" + "\n".join(f"{i}. {names[k]}" for i, k in enumerate(order, 1))
+    return json.dumps({"ranking": order})
+
+
+def _rate_answer(rng: random.Random, profile: Profile, worths: dict, items: list, fmt: str, display: str,
+                 scale: tuple[int, int, bool]) -> str:
+    keys = [k for k, _ in items]
+    names = dict(items)
+    if rng.random() < profile.malformed_rate:
+        return "Each of these values matter to me in a different way."
+    low, high, reversed_ = scale
+    mean = sum(worths.values()) / len(keys)
+    ratings = {}
+    for position, k in enumerate(keys):
+        bias = profile.position_bias * ((len(keys) - 1) / 2 - position)  # centred: the mean rating stays
+        share = (min(7.0, max(1.0, 4 + 1.3 * (worths[k] + bias - mean) + rng.gauss(0, 0.8))) - 1) / 6
+        ratings[k] = round(high - share * (high - low) if reversed_ else low + share * (high - low))
+    if fmt == "positions":
+        return ", ".join(str(ratings[k]) for k in keys)
+    if fmt == "lines":
+        return "\n".join(f"{names[k]}: {ratings[k]}" for k in keys)
+    by = keys if display == "key_name_definition" else [names[k] for k in keys]
+    return json.dumps({"ratings": dict(zip(by, (ratings[k] for k in keys)))})
+
+
+def _draw(rng: random.Random, profile: Profile, keys: list[str], worths: dict[str, float] | None = None) -> list[str]:
     scores = []
     for position, key in enumerate(keys):
         gumbel = -math.log(-math.log(rng.random() or 1e-12))
         bias = profile.position_bias * (len(keys) - position)
-        scores.append((profile.worth(key) + bias + gumbel, key))
+        worth = worths[key] if worths is not None else profile.worth(key)
+        scores.append((worth + bias + gumbel, key))
     return [k for _, k in sorted(scores, reverse=True)]
 
 
-def _scale(prompt: str) -> tuple[int, int]:
-    m = re.search(r"from (\d+) \(.*?\) to (\d+)", prompt) or re.search(r"from (\d+) to (\d+)", prompt)
-    return (int(m.group(1)), int(m.group(2))) if m else (1, 7)
+def _scale(prompt: str) -> tuple[int, int, bool]:
+    """The rating scale a prompt states: its ends, and whether its low end is the most important."""
+    m = (re.search(r"from (\d+) \(.*?\) to (\d+)", prompt) or re.search(r"from (\d+) to (\d+)", prompt))
+    low, high = (int(m.group(1)), int(m.group(2))) if m else (1, 7)
+    reversed_ = re.search(rf"\b{low} (?:\(|means )most important", prompt) is not None
+    return low, high, reversed_
 
 
 PHRASES = {

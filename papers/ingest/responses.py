@@ -35,27 +35,30 @@ from papers.store import Store, named_instrument, resolve_instrument
 from papers.text import excerpt, redact, secret_values
 
 REQUIRED = ("model", "task", "condition", "trial", "raw_text")
-OPTIONAL = ("item_order", "temperature", "model_reported", "created_at", "instrument")
+OPTIONAL = ("item_order", "temperature", "model_reported", "created_at", "instrument", "variant")
 
 
 def ingest_responses(store: Store, path: Path, *, instrument: str | None = None, fmt: str | None = None,
-                     encoding: str | None = None, strict: bool = True, fail_on_warning: bool = False) -> LoadReport:
+                     encoding: str | None = None, strict: bool = True, fail_on_warning: bool = False,
+                     other_dimensions: bool = False) -> LoadReport:
     """Load one file of model answers: all of it or nothing, and a second load of it is a no-op.
 
     `strict` stops at the first bad row (else it goes to `rejects`); a load that loses more than
-    a fifth of its rows warns, and with `fail_on_warning` (--strict) changes nothing."""
+    a fifth of its rows warns, and with `fail_on_warning` (--strict) changes nothing. With
+    `other_dimensions`, entries of an answer that name no dimension the instrument shows (answers
+    about more values than it audits) are ignored and counted, instead of making it incomplete."""
     path = check_readable(Path(path))
     fmt = detect_format(path, fmt)
     remove_stale_staging()
     rows, sha, bad = _read(path, fmt, encoding, strict)
-    key = load_key("responses", sha, instrument=instrument)
+    key = load_key("responses", sha, instrument=instrument, **({"other_dimensions": "ignored"} if other_dimensions else {}))
     report = already_loaded(store, key, "responses", path)
     if report is not None:
         return report
     report = LoadReport("responses", str(path), rows=len(rows) + len(bad))
     _check_columns(path, rows)
     given = resolve_instrument(instrument, store) if instrument else None
-    records, answers, more_bad = _parse_rows(store, path, rows, given, strict)
+    records, answers, more_bad = _parse_rows(store, path, rows, given, strict, other_dimensions)
     bad = sorted(bad + more_bad, key=lambda b: b.row)
     with store.transaction():
         used = {r["instrument"].sha256: r["instrument"] for r in records}
@@ -64,7 +67,8 @@ def ingest_responses(store: Store, path: Path, *, instrument: str | None = None,
         run_id = store.start_run(
             "ingest_responses",
             instrument_sha256=next(iter(used)) if len(used) == 1 else None,
-            settings={"format": fmt, "instrument": instrument, "encoding": encoding, "strict": strict},
+            settings={"format": fmt, "instrument": instrument, "encoding": encoding, "strict": strict,
+                      "other_dimensions": "ignored" if other_dimensions else "incomplete"},
             source_file=str(path), source_sha256=sha, load_key=key,
         )
         inserted = write_responses(store, [{**r, "run_id": run_id} for r in records], answers)
@@ -83,7 +87,20 @@ def ingest_responses(store: Store, path: Path, *, instrument: str | None = None,
         report.notes.append(f"{skipped} trials were already in the store (same request key) and were kept as stored.")
     if bad:
         report.notes.append(f"{len(bad)} rows not loaded; see the rejects table (run {run_id}).")
+    if other_dimensions:
+        report.notes.append(_ignored_note(records))
     return report
+
+
+def _ignored_note(records: list[dict]) -> str:
+    """How many answers named dimensions the instrument does not show, and which (--other-dimensions ignore)."""
+    rows = [r for r in records if r["ignored"]]
+    names = sorted({n for r in rows for n in r["ignored"]})
+    if not rows:
+        return "No answer named a dimension the instrument does not show: nothing was ignored."
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5:,} more" if len(names) > 5 else "")
+    return (f"Ignored, as asked (--other-dimensions ignore): {sum(len(r['ignored']) for r in rows):,} entries in "
+            f"{len(rows):,} answers naming {len(names):,} dimensions the instrument does not show ({shown}).")
 
 
 def _read(path: Path, fmt: str, encoding, strict) -> tuple[list[tuple[int, dict]], str, list[BadRow]]:
@@ -128,14 +145,14 @@ def _check_columns(path: Path, rows: list[tuple[int, dict]]) -> None:
         )
 
 
-def _parse_rows(store, path, rows, given: Instrument | None, strict):
+def _parse_rows(store, path, rows, given: Instrument | None, strict, other_dimensions: bool = False):
     instruments: dict[str | None, Instrument] = {}
     records, answers, bad = [], [], []
     seen: dict[str, int] = {}
     secrets = secret_values()
     for row, rec in rows:
         try:
-            record = _record(store, row, rec, given, instruments, secrets)
+            record = _record(store, row, rec, given, instruments, secrets, other_dimensions)
         except _BadField as e:
             bad.append(bad_value(path, row, e.field, e.problem, e.hint, strict))
             continue
@@ -186,18 +203,21 @@ def _as_text(value, name) -> str:
         raise _BadField(name, "is a number too long to read as text.") from None
 
 
-def _record(store, row, rec, given: Instrument | None, instruments, secrets: list[str]) -> dict:
+def _record(store, row, rec, given: Instrument | None, instruments, secrets: list[str],
+            other_dimensions: bool = False) -> dict:
     inst = given or _row_instrument(store, rec, instruments)
     model = _text(rec, "model")
     task = _choice(rec, "task", inst.task_keys)
     condition = _choice(rec, "condition", inst.condition_keys)
     trial = _whole(rec, "trial")
     order = _item_order(rec, inst.shown(condition))
+    variant = _variant(rec, inst, task)
     temperature = _number(rec, "temperature")
     raw_text = rec.get("raw_text")
     raw_text = None if raw_text is None else redact(_as_text(raw_text, "raw_text"), secrets)
-    parsed = parse_answer(raw_text, task, inst.shown(condition), inst, item_order=order)
-    rid = response_id(inst.sha256, model, task, condition, trial, order, {"temperature": temperature})
+    parsed = parse_answer(raw_text, task, inst.shown(condition), inst, item_order=order, variant=variant,
+                          ignore_unknown=other_dimensions)
+    rid = response_id(inst.sha256, model, task, condition, trial, order, {"temperature": temperature}, variant)
     answers = [
         {"response_id": rid, "dimension": k, "rank": parsed.ranks.get(k), "rating": parsed.ratings.get(k)}
         for k in inst.shown(condition)
@@ -206,10 +226,20 @@ def _record(store, row, rec, given: Instrument | None, instruments, secrets: lis
     return {
         "response_id": rid, "model": model, "model_reported": redact(_text(rec, "model_reported", required=False), secrets),
         "instrument": inst, "instrument_sha256": inst.sha256, "task": task, "condition": condition,
-        "trial": trial, "item_order": order, "temperature": temperature, "prompt": None,
+        "trial": trial, "item_order": order, "variant": variant, "temperature": temperature, "prompt": None,
         "raw_text": raw_text, "status": parsed.status, "error": parsed.error,
-        "created_at": _timestamp(rec, "created_at"), "answers": answers,
+        "created_at": _timestamp(rec, "created_at"), "answers": answers, "ignored": parsed.ignored,
     }
+
+
+def _variant(rec, inst: Instrument, task: str) -> str:
+    """The variant of the task the answer was asked in; the task's own prompt (`default`) when not given."""
+    value = _text(rec, "variant", required=False) or "default"
+    allowed = inst.task(task).variant_ids if task in ("rank", "rate") else ("default",)
+    if value not in allowed:
+        raise _BadField("variant", f"'{excerpt(value)}' is not a variant of the {task} task of {inst.label}.",
+                        f"use one of: {', '.join(allowed)} (or leave it empty for the default wording).")
+    return value
 
 
 def _row_instrument(store, rec, instruments) -> Instrument:

@@ -18,6 +18,7 @@ final as (
         responses.response_id,
         responses.trial,
         responses.item_order,
+        responses.variant,
         answers.dimension,
         coalesce(answers.rank::double, answers.rating) as value
     from responses
