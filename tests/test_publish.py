@@ -418,6 +418,37 @@ def test_an_audit_of_simulated_models_says_so_on_every_page(published):
         assert said in " ".join(page.read_text(encoding="utf-8").split()), page
 
 
+@pytest.mark.parametrize("value", ["javascript:alert(document.domain)", "http://example.org/license",
+                                   "CC BY 4.0", "<script>", "GPL-3.0-or-later WITH x"])
+def test_a_license_is_an_spdx_id_or_an_https_address(tmp_path, value):
+    from papers.errors import InputError
+    from papers.report.siteconfig import load_site_config
+
+    (tmp_path / "pyproject.toml").write_text(f'[tool.papers.site]\nlicense = "{value}"\n')  # issue 25, item 11
+    with pytest.raises(InputError, match=r"pyproject.toml: site setting 'license'") as caught:
+        load_site_config(tmp_path)
+    assert "SPDX" in caught.value.message and "https://" in caught.value.message
+    (tmp_path / "pyproject.toml").unlink()
+    (tmp_path / "_quarto.yml").write_text(f"papers:\n  license: '{value}'\n")
+    with pytest.raises(InputError, match=r"_quarto.yml: site setting 'license'"):
+        load_site_config(tmp_path)
+
+
+@pytest.mark.parametrize("value", ["CC-BY-4.0", "MIT", "GPL-3.0+", "LicenseRef-acme-1", "https://example.org/terms"])
+def test_spdx_ids_and_https_addresses_are_accepted(tmp_path, value):
+    from papers.report.siteconfig import load_site_config
+
+    (tmp_path / "pyproject.toml").write_text(f'[tool.papers.site]\nlicense = "{value}"\n')
+    assert load_site_config(tmp_path).license == value
+
+
+def test_a_license_setting_refused_by_report_names_the_file(published, tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text('[tool.papers.site]\nlicense = "javascript:alert(1)"\n')
+    monkeypatch.chdir(tmp_path)
+    out = cli_run("report", "--audit", "v1", "--site", tmp_path / "s", "--db", published["db"], expect=1).output
+    assert "pyproject.toml: site setting 'license'" in out and not (tmp_path / "s" / "v1").exists()
+
+
 # ----------------------------------------------------------------------------- export
 
 

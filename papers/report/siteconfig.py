@@ -28,6 +28,11 @@ from papers.errors import InputError
 DEFAULT_TITLE = "Value audits"
 FIELDS = ("title", "publisher", "description", "base_url", "license")
 URL_RE = re.compile(r"https?://[^\s\"'<>]+")
+# a license: an SPDX license id (spdx.org/licenses: letters, digits, '.', '-', an optional '+' for
+# "or later", or a LicenseRef-...), or the https address of the license's text; nothing else reaches
+# CITATION.cff and ro-crate-metadata.json (a "javascript:" value would become a link there)
+SPDX_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,63}\+?")
+HTTPS_RE = re.compile(r"https://[^\s\"'<>\\]+")
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,12 @@ def _config(values: dict, source: str) -> SiteConfig:
     if base and not URL_RE.fullmatch(base):
         raise InputError(f"{source}: base-url must be an http(s) address, got '{base[:80]}'.",
                          "write it as base-url = \"https://audits.example.org/\".")
+    license_ = values.get("license", "").strip()
+    if license_ and not (SPDX_ID_RE.fullmatch(license_) or HTTPS_RE.fullmatch(license_)):
+        shown = "".join(c if c.isprintable() else "?" for c in license_)[:80]
+        raise InputError(f"{source}: site setting 'license' must be an SPDX license id (such as CC-BY-4.0 or MIT) "
+                         f"or an https:// address of the license's text, not '{shown}'.",
+                         'write it as license = "CC-BY-4.0", or license = "https://example.org/terms".')
     return SiteConfig(**{k: v.strip() for k, v in values.items()}, source=source)
 
 
