@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import secrets
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import duckdb
 from papers.answers.codesheet import ID_COLUMN, NOT_SHOWN
 from papers.errors import InputError, StoreError
 from papers.instrument import Instrument
+from papers.limits import load_json
 from papers.store import PUBLIC_TABLES, RESULT_TABLES, Store, query
 from papers.text import FORMULA_START, spreadsheet_safe
 
@@ -79,7 +79,7 @@ def refuse_published(out_dir: Path) -> None:
     papers report wrote): its files are listed in that manifest and must not change."""
     for folder in [out_dir.resolve(), *out_dir.resolve().parents]:
         try:
-            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            manifest = load_json((folder / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         if isinstance(manifest, dict) and "audit_id" in manifest and "files" in manifest:

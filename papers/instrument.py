@@ -22,6 +22,7 @@ import yaml
 
 from papers import formats
 from papers.errors import InstrumentError
+from papers.limits import DocumentError, load_yaml
 from papers.text import excerpt
 
 BUNDLED_DIR = Path(__file__).parent / "instruments"
@@ -259,7 +260,9 @@ def load_instrument(ref: str | Path | None = None) -> Instrument:
 
 def parse_instrument(text: str, source: str = "<instrument>") -> Instrument:
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
+    except DocumentError as e:  # an alias, or beyond papers' size and depth limits
+        raise InstrumentError(f"{source}: not read ({e}).") from e
     except yaml.YAMLError as e:
         where = ""
         mark = getattr(e, "problem_mark", None)
@@ -267,8 +270,6 @@ def parse_instrument(text: str, source: str = "<instrument>") -> Instrument:
             where = f", line {mark.line + 1}"
         problem = getattr(e, "problem", None) or type(e).__name__
         raise InstrumentError(f"{source}{where}: not valid YAML ({excerpt(problem)}).") from e
-    except RecursionError as e:
-        raise InstrumentError(f"{source}: not valid YAML (nested too deeply).") from e
     spec = _Validator(source).instrument(raw)
     return _build(spec, source)
 

@@ -26,8 +26,13 @@ def file_profile(path: Path, task: str) -> HumanProfile:
     """A human profile from a YAML file of `KEY: mean`, checked; a bad file is an InputError."""
     import yaml
 
+    from papers.limits import DocumentError, load_yaml
+
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
+        raw = load_yaml(Path(path).read_text(encoding="utf-8-sig"))
+    except DocumentError as e:
+        raise InputError(f"{path}: cannot read the profile ({e}).",
+                         "write one line per dimension, `KEY: mean`, e.g. `EI: 1.8`.") from e
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read the profile ({e.__class__.__name__}: {getattr(e, 'strerror', None) or e}).",
                          "pass a UTF-8 YAML file with --profile.") from e

@@ -43,6 +43,7 @@ import yaml
 
 from papers import formats
 from papers.errors import InputError
+from papers.limits import DocumentError, load_yaml
 
 PROVIDER = "simulated"
 LINE_RE = re.compile(r"^(?:-|\d+\.) ([A-Za-z][A-Za-z0-9]*): ([^.]+)\.", re.MULTILINE)  # numbered or bulleted
@@ -81,8 +82,8 @@ _extra: dict[str, Profile] = {}  # profiles added by load_profiles or register, 
 def load_profiles(path: str | Path) -> dict[str, Profile]:
     """Add user profiles from a YAML file: {name: {worths: {KEY: n}, refusal_rate: ...}}."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
+        raw = load_yaml(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, DocumentError) as e:
         raise InputError(f"{path}: cannot read the simulated profiles ({str(e).splitlines()[0]}).") from e
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected a mapping of profile name to settings.")

@@ -90,10 +90,12 @@ def front_matter_title(source: str) -> str:
     """The pagetitle (or title) of a .qmd's YAML front matter, for its PDF's metadata."""
     import yaml
 
+    from papers.limits import DocumentError, load_yaml
+
     if source.startswith("---"):
         try:
-            meta = yaml.safe_load(source.split("---", 2)[1]) or {}
-        except yaml.YAMLError:
+            meta = load_yaml(source.split("---", 2)[1]) or {}
+        except (yaml.YAMLError, DocumentError):
             meta = {}
         title = meta.get("pagetitle") or meta.get("title") if isinstance(meta, dict) else None
         if isinstance(title, str):

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from papers import __version__
 from papers.errors import InputError, PapersError
+from papers.limits import load_json
 from papers.ingest.files import sha256_file
 from papers.report.context import PublishedAudit, RootIndex
 from papers.report.siteconfig import SiteConfig, readable_date
@@ -113,7 +114,7 @@ def write_manifest(root: Path, manifest: dict) -> Path:
 def read_manifest(root: Path) -> dict:
     """The manifest of a folder, or {} when it is missing or not a JSON object (for listing)."""
     try:
-        found = json.loads((Path(root) / MANIFEST).read_text(encoding="utf-8"))
+        found = load_json((Path(root) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return found if isinstance(found, dict) else {}
@@ -130,7 +131,7 @@ def load_manifest(root: Path) -> dict:
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read it ({getattr(e, 'strerror', None) or e}).") from e
     try:
-        manifest = json.loads(text)
+        manifest = load_json(text)
     except ValueError as e:
         raise InputError(f"{path} is not valid JSON ({e}).",
                          "a manifest is never edited by hand; publish the audit again.") from e
@@ -218,7 +219,7 @@ def read_additions(folder: Path, manifest: dict) -> tuple[dict[str, str], list[s
     if not path.exists():
         return {}, []
     try:
-        found = json.loads(path.read_text(encoding="utf-8"))
+        found = load_json(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
         return {}, [f"{ADDITIONS} is not readable JSON ({e})"]
     if not (isinstance(found, dict) and found.get("format") == ADDITIONS_FORMAT and isinstance(found.get("files"), dict)
@@ -304,7 +305,7 @@ def check_site_manifests(site: Path) -> None:
         if path.parent.name.startswith("."):
             continue
         try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
+            manifest = load_json(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise PapersError(f"{path} is not a readable manifest ({e}); publishing would break the site's chain.",
                               "restore that audit from a copy, or publish into another site.") from e

@@ -71,6 +71,9 @@ def load_site_config(project: Path | None = None) -> SiteConfig:
 def _pyproject_section(path: Path) -> dict | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except RecursionError as e:  # tomllib reads nested arrays and tables recursively
+        raise InputError(f"{path}: cannot read it as TOML (nested too deeply).",
+                         "fix the file, or remove [tool.papers.site].") from e
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise InputError(f"{path}: cannot read it as TOML ({e}).", "fix the file, or remove [tool.papers.site].") from e
     section = data.get("tool", {}).get("papers", {}).get("site")
@@ -83,9 +86,11 @@ def _pyproject_section(path: Path) -> dict | None:
 def _quarto_values(path: Path) -> dict:
     import yaml
 
+    from papers.limits import DocumentError, load_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, DocumentError) as e:
         raise InputError(f"{path}: cannot read it as YAML ({e}).", "fix the file.") from e
     website = data.get("website") if isinstance(data, dict) else None
     papers = data.get("papers") if isinstance(data, dict) else None

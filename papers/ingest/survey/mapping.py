@@ -18,6 +18,7 @@ import yaml
 
 from papers.errors import InputError
 from papers.ingest.files import sha256_file
+from papers.limits import DocumentError, load_yaml
 from papers.text import excerpt
 
 
@@ -36,9 +37,10 @@ class Mapping:
 
 def load_mapping(path: Path) -> Mapping:
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as e:
-        raise InputError(f"{path}: cannot read the mapping file ({excerpt(str(e).splitlines()[0])}).") from e
+        raw = load_yaml(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, DocumentError) as e:
+        problem = str(e) if isinstance(e, DocumentError) else excerpt(str(e).splitlines()[0])  # ours: whole
+        raise InputError(f"{path}: cannot read the mapping file ({problem}).") from e
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
