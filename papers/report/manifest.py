@@ -37,8 +37,8 @@ from pathlib import Path
 
 from papers import __version__
 from papers.errors import InputError, PapersError
-from papers.limits import load_json
 from papers.ingest.files import sha256_file
+from papers.limits import load_json
 from papers.report.context import PublishedAudit, RootIndex
 from papers.report.siteconfig import SiteConfig, readable_date
 from papers.report.templating import render
