@@ -4,16 +4,24 @@ machine's memory (papers/limits.py, README: Guarantees)."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+import os
 import re
+import subprocess
+import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from papers.errors import InputError
-from papers.limits import MAX_DEPTH, MAX_DOCUMENT_CHARS, DocumentError, load_json, load_yaml
+from papers.limits import MAX_ANSWER_CHARS, MAX_DEPTH, MAX_DOCUMENT_CHARS, DocumentError, load_json, load_yaml
 from tests.conftest import query, write
+from tests.openai_server import FakeOpenAI, _jsonl, trial_key
 from tests.test_ingest_survey import good, survey_csv
 
 # ----------------------------------------------------------------------------------- YAML
@@ -216,3 +224,263 @@ def test_export_next_to_a_deeply_nested_manifest_is_not_a_traceback(audited, tmp
     (out_dir / "manifest.json").write_text(DEEP_JSON)  # not a papers manifest: export writes beside it
     run("export", "--format", "csv", "--out", out_dir, "--db", audited, with_db=False)
     assert (out_dir / "runs.csv").is_file()
+
+
+# ----------------------------------------------------------------------------------- answers from servers
+
+HEAD = (b'{"id": "chatcmpl-x", "object": "chat.completion", "created": 0, "model": "fake-2026-11-01", "choices": '
+        b'[{"index": 0, "message": {"role": "assistant", "content": "')
+TAIL = b'"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}}'
+
+
+@functools.lru_cache(maxsize=None)
+def gzip_bomb(answer_bytes: int) -> bytes:
+    """A chat completion whose answer is `answer_bytes` of "a", gzipped a MiB at a time (400 MB
+    unpack from about 400 KB), without ever holding the answer whole."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b"a" * 2**20
+    parts = [packer.compress(HEAD), *(packer.compress(block) for _ in range(answer_bytes // 2**20))]
+    return b"".join([*parts, packer.compress(TAIL), packer.flush()])
+
+
+class HostileOpenAI(FakeOpenAI):
+    """FakeOpenAI (tests/openai_server.py) whose requests numbered in `nth` (counted from 1 as they
+    arrive; None: every request) get a hostile reply, the others a compliant one:
+
+    - "gzip": a gzip bomb, `size` bytes of answer once unpacked (Content-Encoding: gzip)
+    - "endless": an answer streamed without end, 64 KiB at a time, `pause` seconds apart (at most 2 GiB)
+    - "long": an answer of `size` characters, sent plainly
+    - "deep": a compliant answer beside a field nested 100,000 levels deep
+    - "model": a compliant answer whose reported model name is `size` characters long
+    """
+
+    def __init__(self, reply: str, nth: set[int] | None = None, size: int = 64 * 2**20, pause: float = 0.0, **kw):
+        super().__init__(**kw)
+        self.reply, self.nth, self.size, self.pause = reply, nth, size, pause
+        self.arrived = 0
+        self.hostile_sent = 0
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.arrived += 1
+        if self.nth is not None and self.arrived not in self.nth:
+            return await super().handle(request)
+        body = await request.json()
+        self.requests[trial_key(body)] += 1
+        self.hostile_sent += 1
+        if self.reply == "gzip":
+            return web.Response(body=gzip_bomb(self.size), headers={"Content-Encoding": "gzip",
+                                                                     "Content-Type": "application/json"})
+        if self.reply == "endless":
+            return await self._endless(request)
+        completion = self._completion(body)
+        if self.reply == "long":
+            completion["choices"][0]["message"]["content"] = "a" * self.size
+        elif self.reply == "model":
+            completion["model"] = "m" * self.size
+        if self.reply == "deep":
+            text = json.dumps(completion)[:-1] + ', "extra": ' + "[" * 100_000 + "]" * 100_000 + "}"
+            return web.Response(text=text, content_type="application/json")
+        return web.json_response(completion)
+
+    async def _endless(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        block = b"a" * 2**16
+        try:
+            await response.write(HEAD)
+            for _ in range(2**15):  # 2 GiB at most: the loop ends even if the client never hangs up
+                await response.write(block)
+                if self.pause:
+                    await asyncio.sleep(self.pause)
+        except ConnectionError:
+            pass  # the client hung up, as it should
+        return response
+
+
+@pytest.fixture
+def key_env(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-NEVER-STORE-THIS-4242")
+
+
+@pytest.fixture(params=["fast", "litellm"])
+def path(request, monkeypatch):
+    """Each server test runs on both collection paths: the openai SDK (papers/collect/fast.py) and litellm."""
+    from papers.collect import fast
+
+    monkeypatch.setenv("PAPERS_FAST_PATH", "1" if request.param == "fast" else "0")
+    monkeypatch.setattr(fast, "_ROUTES", {})
+    return request.param
+
+
+def collect_args(server, trials: int, *extra) -> list[str]:
+    return ["collect", "--model", "openai/fake", "--api-base", server.url, "--task", "rank", "--condition", "sentient",
+            "--trials", str(trials), *extra]
+
+
+def statuses(db) -> list[tuple]:
+    return query(db, "select status, count(*) from llm_responses group by 1 order by 1")
+
+
+def test_a_gzip_bomb_is_one_error_row_and_every_other_answer_is_stored(path, db, run, key_env):
+    server = HostileOpenAI("gzip", nth={3}).start()
+    try:
+        result = run(*collect_args(server, 12, "--concurrency", "4"))
+        assert "12 calls made now" in result.output
+        assert statuses(db) == [("error", 1), ("valid", 11)]
+        (error,) = query(db, "select error from llm_responses where status = 'error'")[0]
+        assert error.startswith("AnswerTooLarge: the server's response passed 8 MiB once decompressed, papers' cap "
+                                "for one response") and "not asked again in this run" in error
+        assert server.hostile_sent == 1  # not retried within the run
+        asked = server.total + server.hostile_sent
+        assert "0 calls made now, 12 already stored" in run(*collect_args(server, 12)).output
+        assert server.total + server.hostile_sent == asked  # a rerun asks nothing again
+        server.nth = set()
+        assert "1 calls made now" in run(*collect_args(server, 12), "--retry-errors").output
+    finally:
+        server.stop()
+    assert statuses(db) == [("valid", 12)]
+
+
+def test_an_endless_fast_stream_is_cut_at_the_cap(path, db, run, key_env):
+    server = HostileOpenAI("endless", nth={1}).start()
+    try:
+        started = time.monotonic()
+        run(*collect_args(server, 3, "--concurrency", "1", "--timeout", "8"))
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    assert elapsed < 8, elapsed  # the cap ends the call long before its deadline
+    assert statuses(db) == [("error", 1), ("valid", 2)]
+    (error,) = query(db, "select error from llm_responses where status = 'error'")[0]
+    assert error.startswith("AnswerTooLarge: the server's response passed 8 MiB")
+
+
+def test_a_stream_under_the_cap_ends_at_the_deadline(path, db, run, key_env):
+    server = HostileOpenAI("endless", pause=0.1).start()  # 640 KiB a second: under the cap until the deadline
+    try:
+        started = time.monotonic()
+        run(*collect_args(server, 1, "--timeout", "2", "--max-retries", "0"))
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    assert elapsed < 6, elapsed
+    assert query(db, "select status, error from llm_responses") == [
+        ("error", "Timeout: no complete answer within 2 s (--timeout)")]
+
+
+def test_an_answer_over_the_text_cap_is_an_error_row(path, db, run, key_env):
+    server = HostileOpenAI("long", nth={2}, size=MAX_ANSWER_CHARS + 1).start()
+    try:
+        run(*collect_args(server, 3))
+    finally:
+        server.stop()
+    assert statuses(db) == [("error", 1), ("valid", 2)]
+    (error, raw) = query(db, "select error, raw_text from llm_responses where status = 'error'")[0]
+    assert raw is None and error.startswith(f"AnswerTooLarge: the answer is {MAX_ANSWER_CHARS + 1:,} characters long, "
+                                            f"more than papers' cap of {MAX_ANSWER_CHARS:,} characters (1 MiB)")
+
+
+def test_a_deeply_nested_reply_is_an_error_row(path, db, run, key_env):
+    server = HostileOpenAI("deep", nth={1}).start()
+    try:
+        run(*collect_args(server, 2, "--max-retries", "0", "--concurrency", "1"))
+    finally:
+        server.stop()
+    assert statuses(db) == [("error", 1), ("valid", 1)]
+
+
+def test_a_deeply_nested_json_answer_is_an_unparseable_row(path, db, run, key_env):
+    server = FakeOpenAI(answer='{"ranking": ' + "[" * 900 + "]" * 900 + "}").start()
+    try:
+        run(*collect_args(server, 2))
+    finally:
+        server.stop()
+    assert statuses(db) == [("unparseable", 2)]
+
+
+def test_a_reported_model_name_is_cut_with_a_note(path, db, run, key_env):
+    server = HostileOpenAI("model", size=100_000).start()
+    try:
+        run(*collect_args(server, 1))
+    finally:
+        server.stop()
+    assert query(db, "select status, length(model_reported) from llm_responses") == [("valid", 256)]
+    assert query(db, "select error from llm_errors") == [
+        ("model: the reported model name is 100,000 characters long; stored cut to 256",)]
+
+
+def test_an_open_answer_over_the_cap_is_an_error_code_for_the_llm_coder(db, run, key_env):
+    """papers code: a coder's answer over the cap is an error code, the other answers are coded."""
+    run("collect", "--model", "simulated/human-centric", "--task", "open", "--trials", "2")
+    server = HostileOpenAI("long", nth={1}, size=MAX_ANSWER_CHARS + 1).start()
+    try:
+        result = run("code", "--coder", "openai/fake-coder", "--api-base", server.url, "--concurrency", "1")
+    finally:
+        server.stop()
+    assert "Traceback" not in result.output
+    rows = query(db, "select status, count(distinct response_id) from codes group by 1 order by 1")
+    assert rows[0] == ("error", 1) and sum(n for _, n in rows) == 4
+    (error,) = query(db, "select distinct error from llm_errors where error like 'coding by openai/fake-coder: AnswerTooLarge%'")[0]
+    assert f"more than papers' cap of {MAX_ANSWER_CHARS:,} characters" in error
+
+
+def test_a_batch_result_over_the_cap_is_an_error_row(db, run, key_env):
+    server = FakeOpenAI().start()
+
+    def tamper(kind, rows):
+        rows[1]["response"]["body"]["choices"][0]["message"]["content"] = "a" * (MAX_ANSWER_CHARS + 1)
+        return _jsonl(rows)
+
+    server.batch_tamper = tamper
+    try:
+        run("collect", "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--trials", "2", "--batch",
+            "--poll-interval", "0.05", "--wait")
+    finally:
+        server.stop()
+    assert statuses(db) == [("error", 1), ("valid", 3)]
+    (error, tokens) = query(db, "select error, input_tokens from llm_responses where status = 'error'")[0]
+    assert error.startswith("AnswerTooLarge: the answer is 1,048,577 characters long") and tokens > 0
+
+
+def test_the_write_path_refuses_an_answer_over_the_cap(db):
+    from papers.answers.write import write_responses
+    from papers.errors import StoreError
+    from papers.store import open_store
+
+    with open_store(db) as store, pytest.raises(StoreError, match="the raw_text of r1 is 1,048,577 characters"):
+        write_responses(store, [{"response_id": "r1", "raw_text": "a" * (MAX_ANSWER_CHARS + 1)}], [])
+
+
+CHILD = """
+import re, sys
+from papers.cli import main
+sys.argv[0] = "papers"
+try:
+    main()
+finally:
+    with open("/proc/self/status") as status:
+        print("peak_rss_kib", re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1))
+"""  # papers as a user runs it, printing its peak memory as it exits (VmHWM: ru_maxrss keeps the parent's across exec)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fast_path", ["1", "0"])
+def test_the_400_mb_gzip_bomb_of_the_finding_takes_no_memory(fast_path, db, tmp_path):
+    """The finding's reproduction: 12 trials at concurrency 4, one answered by 400 KB of gzip that
+    unpack to 400 MB. The collecting process's peak memory stays near that of a run without it."""
+    bomb = 400 * 2**20
+    assert len(gzip_bomb(bomb)) < 600_000
+    peaks = {}
+    for name, nth in (("plain", set()), ("bomb", {3})):
+        server = HostileOpenAI("gzip", nth=nth, size=bomb).start()
+        store = tmp_path / f"{name}.duckdb"
+        try:
+            done = subprocess.run([sys.executable, "-c", CHILD, *collect_args(server, 12, "--concurrency", "4"),
+                                   "--db", str(store)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                                  env={**os.environ, "OPENAI_API_KEY": "sk-test", "PAPERS_FAST_PATH": fast_path})
+        finally:
+            server.stop()
+        assert done.returncode == 0, done.stderr[-2000:]
+        peaks[name] = int(done.stdout.split("peak_rss_kib")[-1]) * 1024
+    assert statuses(tmp_path / "bomb.duckdb") == [("error", 1), ("valid", 11)]
+    assert peaks["bomb"] < peaks["plain"] + 64 * 2**20, peaks  # the cap is 8 MiB; the bomb 400 MB

@@ -13,7 +13,11 @@ import contextlib
 import weakref
 from typing import Iterator
 
+from papers.errors import StoreError
+from papers.limits import MAX_ANSWER_CHARS
 from papers.store import Store
+
+GUARDED = ("raw_text", "model_reported", "error", "evidence")  # the text columns filled from outside
 
 
 def write_responses(store: Store, responses: list[dict], answers: list[dict], *,
@@ -22,6 +26,7 @@ def write_responses(store: Store, responses: list[dict], answers: list[dict], *,
     already stored is kept as it is (a trial is stored once). With `replace_errors`, a stored
     error of the same key is deleted first, so the new outcome replaces it. A response without
     a `created_at` is stamped with the time of the transaction. Returns the ids inserted."""
+    within_caps(responses, "llm_responses")
     ids = [r["response_id"] for r in responses]
     if replace_errors:
         store.sql("delete from llm_responses where status = 'error' and response_id in (select unnest(?::varchar[]))",
@@ -45,11 +50,25 @@ def write_codes(store: Store, codes: list[dict], *, replace_errors_of: str | Non
     `replace_errors_of` (a coder), that coder's error codes of the same answers are deleted first."""
     if not codes:
         return
+    within_caps(codes, "codes")
     with registered(store, "_incoming_codes", "codes", codes):
         if replace_errors_of is not None:
             store.sql("delete from codes where coder = ? and status = 'error' and response_id in "
                       "(select response_id from _incoming_codes)", [replace_errors_of])
         store.sql("insert into codes by name select * from _incoming_codes")
+
+
+def within_caps(rows: list[dict], table: str) -> None:
+    """The last guard of papers' cap on an answer (papers.limits): collect and ingest turn a longer
+    one into an error row or a message first, so this fires only on a bug, before DuckDB is handed
+    hundreds of megabytes (which ended in its out-of-memory error, the batch lost)."""
+    for row in rows:
+        for column in GUARDED:
+            value = row.get(column)
+            if isinstance(value, str) and len(value) > MAX_ANSWER_CHARS:
+                raise StoreError(f"{table}: the {column} of {row.get('response_id')} is {len(value):,} characters "
+                                 f"long, more than papers' cap of {MAX_ANSWER_CHARS:,}; nothing of this batch was "
+                                 "written.", "this is a bug in papers: please report it with the command you ran.")
 
 
 @contextlib.contextmanager

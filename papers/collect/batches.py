@@ -27,12 +27,22 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from papers.collect.calls import EmptyResponse, Outcome, quiet_litellm, redact_logs, request, token_count
+from papers.collect.bounded import AnswerTooLarge
+from papers.collect.calls import (
+    EmptyResponse,
+    Outcome,
+    quiet_litellm,
+    redact_logs,
+    reported_model,
+    request,
+    token_count,
+)
 from papers.collect.plan import Decoding, Trial
 from papers.collect.settings import CallSettings
 from papers.collect.storage import pending_trials, write_outcomes
 from papers.errors import InputError, ProviderError
 from papers.instrument import Instrument
+from papers.limits import answer_problem, load_json
 from papers.store import Store
 from papers.text import excerpt, redact, secret_values
 
@@ -399,9 +409,10 @@ class Jobs:
                                          f"that is not an object ({excerpt(message, 200)})", self.secrets))
             return
         text = message.get("content")
-        outcome.text = redact("" if text is None else text if isinstance(text, str) else str(text), self.secrets)
-        reported = body.get("model")
-        outcome.model_reported = redact(None if reported is None else str(reported), self.secrets)
+        text = "" if text is None else text if isinstance(text, str) else str(text)
+        problem = answer_problem(text)
+        outcome.text = None if problem else redact(text, self.secrets)
+        outcome.model_reported = reported_model(body.get("model"), outcome, self.secrets)
         usage = body.get("usage")
         if isinstance(usage, dict):
             usage = SimpleNamespace(**{k: usage.get(k) for k in ("prompt_tokens", "completion_tokens")})
@@ -411,6 +422,8 @@ class Jobs:
             from papers.collect.costs import batch_price
 
             outcome.cost_usd = batch_price(model, outcome.input_tokens, outcome.output_tokens)[0]
+        if problem:  # as a live call's: an error row (its tokens and cost kept), which --retry-errors submits again
+            outcome.faults.append(f"{AnswerTooLarge.__name__}: {problem}")
 
 
 async def _release_clients() -> None:
@@ -431,8 +444,8 @@ async def _release_clients() -> None:
 def _json_line(line: bytes) -> dict | None:
     """A result line as an object, or None where it is not JSON or not an object."""
     try:
-        row = json.loads(line)
-    except ValueError:
+        row = load_json(line)
+    except ValueError:  # not JSON, or nested deeper than papers reads
         return None
     return row if isinstance(row, dict) else None
 

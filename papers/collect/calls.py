@@ -20,8 +20,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from papers.collect import bounded
 from papers.collect.settings import CallSettings
 from papers.errors import ProviderError
+from papers.limits import answer_problem
 from papers.text import excerpt, redact, secret_values
 
 FATAL = ("AuthenticationError", "PermissionDeniedError", "NotFoundError", "BadRequestError",
@@ -118,12 +120,15 @@ async def complete(kwargs: dict, limiter: AdaptiveLimiter, settings: CallSetting
     where = fast.route(kwargs["model"], kwargs.get("api_base"))
     litellm = quiet_litellm() if where is None else None
     secrets = secret_values()
+    seconds = kwargs.get("timeout") or MAX_WAIT
     for attempt in range(settings.max_retries + 1):
         await limiter.acquire()
         started = time.perf_counter()
+        budget = bounded.Budget(time.monotonic() + seconds)
         try:
-            call = fast.acompletion(where, kwargs) if where is not None else litellm.acompletion(**kwargs)
-            response = await _within(call, kwargs.get("timeout") or MAX_WAIT)
+            with bounded.reading(budget):
+                call = fast.acompletion(where, kwargs) if where is not None else litellm.acompletion(**kwargs)
+                response = await _within(call, seconds, budget)
         except Exception as e:  # noqa: BLE001 - classified by _fault
             wait = await _fault(e, kwargs["model"], limiter, outcome, secrets)
             if attempt == settings.max_retries or wait is None:
@@ -150,6 +155,9 @@ async def _fault(error: Exception, model: str, limiter: AdaptiveLimiter, outcome
     too_long = wait is not None and wait > MAX_WAIT
     await limiter.release(rate_limited=rate_limited, retry_after=None if too_long else wait)
     message = redact(f"{name}: {_short(error)}", secrets)
+    if isinstance(error, bounded.AnswerTooLarge):  # asked again, it would be paid for again: an error row now
+        outcome.faults.append(message + "; not asked again in this run (--retry-errors asks again)")
+        return None
     if too_long:
         message += (f" (Retry-After asked for {wait:,.0f} s, longer than the {MAX_WAIT:g} s papers waits; "
                     "run again later with --retry-errors)")
@@ -160,23 +168,33 @@ async def _fault(error: Exception, model: str, limiter: AdaptiveLimiter, outcome
     return None if too_long else (wait or 0)
 
 
-async def _within(call, seconds: float):
-    """The response of `call`, complete within `seconds`; a server that drips its answer byte by
-    byte keeps litellm's read timeout from firing, so the deadline is set here, around the call."""
+async def _within(call, seconds: float, budget: bounded.Budget):
+    """The response of `call`, complete within `seconds` and within papers' caps; a server that
+    drips its answer byte by byte keeps litellm's read timeout from firing, so the deadline is set
+    here, around the call (and checked as the body arrives, papers.collect.bounded). A limit the
+    body passed is raised as itself, however the client library wrapped it."""
     try:
         response = await asyncio.wait_for(call, seconds)
     except asyncio.TimeoutError:
         raise Timeout(f"no complete answer within {seconds:g} s (--timeout)") from None
+    except Exception as e:
+        if isinstance(budget.error, bounded.PastDeadline):
+            raise Timeout(f"no complete answer within {seconds:g} s (--timeout)") from None
+        if budget.error is not None:
+            raise budget.error from e
+        raise
     if not getattr(response, "choices", None):
         raise EmptyResponse("the server answered HTTP 200 without a choice (choices: [])")
+    problem = answer_problem(getattr(getattr(response.choices[0], "message", None), "content", None))
+    if problem:
+        raise bounded.AnswerTooLarge(problem)
     return response
 
 
 def _read_response(outcome: Outcome, response, model: str, secrets: list[str], fast_path: bool = False) -> None:
     text = getattr(getattr(response.choices[0], "message", None), "content", None)
     outcome.text = redact(text if text is None or isinstance(text, str) else str(text), secrets)
-    reported = getattr(response, "model", None)
-    outcome.model_reported = redact(None if reported is None else str(reported), secrets)
+    outcome.model_reported = reported_model(getattr(response, "model", None), outcome, secrets)
     usage = getattr(response, "usage", None)
     if usage is not None:
         outcome.input_tokens = token_count(usage, "prompt_tokens", outcome)
@@ -191,6 +209,21 @@ def _read_response(outcome: Outcome, response, model: str, secrets: list[str], f
 
 
 _NO_PRICE: set[str] = set()
+
+
+MAX_MODEL_CHARS = 256  # a model name the server reports, stored; a longer one is cut, with a note
+
+
+def reported_model(reported, outcome: Outcome, secrets: list[str]) -> str | None:
+    """The model name a server reported, redacted, and cut to MAX_MODEL_CHARS with a note in llm_errors."""
+    if reported is None:
+        return None
+    text = redact(reported if isinstance(reported, str) else excerpt(reported, MAX_MODEL_CHARS + 1), secrets)
+    if len(text) > MAX_MODEL_CHARS:
+        outcome.faults.append(f"model: the reported model name is {len(text):,} characters long; stored cut to "
+                              f"{MAX_MODEL_CHARS}")
+        text = text[:MAX_MODEL_CHARS]
+    return text
 
 
 def _cost(response, model: str):
