@@ -268,7 +268,8 @@ def collect_cmd(models, tasks, conditions, trials, variants, seed, temperature, 
     the instrument's wordings (--variants), item orders balanced over positions.
 
     Each answer is stored before the next is awaited; running the same command again performs
-    only the missing trials. API keys come from the environment or a .env file.
+    only the missing trials. API keys come from the environment or a .env file (its other variables,
+    endpoints included, only with --env-endpoints); the summary names where each model's calls went.
     """
     from papers.collect.output import collect_lines
     from papers.collect.plan import Decoding

@@ -47,12 +47,22 @@ def call_options(command):
 
     @functools.wraps(command)
     def with_settings(*args, **kwargs):
-        calls = CallSettings(**{f.name: kwargs.pop(f.name) for f in fields})
+        calls = CallSettings(**{f.name: kwargs.pop(f.name) for f in fields}, **_api_base_source())
         return command(*args, calls=calls, **kwargs)
 
     for spec in reversed(fields):
         with_settings = _option(spec, types[spec.name])(with_settings)
     return with_settings
+
+
+def _api_base_source() -> dict:
+    """Where --api-base came from when the environment gave it: the run's summary names it."""
+    from click.core import ParameterSource
+
+    context = click.get_current_context(silent=True)
+    if context is not None and context.get_parameter_source("api_base") is ParameterSource.ENVIRONMENT:
+        return {"api_base_source": "from PAPERS_API_BASE in the environment"}
+    return {}
 
 
 def _option(spec: dataclasses.Field, kind) -> Callable:

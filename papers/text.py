@@ -6,8 +6,9 @@ Three small tools, used wherever such text reaches a message, the terminal or th
   overrides, line separators), so a model name or a file value cannot drive the terminal or forge
   lines of output.
 - `excerpt` is `printable` cut to a short length: an error message quotes at most that much of a file.
-- `redact` replaces the values of the provider keys in the environment (and any key registered with
-  `add_secret`) by `[redacted]`, so a server that echoes a key puts nothing secret in the store.
+- `redact` replaces the values of the provider keys in the environment (and any key or URL
+  credential registered with `add_secret`) by `[redacted]`, so a server that echoes a key puts
+  nothing secret in the store.
 - `spreadsheet_safe` neutralises a CSV text cell that a spreadsheet would run as a formula.
 """
 
@@ -54,9 +55,10 @@ def _short_repr(value, limit: int) -> str:
         return f"a number of more than {limit} digits"
 
 
-def add_secret(value: str | None) -> None:
-    """Redact this value too (a key given other than through the environment)."""
-    if value and len(value) >= MIN_SECRET_CHARS:
+def add_secret(value: str | None, minimum: int = MIN_SECRET_CHARS) -> None:
+    """Redact this value too: a key given other than through the environment, or a credential a
+    run's endpoint URL carries (known to be one, so shorter values count: `minimum`)."""
+    if value and len(value) >= minimum:
         _extra_secrets.add(value)
 
 

@@ -26,6 +26,8 @@ Hostile behaviours, each for every request (the server is an input too):
 - `usage={...}`: this usage object in every answer (e.g. 3e9 prompt tokens)
 
 `requests` counts every request per trial key, so tests can prove no stored trial was asked twice.
+`auth_seen` lists the Authorization header of every request (chat and batch API alike), and
+`require_key="sk-..."` makes the server answer 401 to any request without `Bearer <that key>`.
 Run it as a process (`python tests/openai_server.py PORT LATENCY`) for benchmarks.
 
 It is also a provider's batch API (`/v1/files`, `/v1/batches`, a batch's retrieval, a file's
@@ -92,7 +94,7 @@ class FakeOpenAI:
                  max_faults_per_trial: int = 2, retry_after: float = 0.2, slow_seconds: float = 5.0,
                  port: int = 0, answer: str | None = None, status: int | None = None,
                  echo_auth: str | None = None, retry_after_header: str | None = None, drip: float | None = None,
-                 empty_choices: bool = False, usage: dict | None = None):
+                 empty_choices: bool = False, usage: dict | None = None, require_key: str | None = None):
         self.latency = latency
         self.faults = faults or {}
         self.rng = random.Random(seed)
@@ -107,6 +109,8 @@ class FakeOpenAI:
         self.drip = drip
         self.empty_choices = empty_choices
         self.usage = usage
+        self.require_key = require_key
+        self.auth_seen: list[str] = []
         self.times: dict[str, list[float]] = {}
         self.requests: Counter = Counter()
         self.faults_served: Counter = Counter()
@@ -133,7 +137,7 @@ class FakeOpenAI:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=256 * 2**20)  # batch files are large
+        app = web.Application(client_max_size=256 * 2**20, middlewares=[self._auth])  # batch files are large
         app.router.add_post("/v1/chat/completions", self.handle)
         app.router.add_post("/chat/completions", self.handle)
         app.router.add_post("/v1/files", self.upload)
@@ -143,6 +147,16 @@ class FakeOpenAI:
         app.router.add_get("/v1/batches", self.list_batches)
         app.router.add_get("/v1/batches/{batch_id}", self.retrieve_batch)
         return app
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler):
+        """Every request's Authorization header kept; with require_key, a wrong or missing key is a 401."""
+        auth = request.headers.get("Authorization", "")
+        self.auth_seen.append(auth)
+        if self.require_key is not None and auth != f"Bearer {self.require_key}":
+            return web.json_response({"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",
+                                                 "code": "invalid_api_key"}}, status=401)
+        return await handler(request)
 
     # ------------------------------------------------------------------ the batch API
 

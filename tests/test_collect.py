@@ -192,8 +192,9 @@ def test_fatal_provider_error_stops_with_a_message(db, run, key_env):
         result = run("collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "3", expect=1)
     finally:
         server.stop()
-    assert "openai/fake: the provider refused the request (AuthenticationError" in result.output
-    assert "API key" in result.output
+    assert (f"openai/fake: the server at {server.url} (from --api-base) rejected the key in OPENAI_API_KEY "
+            "(401 AuthenticationError") in result.output
+    assert "Hint: check OPENAI_API_KEY (in the environment or the .env file)" in result.output
 
 
 def test_max_cost_stops_cleanly_and_resumes(db, run, key_env):
@@ -350,7 +351,7 @@ def test_a_key_echoed_in_a_refusal_is_not_printed(db, run, echoed_key):
         result = run("collect", "--model", "openai/fake", "--api-base", server.url, "--trials", "1", expect=1)
     finally:
         server.stop()
-    assert "the provider refused the request" in result.output and "Bearer [redacted]" in result.output
+    assert "rejected the key in OPENAI_API_KEY" in result.output and "Bearer [redacted]" in result.output
     assert KEY not in result.output
 
 

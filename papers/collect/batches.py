@@ -35,8 +35,10 @@ from papers.collect.calls import (
     redact_logs,
     reported_model,
     request,
+    run_secrets,
     token_count,
 )
+from papers.collect.endpoints import KeyRejected, Routed, public_url, rejected
 from papers.collect.plan import Decoding, Trial
 from papers.collect.settings import CallSettings
 from papers.collect.storage import pending_trials, write_outcomes
@@ -44,7 +46,7 @@ from papers.errors import InputError, ProviderError
 from papers.instrument import Instrument
 from papers.limits import answer_problem, load_json
 from papers.store import Store
-from papers.text import excerpt, redact, secret_values
+from papers.text import excerpt, redact
 
 MAX_BYTES = 190 * 2**20  # OpenAI takes input files up to 200 MB
 ENDED = ("completed", "failed", "expired", "cancelled")
@@ -59,7 +61,7 @@ NO_COST_LOGGING = {"litellm_metadata": {"batch_ignore_default_logging": True}}
 
 
 @dataclass
-class BatchReport:
+class BatchReport(Routed):
     """What a `collect --batch` run did: jobs stored and submitted, and those still running."""
 
     planned: int = 0
@@ -81,7 +83,7 @@ class BatchReport:
                 "jobs_submitted": self.jobs_submitted, "stored": self.stored, "jobs_stored": self.jobs_stored,
                 "running": self.running, "jobs_running": self.jobs_running, "states": dict(self.states),
                 "per_model": {m: dict(c) for m, c in self.per_model.items()}, "seconds": round(self.seconds, 2),
-                "store_seconds": round(self.store_seconds, 3), "warnings": list(self.warnings)}
+                "store_seconds": round(self.store_seconds, 3), "warnings": list(self.warnings), **self.routing()}
 
 
 def in_batch_jobs(store: Store, kind: str = "collect", model: str | None = None) -> set[str]:
@@ -164,7 +166,7 @@ class Jobs:
         quiet_litellm()
         redact_logs()
         self.store, self.settings, self.kind, self.rebuild = store, settings, kind, rebuild
-        self.secrets = secret_values()
+        self.secrets = run_secrets(settings)
 
     async def _api(self, what: str, call, **kwargs):
         """One call of litellm's files or batches API; a fault is a ProviderError with nothing secret in it."""
@@ -177,6 +179,10 @@ class Jobs:
                                 "run the same command again; every stored answer and job is kept.") from None
         except Exception as e:  # noqa: BLE001 - reported, redacted
             message = redact(f"{type(e).__name__}: {' '.join(str(e).split())[:300]}", self.secrets)
+            status = getattr(e, "status_code", None)
+            if type(e).__name__ in ("AuthenticationError", "PermissionDeniedError") or status in (401, 403):
+                owner = self._owner(kwargs)
+                raise rejected(owner.model if owner else what, owner, status, message) from None
             raise ProviderError(f"{what}: the provider refused or failed ({message}).",
                                 "check the model, --api-base and the API key; run the same command again: every "
                                 "stored answer and job is kept.") from None
@@ -184,6 +190,20 @@ class Jobs:
     @staticmethod
     def _where(provider: str, api_base: str | None) -> dict:
         return {"custom_llm_provider": provider, **({"api_base": api_base} if api_base else {})}
+
+    def _base(self, model: str, stored: str | None) -> str | None:
+        """The URL to reach a stored job at: the job's endpoint (kept without credentials) with the
+        credentials this run was given for it, where this run's endpoint for the model is the same."""
+        current = self.settings.endpoint(model)
+        if current is not None and (stored is None or public_url(current.url) == stored):
+            return current.url
+        return stored
+
+    def _owner(self, where: dict):
+        """The run's endpoint a files or batches API call went to (for naming its key), or None."""
+        base, provider = where.get("api_base"), where.get("custom_llm_provider")
+        return next((e for e in self.settings.endpoints if e.url == base and e.url is not None), None) or next(
+            (e for e in self.settings.endpoints if e.model.startswith(f"{provider}/")), None)
 
     # ------------------------------------------------------------------ submitting
 
@@ -195,7 +215,7 @@ class Jobs:
     async def submit(self, run_id: int, model: str, requests: list[Request], meta: dict, report: BatchReport) -> None:
         """Upload and submit one model's requests, in files within the limits; `meta` has the
         instrument's SHA-256 and the settings its results are stored with."""
-        _, provider = provider_of(model, self.settings.api_base)
+        _, provider = provider_of(model, self.settings.base_url(model))
         for indices in split([r.line for r in requests], self.settings.batch_size):
             chunk = [requests[i] for i in indices]
             await self._submit_file(run_id, model, provider, chunk, meta)
@@ -203,7 +223,8 @@ class Jobs:
             report.jobs_submitted += 1
 
     async def _submit_file(self, run_id: int, model: str, provider: str, requests: list[Request], meta: dict) -> None:
-        where = self._where(provider, self.settings.api_base)
+        base = self.settings.base_url(model)
+        where = self._where(provider, base)
         with tempfile.TemporaryFile() as data:  # uploaded from a file: no copy of the requests in memory
             for r in requests:
                 data.write(r.line)
@@ -215,14 +236,14 @@ class Jobs:
             self.store.sql(
                 "insert into batches (batch_key, kind, run_id, model, provider, api_base, instrument_sha256, settings,"
                 " requests, input_file_id, status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'uploaded')",
-                [key, self.kind, run_id, model, provider, self.settings.api_base, meta["instrument_sha256"],
+                [key, self.kind, run_id, model, provider, public_url(base), meta["instrument_sha256"],
                  json.dumps(meta["settings"]), len(requests), uploaded.id])
             columns = list(zip(*(r.row for r in requests)))  # one list per column: one statement, not a row each
             self.store.sql("insert into batch_requests select ?, unnest(?::varchar[]), unnest(?::varchar[]), "
                            "unnest(?::varchar[]), unnest(?::integer[]), unnest(?::varchar[][]), unnest(?::bigint[]), "
                            "unnest(?::varchar[])",
                            [key, [r.custom_id for r in requests], *map(list, columns)])
-        await self._create(key, model, provider, self.settings.api_base, uploaded.id)
+        await self._create(key, model, provider, base, uploaded.id)
 
     async def _create(self, key: str, model: str, provider: str, api_base: str | None, file_id: str) -> None:
         job = await self._api(f"creating the batch job of {model}", "acreate_batch", completion_window="24h",
@@ -252,15 +273,17 @@ class Jobs:
         report.running = report.jobs_running = 0
         report.states.clear()
         for job in self.unstored():
-            where = self._where(job["provider"], job["api_base"])
+            base = self._base(job["model"], job["api_base"])
+            where = self._where(job["provider"], base)
             if job["provider_batch_id"] is None:  # killed between the upload and the job's id
                 if await self._adopt(job, where) is None:
-                    await self._create(job["batch_key"], job["model"], job["provider"], job["api_base"],
-                                       job["input_file_id"])
+                    await self._create(job["batch_key"], job["model"], job["provider"], base, job["input_file_id"])
                 job = next(j for j in self.unstored() if j["batch_key"] == job["batch_key"])
             try:
                 state = await self._api(f"checking batch job {job['provider_batch_id']}", "aretrieve_batch",
                                         batch_id=job["provider_batch_id"], **where, **NO_COST_LOGGING)
+            except KeyRejected:
+                raise  # no job can be checked with a key the provider refuses
             except ProviderError as e:  # one job the provider cannot answer for blocks no other
                 report.warnings.append(f"{e.message} Its requests are not submitted again until it is stored; "
                                        "run the same command again later.")
@@ -334,6 +357,8 @@ class Jobs:
             try:
                 content = await self._api(f"downloading the results of batch job {job['provider_batch_id']}",
                                           "afile_content", file_id=file_id, **where)
+            except KeyRejected:
+                raise
             except ProviderError as e:
                 problems.append(f"result file {file_id} could not be downloaded ({excerpt(e.message.rstrip('.'), 300)})")
                 continue
@@ -362,6 +387,8 @@ class Jobs:
         try:
             found = await self._api(f"reading the size of result file {file_id}", "afile_retrieve",
                                     file_id=file_id, **where)
+        except KeyRejected:
+            raise
         except ProviderError:
             return None  # downloading it reports the fault
         size = getattr(found, "bytes", None)

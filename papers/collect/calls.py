@@ -24,7 +24,7 @@ from papers.collect import bounded
 from papers.collect.settings import CallSettings
 from papers.errors import ProviderError
 from papers.limits import answer_problem
-from papers.text import excerpt, redact, secret_values
+from papers.text import add_secret, excerpt, redact, secret_values
 
 FATAL = ("AuthenticationError", "PermissionDeniedError", "NotFoundError", "BadRequestError",
          "ContextWindowExceededError", "ContentPolicyViolationError", "UnsupportedParamsError")
@@ -102,8 +102,9 @@ def request(model: str, messages: list[dict], settings: CallSettings, *, tempera
     provider does not take dropped, JSON mode where the model supports it."""
     kwargs = {"model": model, "messages": messages, "timeout": settings.timeout, "num_retries": 0,
               "temperature": temperature, "max_tokens": max_tokens, "drop_params": True, **extra}
-    if settings.api_base:
-        kwargs["api_base"] = settings.api_base
+    api_base = settings.base_url(model)  # resolved once (endpoints.py): litellm and the SDK never pick their own
+    if api_base:
+        kwargs["api_base"] = api_base
     if json_mode and supports_json(model):
         kwargs["response_format"] = {"type": "json_object"}
     return kwargs
@@ -119,7 +120,7 @@ async def complete(kwargs: dict, limiter: AdaptiveLimiter, settings: CallSetting
 
     where = fast.route(kwargs["model"], kwargs.get("api_base"))
     litellm = quiet_litellm() if where is None else None
-    secrets = secret_values()
+    secrets = run_secrets(settings)
     seconds = kwargs.get("timeout") or MAX_WAIT
     for attempt in range(settings.max_retries + 1):
         await limiter.acquire()
@@ -130,7 +131,7 @@ async def complete(kwargs: dict, limiter: AdaptiveLimiter, settings: CallSetting
                 call = fast.acompletion(where, kwargs) if where is not None else litellm.acompletion(**kwargs)
                 response = await _within(call, seconds, budget)
         except Exception as e:  # noqa: BLE001 - classified by _fault
-            wait = await _fault(e, kwargs["model"], limiter, outcome, secrets)
+            wait = await _fault(e, kwargs["model"], limiter, outcome, secrets, settings.endpoint(kwargs["model"]))
             if attempt == settings.max_retries or wait is None:
                 outcome.error = outcome.faults[-1]
                 outcome.latency_ms = (time.perf_counter() - started) * 1000
@@ -145,10 +146,12 @@ async def complete(kwargs: dict, limiter: AdaptiveLimiter, settings: CallSetting
     return outcome
 
 
-async def _fault(error: Exception, model: str, limiter: AdaptiveLimiter, outcome: Outcome, secrets: list[str]) -> float | None:
-    """Release the slot and keep the fault on the outcome; raise if the request itself was refused.
-    Returns the seconds to wait at least before a retry (0: just the backoff), or None when the
-    server asked for a wait longer than MAX_WAIT: the trial ends as an error."""
+async def _fault(error: Exception, model: str, limiter: AdaptiveLimiter, outcome: Outcome, secrets: list[str],
+                 endpoint=None) -> float | None:
+    """Release the slot and keep the fault on the outcome; raise if the request itself was refused
+    (credentials refused: KeyRejected, naming the key's variable and the endpoint). Returns the
+    seconds to wait at least before a retry (0: just the backoff), or None when the server asked
+    for a wait longer than MAX_WAIT: the trial ends as an error."""
     name = type(error).__name__
     rate_limited = name == "RateLimitError"
     wait = _retry_after(error) if rate_limited else None
@@ -162,6 +165,11 @@ async def _fault(error: Exception, model: str, limiter: AdaptiveLimiter, outcome
         message += (f" (Retry-After asked for {wait:,.0f} s, longer than the {MAX_WAIT:g} s papers waits; "
                     "run again later with --retry-errors)")
     outcome.faults.append(message)
+    status = getattr(error, "status_code", None)
+    if name in ("AuthenticationError", "PermissionDeniedError") or status in (401, 403):
+        from papers.collect.endpoints import rejected
+
+        raise rejected(model, endpoint, status, message) from error
     if name in FATAL:
         raise ProviderError(f"{model}: the provider refused the request ({message}).",
                             "check the model name, --api-base and the API key in the environment or .env.") from error
@@ -314,6 +322,15 @@ def _seconds_until(text: str, now: datetime) -> float | None:
 def _short(error: Exception) -> str:
     text = " ".join(str(error).split())
     return text[:300]
+
+
+def run_secrets(settings: CallSettings) -> list[str]:
+    """The values to redact in a run's answers and errors: the environment's keys and the run's own
+    credentials (its endpoints' URL passwords and tokens), registered in this process so that
+    litellm's log records are redacted of them too, in whichever process makes the calls."""
+    for value in settings.secrets():
+        add_secret(value, minimum=1)
+    return secret_values()
 
 
 class _Redacting(logging.Filter):

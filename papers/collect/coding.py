@@ -21,6 +21,7 @@ from papers.answers.parse import capped, json_candidates
 from papers.answers.write import write_codes
 from papers.collect.calls import AdaptiveLimiter, Outcome, complete, request
 from papers.collect.costs import CodingEstimate, cost_limit, estimate_coding
+from papers.collect.endpoints import Routed
 from papers.collect.pool import run_calls
 from papers.collect.settings import CallSettings
 from papers.collect.storage import log_faults
@@ -65,7 +66,7 @@ class CodingSettings:
 
 
 @dataclass
-class CodingReport:
+class CodingReport(Routed):
     coder: str
     pending: int = 0
     coded: int = 0
@@ -78,7 +79,7 @@ class CodingReport:
     def as_dict(self) -> dict:
         return {"pending": self.pending, "coded": self.coded, "codes": dict(self.counts),
                 "cost_usd": round(self.cost_usd, 6), "stopped": self.stopped, "seconds": round(self.seconds, 2),
-                "run_id": self.run_id}
+                "run_id": self.run_id, **self.routing()}
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from papers.collect.endpoints import Routed
 from papers.collect.plan import Decoding, Trial
 from papers.instrument import Instrument
 
 
 @dataclass
-class TrialsEstimate:
+class TrialsEstimate(Routed):
     """A dry run of `papers collect`: per model, calls, tokens and cost (None: not in the price map)."""
 
     per_model: dict[str, dict]
@@ -24,11 +25,11 @@ class TrialsEstimate:
 
     def as_dict(self) -> dict:
         return {"dry_run": True, "batch": self.batch, "reused": self.reused, "per_model": self.per_model,
-                "variants": self.split}
+                "variants": self.split, **self.routing()}
 
 
 @dataclass
-class CodingEstimate:
+class CodingEstimate(Routed):
     """A dry run of `papers code`."""
 
     coder: str
@@ -39,7 +40,7 @@ class CodingEstimate:
 
     def as_dict(self) -> dict:
         return {"dry_run": True, "calls": self.calls, "input_tokens": self.input_tokens,
-                "output_tokens": self.output_tokens, "cost_usd": self.cost_usd}
+                "output_tokens": self.output_tokens, "cost_usd": self.cost_usd, **self.routing()}
 
 
 def price(model: str, input_tokens: int, output_tokens: int) -> float | None:

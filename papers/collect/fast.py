@@ -17,7 +17,7 @@ import os
 import weakref
 from dataclasses import dataclass
 
-PROVIDERS = {"openai": ("OPENAI_API_KEY", "https://api.openai.com/v1"), "hosted_vllm": ("HOSTED_VLLM_API_KEY", None)}
+PROVIDERS = {"openai": "OPENAI_API_KEY", "hosted_vllm": "HOSTED_VLLM_API_KEY"}  # endpoints: papers/collect/endpoints.py
 FIELDS = ("messages", "temperature", "max_tokens", "seed", "response_format")
 
 
@@ -51,13 +51,15 @@ def _route(model: str, api_base: str | None) -> Route | None:
     kind = provider(model)
     if os.environ.get("PAPERS_FAST_PATH", "1") == "0" or kind is None:
         return None
-    key_name, default_base = PROVIDERS[kind]
-    base = api_base or (os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE") or default_base
-                        if kind == "openai" else os.environ.get("HOSTED_VLLM_API_BASE"))
+    key_name = PROVIDERS[kind]
+    if not api_base:  # a run passes the endpoint it resolved; a caller that did not gets the same reading
+        from papers.collect.endpoints import DotEnv, endpoint_of
+
+        api_base = endpoint_of(model, None, "", DotEnv()).url
     api_key = os.environ.get(key_name) or ("fake-api-key" if kind == "hosted_vllm" else None)
-    if not base or not api_key:
+    if not api_base or not api_key:
         return None  # litellm says what is missing
-    return Route(model.partition("/")[2], base.rstrip("/"), api_key)
+    return Route(model.partition("/")[2], api_base.rstrip("/"), api_key)
 
 
 def _client(where: Route):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from papers.collect.batches import BatchReport
 from papers.collect.coding import CodingReport
 from papers.collect.costs import CodingEstimate, TrialsEstimate
+from papers.collect.endpoints import SIMULATED, Routed, describe
 from papers.collect.runner import CollectReport
 from papers.outcomes import STATUSES
 
@@ -33,7 +34,19 @@ def collect_lines(result: CollectReport | TrialsEstimate | BatchReport) -> list[
             f"  {model}: {n} trials, valid {c['valid'] / n:.0%}, refused {c['refused']}, unparseable {c['unparseable']}, "
             f"incomplete {c['incomplete']}, errors {c['error']}; tokens {c['input_tokens']:,} in / "
             f"{c['output_tokens']:,} out; {cost}; mean latency {c['latency_ms'] / n:.0f} ms")
+    lines += routing_lines(result)
     lines.append(f"Took {result.seconds:.1f} s.")
+    return lines
+
+
+def routing_lines(result: Routed) -> list[str]:
+    """Where each model's calls went (without credentials; simulated models call nothing), and what
+    the .env held that papers did not take."""
+    lines = [f"  {e['model']}: endpoint {describe(e)}" + (f"; key from {e['key']}" if e["key"] else "")
+             for e in sorted(result.endpoints, key=lambda e: e["model"]) if e["source"] != SIMULATED]
+    if result.dotenv_ignored:
+        lines.append(f"Not taken from .env: {', '.join(result.dotenv_ignored)} (a .env supplies API keys only; give "
+                     "an endpoint with --api-base, or add --env-endpoints to take every variable of the .env).")
     return lines
 
 
@@ -49,6 +62,7 @@ def _dry_run_lines(estimate: TrialsEstimate) -> list[str]:
                      else " at regular rates (the price map has no batch rate for it)")
         lines.append(f"  {model}: {e['calls']:,} calls, about {e['input_tokens']:,} input and "
                      f"{e['output_tokens']:,} output tokens, estimated cost {cost}")
+    lines += routing_lines(estimate)
     for task, counts in estimate.split.items():
         lines.append(f"  {task}, calls per wording: " + ", ".join(f"{v} {n:,}" for v, n in counts.items()))
     if estimate.batch:
@@ -67,6 +81,7 @@ def _batch_lines(report: BatchReport) -> list[str]:
         lines.append(f"  {model}: {n} stored, valid {c['valid']}, refused {c['refused']}, unparseable "
                      f"{c['unparseable']}, incomplete {c['incomplete']}, errors {c['error']}; tokens "
                      f"{c['input_tokens']:,} in / {c['output_tokens']:,} out; {cost}")
+    lines += routing_lines(report)
     if report.jobs_running:
         states = ", ".join(f"{n} {state}" for state, n in sorted(report.states.items()))
         lines.append(f"{report.jobs_running} batch jobs still running ({states}; {report.running:,} requests). "
@@ -85,16 +100,17 @@ def code_lines(result: CodingReport | CodingEstimate | BatchReport) -> list[str]
     if isinstance(result, CodingEstimate):
         cost = UNPRICED if result.cost_usd is None else f"${result.cost_usd:.4f}"
         return [f"Dry run: {result.calls:,} open answers would be coded by {result.coder}; nothing was called.",
-                f"  about {result.input_tokens:,} input and {result.output_tokens:,} output tokens, estimated cost {cost}"]
+                f"  about {result.input_tokens:,} input and {result.output_tokens:,} output tokens, estimated cost {cost}",
+                *routing_lines(result)]
     if result.pending == 0:
-        return [f"{result.coder}: every open answer is already coded; nothing to do."]
+        return [f"{result.coder}: every open answer is already coded; nothing to do.", *routing_lines(result)]
     lines = [f"{result.coder}: {result.coded:,} answers coded now of {result.pending:,} pending; codes: "
              + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(result.counts.items()))
              + (f"; cost ${result.cost_usd:.4f}" if result.cost_usd else "") + f"; {result.seconds:.1f} s."]
     lines += code_meanings(result.counts)
     if result.stopped:
         lines.append(result.stopped + RESUME)
-    return lines
+    return lines + routing_lines(result)
 
 
 # what a code of each status other than valid means, and what becomes of it (papers.collect.coding)
@@ -117,6 +133,7 @@ def _code_batch_lines(report: BatchReport) -> list[str]:
     for coder, counts in sorted(report.per_model.items()):
         lines.append(f"  {coder}: codes " + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
         lines += ["  " + line for line in code_meanings(counts)]
+    lines += routing_lines(report)
     if report.jobs_running:
         lines.append(f"{report.jobs_running} batch jobs still running ({report.running:,} answers). Run the same "
                      "command again to store their codes when they end (within 24 hours), or add --wait.")

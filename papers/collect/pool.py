@@ -9,8 +9,8 @@ core. Either way this process takes every outcome that has arrived, hands them a
 `on_batch` (which stores them) and only then waits for more: each answer is stored before the
 next is awaited. A stop reaches every worker through one shared event: when `on_batch` returns
 a reason (the cost limit) no new call starts and the calls in flight are still stored; a refused
-request, Ctrl-C or a worker that died ends the run. A worker process whose storing process is
-gone stops paying for calls that no one could store.
+request (every answer that arrived before it is stored), Ctrl-C or a worker that died ends the
+run. A worker process whose storing process is gone stops paying for calls that no one could store.
 """
 
 from __future__ import annotations
@@ -124,11 +124,28 @@ def _drain(workers, on_batch) -> str | None:
             failure = next((item for kind, item in arrived if kind == FAILED), None)
             reason = storing.submit(on_batch, outcomes).result() if outcomes else None
             if failure is not None:
+                _store_the_rest(workers, storing, on_batch)
                 raise failure
             if reason and stopped is None:
                 stopped = reason
                 workers.stop.set()
     return stopped
+
+
+def _store_the_rest(workers, storing, on_batch) -> None:
+    """A refusal ends the run: the workers stop (calls in flight are cancelled), and every answer
+    that arrived meanwhile is stored before the refusal is raised."""
+    workers.close()
+    rest = []
+    while True:
+        try:
+            kind, item = workers.results.get_nowait()
+        except queue.Empty:
+            break
+        if kind == OK:
+            rest.append(item)
+    if rest:
+        storing.submit(on_batch, rest).result()
 
 
 def _arrivals(workers) -> list[tuple]:

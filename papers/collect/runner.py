@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from papers.collect.batches import in_batch_jobs
 from papers.collect.calls import AdaptiveLimiter, Outcome, complete, request
 from papers.collect.costs import cost_limit
+from papers.collect.endpoints import Routed
 from papers.collect.plan import Decoding, Trial, choose_variants, make_plan
 from papers.collect.pool import run_calls
 from papers.collect.settings import CallSettings
@@ -43,7 +44,7 @@ class CollectSettings:
 
 
 @dataclass
-class CollectReport:
+class CollectReport(Routed):
     planned: int = 0
     reused: int = 0
     made: int = 0
@@ -57,7 +58,7 @@ class CollectReport:
         return {"planned": self.planned, "reused": self.reused, "made": self.made, "stopped": self.stopped,
                 "in_batch": self.in_batch,
                 "run_id": self.run_id, "seconds": round(self.seconds, 2),
-                "per_model": {m: dict(c) for m, c in self.per_model.items()}}
+                "per_model": {m: dict(c) for m, c in self.per_model.items()}, **self.routing()}
 
 
 @dataclass(frozen=True)

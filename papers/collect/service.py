@@ -4,38 +4,42 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-from pathlib import Path
 
 from papers.collect.batches import BatchReport
 from papers.collect.coding import CodingReport, CodingSettings
 from papers.collect.costs import CodingEstimate, TrialsEstimate
+from papers.collect.endpoints import DotEnv
 from papers.collect.runner import CollectReport, CollectSettings
 from papers.collect.settings import CallSettings
 from papers.errors import InputError
 
 
-def load_dotenv(path: Path = Path(".env")) -> None:
-    """Read KEY=value lines of a .env file into the environment (never overriding what is set)."""
-    if not path.is_file():
-        return
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+def route(calls: CallSettings, models: list[str]) -> tuple[CallSettings, DotEnv]:
+    """Each model's endpoint and key, resolved once before a store is opened or a call made
+    (papers/collect/endpoints.py): the keys of a .env taken (its other variables only with
+    --env-endpoints), and a missing key refused, except by a dry run, which calls nothing. The
+    settings returned carry the endpoints every call is given."""
+    from papers.collect.calls import run_secrets
+    from papers.collect.endpoints import check_keys, load_dotenv, resolve
+
+    dotenv = load_dotenv(endpoints=calls.env_endpoints)
+    endpoints = resolve(models, calls.api_base, calls.api_base_source, dotenv)
+    if not calls.dry_run:
+        check_keys(endpoints)
+    calls = dataclasses.replace(calls, endpoints=endpoints)
+    run_secrets(calls)  # what this process prints is redacted of the run's credentials too
+    return calls, dotenv
 
 
 def _prepare(store, instrument, conditions, models, calls: CallSettings, *, coding: bool = False):
-    """What collect and code both check before anything starts: keys, profiles, instrument,
-    conditions. Returns the instrument and the simulated profiles read from --simulated-profiles.
-    Collect asks the named (default: bundled) instrument; code codes the answers the store holds,
-    so without --instrument it takes the one instrument the store has open answers to."""
+    """What collect and code both check before anything starts: profiles, instrument, conditions
+    (keys and endpoints: `route`, before). Returns the instrument and the simulated profiles read
+    from --simulated-profiles. Collect asks the named (default: bundled) instrument; code codes the
+    answers the store holds, so without --instrument it takes the one instrument the store has open
+    answers to."""
     from papers.collect.simulated import load_profiles, profile_for
     from papers.store import instrument_in_use, resolve_instrument
 
-    load_dotenv()
     profiles = load_profiles(calls.simulated_profiles) if calls.simulated_profiles else {}
     for model in models:
         if model.startswith("simulated/"):
@@ -55,13 +59,20 @@ def run_collect(settings: CollectSettings, *, db_path, instrument: str | None = 
                 progress: bool = False) -> CollectReport | TrialsEstimate | BatchReport:
     """Collect (or, with settings.calls.dry_run, estimate) every pending trial of the plan; no
     conditions in the settings means every condition of the instrument. With settings.calls.batch,
-    as provider batch jobs (papers/collect/batches.py)."""
+    as provider batch jobs (papers/collect/batches.py). The report says where the calls went."""
+    _check_batch_options(settings.calls, settings.models)
+    calls, dotenv = route(settings.calls, settings.models)
+    result = _collect(dataclasses.replace(settings, calls=calls), db_path, instrument, progress)
+    return result.routed(calls, dotenv)
+
+
+def _collect(settings: CollectSettings, db_path, instrument: str | None,
+             progress: bool) -> CollectReport | TrialsEstimate | BatchReport:
     from papers.collect import runner
     from papers.collect.batches import in_batch_jobs
     from papers.collect.costs import estimate_trials
     from papers.collect.storage import pending_trials
 
-    _check_batch_options(settings.calls, settings.models)
     with _open(db_path, settings.calls.dry_run) as store:
         inst, profiles = _prepare(store, instrument, settings.conditions, settings.models, settings.calls)
         missing = [t for t in settings.tasks if t not in inst.task_keys]
@@ -129,11 +140,18 @@ def _batch_progress(report) -> None:
 
 def run_code(settings: CodingSettings, *, db_path,
              instrument: str | None = None) -> CodingReport | CodingEstimate | BatchReport:
-    """Code (or, with settings.calls.dry_run, estimate) every open answer the coder has not coded."""
+    """Code (or, with settings.calls.dry_run, estimate) every open answer the coder has not coded;
+    the report says where the calls went."""
+    _check_batch_options(settings.calls, [settings.coder])
+    calls, dotenv = route(settings.calls, [settings.coder])
+    result = _code(dataclasses.replace(settings, calls=calls), db_path, instrument)
+    return result.routed(calls, dotenv)
+
+
+def _code(settings: CodingSettings, db_path, instrument: str | None) -> CodingReport | CodingEstimate | BatchReport:
     from papers.collect import coding
     from papers.store import open_store
 
-    _check_batch_options(settings.calls, [settings.coder])
     with open_store(db_path, create=False) as store:  # codes answers already stored: never a new store
         inst, profiles = _prepare(store, instrument, settings.conditions, [settings.coder], settings.calls,
                                   coding=True)

@@ -268,7 +268,8 @@ def icc_rows(data: AuditData, model: str | None = None) -> list[dict]:
 
 def provenance(data: AuditData, model: str | None) -> list[tuple[str, str]]:
     """Where the numbers come from: the audit, instrument, data hash and statistics settings, and
-    for a model's page first what its API reported, when, from which sources, at what cost."""
+    for a model's page first what its API reported, where its calls went, when, from which sources,
+    at what cost; the pages of all models (model None) list every model's endpoint."""
     settings = data.settings
     rows = [("Audit", f"{data.audit_id}, computed {data.created_at} UTC with the papers audit tool, version "
                       f"{data.tool_version}"),
@@ -277,9 +278,18 @@ def provenance(data: AuditData, model: str | None) -> list[tuple[str, str]]:
             ("Statistics", f"bootstrap B = {settings.get('bootstrap_b')}, seed {settings.get('seed')}, "
                            f"{settings.get('linkage')} linkage, k {settings.get('k') or 'by silhouette'}")]
     if model is None:
-        return rows
+        return endpoint_rows(data) + rows
     prov = data.provenance.filter(pl.col("model") == model)
     return model_provenance(model, prov.row(0, named=True)) + rows if prov.height else rows
+
+
+NO_ENDPOINT = "not recorded (answers loaded from a file, or collected before papers recorded endpoints)"
+
+
+def endpoint_rows(data: AuditData) -> list[tuple[str, str]]:
+    """One row naming where each model's calls went, for the pages about every model."""
+    ends = [f"{r['model']}: {r['endpoints'] or NO_ENDPOINT}" for r in data.provenance.sort("model").iter_rows(named=True)]
+    return [("Endpoints", "; ".join(ends))] if ends else []
 
 
 def model_provenance(model: str, p: dict) -> list[tuple[str, str]]:
@@ -287,6 +297,7 @@ def model_provenance(model: str, p: dict) -> list[tuple[str, str]]:
     return [("Model requested", model), ("Model reported by the API", p["model_reported"] or "not reported"),
             ("Answers", f"{p['responses']:,} ({p['valid']:,} valid), {str(p['first_answer'])[:16]} to "
                         f"{str(p['last_answer'])[:16]} UTC"),
+            ("Endpoint", p["endpoints"] or NO_ENDPOINT),
             ("Source", p["sources"] or "n/a"), ("Temperature", p["temperatures"] or "not recorded"),
             ("Tokens", f"{int(p['input_tokens'] or 0):,} in, {int(p['output_tokens'] or 0):,} out"),
             ("Cost", cost)]

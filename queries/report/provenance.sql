@@ -1,5 +1,7 @@
--- Per model of an audit: what the API reported, when, how many calls, tokens and cost, and the
--- settings used, over the answers the audit pinned. Counts use each answer's pinned outcome; dates,
+-- Per model of an audit: what the API reported, when, how many calls, tokens and cost, the
+-- endpoint the calls went to (as the collect run recorded it, without credentials; a run before
+-- endpoints were recorded names its --api-base, if any), and the settings used, over the answers
+-- the audit pinned. Counts use each answer's pinned outcome; dates,
 -- tokens, cost, reported model and source come from the answers pinned with an outcome other than
 -- error, since only errors are ever requested again (collect --retry-errors), which rewrites them.
 with
@@ -9,7 +11,29 @@ responses as (
 ),
 
 runs_used as (
-    select run_id, kind from runs
+    select run_id, kind, settings from runs
+),
+
+run_endpoints as (
+    select
+        run_id,
+        json_extract_string(endpoint, '$.model') as model,
+        case
+            when json_extract_string(endpoint, '$.url') is null then json_extract_string(endpoint, '$.source')
+            else json_extract_string(endpoint, '$.url') || ' (' || json_extract_string(endpoint, '$.source') || ')'
+        end as endpoint
+    from (
+        select run_id, unnest(json_extract(settings, '$.endpoints[*]')) as endpoint
+        from runs_used
+    )
+),
+
+legacy_endpoints as (
+    select run_id, json_extract_string(settings, '$.api_base') || ' (from --api-base)' as endpoint
+    from runs_used
+    where kind = 'collect'
+        and json_extract(settings, '$.endpoints') is null
+        and json_extract_string(settings, '$.api_base') is not null
 ),
 
 final as (
@@ -27,9 +51,16 @@ final as (
         string_agg(distinct responses.temperature::varchar, ', ' order by responses.temperature::varchar)
             as temperatures,
         string_agg(distinct runs_used.kind, ', ' order by runs_used.kind)
-            filter (where responses.pinned_status <> 'error') as sources
+            filter (where responses.pinned_status <> 'error') as sources,
+        string_agg(
+            distinct coalesce(run_endpoints.endpoint, legacy_endpoints.endpoint), '; '
+            order by coalesce(run_endpoints.endpoint, legacy_endpoints.endpoint)
+        ) filter (where responses.pinned_status <> 'error') as endpoints
     from responses
     left join runs_used using (run_id)
+    left join run_endpoints
+        on run_endpoints.run_id = responses.run_id and run_endpoints.model = responses.model
+    left join legacy_endpoints on legacy_endpoints.run_id = responses.run_id
     group by responses.model
 )
 
