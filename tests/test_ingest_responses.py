@@ -252,7 +252,9 @@ def test_broken_csv_quoting_is_named_by_row(line, problem, tmp_path, db, run):
 
 
 def test_a_long_answer_is_stored_whole_and_parsed_by_its_ends(tmp_path, db, run):
-    long = "Let me think. " * 75_000 + RANKING  # about 1 MB
+    from papers.limits import MAX_ANSWER_CHARS
+
+    long = "Let me think. " * ((MAX_ANSWER_CHARS - len(RANKING)) // 14) + RANKING  # just under papers' cap, 1 MiB
     run("ingest", "responses", jsonl(tmp_path / "r.jsonl", [{**ROWS[0], "raw_text": long},
                                                             {**ROWS[0], "trial": 1, "raw_text": "{" * 40_000}]))
     assert query(db, "select trial, length(raw_text), status from llm_responses order by trial") == [

@@ -5,7 +5,9 @@ machine's memory (papers/limits.py, README: Guarantees)."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import functools
+import io
 import json
 import os
 import re
@@ -484,3 +486,149 @@ def test_the_400_mb_gzip_bomb_of_the_finding_takes_no_memory(fast_path, db, tmp_
         peaks[name] = int(done.stdout.split("peak_rss_kib")[-1]) * 1024
     assert statuses(tmp_path / "bomb.duckdb") == [("error", 1), ("valid", 11)]
     assert peaks["bomb"] < peaks["plain"] + 64 * 2**20, peaks  # the cap is 8 MiB; the bomb 400 MB
+
+
+# ----------------------------------------------------------------------------------- values in files
+
+def responses_file(path: Path, raw_texts: list[str]) -> Path:
+    """A responses file (by its suffix: .jsonl, .csv or .parquet) of one rank answer per raw text."""
+    rows = [{"model": "m1", "task": "rank", "condition": "non_sentient", "trial": i, "raw_text": text}
+            for i, text in enumerate(raw_texts)]
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    else:
+        import polars as pl
+
+        frame = pl.DataFrame(rows)
+        frame.write_csv(path) if path.suffix == ".csv" else frame.write_parquet(path)
+    return path
+
+
+ANSWER = '{"ranking": ["EI", "PR", "PC", "AG", "RF"]}'
+FIRST_ROW = {".jsonl": 1, ".csv": 2, ".parquet": 1}  # the first data row: a CSV's header is row 1
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_an_answer_over_the_cap_in_a_file_is_named_by_file_row_and_field(suffix, tmp_path, db, run):
+    path = responses_file(tmp_path / f"r{suffix}", [ANSWER, "a" * (MAX_ANSWER_CHARS + 1), ANSWER])
+    row = FIRST_ROW[suffix] + 1
+    out = run("ingest", "responses", path, expect=1).output
+    assert (f"{path}, row {row}, field 'raw_text': the answer is 1,048,577 characters long, more than papers' cap of "
+            f"1,048,576 characters (1 MiB) for one answer.") in out
+    assert not db.exists() or query(db, "select count(*) from llm_responses") == [(0,)]
+    run("ingest", "responses", path, "--skip-bad-rows")
+    assert statuses(db) == [("valid", 2)]
+    (raw, reason) = query(db, "select raw, reason from rejects where row_number = ?", row)[0]
+    assert raw == "a" * 200 + "..." and reason.startswith("field 'raw_text': the answer is 1,048,577 characters long")
+
+
+def test_any_text_field_over_the_cap_is_named(tmp_path, db, run):
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps({"model": "m1", "task": "rank", "condition": "non_sentient", "trial": 0,
+                                "raw_text": ANSWER, "model_reported": "m" * (MAX_ANSWER_CHARS + 1)}) + "\n")
+    out = run("ingest", "responses", path, expect=1).output
+    assert f"{path}, row 1, field 'model_reported': the value is 1,048,577 characters long, more than papers' cap" in out
+
+
+def test_a_jsonl_line_past_what_papers_reads_of_a_row_is_not_read_whole(tmp_path, db, run):
+    from papers.ingest.files import MAX_LINE_BYTES
+
+    path = responses_file(tmp_path / "r.jsonl", [ANSWER, "a" * (MAX_LINE_BYTES + 10), ANSWER])
+    out = run("ingest", "responses", path, expect=1).output
+    assert (f"{path}, row 2, field 'raw_text': its value is longer than papers reads of one row (8,388,608 bytes; an "
+            "answer holds at most 1,048,576 characters).") in out
+    run("ingest", "responses", path, "--skip-bad-rows")
+    assert statuses(db) == [("valid", 2)]
+    (raw, reason) = query(db, "select raw, reason from rejects")[0]
+    assert raw.startswith('{"model": "m1"') and raw.endswith("aaa...") and len(raw) == 203
+    assert reason.startswith("field 'raw_text': its value is longer than papers reads of one row")
+    write(tmp_path / "s.jsonl", "[" + "1, " * (MAX_LINE_BYTES // 3) + "1]\n")  # no text value runs past the cut
+    out = run("ingest", "responses", tmp_path / "s.jsonl", expect=1).output
+    assert f"{tmp_path / 's.jsonl'}, row 1: the line is longer than papers reads of one row" in out
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_csv_value_past_what_papers_reads_of_a_row_is_not_read_whole(quoted, tmp_path, db, run):
+    from papers.ingest.files import MAX_LINE_BYTES
+
+    long = "a" * (MAX_LINE_BYTES + 10)
+    path = write(tmp_path / "r.csv", "model,task,condition,trial,raw_text\n" + "".join(
+        f'm1,rank,non_sentient,{i},{chr(34) + text + chr(34) if quoted else text}\n'
+        for i, text in enumerate(["x", long, "y"])))
+    out = run("ingest", "responses", path, expect=1).output
+    if quoted:  # the csv module's path: the row is named
+        assert f"{path}, row 3: not readable as CSV (a value longer than the 8,388,608 characters papers reads" in out
+    else:
+        assert f"{path}, row 3, field 'raw_text': its value is longer than papers reads of one row" in out
+    run("ingest", "responses", path, "--skip-bad-rows")
+    assert statuses(db) == [("unparseable", 2)]
+    assert query(db, "select row_number from rejects") == [(3,)]
+
+
+def test_a_jsonl_raw_text_nested_just_below_the_parser_limit_is_named(tmp_path, db, run):
+    path = write(tmp_path / "r.jsonl", '{"model": "m1", "task": "rank", "condition": "non_sentient", "trial": 0, '
+                 '"raw_text": ' + "[" * 900 + "]" * 900 + "}\n")
+    out = run("ingest", "responses", path, expect=1).output
+    assert f"{path}, row 1: JSON nested too deeply to read (nested more than {MAX_DEPTH} levels deep)" in out
+
+
+def test_a_survey_id_over_the_cap_is_named_and_rejected_cut_short(tmp_path, db, run):
+    f = survey_csv(tmp_path / "s.csv", [good("p1"), good("x" * (MAX_ANSWER_CHARS + 1)), good("p3")])
+    out = run("ingest", "survey", f, "--sample", "s", expect=1).output
+    assert (f"{f}, row 3, field 'participant_id': '{'x' * 80}...' is longer than papers' cap of 1,048,576 "
+            "characters for one value.") in out
+    assert not db.exists() or query(db, "select count(*) from participants") == [(0,)]
+    run("ingest", "survey", f, "--sample", "s", "--skip-bad-rows")
+    assert query(db, "select participant_id from participants order by 1") == [("p1",), ("p3",)]
+    (raw,) = query(db, "select raw from rejects")[0]
+    assert len(raw) == 2000
+
+
+def test_a_demographics_cell_over_the_cap_is_named(tmp_path, db, run):
+    f = survey_csv(tmp_path / "s.csv", [good("p1"), good("p2")])
+    demo = write(tmp_path / "d.csv", f"Participant id,Age,Note\np1,30,fine\np2,31,{'n' * (MAX_ANSWER_CHARS + 1)}\n")
+    out = run("ingest", "survey", f, "--sample", "s", "--demographics", demo, expect=1).output
+    assert f"{demo}, row 3, field 'Note': the value is longer than papers' cap of 1,048,576 characters" in out
+
+
+def test_a_code_sheet_cell_over_the_cap_is_one_message(tmp_path, db, run):
+    """Coder sheets store only 0/1 codes: a huge cell is named as not a code, never stored."""
+    run("collect", "--model", "simulated/human-centric", "--task", "open", "--trials", "2")
+    sheet = tmp_path / "sheet.csv"
+    run("export", "codesheet", "--out", sheet)
+    header, cells = list(csv.reader(io.StringIO(sheet.read_text())))[:2]
+    cells = [c or "0" for c in cells]  # every shown theme coded 0 ...
+    cells[header.index("EI")] = "1" * (MAX_ANSWER_CHARS + 1)  # ... but one
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([header, cells])
+    sheet.write_text(buffer.getvalue())
+    out = run("ingest", "codes", sheet, "--coder", "alice", expect=1).output
+    assert f"{sheet}, row 2, field 'EI': {'1' * 80}... is not 0 or 1." in out
+    assert query(db, "select count(*) from codes where coder = 'alice'") == [(0,)]
+
+
+@pytest.mark.slow
+def test_the_300_mb_raw_text_of_the_finding_is_one_message_in_bounded_memory(tmp_path, db):
+    """The finding: a 300 MB raw_text ended in DuckDB's out-of-memory error (and an unquoted CSV row
+    that long took 5.6 GB to scan). A row is read no further than papers reads of one row."""
+    size = 300 * 2**20
+    jsonl, csv_path = tmp_path / "big.jsonl", tmp_path / "big.csv"
+    with jsonl.open("w") as f:
+        f.write('{"model": "m1", "task": "rank", "condition": "non_sentient", "trial": 0, "raw_text": "')
+        for _ in range(size // 2**20):
+            f.write("a" * 2**20)
+        f.write('"}\n')
+    with csv_path.open("w") as f:
+        f.write("model,task,condition,trial,raw_text\nm1,rank,non_sentient,0,")
+        for _ in range(size // 2**20):
+            f.write("a" * 2**20)
+        f.write("\n")
+    peaks = {}
+    for path, said in ((jsonl, "row 1, field 'raw_text': its value is longer than papers reads of one row"),
+                       (csv_path, "row 2, field 'raw_text': its value is longer than papers reads of one row")):
+        done = subprocess.run([sys.executable, "-c", CHILD, "ingest", "responses", str(path), "--db", str(db)],
+                              capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        assert done.returncode == 1 and said in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
+        peaks[path.suffix] = int(done.stdout.split("peak_rss_kib")[-1]) * 1024
+    assert max(peaks.values()) < 800 * 2**20, peaks  # the row is never held whole (before: 2.0 and 5.6 GB)
+    assert not db.exists() or query(db, "select count(*) from llm_responses") == [(0,)]

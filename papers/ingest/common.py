@@ -76,11 +76,11 @@ def insert_rejects(store: Store, run_id: int, source: Path, bad: list[BadRow]) -
 
 
 def bad_value(path: Path, row: int, column: str, problem: str, hint: str | None = None,
-              strict: bool = True) -> BadRow:
-    """A value that does not fit its field: an error, or a reject with --skip-bad-rows."""
+              strict: bool = True, raw: str = "") -> BadRow:
+    """A value that does not fit its field: an error, or a reject with --skip-bad-rows (keeping `raw`)."""
     from papers.errors import located
 
     if strict:
         raise InputError(f"{located(path, row, column)}: {problem}", hint or
                          "correct the value, or pass --skip-bad-rows to load the rest and keep this row in the rejects table.")
-    return BadRow(row, "", f"field '{column}': {problem}")
+    return BadRow(row, raw, f"field '{column}': {problem}")

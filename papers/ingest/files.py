@@ -11,8 +11,8 @@ import codecs
 import csv
 import hashlib
 import io
-import json
 import os
+import re
 import shutil
 import tempfile
 from array import array
@@ -23,6 +23,7 @@ from typing import Iterator
 import numpy as np
 
 from papers.errors import InputError, located
+from papers.limits import MAX_ANSWER_CHARS, MAX_BODY_BYTES, DocumentError, load_json
 from papers.text import excerpt
 
 FORMATS = {
@@ -69,7 +70,8 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OverflowError, ValueError):
         return True  # a process of another user: not ours to judge
     return True
-csv.field_size_limit(1 << 28)
+MAX_LINE_BYTES = MAX_BODY_BYTES  # a row: an answer at papers' cap, every character escaped (JSONL), and its fields
+csv.field_size_limit(MAX_LINE_BYTES)  # a longer value is a row's problem, not a whole row held in memory
 
 
 def sha256_file(path: Path) -> str:
@@ -200,7 +202,7 @@ def scan_csv(path: Path, *, encoding: str | None = None, header_rows: int = 1, c
     codec = normalise_encoding(encoding)
     separator = separator_of(path)
     if codec == "utf-8-sig" and header_rows == 1:
-        fast = _scan_unquoted(path, separator, progress)
+        fast = _scan_unquoted(path, separator, progress, strict, can_skip)
         if fast is not None:
             return fast
     return _scan_records(path, codec, header_rows, strict, progress, can_skip, separator, combine_headers)
@@ -233,12 +235,15 @@ def separator_of(path: Path) -> str:
 FAST_CHUNK = 1 << 24
 
 
-def _scan_unquoted(path: Path, separator: str, progress=None) -> CsvFile | None:
+def _scan_unquoted(path: Path, separator: str, progress=None, strict: bool = True,
+                   can_skip: bool = True) -> CsvFile | None:
     """The same checks as the csv module, vectorised, for the common file with no quote character.
 
     Without quotes a record is a line and its fields are its separators plus one, so numpy can
     count them a chunk at a time. Returns None (and the caller takes the record-by-record path,
     which also words any error) at the first quote, undecodable byte or row of the wrong width.
+    A row longer than MAX_LINE_BYTES is not read further: with `strict` it is named with its
+    longest field, else the record-by-record path rejects it.
     """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -255,6 +260,8 @@ def _scan_unquoted(path: Path, separator: str, progress=None) -> CsvFile | None:
             except UnicodeDecodeError:
                 return None
             if not lines.feed(path, chunk, final, separator, progress):
+                if lines.long is not None and strict:
+                    raise _long_row(path, lines, can_skip)
                 return None
             if final:
                 break
@@ -275,9 +282,10 @@ class _LineCounter:
     starts: list[np.ndarray] = field(default_factory=list)
     carry: bytes = b""
     line_base: int = 0  # lines completed before the current chunk
+    long: tuple[int, bytes] | None = None  # (row, its start) of a row longer than MAX_LINE_BYTES
 
     def feed(self, path: Path, chunk: bytes, final: bool, separator: str, progress) -> bool:
-        """Take one chunk; False when a row has the wrong number of fields."""
+        """Take one chunk; False when a row has the wrong number of fields or is too long."""
         data = self.carry + chunk
         if final and data and not data.endswith(b"\n"):
             data += b"\n"
@@ -285,7 +293,7 @@ class _LineCounter:
         ends = np.flatnonzero(arr == 10)
         if len(ends) == 0:
             self.carry = b"" if final else data
-            return True
+            return self._short(self.line_base + 1, self.carry)
         self.carry = data[ends[-1] + 1:]
         fields = np.diff(np.cumsum(arr == self.separator)[ends], prepend=0) + 1
         begins = np.concatenate(([0], ends[:-1] + 1))
@@ -296,7 +304,12 @@ class _LineCounter:
             first = data[: ends[0]].decode("utf-8-sig").rstrip("\r")
             self.header = [h.strip() for h in first.split(separator)]
             _check_header(path, self.header)
-            fields, length, numbers = fields[1:], length[1:], numbers[1:]
+            fields, length, numbers, begins = fields[1:], length[1:], numbers[1:], begins[1:]
+        if len(length) and length.max() > MAX_LINE_BYTES:
+            i = int(np.argmax(length > MAX_LINE_BYTES))
+            return self._short(int(numbers[i]), data[begins[i]:begins[i] + MAX_LINE_BYTES + 1])
+        if not self._short(self.line_base + 1, self.carry):
+            return False
         keep = length > 0
         if np.any(fields[keep] != len(self.header)):
             return False
@@ -304,6 +317,27 @@ class _LineCounter:
         if progress is not None:
             progress(int(keep.sum()))
         return True
+
+    def _short(self, row: int, line: bytes) -> bool:
+        """False, keeping the row, when `line` is longer than papers reads of one row (a header that
+        long is left to the csv module's path, which names every problem of a header)."""
+        if len(line) <= MAX_LINE_BYTES:
+            return True
+        if self.header is not None:
+            self.long = (row, line[:MAX_LINE_BYTES])
+        return False
+
+
+def _long_row(path: Path, lines: _LineCounter, can_skip: bool) -> InputError:
+    """A row of an unquoted CSV longer than MAX_LINE_BYTES, named with its longest field."""
+    row, start = lines.long
+    pieces = start.split(bytes([lines.separator]))
+    longest = max(range(len(pieces)), key=lambda i: len(pieces[i]))
+    column = lines.header[longest] if longest < len(lines.header) else None
+    what = "its value" if column else "the row"
+    return InputError(f"{located(path, row, column)}: {what} is longer than papers reads of one row "
+                      f"({MAX_LINE_BYTES:,} bytes; an answer holds at most {MAX_ANSWER_CHARS:,} characters).",
+                      "shorten the value" + (", or " + SKIP_HINT if can_skip else "; nothing was loaded."))
 
 
 def _scan_records(path: Path, codec: str, header_rows: int, strict: bool, progress=None,
@@ -377,6 +411,8 @@ def _quote_problem(error) -> str:
         return "a quoted field opened here is never closed"
     if "expected after" in text:
         return "a quote character inside a field that is not quoted as a whole"
+    if "field larger than field limit" in text:
+        return f"a value longer than the {csv.field_size_limit():,} characters papers reads of one CSV field"
     return excerpt(text)
 
 
@@ -477,26 +513,68 @@ def read_jsonl(path: Path, encoding: str | None = None, bad: list[BadRow] | None
     InputError naming it, or, given a `bad` list (--skip-bad-rows), is added to it and skipped."""
     codec = normalise_encoding(encoding)
     with open(path, "rb") as f:
-        for number, raw in enumerate(f, start=1):
+        for number, raw in enumerate(_lines(f), start=1):
             try:
                 obj = _jsonl_object(raw, codec)
             except _BadLine as e:
                 if bad is None:
-                    raise InputError(f"{located(path, number)}: {e.problem}", e.hint) from e.__cause__
-                bad.append(BadRow(number, excerpt(raw.decode(codec, errors="replace").strip(), 200), e.problem))
+                    raise InputError(f"{located(path, number, e.field)}: {e.problem}", e.hint) from e.__cause__
+                reason = e.problem if e.field is None else f"field '{excerpt(e.field)}': {e.problem}"
+                bad.append(BadRow(number, excerpt(raw.decode(codec, errors="replace").strip(), 200), reason))
                 continue
             if obj is not None:
                 yield number, obj
 
 
+class _LongLine(bytes):
+    """The first MAX_LINE_BYTES of a longer line: the rest was skipped, never held in memory."""
+
+
+def _lines(f, limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """Each line of a binary file; a line longer than `limit` as a _LongLine of its start."""
+    while line := f.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := f.readline(2**20)) and not rest.endswith(b"\n"):
+            pass
+        yield _LongLine(line[:limit])
+
+
+_KEY_RE = re.compile(rb'(?<!\\)"([^"\\]{1,200})"\s*:\s*"')  # `"key": "`, the start of a text value
+_QUOTE_RE = re.compile(rb'(?<!\\)"')
+
+
+def _open_field(start: bytes) -> str | None:
+    """The key of the text value a cut line ends inside (no closing quote after it), if any."""
+    last = None
+    for last in _KEY_RE.finditer(start):
+        pass
+    if last is None or _QUOTE_RE.search(start, last.end()):
+        return None
+    return last.group(1).decode("utf-8", "replace")
+
+
 class _BadLine(Exception):
-    def __init__(self, problem: str, hint: str | None = None):
+    def __init__(self, problem: str, hint: str | None = None, field: str | None = None):
         super().__init__(problem)
-        self.problem, self.hint = problem, hint
+        self.problem, self.hint, self.field = problem, hint, field
+
+
+def _long_line(raw: _LongLine, codec: str) -> _BadLine:
+    """A line past MAX_LINE_BYTES, named by the field whose text runs past the cut where one does."""
+    field = _open_field(raw) if codec == "utf-8-sig" else None
+    what = "its value" if field else "the line"
+    return _BadLine(f"{what} is longer than papers reads of one row ({MAX_LINE_BYTES:,} bytes; an answer holds at "
+                    f"most {MAX_ANSWER_CHARS:,} characters).", "shorten the value, or pass --skip-bad-rows to load the "
+                    "rest and keep this row, cut short, in the rejects table.",
+                    field)
 
 
 def _jsonl_object(raw: bytes, codec: str) -> dict | None:
     """One JSONL line as its object (None for a blank line); a _BadLine says why it cannot be read."""
+    if isinstance(raw, _LongLine):
+        raise _long_line(raw, codec)
     try:
         text = raw.decode(codec).strip()
     except UnicodeDecodeError as e:
@@ -504,12 +582,13 @@ def _jsonl_object(raw: bytes, codec: str) -> dict | None:
     if not text:
         return None
     try:
-        obj = json.loads(text)
+        obj = load_json(text)
+    except DocumentError as e:
+        raise _BadLine(f"JSON nested too deeply to read ({e}).",
+                       "each line must hold one flat JSON object of the columns.") from e
     except ValueError as e:
         raise _BadLine(f"not valid JSON ({e.args[0].split(':')[0]}).",
                        "each line must hold one JSON object; a line may have been cut short.") from e
-    except RecursionError as e:
-        raise _BadLine("JSON nested too deeply to read.", "each line must hold one flat JSON object of the columns.") from e
     if not isinstance(obj, dict):
         raise _BadLine(f"expected a JSON object, got {type(obj).__name__}.")
     return obj

@@ -31,6 +31,7 @@ from papers.ingest.files import (
 )
 from papers.ingest.response_warnings import response_warnings
 from papers.instrument import Instrument
+from papers.limits import answer_problem
 from papers.store import Store, named_instrument, resolve_instrument
 from papers.text import excerpt, redact, secret_values
 
@@ -154,7 +155,7 @@ def _parse_rows(store, path, rows, given: Instrument | None, strict, other_dimen
         try:
             record = _record(store, row, rec, given, instruments, secrets, other_dimensions)
         except _BadField as e:
-            bad.append(bad_value(path, row, e.field, e.problem, e.hint, strict))
+            bad.append(bad_value(path, row, e.field, e.problem, e.hint, strict, raw=e.raw))
             continue
         rid = record["response_id"]
         if rid in seen:
@@ -172,9 +173,9 @@ def _parse_rows(store, path, rows, given: Instrument | None, strict, other_dimen
 
 
 class _BadField(Exception):
-    def __init__(self, field, problem, hint=None):
+    def __init__(self, field, problem, hint=None, raw: str = ""):
         super().__init__(problem)
-        self.field, self.problem, self.hint = field, problem, hint
+        self.field, self.problem, self.hint, self.raw = field, problem, hint, raw
 
 
 def _text(rec, name, required=True) -> str | None:
@@ -193,14 +194,20 @@ def _text(rec, name, required=True) -> str | None:
 
 
 def _as_text(value, name) -> str:
-    if isinstance(value, str):
-        return value
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    try:
-        return str(value)
-    except ValueError:  # an integer of thousands of digits
-        raise _BadField(name, "is a number too long to read as text.") from None
+        value = json.dumps(value, ensure_ascii=False)
+    elif not isinstance(value, str):
+        try:
+            value = str(value)
+        except ValueError:  # an integer of thousands of digits
+            raise _BadField(name, "is a number too long to read as text.") from None
+    problem = answer_problem(value)
+    if problem:  # DuckDB would be handed it whole (a 300 MB answer ended in its out-of-memory error)
+        what = problem if name == "raw_text" else problem.replace("the answer is", "the value is").replace(
+            "one answer", "one value")
+        raise _BadField(name, f"{what}.", "shorten the value, or pass --skip-bad-rows to load the rest and keep this "
+                        "row, its value cut short, in the rejects table.", raw=excerpt(value, 200))
+    return value
 
 
 def _record(store, row, rec, given: Instrument | None, instruments, secrets: list[str],

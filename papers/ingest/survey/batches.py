@@ -17,6 +17,7 @@ from papers.ingest.survey.layout import Layout
 from papers.ingest.survey.mapping import Mapping, recode
 from papers.ingest.survey.rows import FALSE, TRUE, answer_frame, flag, item_frame, participant_frame
 from papers.instrument import Instrument
+from papers.limits import MAX_ANSWER_CHARS
 from papers.store import Store, query
 from papers.text import excerpt
 
@@ -116,7 +117,9 @@ class BatchLoader:
         batch = recode(batch.with_columns(pl.col(c).str.strip_chars() for c in text_columns), self.maps)
         batch = batch.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)) for c in text_columns)
         parsed = {c: pl.col(c).cast(pl.Float64, strict=False) for c in self.numeric}
-        checks = [(c, parsed[c].is_null() & pl.col(c).is_not_null(), "is not a number") for c in self.numeric]
+        checks = [(c, pl.col(c).str.len_chars() > MAX_ANSWER_CHARS,  # an ID is stored: DuckDB would hold it whole
+                   f"is longer than papers' cap of {MAX_ANSWER_CHARS:,} characters for one value") for c in text_columns]
+        checks += [(c, parsed[c].is_null() & pl.col(c).is_not_null(), "is not a number") for c in self.numeric]
         checks += [(c, parsed[c].is_nan() | parsed[c].is_infinite(), "is not a finite number") for c in self.numeric]
         checks += [(c, ~pl.col(c).str.to_lowercase().is_in(list(TRUE | FALSE)), "is not yes/no, true/false or 1/0")
                    for c in self.flags]
@@ -166,6 +169,8 @@ def _raw_row(batch: pl.DataFrame, index: int) -> str:
 
 
 def _value_hint(column: str, problem: str) -> str:
+    if "papers' cap" in problem:
+        return "shorten the value, or pass --skip-bad-rows to keep this row, cut short, in rejects."
     if "number" in problem:
         return (f"'{column}' holds numbers; leave a missing answer empty, recode text answers with a --mapping "
                 "file (values: {column: {text: number}}), or pass --skip-bad-rows to keep this row in rejects.")
