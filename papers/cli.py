@@ -505,7 +505,8 @@ def report_cmd(audit_id, engine, site, workers, sign_key, force, db_path, as_jso
                             f"{result.seconds:.1f} s" + (", manifest signed." if result.signed else ".")]
     emit({"audit": audit_id, "index": str(result.index), "unchanged": result.unchanged, "pages": result.pages,
           "pdfs": result.pdfs, "seconds": round(result.seconds, 2), "signed": result.signed,
-          "manifest_sha256": result.manifest_sha256}, as_json, "\n".join([*text, f"Open {result.index}"]))
+          "manifest_sha256": result.manifest_sha256, "head": result.head}, as_json,
+         "\n".join([*text, result.head, f"Open {result.index}"]))
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -552,15 +553,26 @@ def keygen_cmd(secret_key, public_key, no_password):
 @cli.command("verify")
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--key", "public_key", default=None,
-              help="The publisher's public key (a papers keygen .pub file, or its base64 line): the signature must verify.")
+              help="The publisher's public key (a papers keygen .pub file, or its base64 line): every signature "
+                   "must verify, and every file of a site must be one papers wrote.")
+@click.option("--expect-latest", metavar="AUDIT", default=None,
+              help="A site only: fail unless its head names AUDIT (as the latest audit, or one published before it).")
+@click.option("--not-before", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"]),
+              default=None, help="A site only: fail unless its head was written on or after this date (UTC).")
 @json_option
-def verify_cmd(directory, public_key, as_json):
-    """Check a published audit, or a whole site and its hash chain, against the manifests."""
+def verify_cmd(directory, public_key, expect_latest, not_before, as_json):
+    """Check a published audit, or a whole site (its head, its files and its hash chain), against the
+    manifests and signatures."""
+    from datetime import timezone
+
     from papers.report.signing import load_public_key
     from papers.report.verify import verify
 
     key = load_public_key(public_key) if public_key else None
-    result = verify(directory, key)
+    result = verify(directory, key, expect_latest=expect_latest,
+                    not_before=not_before.replace(tzinfo=timezone.utc) if not_before else None)
+    if result.kind == "audit" and (expect_latest or not_before):
+        raise click.UsageError("--expect-latest and --not-before check a site's head: give a site root, not an audit.")
     emit(result.as_dict(), as_json, "\n".join(result.lines()))
     if not result.ok:
         raise SystemExit(1)

@@ -153,6 +153,18 @@ def test_papers_verify_covers_a_published_brief(audit, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_briefs_folder_that_is_a_link_is_refused(audit, tmp_path):
+    site = shutil.copytree(audit["site"], tmp_path / "site", symlinks=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(site / "q4" / "briefs")
+    (site / "q4" / "briefs").symlink_to(outside, target_is_directory=True)
+    out = cli_run("brief", "--audit", "q4", *TWO, "--site", site, "--engine", "pandoc", "--db", audit["db"],
+                  expect=1).output
+    assert "briefs is a symbolic link" in out and not any(outside.iterdir())
+
+
+@pytest.mark.slow
 def test_a_brief_published_into_a_site_named_relative_to_the_working_folder(audit, monkeypatch):
     monkeypatch.chdir(audit["root"])
     result = cli_run("brief", "--audit", "q4", *TWO, "--site", "_site", "--engine", "pandoc", "--db", audit["db"])

@@ -244,11 +244,12 @@ def test_the_site_chain_catches_a_removed_or_rewritten_audit(published, tmp_path
     cli_run("collect", "--model", "simulated/uniform", "--task", "rank", "--task", "rate", "--trials", "6", "--db", db)
     cli_run("analyze", "--audit", "v2", "--bootstrap", "100", "--db", db)
     monkeypatch.chdir(published["root"])
-    cli_run("report", "--audit", "v2", "--db", db, "--site", site, "--engine", "pandoc", "--workers", "1")
+    cli_run("report", "--audit", "v2", "--db", db, "--site", site, "--engine", "pandoc", "--workers", "1",
+            "--sign", published["key"])  # the site's head is signed: a report without the key is refused
     m2 = json.loads((site / "v2" / "manifest.json").read_text())
     assert m2["sequence"] == 2 and m2["previous"]["audit_id"] == "v1"
-    whole = cli_run("verify", site, "--key", published["pub"], expect=1).output  # v2 is not signed
-    assert "v1: verified" in whole and "chain: intact" in whole
+    whole = cli_run("verify", site, "--key", published["pub"]).output
+    assert "v1: verified" in whole and "v2: verified" in whole and "chain: intact" in whole
     assert "chain: intact" in cli_run("verify", site).output
     root_index = (site / "index.html").read_text()
     assert "Latest audit: v2" in root_index and root_index.index('href="v2/index.html"') < root_index.index(
@@ -358,10 +359,12 @@ def test_the_same_data_under_a_new_name_needs_force(published, tmp_path, monkeyp
     site = copy_site(published, tmp_path / "site")
     cli_run("analyze", "--audit", "v1-again", "--bootstrap", "100", "--db", db)
     monkeypatch.chdir(published["root"])
-    refused = cli_run("report", "--audit", "v1-again", "--db", db, "--site", site, "--engine", "pandoc", expect=1)
+    refused = cli_run("report", "--audit", "v1-again", "--db", db, "--site", site, "--engine", "pandoc",
+                      "--sign", published["key"], expect=1)
     assert "holds the same data as the published audit 'v1'" in refused.output and "--force" in refused.output
     assert not (site / "v1-again").exists()
     # --force publishes it; the build reports each stage's progress as it goes (a terminal shows it)
+    from papers.report.signing import load_secret_key
     from papers.report.site import build_report
     from papers.report.siteconfig import load_site_config
     from papers.store import open_store
@@ -369,6 +372,7 @@ def test_the_same_data_under_a_new_name_needs_force(published, tmp_path, monkeyp
     seen: list[tuple[str, int, int]] = []
     with open_store(db, read_only=True) as store:
         build_report(store, "v1-again", site=site, engine="pandoc", workers=1, force=True,
+                     key=load_secret_key(published["key"], lambda: ""),  # the site's head is signed
                      config=load_site_config(published["root"]), progress=lambda *step: seen.append(step))
     assert (site / "v1-again" / "manifest.json").exists()
     assert [s for s in seen if s[0] == "pages"] == [("pages", n, 3) for n in (1, 2, 3)]

@@ -13,7 +13,10 @@
     templating.py       the Jinja environment (StrictUndefined) and the escaping filters
     wording.py          numbers, intervals, condition and task names in a reader's words
     manifest.py         manifest.json and additions.json: shape, versions, hash chain; the site root
+    head.py             the site head (papers-head.json): the audits and site-level files, signed
+    safefs.py           reading only regular files of a site, writing none through a link
     verify.py           papers verify: an audit folder or a whole site, its signature and its chain
+    sitecheck.py        papers verify of a site root: its head and every entry of the root
     signing.py          Ed25519 keys and signatures in minisign's format (papers keygen, report --sign)
     siteconfig.py       the publisher's settings ([tool.papers.site]) and the date stamped on an audit
     archive.py          CITATION.cff and ro-crate-metadata.json

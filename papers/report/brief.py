@@ -27,7 +27,7 @@ import polars as pl
 from papers.errors import InputError, PapersError
 from papers.names import check_audit_name
 from papers.report import brief_sections as bs
-from papers.report import engines, figures
+from papers.report import engines, figures, safefs
 from papers.report.context import Figure, Link, slug
 from papers.report.method import CAVEATS, method_text
 from papers.report.reads import AuditData, load_audit
@@ -391,18 +391,22 @@ def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path
     audit's additions.json (papers.report.site.add_to_manifest), which papers verify checks: the
     signed manifest.json is never rewritten, so they are covered by their hashes, not by the
     signature. A brief already published under the same name is never rewritten: the same HTML is
-    a no-op, another is refused. If the files cannot be listed, the ones just written are removed."""
+    a no-op, another is refused. If the files cannot be listed, the ones just written are removed.
+    A symbolic link for the audit's folder or its briefs/ is refused."""
     from papers.report.manifest import read_manifest
     from papers.report.site import add_to_manifest, site_lock
 
     data, candidates, engine = _prepare(store, audit_id, candidates, engine)
     site = Path(site)
     audit_dir = site / data.audit_id
-    if not read_manifest(audit_dir):
+    if not audit_dir.is_symlink() and not read_manifest(audit_dir):
         raise PapersError(f"audit '{data.audit_id}' is not published in {site}.",
                           f"run papers report --audit {data.audit_id} first, or write the brief to a folder with --out DIR.")
     stem = brief_slug(candidates)
     folder = audit_dir / "briefs"
+    for path in (audit_dir, folder):
+        if path.is_symlink():  # the brief would be written through the link, outside the site
+            safefs.refuse_link(path)
     links = {m: f"../models/{slug(m)}.html" for m in candidates if (audit_dir / "models" / f"{slug(m)}.html").exists()}
     nav = [Link("../../index.html", "All audit versions"), Link("../index.html", "Comparison of all models")]
     result = BriefResult(folder / f"{stem}.html", folder / f"{stem}.pdf")

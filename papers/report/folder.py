@@ -30,7 +30,7 @@ from typing import Callable, Iterator
 import polars as pl
 
 from papers import __version__
-from papers.report import engines, reads
+from papers.report import engines, reads, safefs
 from papers.report.archive import write_citation, write_crate
 from papers.report.changes import write_changes
 from papers.report.context import Frame, Link, Masthead, slug
@@ -253,11 +253,7 @@ def sign_manifest(folder: Path, key: SecretKey, audit_id: str) -> Path:
     manifest = (folder / MANIFEST).read_bytes()
     comment = f"audit:{audit_id}\tfile:{MANIFEST}\tsha256:{sha256_file(folder / MANIFEST)}"
     signature = key.sign(manifest, comment, f"papers audit {audit_id}: signature of {MANIFEST} by key {key.public_key.id_hex}")
-    path = folder / SIGNATURE
-    partial = folder / f".{SIGNATURE}.partial"
-    partial.write_text(signature, encoding="ascii")
-    partial.replace(path)
-    return path
+    return safefs.write_file(folder / SIGNATURE, signature)
 
 
 # ----------------------------------------------------------------------------- workers

@@ -25,6 +25,9 @@ of `papers brief` (briefs/<slug>.html, .pdf and their figures), are listed in a 
 it, additions.json (format "papers-additions/1": audit_id, the manifest's SHA-256, files {path:
 SHA-256}), written by papers.report.site.add_to_manifest. papers verify checks every listed file's
 hash and reports them as added after publication: they are not covered by the signature or the chain.
+
+Every file of a site is read here through papers.report.safefs (a FIFO or device is refused, never
+opened) and written as a new file renamed into place (never through a symbolic link).
 """
 
 from __future__ import annotations
@@ -37,9 +40,10 @@ from pathlib import Path
 
 from papers import __version__
 from papers.errors import InputError, PapersError
-from papers.ingest.files import sha256_file
 from papers.limits import load_json
+from papers.report import safefs
 from papers.report.context import PublishedAudit, RootIndex
+from papers.report.safefs import sha256 as sha256_file
 from papers.report.siteconfig import SiteConfig, readable_date
 from papers.report.templating import render
 from papers.resources import project_path
@@ -65,24 +69,33 @@ SHAPE: dict[str, str] = {
 # ----------------------------------------------------------------------------- files
 
 
-def walk(root: Path) -> tuple[list[str], list[str]]:
-    """(files, symlinks) under root, as sorted POSIX paths; links are listed, never followed."""
-    files, links = [], []
+def walk(root: Path) -> tuple[list[str], list[str], dict[str, str]]:
+    """(files, symlinks, special files {path: kind}) under root, as sorted POSIX paths; links are
+    listed, never followed, and special files (FIFOs, sockets, devices) are named, never opened."""
+    files, links, specials = [], [], {}
     for folder, dirs, names in os.walk(root, followlinks=False):
         here = Path(folder)
         for name in [*dirs, *names]:
-            path = here / name
+            path, kind = here / name, safefs.special_kind(here / name)
             if path.is_symlink():
                 links.append(path.relative_to(root).as_posix())
+            elif kind:
+                specials[path.relative_to(root).as_posix()] = kind
             elif name in names:
                 files.append(path.relative_to(root).as_posix())
-    return sorted(files), sorted(links)
+    return sorted(files), sorted(links), dict(sorted(specials.items()))
+
+
+UNLISTED = (MANIFEST, SIGNATURE, ADDITIONS)  # top-level files a manifest never lists
 
 
 def file_hashes(root: Path) -> dict[str, str]:
-    """SHA-256 of every file under root but the top-level manifest.json, its signature and additions.json."""
-    files, _ = walk(root)
-    return {p: sha256_file(root / p) for p in files if p not in (MANIFEST, SIGNATURE, ADDITIONS)}
+    """SHA-256 of every file under root but the top-level manifest.json, its signature and
+    additions.json; a special file is refused, naming it."""
+    files, _, specials = walk(root)
+    for path, kind in specials.items():
+        raise safefs.refuse_special(Path(root) / path, kind)
+    return {p: sha256_file(root / p) for p in files if p not in UNLISTED}
 
 
 def versions() -> dict[str, str]:
@@ -103,9 +116,7 @@ def dumps(manifest: dict) -> str:
 
 
 def write_manifest(root: Path, manifest: dict) -> Path:
-    path = Path(root) / MANIFEST
-    path.write_text(dumps(manifest), encoding="utf-8")
-    return path
+    return safefs.write_file(Path(root) / MANIFEST, dumps(manifest))
 
 
 # ----------------------------------------------------------------------------- reading
@@ -114,7 +125,7 @@ def write_manifest(root: Path, manifest: dict) -> Path:
 def read_manifest(root: Path) -> dict:
     """The manifest of a folder, or {} when it is missing or not a JSON object (for listing)."""
     try:
-        found = load_json((Path(root) / MANIFEST).read_text(encoding="utf-8"))
+        found = load_json(safefs.read_text(Path(root) / MANIFEST))
     except (OSError, ValueError):
         return {}
     return found if isinstance(found, dict) else {}
@@ -124,7 +135,7 @@ def load_manifest(root: Path) -> dict:
     """The manifest of an audit folder, checked for shape: one clear message if it is not one."""
     path = Path(root) / MANIFEST
     try:
-        text = path.read_text(encoding="utf-8")
+        text = safefs.read_text(path)
     except FileNotFoundError as e:
         raise InputError(f"{root}: no readable manifest.json; not a papers audit directory.",
                          "point papers verify at reports/_site/<audit>, or at the site root.") from e
@@ -219,9 +230,11 @@ def read_additions(folder: Path, manifest: dict) -> tuple[dict[str, str], list[s
     if not path.exists():
         return {}, []
     try:
-        found = load_json(path.read_text(encoding="utf-8"))
+        found = load_json(safefs.read_text(path))
     except (OSError, UnicodeDecodeError, ValueError) as e:
         return {}, [f"{ADDITIONS} is not readable JSON ({e})"]
+    except safefs.SpecialFileError as e:
+        return {}, [e.message]
     if not (isinstance(found, dict) and found.get("format") == ADDITIONS_FORMAT and isinstance(found.get("files"), dict)
             and all(isinstance(k, str) and isinstance(v, str) and len(v) == 64 for k, v in found["files"].items())):
         return {}, [f"{ADDITIONS} does not have the shape of papers' additions (format {ADDITIONS_FORMAT!r}, "
@@ -237,10 +250,11 @@ def read_additions(folder: Path, manifest: dict) -> tuple[dict[str, str], list[s
     return found["files"], problems
 
 
-def record_additions(folder: Path, files: list[str]) -> Path:
-    """List files of a published audit folder in its additions.json (see the module's docstring);
-    `files` are POSIX paths relative to the folder, each an existing regular file that manifest.json
-    does not list. A path listed before gets its current hash."""
+def additions_text(folder: Path, files: list[str]) -> tuple[str, str]:
+    """(the text of additions.json listing files of a published audit folder besides those listed
+    before, the audit's id); see the module's docstring. `files` are POSIX paths relative to the
+    folder, each an existing regular file that manifest.json does not list. A path listed before
+    gets its current hash."""
     folder = Path(folder)
     manifest = load_manifest(folder)
     listed, problems = read_additions(folder, manifest)
@@ -248,30 +262,30 @@ def record_additions(folder: Path, files: list[str]) -> Path:
         raise InputError(f"{folder}: {problems[0]}.", "remove additions.json and add the files again.")
     for name in files:
         path = folder / name
-        if name in manifest["files"] or name in (MANIFEST, SIGNATURE, ADDITIONS):
+        if name in manifest["files"] or name in UNLISTED:
             raise InputError(f"{path} is part of the published audit; it cannot be added again.")
-        if path.is_symlink() or not path.is_file():
+        if not safefs.is_regular(path):
             raise InputError(f"{path} is not a regular file; only files can be added to a published audit.")
         listed[name] = sha256_file(path)
     additions = {"format": ADDITIONS_FORMAT, "audit_id": manifest["audit_id"],
                  "manifest_sha256": sha256_file(folder / MANIFEST), "files": dict(sorted(listed.items()))}
-    partial = folder / f".{ADDITIONS}.partial"
-    partial.write_text(dumps(additions), encoding="utf-8")
-    partial.replace(folder / ADDITIONS)
-    return folder / ADDITIONS
+    return dumps(additions), manifest["audit_id"]
 
 
 # ----------------------------------------------------------------------------- the site
 
 
 def published_audits(site: Path) -> list[tuple[str, dict]]:
-    """(folder name, manifest) of every complete audit in the site: folders not starting with a dot
-    whose manifest.json has a manifest's shape; anything else is left out. Last published first."""
+    """(folder name, manifest) of every complete audit in the site: folders not starting with a dot,
+    and not symbolic links, whose manifest.json has a manifest's shape; anything else is left out.
+    Last published first."""
     found = []
     for manifest_path in Path(site).glob(f"*/{MANIFEST}"):
         folder = manifest_path.parent.name
+        if folder.startswith(".") or manifest_path.parent.is_symlink():
+            continue
         manifest = read_manifest(manifest_path.parent)
-        if not folder.startswith(".") and manifest and not shape_problems(manifest):
+        if manifest and not shape_problems(manifest):
             found.append((folder, manifest))
     return sorted(found, key=lambda fm: (fm[1]["sequence"], fm[0]), reverse=True)
 
@@ -286,10 +300,14 @@ def chain_head(site: Path) -> tuple[str, str, int] | None:
 
 
 def check_site_index(site: Path) -> None:
-    """Refuse to publish into a folder whose index.html papers did not write."""
+    """Refuse to publish into a folder whose index.html papers did not write, or is a symbolic link
+    or a special file (papers would write through the link, or wait on the FIFO)."""
     index = site / "index.html"
+    if not (index.exists() or index.is_symlink()):
+        return
+    safefs.refuse_link(index)
     try:
-        foreign = index.exists() and GENERATOR not in index.read_text(encoding="utf-8", errors="replace")
+        foreign = GENERATOR.encode() not in safefs.read_bytes(index)
     except OSError:
         foreign = True
     if foreign:
@@ -302,10 +320,10 @@ def check_site_manifests(site: Path) -> None:
     shape (a date that is no date, say): the chain and the root index are built from them, so
     publishing would leave the site half-updated."""
     for path in sorted(Path(site).glob(f"*/{MANIFEST}")):
-        if path.parent.name.startswith("."):
+        if path.parent.name.startswith(".") or path.parent.is_symlink():
             continue
         try:
-            manifest = load_json(path.read_text(encoding="utf-8"))
+            manifest = load_json(safefs.read_text(path))
         except (OSError, ValueError) as e:
             raise PapersError(f"{path} is not a readable manifest ({e}); publishing would break the site's chain.",
                               "restore that audit from a copy, or publish into another site.") from e
@@ -316,9 +334,10 @@ def check_site_manifests(site: Path) -> None:
                               "restore that audit from a copy, or publish into another site.")
 
 
-def write_root_index(site: Path, config: SiteConfig | None = None) -> Path:
+def write_root_index(site: Path, config: SiteConfig | None = None, out: Path | None = None) -> Path:
     """The site root: every published audit, last published first, and a link to the latest
-    (rebuilt each time; it is not a version), under the publisher's settings (default: none named)."""
+    (rebuilt each time; it is not a version), under the publisher's settings (default: none named);
+    written to out/index.html (default: the site's own, as papers.report.site stages it first)."""
     from datetime import datetime
 
     config = config or SiteConfig()
@@ -335,4 +354,4 @@ def write_root_index(site: Path, config: SiteConfig | None = None) -> Path:
                      version=__version__, title=config.title, publisher=config.publisher,
                      description=config.description, base_url=config.base_url)
     site.mkdir(parents=True, exist_ok=True)
-    return render("root_index.html.j2", site / "index.html", page=page)
+    return render("root_index.html.j2", (out or site) / "index.html", page=page)

@@ -22,6 +22,13 @@ site root's index.html lists every audit, last published first.
 
 Files written into a published audit later (the briefs of `papers brief`) are listed by
 add_to_manifest in the audit's additions.json, since manifest.json is never rewritten.
+
+Besides the audits, the site root holds its site-level files, each written by one of SITE_WRITERS
+(the root index.html), and the site head that names them and every audit (papers.report.head),
+signed with --sign. Every file papers writes into a site is written as a new file renamed into place
+(papers.report.safefs): a symbolic link, a folder or a special file where papers writes is refused.
+An audit whose name differs from one in the site only by case is refused (case-insensitive hosts
+would serve one folder for both).
 """
 
 from __future__ import annotations
@@ -36,14 +43,15 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from papers import __version__
 from papers.errors import InputError, PapersError
 from papers.names import check_audit_name
-from papers.report import engines
+from papers.report import engines, head, safefs
 from papers.report.folder import Plan, Previous, Progress, sign_manifest, write_audit
 from papers.report.manifest import (
+    ADDITIONS,
     SIGNATURE,
     chain_head,
     check_site_index,
@@ -54,12 +62,25 @@ from papers.report.manifest import (
     write_root_index,
 )
 from papers.report.reads import AuditData, load_audit
+from papers.report.safefs import umask
 from papers.report.signing import SecretKey
 from papers.report.siteconfig import SiteConfig, iso_date, load_site_config, publication_date
 from papers.report.templating import templates_sha256
 from papers.store import Store
 
 DEFAULT_SITE = Path("reports") / "_site"
+
+
+def root_index(site: Path, config: SiteConfig, out: Path) -> list[Path]:
+    return [write_root_index(site, config, out)]
+
+
+# Every site-level file papers writes, one writer each: writer(site, config, out) writes its files
+# into the staging folder `out` (paths inside it as they will be inside the site) from the site's
+# published audits, and returns them. The site head records whatever they return, and verify checks
+# exactly what the head records: a new site-level file (a feed, a sitemap, history pages) is one
+# more writer here, with no change to the head or to verify.
+SITE_WRITERS: tuple[Callable[[Path, SiteConfig, Path], list[Path]], ...] = (root_index,)
 
 
 @dataclass
@@ -74,6 +95,7 @@ class ReportResult:
     signed: bool = False
     manifest_sha256: str = ""
     notes: list[str] = field(default_factory=list)
+    head: str = ""  # what became of the site head, in words
 
 
 def build_report(store: Store, audit_id: str, *, site: Path = DEFAULT_SITE, engine: str = "auto",
@@ -100,8 +122,7 @@ def build_report(store: Store, audit_id: str, *, site: Path = DEFAULT_SITE, engi
 
 
 def _publish(store: Store, data: AuditData, site: Path, plan: Plan, force: bool) -> ReportResult:
-    check_site_index(site)
-    check_site_manifests(site)
+    check_site(site, data.audit_id, plan.key)
     target = site / data.audit_id
     inputs = inputs_sha256(data, plan)
     result = ReportResult(data.audit_id, target, target / "index.html")
@@ -118,8 +139,99 @@ def _publish(store: Store, data: AuditData, site: Path, plan: Plan, force: bool)
         result.pdfs = len(list(target.rglob("*.pdf")))
         result.signed = plan.key is not None
     result.manifest_sha256 = sha256_file(target / "manifest.json")
-    write_root_index(site, plan.config)
+    result.head = update_site(site, plan.config, plan.key)
     return result
+
+
+def check_site(site: Path, audit_id: str, key: SecretKey | None) -> None:
+    """Everything that refuses a publication, checked before anything is built or written."""
+    check_site_index(site)
+    check_write_targets(site)
+    check_site_manifests(site)
+    target = site / audit_id
+    if target.is_symlink():
+        safefs.refuse_link(target)
+    if not target.exists():
+        refuse_case_twin(site, audit_id)
+    if key or not target.exists():  # a new audit changes the head: its signer is checked now, not after the build
+        head.check_signer(site / head.HEAD_SIGNATURE, key, head.HEAD)
+
+
+def check_write_targets(site: Path) -> None:
+    """Refuse a symbolic link, folder or special file where papers writes a site-level file (those
+    the current head names, the root index, the head and its signature), before anything is built."""
+    try:
+        named = list(head.read_head(site)["files"]) if (site / head.HEAD).is_file() else []
+    except PapersError:
+        named = []
+    for name in dict.fromkeys(["index.html", head.HEAD, head.HEAD_SIGNATURE, *named]):
+        path = site / name
+        if path.exists() or path.is_symlink():
+            safefs.refuse_link(path)
+
+
+def refuse_case_twin(site: Path, audit_id: str) -> None:
+    """Refuse an audit whose name differs from an entry of the site root only by case (a2, A2):
+    a case-insensitive host (macOS, Windows, some web servers) would serve one folder for both."""
+    for entry in site.iterdir() if site.is_dir() else []:
+        if entry.name != audit_id and entry.name.casefold() == audit_id.casefold():
+            raise PapersError(f"audit '{audit_id}' differs from '{entry.name}', already in the site, only by case; "
+                              "on a case-insensitive host they would be one folder.",
+                              "analyze and publish it under another name (papers analyze --audit NAME), "
+                              "or publish it into another site with --site.")
+
+
+def update_site(site: Path, config: SiteConfig, key: SecretKey | None) -> str:
+    """Write the site-level files (SITE_WRITERS) and the site head naming them and every audit,
+    signed with a key; the head is left as it is when what it names has not changed. Everything is
+    written in a staging folder first and refused there (a link where a file goes, a signed head
+    that would be unsigned), so a refusal changes nothing."""
+    with staging(site, "site") as build:
+        try:
+            written = [path for writer in SITE_WRITERS for path in writer(site, config, build)]
+            files = {path.relative_to(build).as_posix(): sha256_file(path) for path in written}
+            content = head.head_content(site, files)
+            keep = head_unchanged(site, content, key)
+            for path in [*(site / name for name in files), site / head.HEAD, site / head.HEAD_SIGNATURE]:
+                if path.exists() or path.is_symlink():
+                    safefs.refuse_link(path)
+            for name in files:
+                place(build / name, site, name)
+        finally:
+            shutil.rmtree(build, ignore_errors=True)
+    if keep:
+        return f"Site head unchanged ({head.HEAD})."
+    latest = content["latest"]["audit_id"] if content["latest"] else "none"
+    head.write_signed(site / head.HEAD, head.head_text(content, head.head_time()), key,
+                      f"site-head\tfile:{head.HEAD}\tlatest:{latest}", "papers site head: signature of " + head.HEAD)
+    n = len(content["audits"])
+    return (f"Site head {'signed' if key else 'written, unsigned'} ({head.HEAD}): latest audit {latest}, "
+            f"{n} audit{'s' if n != 1 else ''}, {len(files)} site file{'s' if len(files) != 1 else ''}.")
+
+
+def head_unchanged(site: Path, content: dict, key: SecretKey | None) -> bool:
+    """Whether the head already names exactly `content` (signed by `key`, when one is given); if
+    not, a head that may not be replaced as asked is refused (papers.report.head.check_signer)."""
+    try:
+        current = head.read_head(site) if (site / head.HEAD).exists() else None
+    except PapersError:
+        current = None  # damaged: rewritten (its signature, if any, is checked first)
+    if head.same_content(current, content) and (key is None or head.signer(site / head.HEAD_SIGNATURE) == key.key_id):
+        return True
+    head.check_signer(site / head.HEAD_SIGNATURE, key, head.HEAD)
+    return False
+
+
+def place(source: Path, site: Path, name: str) -> None:
+    """Move a staged site-level file into the site at `name`, creating its folders (never through a link)."""
+    folder = site
+    for part in Path(name).parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            safefs.refuse_link(folder)
+        folder.mkdir(exist_ok=True)
+    os.replace(source, site / name)
+    (site / name).chmod(0o666 & ~umask())
 
 
 def _unchanged(target: Path, inputs: str, plan: Plan, result: ReportResult) -> None:
@@ -173,7 +285,7 @@ def add_to_manifest(audit_dir: Path, files: Sequence[Path | str]) -> Path:
     in its additions.json, which papers verify checks (papers.report.manifest's docstring); returns
     that file's path. Each file is given relative to audit_dir, or as a path inside it. Takes the
     site's lock, so call it after writing the files, not while holding site_lock."""
-    from papers.report.manifest import record_additions
+    from papers.report.manifest import additions_text
 
     audit_dir = Path(audit_dir)
     root = audit_dir.resolve()
@@ -190,9 +302,8 @@ def add_to_manifest(audit_dir: Path, files: Sequence[Path | str]) -> Path:
             raise InputError(f"{given} is not a file inside the published audit {audit_dir}.")
         names.append(name)
     with site_lock(audit_dir.parent):
-        path = record_additions(audit_dir, names)
-        web_readable(path)
-    return path
+        text, _ = additions_text(audit_dir, names)
+        return safefs.write_file(audit_dir / ADDITIONS, text)  # a link there is refused, not followed
 
 
 @contextlib.contextmanager
@@ -210,9 +321,12 @@ def staging(site: Path, audit_id: str) -> Iterator[Path]:
 def site_lock(site: Path) -> Iterator[None]:
     """One report at a time per site: an exclusive lock on site/.papers-lock. Whoever holds it may
     remove the leftovers of builds that were killed (.build-* folders), since no other build runs."""
+    lock = site / head.LOCK
     try:
         site.mkdir(parents=True, exist_ok=True)
-        handle = open(site / ".papers-lock", "a+")
+        if lock.is_symlink() or safefs.special_kind(lock):
+            safefs.refuse_link(lock)  # opened through a link, the lock would create or open a file elsewhere
+        handle = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
     except OSError as e:
         raise PapersError(f"{site}: cannot write the site here ({e.strerror or e}).",
                           "choose a folder you can write with --site.") from e
@@ -222,17 +336,14 @@ def site_lock(site: Path) -> Iterator[None]:
         except OSError as e:
             raise PapersError(f"{site}: another papers report is writing this site.",
                               "wait for it to finish, then run this report again.") from e
-        for leftover in site.glob(".build-*"):
+        for leftover in site.glob(f"{head.BUILD_PREFIX}*"):
             shutil.rmtree(leftover, ignore_errors=True)
+        for leftover in site.glob(".*.partial"):  # a site file of a killed report, not yet renamed into place
+            if safefs.is_regular(leftover):
+                leftover.unlink()
         yield
     finally:
-        handle.close()
-
-
-def umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        os.close(handle)
 
 
 def web_readable(path: Path) -> None:

@@ -130,13 +130,18 @@ def _config(values: dict, source: str) -> SiteConfig:
 
 def publication_date(audit_created_at: str) -> datetime:
     """The date stamped on an audit: SOURCE_DATE_EPOCH when set, else the audit's own date (UTC)."""
+    return source_date_epoch() or datetime.fromisoformat(audit_created_at[:19]).replace(tzinfo=timezone.utc)
+
+
+def source_date_epoch() -> datetime | None:
+    """SOURCE_DATE_EPOCH as a date (UTC), or None when it is not set."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        if not epoch.isdigit() or int(epoch) > 253402300799:
-            raise InputError(f"SOURCE_DATE_EPOCH='{epoch[:40]}' is not a number of seconds since 1970.",
-                             "set it to an integer such as 1767225600, or unset it to use the audit's date.")
-        return datetime.fromtimestamp(int(epoch), timezone.utc)
-    return datetime.fromisoformat(audit_created_at[:19]).replace(tzinfo=timezone.utc)
+    if not epoch:
+        return None
+    if not epoch.isdigit() or int(epoch) > 253402300799:
+        raise InputError(f"SOURCE_DATE_EPOCH='{epoch[:40]}' is not a number of seconds since 1970.",
+                         "set it to an integer such as 1767225600, or unset it to use the audit's date.")
+    return datetime.fromtimestamp(int(epoch), timezone.utc)
 
 
 def readable_date(moment: datetime, *, time: bool = True) -> str:

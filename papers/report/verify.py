@@ -10,17 +10,19 @@ For an audit folder:
   with a page (each page titled with its model), the data files hold the rows `rows` counts and
   only those models (paths that leave the folder are refused by the shape check), and the data and
   instrument hashes are exactly the ones the comparison states in its Audit data and Instrument rows;
+- no special file (FIFO, socket, device): each is named and never opened;
 - files added after publication (additions.json, e.g. briefs) still have the hashes listed there;
   they are named apart, since neither the signature nor the chain covers them; with a key, any
   listed file outside briefs/ is a failure (anyone could add unsigned pages that way);
 - with a key, the signature (manifest.json.minisig) verifies and its trusted comment names the
   audit; a missing signature is a failure then.
 
-For a site root (a symbolic link given as the path is followed), every audit as above, and the
-hash chain: sequences run 1..n, each audit names the one published before it and that audit's
-manifest hash, the root index lists every audit and lists no audit the site lacks (removed, hidden
-as a dot folder, or without a readable manifest). Every folder of the root not starting with a dot
-is an audit: one without a readable manifest, or a symbolic link, fails.
+For a site root (a symbolic link given as the path is followed), every audit as above, the site
+head and every entry of the root (papers.report.sitecheck: the head names exactly the audits the
+site holds and the newest, the site-level files have their hashes, entries papers did not write are
+named and fail with a key), and the hash chain: sequences run 1..n, each audit names the one
+published before it and that audit's manifest hash, the root index lists every audit and lists no
+audit the site lacks (removed, hidden as a dot folder, or without a readable manifest).
 """
 
 from __future__ import annotations
@@ -28,16 +30,19 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from papers.errors import InputError
+from papers.errors import InputError, PapersError
+from papers.report import safefs, sitecheck
 from papers.report.context import slug
+from papers.report.head import HEAD
 from papers.report.manifest import (
     ADDITIONS,
     GENERATOR,
     MANIFEST,
     SIGNATURE,
-    file_hashes,
+    UNLISTED,
     load_manifest,
     read_additions,
     sha256_file,
@@ -48,6 +53,15 @@ from papers.report.signing import PublicKey, SignatureError
 BRIEFS = "briefs/"  # where papers brief adds files to a published audit (the only additions a key accepts)
 
 
+@dataclass(frozen=True)
+class Checks:
+    """What a reader asks of verify beyond the hashes: the publisher's key, and what they expect."""
+
+    key: PublicKey | None = None
+    expect_latest: str | None = None  # the head names this audit (as its latest or before it)
+    not_before: datetime | None = None  # the head was written at or after this moment (UTC)
+
+
 @dataclass
 class AuditCheck:
     folder: str
@@ -55,6 +69,7 @@ class AuditCheck:
     missing: list[str] = field(default_factory=list)
     altered: list[str] = field(default_factory=list)
     symlinks: list[str] = field(default_factory=list)
+    specials: dict[str, str] = field(default_factory=dict)  # special files {path: kind}, never opened
     fields: list[str] = field(default_factory=list)  # manifest fields the folder contradicts
     signature: str = "not signed"  # verified ..., not checked ..., or a problem
     signature_ok: bool = True
@@ -62,11 +77,13 @@ class AuditCheck:
 
     @property
     def ok(self) -> bool:
-        return not (self.added or self.missing or self.altered or self.symlinks or self.fields) and self.signature_ok
+        return (not (self.added or self.missing or self.altered or self.symlinks or self.specials or self.fields)
+                and self.signature_ok)
 
     def lines(self) -> list[str]:
         out = [f"  {kind}: {p}" for kind in ("added", "missing", "altered") for p in getattr(self, kind)]
         out += [f"  symbolic link: {p}" for p in self.symlinks]
+        out += [f"  special file ({kind}): {p}" for p, kind in self.specials.items()]
         out += [f"  manifest: {f}" for f in self.fields]
         if self.additions:
             out.append(f"  added after publication (additions.json, not covered by the signature): "
@@ -80,13 +97,15 @@ class Verification:
     kind: str  # "audit" or "site"
     audits: list[AuditCheck]
     chain: list[str] = field(default_factory=list)  # problems with the site's hash chain
+    site: sitecheck.SiteCheck | None = None  # the site's head and root entries (a site only)
 
     @property
     def ok(self) -> bool:
-        return all(a.ok for a in self.audits) and not self.chain
+        return all(a.ok for a in self.audits) and not self.chain and (self.site is None or self.site.ok)
 
     def as_dict(self) -> dict:
-        return {"root": str(self.root), "kind": self.kind, "ok": self.ok, "chain": self.chain,
+        site = {**asdict(self.site), "ok": self.site.ok} if self.site else None
+        return {"root": str(self.root), "kind": self.kind, "ok": self.ok, "chain": self.chain, "site": site,
                 "audits": [{**asdict(a), "ok": a.ok} for a in self.audits]}
 
     def lines(self) -> list[str]:
@@ -98,42 +117,48 @@ class Verification:
             return [f"{self.root}: {files}.", *a.lines(), f"{self.root}: {verdict}."]
         n = len(self.audits)
         out = [f"{self.root}: a site of {n} audit{'s' if n != 1 else ''}."]
+        out += self.site.head_lines() if self.site else []
         for a in self.audits:
             out += [f"{a.folder}: {'verified' if a.ok else 'NOT verified'}", *a.lines()]
+        out += self.site.lines() if self.site else []
         out += [f"chain: {c}" for c in self.chain] or ["chain: intact, every audit follows the one published before it"]
         return out + [f"{self.root}: {'verified' if self.ok else 'NOT verified'}."]
 
 
-def verify(path: Path, key: PublicKey | None = None) -> Verification:
-    """Verify an audit folder (it holds manifest.json) or a site root (its audits and their chain)."""
+def verify(path: Path, key: PublicKey | None = None, **expectations) -> Verification:
+    """Verify an audit folder (it holds manifest.json) or a site root (its audits, head, entries and
+    chain); `expectations` are the other fields of Checks."""
+    checks = Checks(key, **expectations)
     root = Path(path)
     if root.is_symlink():  # a link given on the command line is followed; links inside a site or audit never are
         root = root.resolve()
     if not root.is_dir():
         raise InputError(f"{root}: no such folder.", "point papers verify at reports/_site/<audit>, or at the site root.")
-    if (root / MANIFEST).exists():
-        return Verification(root, "audit", [verify_audit(root, key)])
-    folders = sorted(p for p in root.iterdir() if not p.name.startswith(".") and (p.is_dir() or p.is_symlink()))
-    if not any((p / MANIFEST).exists() for p in folders) and GENERATOR not in _text(root / "index.html"):
+    if (root / MANIFEST).exists() or (root / MANIFEST).is_symlink():
+        return Verification(root, "audit", [verify_audit(root, checks)])
+    folders = [p for p in root.iterdir() if not p.name.startswith(".") and (p.is_dir() or p.is_symlink())]
+    if not (any((p / MANIFEST).exists() for p in folders) or (root / HEAD).exists()
+            or GENERATOR in _text(root / "index.html")):
         load_manifest(root)  # raises the message for a folder that is neither
-    return verify_site(root, folders, key)
+    return verify_site(root, checks)
 
 
-def verify_audit(folder: Path, key: PublicKey | None) -> AuditCheck:
+def verify_audit(folder: Path, checks: Checks) -> AuditCheck:
     manifest = load_manifest(folder)
     check = AuditCheck(folder.name)
-    files, check.symlinks = walk(folder)
+    files, check.symlinks, check.specials = walk(folder)
     added_later, problems = read_additions(folder, manifest)
-    recorded, actual = {**added_later, **manifest["files"]}, file_hashes(folder)
+    recorded = {**added_later, **manifest["files"]}
+    actual = {p: sha256_file(folder / p) for p in files if p not in UNLISTED}
     check.added = sorted(set(actual) - set(recorded))
-    check.missing = sorted(set(recorded) - set(actual))
+    check.missing = sorted(set(recorded) - set(actual) - set(check.specials))
     check.altered = sorted(p for p in set(actual) & set(recorded) if actual[p] != recorded[p])
     check.additions = sorted(added_later)
     check.fields = problems + field_problems(folder, manifest, files)
-    if key is not None:  # with a key, only briefs may be added to a signed audit after publication
+    if checks.key is not None:  # with a key, only briefs may be added to a signed audit after publication
         check.fields += [f"{ADDITIONS} lists {p}, outside briefs/: an unsigned file in a signed audit"
                          for p in check.additions if not p.startswith(BRIEFS)]
-    check_signature(folder, manifest, key, check)
+    check_signature(folder, manifest, checks.key, check)
     return check
 
 
@@ -177,6 +202,8 @@ def data_problems(folder: Path, m: dict) -> list[str]:
     for name, rows in sorted(m["rows"].items()):
         path = folder / name
         try:
+            if not safefs.is_regular(path):  # a FIFO would block the read; a link is reported apart
+                raise OSError(f"{name} is not a regular file")
             found = pq.read_metadata(path).num_rows
         except (OSError, ValueError):
             problems.append(f"rows counts {name}, which is missing or not Parquet")
@@ -184,7 +211,7 @@ def data_problems(folder: Path, m: dict) -> list[str]:
         if found != rows:
             problems.append(f"rows says {name} holds {rows} rows; it holds {found}")
     answers = folder / "data" / "model_answers.parquet"
-    if answers.is_file() and "data/model_answers.parquet" in m["rows"]:
+    if safefs.is_regular(answers) and "data/model_answers.parquet" in m["rows"]:
         try:
             models = set(pq.read_table(answers, columns=["model"]).column("model").to_pylist())
         except (OSError, ValueError, KeyError):
@@ -197,7 +224,7 @@ def data_problems(folder: Path, m: dict) -> list[str]:
 
 def check_signature(folder: Path, manifest: dict, key: PublicKey | None, check: AuditCheck) -> None:
     signature = folder / SIGNATURE
-    if not signature.is_file():
+    if not (signature.exists() or signature.is_symlink()):
         check.signature = "missing: the audit is not signed" if key else "not signed"
         check.signature_ok = key is None
         return
@@ -205,10 +232,9 @@ def check_signature(folder: Path, manifest: dict, key: PublicKey | None, check: 
         check.signature = "present, not checked (give --key PUBLIC_KEY to check it)"
         return
     try:
-        comment = key.verify((folder / MANIFEST).read_bytes(), signature.read_text(encoding="ascii", errors="replace"),
-                             SIGNATURE)
-    except SignatureError as e:
-        check.signature, check.signature_ok = e.message, False
+        comment = key.verify(safefs.read_bytes(folder / MANIFEST), safefs.read_text(signature), SIGNATURE)
+    except (SignatureError, OSError, UnicodeDecodeError) as e:
+        check.signature, check.signature_ok = getattr(e, "message", None) or str(e), False
         return
     if f"audit:{manifest['audit_id']}" not in comment.split("\t"):
         check.signature, check.signature_ok = f"signed for another audit (trusted comment: {comment[:80]})", False
@@ -216,18 +242,22 @@ def check_signature(folder: Path, manifest: dict, key: PublicKey | None, check: 
     check.signature = f"verified, key {key.id_hex}"
 
 
-def verify_site(root: Path, folders: list[Path], key: PublicKey | None) -> Verification:
-    checks, manifests = [], {}
-    for folder in folders:
+def verify_site(root: Path, checks: Checks) -> Verification:
+    site, head = sitecheck.check_head(root, checks.key, checks.expect_latest, checks.not_before)
+    audits, manifests = [], {}
+    for folder in sitecheck.root_entries(root, head, site):
         if folder.is_symlink():
-            checks.append(AuditCheck(folder.name, symlinks=[folder.name]))
+            audits.append(AuditCheck(folder.name, symlinks=[folder.name]))
             continue
         try:
             manifests[folder.name] = load_manifest(folder)
-            checks.append(verify_audit(folder, key))
+            audits.append(verify_audit(folder, checks))
         except InputError as e:
-            checks.append(AuditCheck(folder.name, fields=[e.message]))
-    return Verification(root, "site", checks, chain_problems(root, manifests))
+            audits.append(AuditCheck(folder.name, fields=[e.message]))
+    if head is not None:
+        sitecheck.check_head_audits(root, head, sorted(manifests), site)
+        sitecheck.check_site_files(root, head, site)
+    return Verification(root, "site", audits, chain_problems(root, manifests), site)
 
 
 def chain_problems(root: Path, manifests: dict[str, dict]) -> list[str]:
@@ -263,8 +293,8 @@ def chain_problems(root: Path, manifests: dict[str, dict]) -> list[str]:
 
 def _text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        return safefs.read_bytes(path).decode("utf-8", errors="replace")
+    except (OSError, PapersError):
         return ""
 
 
