@@ -357,9 +357,12 @@ def compare_cmd(model_a, model_b, audit_id, db_path, as_json):
               show_default=True, help="The site the audit is published in (without --out).")
 @click.option("--engine", type=click.Choice(["auto", "quarto", "pandoc"]), default="auto", show_default=True,
               help="auto: Quarto when a quarto binary is on PATH, else Pandoc + Typst.")
+@click.option("--sign", "sign_key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Sign the audit's additions.json, which lists the brief, with this secret key (papers keygen); "
+                   "its password comes from PAPERS_KEY_PASSWORD or a prompt. Not with --out.")
 @db_option
 @json_option
-def brief_cmd(candidates, audit_id, out_dir, site, engine, db_path, as_json):
+def brief_cmd(candidates, audit_id, out_dir, site, engine, sign_key, db_path, as_json):
     """A decision brief of 2 to 5 candidate models of an audit, side by side, as HTML and PDF.
 
     One page of summary first (type, stability, fidelity to people, data quality, cost; the main
@@ -367,13 +370,17 @@ def brief_cmd(candidates, audit_id, out_dir, site, engine, db_path, as_json):
     type, agreement, the two conditions, data quality, cost and latency, and the method's limits.
     """
     from papers.report.brief import make_brief, publish_brief
+    from papers.report.signing import load_secret_key
     from papers.store import open_store
 
+    if sign_key and out_dir is not None:
+        raise click.UsageError("--sign signs a brief published into its audit; a brief written with --out stands alone.")
+    key = load_secret_key(sign_key, lambda: _key_password(sign_key)) if sign_key else None
     with open_store(db_path, read_only=True, audit=audit_id) as store:
         if out_dir is not None:
             result = make_brief(store, audit_id, list(candidates), out_dir, engine=engine)
         else:
-            result = publish_brief(store, audit_id, list(candidates), site, engine=engine)
+            result = publish_brief(store, audit_id, list(candidates), site, engine=engine, key=key)
     head = (f"{result.html} is already published from the same inputs; nothing changed." if result.unchanged
             else f"Wrote the brief of {len(candidates)} candidates: {result.html} and {result.pdf}")
     emit({"audit": audit_id, "candidates": list(candidates), "html": str(result.html), "pdf": str(result.pdf),
@@ -555,12 +562,15 @@ def keygen_cmd(secret_key, public_key, no_password):
 @click.option("--key", "public_key", default=None,
               help="The publisher's public key (a papers keygen .pub file, or its base64 line): every signature "
                    "must verify, and every file of a site must be one papers wrote.")
+@click.option("--allow-unsigned-additions", is_flag=True,
+              help="With --key: accept files added after publication (briefs) whose additions.json is not signed, "
+                   "saying so.")
 @click.option("--expect-latest", metavar="AUDIT", default=None,
               help="A site only: fail unless its head names AUDIT (as the latest audit, or one published before it).")
 @click.option("--not-before", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"]),
               default=None, help="A site only: fail unless its head was written on or after this date (UTC).")
 @json_option
-def verify_cmd(directory, public_key, expect_latest, not_before, as_json):
+def verify_cmd(directory, public_key, allow_unsigned_additions, expect_latest, not_before, as_json):
     """Check a published audit, or a whole site (its head, its files and its hash chain), against the
     manifests and signatures."""
     from datetime import timezone
@@ -569,7 +579,7 @@ def verify_cmd(directory, public_key, expect_latest, not_before, as_json):
     from papers.report.verify import verify
 
     key = load_public_key(public_key) if public_key else None
-    result = verify(directory, key, expect_latest=expect_latest,
+    result = verify(directory, key, allow_unsigned_additions=allow_unsigned_additions, expect_latest=expect_latest,
                     not_before=not_before.replace(tzinfo=timezone.utc) if not_before else None)
     if result.kind == "audit" and (expect_latest or not_before):
         raise click.UsageError("--expect-latest and --not-before check a site's head: give a site root, not an audit.")

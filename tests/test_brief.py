@@ -153,6 +153,33 @@ def test_papers_verify_covers_a_published_brief(audit, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_brief_signed_with_the_key_verifies_and_one_without_it_is_refused(audit, tmp_path):
+    site = shutil.copytree(audit["site"], tmp_path / "site")
+    key, pub = tmp_path / "papers.key", tmp_path / "papers.pub"
+    cli_run("keygen", "--no-password", "--secret-key", key, "--public-key", pub)
+    cli_run("report", "--audit", "q4", "--site", site, "--engine", "pandoc", "--db", audit["db"], "--sign", key)
+    unsigned = cli_run("verify", site / "q4", "--key", pub, expect=1).output  # the five's brief, listed unsigned
+    assert "additions signature: missing: additions.json is not signed" in unsigned
+    cli_run("brief", "--audit", "q4", *TWO, "--site", site, "--engine", "pandoc", "--db", audit["db"], "--sign", key)
+    assert (site / "q4" / "additions.json.minisig").is_file()
+    out = cli_run("verify", site, "--key", pub).output
+    assert "additions signature: verified, key " in out and out.rstrip().endswith(": verified.")
+    # another brief without the key would unsign the additions: refused before anything is written
+    before = sorted(p.name for p in (site / "q4" / "briefs").iterdir())
+    three = FIVE[:3]
+    refused = cli_run("brief", "--audit", "q4", *three, "--site", site, "--engine", "pandoc", "--db", audit["db"],
+                      expect=1).output
+    assert "additions.json is signed (key " in refused and "pass --sign" in refused and "Traceback" not in refused
+    assert sorted(p.name for p in (site / "q4" / "briefs").iterdir()) == before
+    # the same brief again without the key changes nothing, so it is no refusal
+    cli_run("brief", "--audit", "q4", *TWO, "--site", site, "--engine", "pandoc", "--db", audit["db"])
+    assert "verified." in cli_run("verify", site, "--key", pub).output
+    usage = cli_run("brief", "--audit", "q4", *TWO, "--out", tmp_path / "o", "--db", audit["db"], "--sign", key,
+                    expect=2).output
+    assert "--sign signs a brief published into its audit" in usage
+
+
+@pytest.mark.slow
 def test_a_briefs_folder_that_is_a_link_is_refused(audit, tmp_path):
     site = shutil.copytree(audit["site"], tmp_path / "site", symlinks=True)
     outside = tmp_path / "outside"

@@ -278,8 +278,15 @@ def test_files_added_after_publication_are_listed_and_checked(published, tmp_pat
     (audit / "briefs" / "a-b.html").write_text("<p>brief</p>")
     added = add_to_manifest(audit, ["briefs/a-b.html"])
     assert json.loads(added.read_text())["files"].keys() == {"briefs/a-b.html"}
-    out = cli_run("verify", audit, "--key", published["pub"]).output  # the signature still holds
-    assert "added after publication" in out and "signature: verified" in out
+    out = cli_run("verify", audit).output  # without a key, the hashes hold
+    assert "added after publication" in out and "additions signature: not signed" in out and "verified." in out
+    # with a key, additions anyone could list (their hashes are anyone's to compute) are not accepted ...
+    out = cli_run("verify", audit, "--key", published["pub"], expect=1).output
+    assert "additions signature: missing: additions.json is not signed" in out and "signature: verified" in out
+    assert out.rstrip().endswith("NOT verified.")
+    # ... unless the reader says so, and is told what that means
+    out = cli_run("verify", audit, "--key", published["pub"], "--allow-unsigned-additions").output
+    assert "not signed, accepted by --allow-unsigned-additions" in out and out.rstrip().endswith(": verified.")
     (audit / "briefs" / "a-b.html").write_text("<p>changed</p>")
     assert "altered: briefs/a-b.html" in cli_run("verify", audit, expect=1).output
     (audit / "briefs" / "a-b.html").write_text("<p>brief</p>")
@@ -287,13 +294,42 @@ def test_files_added_after_publication_are_listed_and_checked(published, tmp_pat
     (audit / "statement.html").write_text("<p>we retract nothing</p>")
     add_to_manifest(audit, ["statement.html"])
     assert "verified." in cli_run("verify", audit).output
-    out = cli_run("verify", audit, "--key", published["pub"], expect=1).output
+    out = cli_run("verify", audit, "--key", published["pub"], "--allow-unsigned-additions", expect=1).output
     assert "additions.json lists statement.html, outside briefs/" in out and "NOT verified." in out
     assert "additions.json lists briefs/" not in out
     with pytest.raises(Exception, match="part of the published audit"):
         add_to_manifest(audit, ["index.html"])
     with pytest.raises(Exception, match="not inside the published audit"):
         add_to_manifest(audit, [tmp_path / "elsewhere.html"])
+
+
+def test_signed_additions_verify_and_a_forged_page_does_not(published, tmp_path):
+    from papers.errors import PapersError
+    from papers.report.signing import load_secret_key
+
+    key = load_secret_key(published["key"], lambda: "")
+    audit = copy_site(published, tmp_path / "site") / "v1"
+    (audit / "briefs").mkdir()
+    (audit / "briefs" / "a-b.html").write_text("<p>brief</p>")
+    add_to_manifest(audit, ["briefs/a-b.html"], key)
+    assert (audit / "additions.json.minisig").is_file()
+    out = cli_run("verify", audit, "--key", published["pub"]).output
+    assert "additions signature: verified, key " in out and out.rstrip().endswith(": verified.")
+    # the forgery of the finding: a page, listed in additions.json with the hash anyone can compute
+    (audit / "briefs" / "x.html").write_text("<p>this model is the safest</p>")
+    before = (audit / "additions.json").read_bytes()
+    with pytest.raises(PapersError, match="additions.json is signed .key .*publishing without --sign"):
+        add_to_manifest(audit, ["briefs/x.html"])  # papers itself will not unsign the additions
+    assert (audit / "additions.json").read_bytes() == before
+    listed = json.loads(before)
+    import hashlib
+
+    listed["files"]["briefs/x.html"] = hashlib.sha256((audit / "briefs" / "x.html").read_bytes()).hexdigest()
+    (audit / "additions.json").write_text(json.dumps(listed, indent=2, sort_keys=True) + "\n")
+    out = cli_run("verify", audit, "--key", published["pub"], expect=1).output
+    assert "additions signature: additions.json.minisig does not match the file it signs" in out
+    out = cli_run("verify", audit, "--key", published["pub"], "--allow-unsigned-additions", expect=1).output
+    assert "does not match the file it signs" in out  # a signature that fails is never "unsigned"
 
 
 # ----------------------------------------------------------------------------- PDFs, archives

@@ -32,6 +32,7 @@ from papers.report.context import Figure, Link, slug
 from papers.report.method import CAVEATS, method_text
 from papers.report.reads import AuditData, load_audit
 from papers.report.sections import notice, provenance
+from papers.report.signing import SecretKey
 from papers.report.siteconfig import publication_date
 from papers.report.templating import LinkStyle, render, render_text
 from papers.report.wording import measure, where
@@ -382,19 +383,20 @@ def _head(path: Path, size: int) -> bytes:
 
 
 def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path, *,
-                  engine: str = "auto") -> BriefResult:
+                  engine: str = "auto", key: SecretKey | None = None) -> BriefResult:
     """`papers brief` without --out: the brief inside the audit's published folder,
     site/<audit>/briefs/<slug>.html|.pdf (figures in briefs/<slug>/), its candidates linked to their
     model pages and the page to the audit's comparison.
 
     The audit must be published already (papers report). The brief's files are then listed in the
     audit's additions.json (papers.report.site.add_to_manifest), which papers verify checks: the
-    signed manifest.json is never rewritten, so they are covered by their hashes, not by the
-    signature. A brief already published under the same name is never rewritten: the same HTML is
-    a no-op, another is refused. If the files cannot be listed, the ones just written are removed.
-    A symbolic link for the audit's folder or its briefs/ is refused."""
+    signed manifest.json is never rewritten, so they are covered by their hashes and, with a key, by
+    additions.json's own signature (an additions.json signed before is never unsigned: without the
+    key the brief is refused before it is written). A brief already published under the same name is
+    never rewritten: the same HTML is a no-op, another is refused. If the files cannot be listed, the
+    ones just written are removed. A symbolic link for the audit's folder or its briefs/ is refused."""
     from papers.report.manifest import read_manifest
-    from papers.report.site import add_to_manifest, site_lock
+    from papers.report.site import add_to_manifest, check_additions_signer, site_lock
 
     data, candidates, engine = _prepare(store, audit_id, candidates, engine)
     site = Path(site)
@@ -407,6 +409,8 @@ def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path
     for path in (audit_dir, folder):
         if path.is_symlink():  # the brief would be written through the link, outside the site
             safefs.refuse_link(path)
+    if not (folder / f"{stem}.html").exists():  # a new brief changes additions.json: refused now, not once written
+        check_additions_signer(audit_dir, key)
     links = {m: f"../models/{slug(m)}.html" for m in candidates if (audit_dir / "models" / f"{slug(m)}.html").exists()}
     nav = [Link("../../index.html", "All audit versions"), Link("../index.html", "Comparison of all models")]
     result = BriefResult(folder / f"{stem}.html", folder / f"{stem}.pdf")
@@ -425,7 +429,7 @@ def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path
                     _replace(trial / name, folder / name)
     files = [result.html, result.pdf, *sorted(p for p in (folder / stem).rglob("*") if p.is_file())]
     try:
-        add_to_manifest(audit_dir, [p.relative_to(audit_dir) for p in files])  # takes the site's lock itself
+        add_to_manifest(audit_dir, [p.relative_to(audit_dir) for p in files], key)  # takes the site's lock itself
     except PapersError:
         if not result.unchanged:
             for name in (f"{stem}.html", f"{stem}.pdf", stem):

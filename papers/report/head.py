@@ -13,7 +13,8 @@ head, its SHA-256 and the latest audit. Without --sign the head is written unsig
 checked, but `verify --key` fails on it. A head is rewritten only when what it names changes (so a
 rerun leaves it byte for byte, date included), and a signed head is never replaced by an unsigned
 one or by one signed with another key: report refuses (deleting papers-head.json.minisig is how a
-publisher stops signing a site, or moves it to a new key, on purpose).
+publisher stops signing a site, or moves it to a new key, on purpose). The same rule keeps the
+signature of an audit's additions.json (papers brief --sign).
 """
 
 from __future__ import annotations

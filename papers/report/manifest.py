@@ -24,7 +24,9 @@ what the signature covers). Files added to a published audit afterwards, such as
 of `papers brief` (briefs/<slug>.html, .pdf and their figures), are listed in a second file beside
 it, additions.json (format "papers-additions/1": audit_id, the manifest's SHA-256, files {path:
 SHA-256}), written by papers.report.site.add_to_manifest. papers verify checks every listed file's
-hash and reports them as added after publication: they are not covered by the signature or the chain.
+hash and reports them as added after publication: the manifest's signature and the chain do not
+cover them; `papers brief --sign KEY` signs additions.json itself (additions.json.minisig), which
+`papers verify --key` requires.
 
 Every file of a site is read here through papers.report.safefs (a FIFO or device is refused, never
 opened) and written as a new file renamed into place (never through a symbolic link).
@@ -52,6 +54,7 @@ FORMAT = "papers-manifest/2"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.minisig"
 ADDITIONS = "additions.json"
+ADDITIONS_SIGNATURE = "additions.json.minisig"
 ADDITIONS_FORMAT = "papers-additions/1"
 # the marker by which papers knows a site root's index.html as its own (reports/root_index.html.j2)
 GENERATOR = '<meta name="generator" content="papers">'
@@ -86,12 +89,12 @@ def walk(root: Path) -> tuple[list[str], list[str], dict[str, str]]:
     return sorted(files), sorted(links), dict(sorted(specials.items()))
 
 
-UNLISTED = (MANIFEST, SIGNATURE, ADDITIONS)  # top-level files a manifest never lists
+UNLISTED = (MANIFEST, SIGNATURE, ADDITIONS, ADDITIONS_SIGNATURE)  # top-level files a manifest never lists
 
 
 def file_hashes(root: Path) -> dict[str, str]:
-    """SHA-256 of every file under root but the top-level manifest.json, its signature and
-    additions.json; a special file is refused, naming it."""
+    """SHA-256 of every file under root but the top-level manifest.json, additions.json and their
+    signatures; a special file is refused, naming it."""
     files, _, specials = walk(root)
     for path, kind in specials.items():
         raise safefs.refuse_special(Path(root) / path, kind)

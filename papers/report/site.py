@@ -52,6 +52,7 @@ from papers.report import engines, head, safefs
 from papers.report.folder import Plan, Previous, Progress, sign_manifest, write_audit
 from papers.report.manifest import (
     ADDITIONS,
+    ADDITIONS_SIGNATURE,
     SIGNATURE,
     chain_head,
     check_site_index,
@@ -280,11 +281,13 @@ def inputs_sha256(data: AuditData, plan: Plan) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def add_to_manifest(audit_dir: Path, files: Sequence[Path | str]) -> Path:
+def add_to_manifest(audit_dir: Path, files: Sequence[Path | str], key: SecretKey | None = None) -> Path:
     """List files written into a published audit after it was published (e.g. briefs/<slug>.html)
-    in its additions.json, which papers verify checks (papers.report.manifest's docstring); returns
-    that file's path. Each file is given relative to audit_dir, or as a path inside it. Takes the
-    site's lock, so call it after writing the files, not while holding site_lock."""
+    in its additions.json, which papers verify checks (papers.report.manifest's docstring), signed
+    with a key (additions.json.minisig; an additions.json signed before is never unsigned, see
+    papers.report.head); returns that file's path. Each file is given relative to audit_dir, or as
+    a path inside it. Takes the site's lock, so call it after writing the files, not while holding
+    site_lock."""
     from papers.report.manifest import additions_text
 
     audit_dir = Path(audit_dir)
@@ -301,9 +304,25 @@ def add_to_manifest(audit_dir: Path, files: Sequence[Path | str]) -> Path:
         if ".." in Path(name).parts or name in ("", "."):
             raise InputError(f"{given} is not a file inside the published audit {audit_dir}.")
         names.append(name)
+    path = audit_dir / ADDITIONS
     with site_lock(audit_dir.parent):
-        text, _ = additions_text(audit_dir, names)
-        return safefs.write_file(audit_dir / ADDITIONS, text)  # a link there is refused, not followed
+        text, audit_id = additions_text(audit_dir, names)
+        signer = head.signer(audit_dir / ADDITIONS_SIGNATURE)
+        if safefs.is_regular(path) and safefs.read_text(path) == text and (key is None or signer == key.key_id):
+            return path  # listed already as it is (a brief published again), signed as asked
+        check_additions_signer(audit_dir, key)
+        head.write_signed(path, text, key, f"audit:{audit_id}\tfile:{ADDITIONS}",
+                          f"papers audit {audit_id}: signature of {ADDITIONS}")
+    return path
+
+
+def check_additions_signer(audit_dir: Path, key: SecretKey | None) -> None:
+    """Refuse to add files to an audit whose additions.json is signed unless by the same key, and a
+    link where additions.json or its signature goes."""
+    for name in (ADDITIONS, ADDITIONS_SIGNATURE):
+        if (audit_dir / name).is_symlink():
+            safefs.refuse_link(audit_dir / name)
+    head.check_signer(Path(audit_dir) / ADDITIONS_SIGNATURE, key, ADDITIONS)
 
 
 @contextlib.contextmanager

@@ -12,8 +12,10 @@ For an audit folder:
   instrument hashes are exactly the ones the comparison states in its Audit data and Instrument rows;
 - no special file (FIFO, socket, device): each is named and never opened;
 - files added after publication (additions.json, e.g. briefs) still have the hashes listed there;
-  they are named apart, since neither the signature nor the chain covers them; with a key, any
-  listed file outside briefs/ is a failure (anyone could add unsigned pages that way);
+  they are named apart, since the manifest's signature and the chain do not cover them; with a key,
+  additions.json must carry its own signature (additions.json.minisig, papers brief --sign) that
+  verifies, unless --allow-unsigned-additions accepts unsigned ones (saying so), and then only
+  those under briefs/ (anyone could add unsigned pages that way);
 - with a key, the signature (manifest.json.minisig) verifies and its trusted comment names the
   audit; a missing signature is a failure then.
 
@@ -39,6 +41,7 @@ from papers.report.context import slug
 from papers.report.head import HEAD
 from papers.report.manifest import (
     ADDITIONS,
+    ADDITIONS_SIGNATURE,
     GENERATOR,
     MANIFEST,
     SIGNATURE,
@@ -50,7 +53,7 @@ from papers.report.manifest import (
 )
 from papers.report.signing import PublicKey, SignatureError
 
-BRIEFS = "briefs/"  # where papers brief adds files to a published audit (the only additions a key accepts)
+BRIEFS = "briefs/"  # where papers brief adds files to a published audit (the only unsigned additions a key accepts)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Checks:
     """What a reader asks of verify beyond the hashes: the publisher's key, and what they expect."""
 
     key: PublicKey | None = None
+    allow_unsigned_additions: bool = False  # with a key: accept an additions.json without its signature
     expect_latest: str | None = None  # the head names this audit (as its latest or before it)
     not_before: datetime | None = None  # the head was written at or after this moment (UTC)
 
@@ -74,11 +78,13 @@ class AuditCheck:
     signature: str = "not signed"  # verified ..., not checked ..., or a problem
     signature_ok: bool = True
     additions: list[str] = field(default_factory=list)  # files listed in additions.json, each as it was added
+    additions_signature: str = ""  # the signature of additions.json, in words (when there are additions)
+    additions_ok: bool = True
 
     @property
     def ok(self) -> bool:
         return (not (self.added or self.missing or self.altered or self.symlinks or self.specials or self.fields)
-                and self.signature_ok)
+                and self.signature_ok and self.additions_ok)
 
     def lines(self) -> list[str]:
         out = [f"  {kind}: {p}" for kind in ("added", "missing", "altered") for p in getattr(self, kind)]
@@ -86,8 +92,9 @@ class AuditCheck:
         out += [f"  special file ({kind}): {p}" for p, kind in self.specials.items()]
         out += [f"  manifest: {f}" for f in self.fields]
         if self.additions:
-            out.append(f"  added after publication (additions.json, not covered by the signature): "
+            out.append(f"  added after publication (additions.json, not covered by the manifest's signature): "
                        f"{len(self.additions)} file{'s' if len(self.additions) != 1 else ''}, e.g. {self.additions[0]}")
+            out.append(f"  additions signature: {self.additions_signature}")
         return out + [f"  signature: {self.signature}"]
 
 
@@ -155,11 +162,44 @@ def verify_audit(folder: Path, checks: Checks) -> AuditCheck:
     check.altered = sorted(p for p in set(actual) & set(recorded) if actual[p] != recorded[p])
     check.additions = sorted(added_later)
     check.fields = problems + field_problems(folder, manifest, files)
-    if checks.key is not None:  # with a key, only briefs may be added to a signed audit after publication
-        check.fields += [f"{ADDITIONS} lists {p}, outside briefs/: an unsigned file in a signed audit"
-                         for p in check.additions if not p.startswith(BRIEFS)]
+    check_additions(folder, manifest, checks, check)
     check_signature(folder, manifest, checks.key, check)
     return check
+
+
+def check_additions(folder: Path, manifest: dict, checks: Checks, check: AuditCheck) -> None:
+    """With a key, additions.json must carry a signature that verifies (papers brief --sign), or be
+    accepted unsigned by --allow-unsigned-additions, and then only with files under briefs/."""
+    if not check.additions:
+        return
+    signature, key = folder / ADDITIONS_SIGNATURE, checks.key
+    if signature.exists() or signature.is_symlink():
+        if key is None:
+            check.additions_signature = "present, not checked (give --key PUBLIC_KEY to check it)"
+            return
+        try:
+            comment = key.verify(safefs.read_bytes(folder / ADDITIONS), safefs.read_text(signature), ADDITIONS_SIGNATURE)
+        except (SignatureError, OSError, UnicodeDecodeError) as e:
+            check.additions_signature, check.additions_ok = getattr(e, "message", None) or str(e), False
+            return
+        if not {f"audit:{manifest['audit_id']}", f"file:{ADDITIONS}"} <= set(comment.split("\t")):
+            check.additions_signature, check.additions_ok = f"signed for another file (trusted comment: {comment[:80]})", False
+            return
+        check.additions_signature = f"verified, key {key.id_hex}"
+        return
+    if key is None:
+        check.additions_signature = "not signed"
+        return
+    if not checks.allow_unsigned_additions:
+        check.additions_ok = False
+        check.additions_signature = ("missing: additions.json is not signed, so anyone could have added these files "
+                                     "(their hashes are anyone's to compute); papers brief --sign KEY signs them, "
+                                     "--allow-unsigned-additions accepts them")
+        return
+    check.additions_signature = ("not signed, accepted by --allow-unsigned-additions: these files are covered by "
+                                 "hashes anyone can compute, not by the publisher's key")
+    check.fields += [f"{ADDITIONS} lists {p}, outside briefs/: an unsigned file in a signed audit"
+                     for p in check.additions if not p.startswith(BRIEFS)]
 
 
 def field_problems(folder: Path, m: dict, files: list[str]) -> list[str]:
