@@ -15,9 +15,11 @@ rating scale), `robustness` measures per model x condition x task:
 - the **position bias**: the importance an item gains per place nearer the top of the list it was
   shown in (positive: primacy, negative: recency), with a cluster-robust interval.
 
-A model is **not robust to wording** when the permutation test rejects at 5% *and* a conclusion
-moves: some wording's own top priority is another dimension, or the wording share is at least
-`MIN_SHARE` (so that, with many trials, a negligible wording effect is not a finding).
+A model is **not robust to wording** when the permutation test rejects at 5%, Holm-adjusted across
+the model's conditions and tasks (so that a model whose profile does not depend on the wording is
+called robust everywhere at least 95% of the time), *and* a conclusion moves: some wording's own
+top priority is another dimension, or the wording share is at least `MIN_SHARE` (so that, with
+many trials, a negligible wording effect is not a finding).
 `bench/robustness.py` (run by `bench/validity.py` too) shows by simulation how often a model with
 no wording effect is called not robust, how often one whose top two trade places in a third of
 the wordings is caught, and how often the intervals cover.
@@ -47,7 +49,8 @@ PERMUTATIONS = 999
 SCHEMA = {
     "model": pl.String, "condition": pl.String, "task": pl.String, "n_variants": pl.Int64, "n_trials": pl.Int64,
     "variants": pl.List(pl.String), "wording_share": pl.Float64, "wording_share_ci_low": pl.Float64,
-    "wording_share_ci_high": pl.Float64, "wording_p": pl.Float64, "min_rho": pl.Float64, "mean_rho": pl.Float64,
+    "wording_share_ci_high": pl.Float64, "wording_p": pl.Float64, "wording_p_holm": pl.Float64,
+    "min_rho": pl.Float64, "mean_rho": pl.Float64,
     "top": pl.String, "top_variants": pl.Int64, "top_same": pl.Boolean, "top_by_variant": pl.String,
     "position_bias": pl.Float64, "position_bias_ci_low": pl.Float64, "position_bias_ci_high": pl.Float64,
     "robust": pl.Boolean, "reason": pl.String, "note": pl.String,
@@ -207,14 +210,31 @@ def share_interval(y: np.ndarray, groups: np.ndarray, rng: np.random.Generator, 
     References: Davison, A. C. & Hinkley, D. V. (1997). Bootstrap Methods and their Application.
     Cambridge University Press.
     """
-    members = [np.flatnonzero(groups == g) for g in range(int(groups.max()) + 1)]
-    replicates = np.empty(b)
-    for i in range(b):
-        picked = np.concatenate([rng.choice(idx, idx.size) for idx in members])
-        replicates[i] = wording_share(y[picked], groups[picked])
+    replicates = _resampled_shares(y, groups, rng, b)
     low, high = (float(q[0]) for q in stats.percentile_ci(replicates[:, None], level))
     estimate, world = wording_share(y, groups), wording_share(y, groups, corrected=False)
     return max(0.0, estimate - (high - world)) + 0.0, min(1.0, estimate - (low - world)) + 0.0
+
+
+def _resampled_shares(y: np.ndarray, groups: np.ndarray, rng: np.random.Generator, b: int) -> np.ndarray:
+    """The wording share of b resamples (trials drawn with replacement within each variant), from
+    count matrices: each resample's means and variances are matrix products, not a loop."""
+    v, k = int(groups.max()) + 1, y.shape[1]
+    means, noise = np.empty((b, v, k)), np.empty((b, v, k))
+    for g in range(v):
+        part = y[groups == g]
+        m = part.shape[0]
+        counts = stats.bootstrap_counts(rng, m, b)
+        mean = counts @ part / m
+        means[:, g] = mean
+        noise[:, g] = np.maximum(counts @ part ** 2 / m - mean ** 2, 0.0) * m / (m - 1) / m
+    pooled = means.mean(axis=1)
+    total_noise = noise.sum(axis=(1, 2))
+    w = (((means - pooled[:, None, :]) ** 2).sum(axis=(1, 2)) - (1 - 1 / v) * total_noise) / ((v - 1) * (k - 1))
+    theta = ((pooled ** 2).sum(axis=1) - total_noise / v ** 2) / (k - 1)
+    w, theta = np.where(w > TOLERANCE, w, 0.0), np.where(theta > TOLERANCE, theta, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(w + theta > 0, w / (w + theta), np.nan)
 
 
 # ------------------------------------------------------------------------------- position bias
@@ -349,7 +369,19 @@ def robustness(answers: pl.DataFrame, shown: dict[str, tuple[str, ...]], rng: np
         row, per_variant = _group(trials, rng, b)
         rows.append(row)
         variant_rows += per_variant
+    for model in {r["model"] for r in rows}:
+        _holm_verdicts([r for r in rows if r["model"] == model])
     return pl.DataFrame(rows, schema=SCHEMA), pl.DataFrame(variant_rows, schema=VARIANT_SCHEMA)
+
+
+def _holm_verdicts(rows: list[dict]) -> None:
+    """Adjust one model's wording tests across its conditions and tasks (Holm), and give each row its
+    verdict and reason from the adjusted p (in place)."""
+    measured = [r for r in rows if r.get("wording_p") is not None and r.get("wording_share") is not None]
+    adjusted = stats.holm(np.array([r["wording_p"] for r in measured], float)) if measured else []
+    for r, p in zip(measured, adjusted):
+        r["wording_p_holm"] = float(p)
+        r.update(_verdict(r))
 
 
 def _group(trials: Trials, rng: np.random.Generator, b: int) -> tuple[dict, list[dict]]:
@@ -359,21 +391,29 @@ def _group(trials: Trials, rng: np.random.Generator, b: int) -> tuple[dict, list
     row = {"model": model, "condition": condition, "task": task, "n_variants": len(kept),
            "n_trials": int(sum(n for v, n in zip(names, counts) if str(v) in kept)), "variants": kept}
     per_variant = _variant_profiles(trials, kept, rng, b)
-    bias = _position_row(trials)
+    bias, no_bias = _position_row(trials)
     if len(kept) < MIN_VARIANTS:
-        why = (f"{len(names)} wording{'s' if len(names) != 1 else ''} asked" if len(names) < MIN_VARIANTS else
-               f"fewer than {MIN_VARIANT_TRIALS} valid trials in all but {len(kept)} wording(s)")
-        return {**row, **_declined(f"robustness to wording not measured: {why}"), **bias}, per_variant
+        why = (f"only {len(names)} wording asked" if len(names) < MIN_VARIANTS else
+               f"fewer than {MIN_VARIANT_TRIALS} valid trials in all but {len(kept)} wording")
+        return {**row, **_declined(_notes(f"robustness: {why}: robustness to wording needs {MIN_VARIANTS} wordings of "
+                                          f"{MIN_VARIANT_TRIALS} valid trials or more", no_bias)), **bias}, per_variant
     mask = np.isin(trials.variant, kept)
     groups = np.searchsorted(np.array(kept), trials.variant[mask])
-    y = trials.importance[mask]
-    measured = _measure(y, groups, kept, trials.dims, per_variant, rng, b)
-    return {**row, **measured, **bias, **_verdict(measured, trials, kept)}, per_variant
+    measured = _measure(trials.importance[mask], groups, kept, trials.dims, per_variant, rng, b)
+    if measured["wording_share"] is None:  # flat in every wording: nothing for the wording to move
+        return {**row, **_declined(_notes("robustness: no profile in any wording", no_bias)), **bias}, per_variant
+    return {**row, **measured, **bias, "note": _notes(None, no_bias)}, per_variant
+
+
+def _notes(*segments: str | None) -> str | None:
+    """The row's note: the reasons of what it declines, "statistic: reason" segments joined by "; "."""
+    kept = [s for s in segments if s]
+    return "; ".join(kept) if kept else None
 
 
 def _declined(note: str) -> dict:
     return {"wording_share": None, "wording_share_ci_low": None, "wording_share_ci_high": None, "wording_p": None,
-            "min_rho": None, "mean_rho": None, "top": None, "top_variants": None, "top_same": None,
+            "wording_p_holm": None, "min_rho": None, "mean_rho": None, "top": None, "top_variants": None, "top_same": None,
             "top_by_variant": None, "robust": None, "reason": None, "note": note}
 
 
@@ -430,35 +470,34 @@ def _variant_profiles(trials: Trials, kept: list[str], rng: np.random.Generator,
     return rows
 
 
-def _position_row(trials: Trials) -> dict:
+def _position_row(trials: Trials) -> tuple[dict, str | None]:
+    """The position bias columns, and the note segment saying why they are empty (or None)."""
     none = {"position_bias": None, "position_bias_ci_low": None, "position_bias_ci_high": None}
-    if trials.positions is None or trials.values.shape[0] < MIN_VARIANT_TRIALS:
-        return none
+    if trials.positions is None:
+        return none, "position_bias: the order the items were shown in is not recorded"
+    if trials.values.shape[0] < MIN_VARIANT_TRIALS:
+        return none, f"position_bias: only {trials.values.shape[0]} trials: position bias needs {MIN_VARIANT_TRIALS}"
     _, cells = np.unique(trials.variant, return_inverse=True)
     bias, low, high = position_bias(trials.importance, trials.positions, cells)
     if not np.isfinite(bias) or not high > low:
-        return none
-    return {"position_bias": bias, "position_bias_ci_low": low, "position_bias_ci_high": high}
+        return none, "position_bias: the items were shown in one order only, or every answer is the same"
+    return {"position_bias": bias, "position_bias_ci_low": low, "position_bias_ci_high": high}, None
 
 
-def _verdict(measured: dict, trials: Trials, kept: list[str]) -> dict:
-    """Robust unless the permutation test rejects and a conclusion moves (a wording's own top is
+def _verdict(r: dict) -> dict:
+    """Robust unless the Holm-adjusted test rejects and a conclusion moves (a wording's own top is
     another dimension, or the wording share reaches MIN_SHARE); the reason in words."""
-    share, p = measured["wording_share"], measured["wording_p"]
-    if share is None:
-        return {"robust": None, "reason": None, "note": "no profile in any wording: robustness not measured"}
-    moved = measured["top_variants"] < len(kept)
+    share, p, n = r["wording_share"], r["wording_p_holm"], r["n_variants"]
+    moved = r["top_variants"] < n
     robust = not (p < ALPHA and (moved or share >= MIN_SHARE))
-    figure = (f"wording explains {share:.0%} [{measured['wording_share_ci_low']:.0%}, "
-              f"{measured['wording_share_ci_high']:.0%}] of the profile's variance, p = {_p(p)}")
-    top, n = measured["top"], len(kept)
+    figure = (f"wording explains {share:.0%} [{r['wording_share_ci_low']:.0%}, "
+              f"{r['wording_share_ci_high']:.0%}] of the profile's variance, p = {_p(p)} (Holm)")
     if robust:
-        reason = f"the profile holds across the {n} wordings ({figure})"
-    else:
-        others = _others(measured["top_by_variant"], top)
-        reason = (f"{top} comes first in {measured['top_variants']} of {n} wordings" +
-                  (f"; in {others}" if others else "; the order below it moves") + f" ({figure})")
-    return {"robust": robust, "reason": reason, "note": None}
+        return {"robust": True, "reason": f"the profile holds across the {n} wordings ({figure})"}
+    others = _others(r["top_by_variant"], r["top"])
+    reason = (f"{r['top']} comes first in {r['top_variants']} of {n} wordings" +
+              (f"; in {others}" if others else "; the order below it moves") + f" ({figure})")
+    return {"robust": False, "reason": reason}
 
 
 def _others(top_by_variant: str, top: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SLUG_RE = re.compile(r"[^a-z0-9]+")
 
@@ -57,6 +57,7 @@ class SummaryBox:
     stability: list[str]  # mean inter-trial Spearman with its CI per condition and task
     agreement: list[str]  # profile fidelity per sample: order, calibration, CCC
     quality: list[str]  # valid share and what else happened
+    robustness: list[str] = field(default_factory=list)  # per condition and task: robust to wording, or not, or not measured
 
 
 @dataclass
@@ -103,6 +104,9 @@ class ModelPage:
     conditions_heading: str  # "Non-sentient against Sentient"
     conditions_caption: str
     theme_rule: str  # the consensus rule for theme presence, in words
+    robustness_table: list[dict] = field(default_factory=list)  # papers.report.robustness.table_rows
+    robustness_figures: list[Figure] = field(default_factory=list)  # each wording's profile
+    robustness_measured: bool = False  # asked in two wordings or more, with enough trials each
 
 
 @dataclass

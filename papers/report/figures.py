@@ -218,3 +218,27 @@ def dendrogram(path: Path, models: list[str], profiles: np.ndarray, clusters: li
     ax.set_xlabel(f"distance between mean profiles ({method} linkage)")
     ax.set_title(title, loc="left")
     return _save(fig, path)
+
+
+WORDING_COLOURS = ["#1f3a5f", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#2c3e50"]
+
+
+def wordings(path: Path, dims: list[str], profiles: dict[str, list[tuple[float, float, float]]], task: str,
+             title: str) -> Path:
+    """Each wording's mean per dimension with its 95% interval, side by side in each dimension's row
+    (one colour and marker per wording), so that a dimension whose place moves with the wording shows."""
+    height = 0.6 * len(dims) + 1.2 + 0.18 * ((len(profiles) + 2) // 3)
+    fig, ax = plt.subplots(figsize=(6.4, height))
+    _margins(fig, dims, height, bottom=0.75 + 0.18 * ((len(profiles) + 2) // 3))
+    y = np.arange(len(dims))
+    step = 0.7 / max(len(profiles), 1)
+    markers = "osD^vP*X"
+    for i, (variant, points) in enumerate(profiles.items()):
+        m = np.array(points, float)
+        offset = (i - (len(profiles) - 1) / 2) * step
+        ax.errorbar(m[:, 0], y + offset, xerr=[m[:, 0] - m[:, 1], m[:, 2] - m[:, 0]], fmt=markers[i % len(markers)],
+                    color=WORDING_COLOURS[i % len(WORDING_COLOURS)], capsize=2, markersize=4, elinewidth=1,
+                    label=variant)
+    value_axis(ax, dims, task, title)
+    fig.legend(loc="lower center", ncol=3, frameon=False, fontsize=8)
+    return _save(fig, path)

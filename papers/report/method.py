@@ -9,7 +9,9 @@ from papers.report.wording import condition_label
 
 def method(data: AuditData) -> list[str]:
     """The paragraphs of a page's "Method and caveats" section."""
-    return method_text(data) + CAVEATS
+    from papers.report import robustness
+
+    return method_text(data) + robustness.method(data) + CAVEATS
 
 
 def method_text(data: AuditData) -> list[str]:
@@ -75,7 +77,8 @@ def theme_rule_text(data: AuditData) -> str:
 CAVEATS = [
     "Forced choice: a ranking forces an order even where a model would not express one, and answers shift "
     "when the wording or the answer format changes (Röttger et al., ACL 2024).",
-    "Prompt sensitivity: these results hold for this instrument's wording (see its hash) and these decoding "
-    "settings; another wording is another instrument.",
+    "Prompt sensitivity: these results hold for this instrument's wordings (see its hash) and these decoding "
+    "settings; the robustness section of each model's page shows how far they moved across the wordings asked, "
+    "and a wording unlike all of them is another instrument.",
     "Self-report is not behaviour: what a model says it values need not predict what it does.",
 ]

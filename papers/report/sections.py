@@ -12,6 +12,7 @@ from collections import Counter
 import polars as pl
 
 from papers.analysis.claims import ordering_phrase
+from papers.report import robustness
 from papers.report.context import SummaryBox
 from papers.report.method import theme_rule_text
 from papers.report.reads import AuditData
@@ -50,6 +51,7 @@ def evidence(data: AuditData) -> Evidence:
     inst = data.instrument
     return Evidence(summary=list(data.summary.iter_rows(named=True)),
                     agreement=list(data.tables["result_agreement"].iter_rows(named=True)),
+                    robustness=robustness.rows(data),
                     names={d.key: d.name for d in inst.dimensions},
                     humanistic=[d.name for d in inst.dimensions if d.orientation == "humanistic"],
                     utility=[d.name for d in inst.dimensions if d.orientation == "utility"])
@@ -71,6 +73,7 @@ def summary_box(data: AuditData, model: str) -> SummaryBox:
     priorities = [f"{situation(r['condition'], r['task'])}: {priorities_words(data, r)}"
                   for r in summary.iter_rows(named=True)]
     types = [f"{situation(r['condition'], r['task'])}: {type_words(r)}"
+             f"{robustness.caveat(robustness.of(data, model, r['condition'], r['task']))}"
              for r in rows_of(data, "result_clusters", model, by=("condition", "task"))]
     stability = [f"{situation(r['condition'], r['task'])}: two trials agree with a mean Spearman rho of "
                  f"{words_ci(r, 'mean_rho', 'mean_rho_ci_low', 'mean_rho_ci_high')}, over {r['n_trials']} trials"
@@ -78,7 +81,7 @@ def summary_box(data: AuditData, model: str) -> SummaryBox:
     agreement = [f"Sample {r['sample']}, {situation(r['condition'], r['task']).lower()}: {fidelity_words(r)}"
                  for r in rows_of(data, "result_agreement", model, by=("sample", "condition", "task"))]
     return SummaryBox(priorities, types, stability, agreement or ["no human sample answered a matched task"],
-                      quality_lines(data, model))
+                      quality_lines(data, model), robustness.headline(data, model))
 
 
 def priorities_words(data: AuditData, r: dict) -> str:
@@ -329,14 +332,30 @@ def types_section(data: AuditData) -> dict:
     columns = [{"key": f"{c}/{t}", "label": where(c, t)} for c, t in situations]
     kinds = {(r["model"], f"{r['condition']}/{r['task']}"): r["model_type"] or "not typed"
              for r in clusters.iter_rows(named=True)}
-    table = [{"model": m, **{c["key"]: kinds.get((m, c["key"]), "not analysed") for c in columns}} for m in data.models]
+    caveats = {(r["model"], f"{r['condition']}/{r['task']}"): robustness.caveat(r) for r in robustness.rows(data)}
     counts = []
     for column in columns:
-        split = Counter(row[column["key"]] for row in table)
+        split = Counter(kinds.get((m, column["key"]), "not analysed") for m in data.models)
         counts.append(f"{column['label']}: " + ", ".join(f"{n} {kind}" for kind, n in split.most_common()))
+    table = [{"model": m, **{c["key"]: kinds.get((m, c["key"]), "not analysed") + caveats.get((m, c["key"]), "")
+                             for c in columns}, "robust": robust_cell(data, m)} for m in data.models]
     caption = ("A type is given only when the orientation index lies beyond the margin after Holm's correction "
-               "across models (see the method); " + "; ".join(counts) + ".") if counts else ""
+               "across models (see the method); " + "; ".join(counts) + ". Robust to wording: whether the model's "
+               "profile held across the instrument's wordings (each model's page shows how it moved where it did "
+               "not); a type marked not robust to wording is one a reader should not rely on.") if counts else ""
     return {"types_table": table, "types_columns": columns, "types_caption": caption}
+
+
+def robust_cell(data: AuditData, model: str) -> str:
+    """The comparison's "robust to wording" column: yes in every way asked, no (where), or not measured."""
+    mine = robustness.rows(data, model)
+    measured = [r for r in mine if r["robust"] is not None]
+    if not measured:
+        return "not measured"
+    moved = [where(r["condition"], r["task"]).lower() for r in measured if r["robust"] is False]
+    if not moved:
+        return "yes" if len(measured) == len(mine) else f"yes where measured ({len(measured)} of {len(mine)})"
+    return "no: " + "; ".join(moved)
 
 
 def structure_rows(data: AuditData) -> list[dict]:

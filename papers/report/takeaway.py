@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from papers.analysis.claims import ALPHA, Estimate, leaders
+from papers.report import robustness as wording
 
 TYPED = ("human-centric", "utility-driven")
 
@@ -36,6 +37,8 @@ class Evidence:
         ccc_ci_low, ccc_ci_high
     names: dimension key -> the name a reader sees
     humanistic, utility: the names of the dimensions of each orientation (what a type means)
+    robustness: result_robustness rows: model, condition, task, n_variants, top, top_variants,
+        top_by_variant, robust (None: not measured)
     """
 
     summary: list[dict]
@@ -43,6 +46,7 @@ class Evidence:
     names: dict[str, str] = field(default_factory=dict)
     humanistic: list[str] = field(default_factory=list)
     utility: list[str] = field(default_factory=list)
+    robustness: list[dict] = field(default_factory=list)
 
     def rows(self, model: str) -> list[dict]:
         return [r for r in self.summary if r["model"] == model]
@@ -92,8 +96,10 @@ def model_takeaway(model: str, evidence: Evidence) -> list[str]:
     rows = evidence.rows(model)
     if not rows:
         return [f"The audit holds no rank or rate results for {model}.", LIMIT]
-    return [s for s in (priorities_sentence(model, rows, evidence), stability_sentence(rows, evidence),
-                        *people_sentences(model, evidence)) if s] + [LIMIT]
+    return [s for s in (priorities_sentence(model, rows, evidence), wording.sentence(model, evidence.robustness,
+                                                                                     evidence.names),
+                        stability_sentence(rows, evidence), *people_sentences(model, evidence)) if s] + [
+        wording.limit(evidence.robustness, model) if evidence.robustness else LIMIT]
 
 
 def priorities_sentence(model: str, rows: list[dict], evidence: Evidence) -> str:
@@ -268,8 +274,9 @@ def comparison_takeaway(evidence: Evidence) -> list[str]:
     if not models:
         return ["The audit holds no rank or rate results.", LIMIT_ALL]
     situations = sorted({(r["condition"], r["task"]) for r in evidence.summary})
-    return [types_sentence(models, situations, evidence), leaders_sentence(situations, evidence),
-            *closest_sentences(evidence), LIMIT_ALL]
+    return [s for s in (types_sentence(models, situations, evidence), wording.comparison_sentence(evidence.robustness),
+                        leaders_sentence(situations, evidence), *closest_sentences(evidence)) if s] + [
+        wording.limit(evidence.robustness) if evidence.robustness else LIMIT_ALL]
 
 
 def types_sentence(models: list[str], situations: list[tuple], evidence: Evidence) -> str:
@@ -302,7 +309,8 @@ def leaders_sentence(situations: list[tuple], evidence: Evidence) -> str:
     if not clear:
         where = f" in any of the {n} ways they were asked" if n > 1 else ""
         return f"No model is clearly the most stable{where}: the intervals of the most stable ones overlap."
-    return "Clearly the most stable: " + joined([f"{m} ({ways(k, n)})" for m, k in clear.most_common()]) + "."
+    return "Clearly the most stable: " + joined([f"{m} ({ways(k, n)}){wording.flagged(evidence.robustness, m)}"
+                                                 for m, k in clear.most_common()]) + "."
 
 
 def closest_sentences(evidence: Evidence) -> list[str]:
@@ -327,4 +335,5 @@ def closest_sentence(sample: str, evidence: Evidence) -> str:
         return (f"No model is clearly the closest to the people of sample {sample} (by concordance, CCC): the "
                 "intervals of the closest ones overlap.")
     return (f"Clearly the closest to the people of sample {sample} (by concordance, CCC): "
-            + joined([f"{m} ({ways(k, n)})" for m, k in clear.most_common()]) + ".")
+            + joined([f"{m} ({ways(k, n)}){wording.flagged(evidence.robustness, m)}" for m, k in clear.most_common()])
+            + ".")
