@@ -12,7 +12,10 @@ Simulates models and human samples whose truth is known, computes each statistic
    (percentile bootstrap of the noise-corrected statistics);
 2. the false-type rate and the false-cluster rate of whole audits of identical flat models
    (6 models x 30 trials, and 75 models x 30 trials), and the rate at which a clearly
-   human-centric model is typed so.
+   human-centric model is typed so;
+3. robustness to wording (bench/robustness.py): how often a model whose answers do not depend on
+   the wording is called not robust, how often one whose top two trade places in a third of the
+   wordings is caught, and the coverage of the wording share's and the position bias' intervals.
 
 Truth: rankings are Plackett-Luce draws, whose expected ranks are computed exactly by summing over
 all k! orderings, and whose mean inter-trial Spearman correlation is |E z|^2 for the unit-length
@@ -278,6 +281,9 @@ def main() -> None:
     print(f"\nA clearly human-centric model (simulated/human-centric's worths) is typed human-centric in "
           f"{typing_power(200 if args.quick else 1000, 30, args.seed):.1%} of 30-trial runs (alone; Holm across "
           "models lowers this when many are audited).")
+    from bench.robustness import print_table, scenarios  # robustness to wording (issue 22)
+
+    print_table(scenarios(40 if args.quick else args.reps, args.seed, 200 if args.quick else args.b))
     print(f"\nTook {time.perf_counter() - started:.0f} s.")
 
 

@@ -156,3 +156,38 @@ def test_a_fragile_model_is_called_not_robust_and_a_robust_one_is_not(run, db, t
     comparison = page_text(site / "words" / "index.html")
     assert "Robust to wording" in comparison and "simulated/fragile is not robust to wording" in comparison
     assert len(list((site / "words" / "models").rglob("wordings-*.svg"))) == 8
+
+
+def test_the_profile_test_is_friedman_s_for_one_wording():
+    """Reference: scipy.stats.friedmanchisquare (trials as blocks). With one wording, the permutation
+    test of 'no profile in any wording' is Friedman's test by permutation: the two p-values agree
+    within Monte Carlo and asymptotic error."""
+    rng = np.random.default_rng(12)
+    worths = np.array([0.4, 0.2, 0.0, -0.1, -0.3])
+    ranks = np.argsort(np.argsort(-(worths + rng.gumbel(size=(40, 5))), axis=1), axis=1) + 1.0
+    y = -ranks - (-ranks).mean(axis=1, keepdims=True)
+    ours = rb.profile_p(y, np.zeros(40, int), rng, 4999)
+    theirs = sps.friedmanchisquare(*ranks.T).pvalue
+    assert ours == pytest.approx(theirs, abs=0.03)
+
+
+def test_no_profile_in_any_wording_declines_robustness_and_opposite_profiles_do_not():
+    rng = np.random.default_rng(5)
+
+    def frame(first_of):  # six wordings, 15 trials each, the dimension ranked first chosen per trial
+        rows = []
+        for v in range(6):
+            for t in range(15):
+                order = list(rng.permutation(["A", "B", "C", "D"]))
+                top = first_of(v)
+                if top is not None:
+                    order.remove(top)
+                    order.insert(0, top)
+                rows += [{"model": "m", "condition": "c", "task": "rank", "response_id": f"{v}-{t}", "variant": f"w{v}",
+                          "item_order": list("ABCD"), "dimension": d, "value": float(order.index(d) + 1)} for d in "ABCD"]
+        return pl.DataFrame(rows)
+
+    flat = rb.robustness(frame(lambda v: None), {"c": tuple("ABCD")}, rng, 200)[0].row(0, named=True)
+    assert flat["robust"] is None and "no order of priorities in any wording beyond chance" in flat["note"]
+    opposite = rb.robustness(frame(lambda v: "A" if v < 3 else "D"), {"c": tuple("ABCD")}, rng, 200)[0].row(0, named=True)
+    assert opposite["robust"] is False and opposite["top_variants"] == 3

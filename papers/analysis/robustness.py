@@ -190,6 +190,33 @@ def permutation_p(y: np.ndarray, groups: np.ndarray, rng: np.random.Generator, n
     return float(np.mean(smallest <= smallest[0] * (1 + 1e-9)))
 
 
+def profile_p(y: np.ndarray, groups: np.ndarray, rng: np.random.Generator, n: int = PERMUTATIONS) -> float:
+    """Permutation p-value of "the model has no profile in any wording": each trial's values shuffled
+    across the dimensions n times (every order equally likely within a trial under that null); the
+    statistic is the energy of the wordings' mean profiles, sum over v of m_v |mean_v|^2, so that a
+    model whose wordings give opposite profiles (which cancel when pooled) has a profile too. It
+    reduces to Friedman's test for one wording. Robustness is not measured where it does not reject:
+    with no profile there is nothing for a wording to move, and the wording share is 0 / 0.
+
+    >>> import numpy as np
+    >>> y = np.array([[1, -1]] * 6 + [[-1, 1]] * 6, float)  # opposite profiles, flat when pooled
+    >>> profile_p(y, np.repeat([0, 1], 6), np.random.default_rng(0), 199) < 0.05
+    True
+    """
+    v = int(groups.max()) + 1
+    onehot = np.eye(v)[groups]
+    observed = _energy(y, onehot)
+    rows = np.arange(y.shape[0])[:, None]
+    null = np.array([_energy(y[rows, rng.random(y.shape).argsort(axis=1)], onehot) for _ in range(n)])
+    return float((1 + np.sum(null >= observed * (1 - 1e-9))) / (n + 1))
+
+
+def _energy(y: np.ndarray, onehot: np.ndarray) -> float:
+    counts = onehot.sum(axis=0)
+    means = (onehot.T @ y) / np.maximum(counts, 1)[:, None]
+    return float((counts[:, None] * means ** 2).sum())
+
+
 def _p_each(statistic: np.ndarray) -> np.ndarray:
     """Each labelling's permutation p-value among all: the share of labellings at least as extreme."""
     ordered = np.sort(statistic)
@@ -399,7 +426,13 @@ def _group(trials: Trials, rng: np.random.Generator, b: int) -> tuple[dict, list
                                           f"{MIN_VARIANT_TRIALS} valid trials or more", no_bias)), **bias}, per_variant
     mask = np.isin(trials.variant, kept)
     groups = np.searchsorted(np.array(kept), trials.variant[mask])
-    measured = _measure(trials.importance[mask], groups, kept, trials.dims, per_variant, rng, b)
+    y = trials.importance[mask]
+    flat = profile_p(y, groups, rng)
+    if flat >= ALPHA:  # no order of priorities in any wording: nothing for the wording to move
+        why = (f"robustness: no order of priorities in any wording beyond chance (p = {_p(flat)}), so nothing for "
+               "the wording to move")
+        return {**row, **_declined(_notes(why, no_bias)), **bias}, per_variant
+    measured = _measure(y, groups, kept, trials.dims, per_variant, rng, b)
     if measured["wording_share"] is None:  # flat in every wording: nothing for the wording to move
         return {**row, **_declined(_notes("robustness: no profile in any wording", no_bias)), **bias}, per_variant
     return {**row, **measured, **bias, "note": _notes(None, no_bias)}, per_variant

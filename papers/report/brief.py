@@ -27,7 +27,7 @@ import polars as pl
 from papers.errors import InputError, PapersError
 from papers.names import check_audit_name
 from papers.report import brief_sections as bs
-from papers.report import engines, figures, safefs
+from papers.report import engines, figures, robustness, safefs
 from papers.report.context import Figure, Link, slug
 from papers.report.method import CAVEATS, method_text
 from papers.report.reads import AuditData, load_audit
@@ -53,6 +53,7 @@ class CandidateLines:
     fidelity: str  # per human sample: CCC range, order r, calibration
     quality: str  # answers, valid share, other outcomes
     cost: str  # cost and latency per 1,000 calls
+    robustness: str = ""  # robust to wording in every condition and task, or where not (papers.report.robustness)
 
 
 @dataclass
@@ -199,7 +200,8 @@ def brief_page(store: Store, data: AuditData, candidates: list[str], page_dir: P
         subtitle=f"{len(candidates)} candidates from audit {data.audit_id}, {data.created_at} UTC · instrument "
                  f"{data.instrument.label}",
         candidates=[CandidateLines(m, links.get(m, ""), bs.type_line(data, m), bs.stability_line(data, m),
-                                   bs.fidelity_line(data, m), bs.quality_line(data, m), bs.cost_line(by_name[m]))
+                                   bs.fidelity_line(data, m), bs.quality_line(data, m), bs.cost_line(by_name[m]),
+                                   robustness.brief_line(data, m))
                     for m in candidates],
         profiles_line=profiles_line, largest=largest,
         differences=[bs.type_differences(data, candidates),
@@ -217,7 +219,8 @@ def brief_page(store: Store, data: AuditData, candidates: list[str], page_dir: P
         price_note=(f"List price: the mean tokens per call priced by {price_source()}; \"not known\" where it has "
                     "no price for the model." if needs_price else
                     "List price: not known, as the API reported no tokens for these calls."),
-        limits=list(CAVEATS), method=method_text(data), provenance=provenance(data, None), nav=nav,
+        limits=list(CAVEATS), method=method_text(data) + robustness.method(data),
+        provenance=provenance(data, None), nav=nav,
         notice=notice(data, short=True),  # one line: the brief's first page holds its whole summary
     )
 

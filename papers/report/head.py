@@ -19,11 +19,11 @@ signature of an audit's additions.json (papers brief --sign).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 from papers.errors import PapersError
+from papers.limits import load_json
 from papers.report import safefs
 from papers.report.manifest import MANIFEST, dumps, published_audits, sha256_file
 from papers.report.signing import SecretKey, SignatureError, parse_signature
@@ -60,13 +60,12 @@ def read_head(site: Path) -> dict:
     """The site's head, checked for shape; an InputError-like PapersError saying what is wrong."""
     path = Path(site) / HEAD
     try:
-        head = json.loads(safefs.read_text(path))
+        head = load_json(safefs.read_text(path))
     except FileNotFoundError as e:
         raise PapersError(f"the site has no {HEAD}: it was removed, or the site was published by a papers older "
                           "than the site head.", "run papers report (the latest audit again) to write it.") from e
-    except (OSError, ValueError, RecursionError) as e:
-        raise PapersError(f"{HEAD} is not a papers site head (not readable JSON: "
-                          f"{type(e).__name__} {str(e)[:80]}).") from e
+    except (OSError, ValueError) as e:  # a DocumentError (nested too deeply) is a ValueError
+        raise PapersError(f"{HEAD} is not a papers site head (not readable JSON: {str(e)[:80]}).") from e
     problems = head_shape_problems(head)
     if problems:
         raise PapersError(f"{HEAD} is not a papers site head ({problems[0]}).")

@@ -317,3 +317,19 @@ def _linear(offset: float, slope: float) -> str:
     if abs(offset) < 1e-12:
         return term if slope > 0 else f"-{term}"
     return f"{offset:g} {'+' if slope > 0 else '-'} {term}"
+
+
+def brief_line(data: AuditData, model: str) -> str:
+    """A candidate's line in a decision brief: robust to wording in every condition and task, or where
+    it is not and how, or that the audit did not measure it."""
+    mine = rows(data, model)
+    measured = [r for r in mine if r["robust"] is not None]
+    if not measured:
+        return "not measured: " + (_reason(mine[0]) if mine else "no robustness results in this audit")
+    moved = [r for r in measured if r["robust"] is False]
+    n = max(r["n_variants"] for r in measured)
+    if not moved:
+        where_ = "" if len(measured) == len(mine) else f" where measured ({len(measured)} of {len(mine)})"
+        return f"yes: the profile held across the {n} wordings{where_}"
+    names = _names(data)
+    return "no: " + "; ".join(f"{where(r['condition'], r['task']).lower()}, {_moved(r, names)}" for r in moved)
