@@ -84,9 +84,27 @@ def _row(part, condition: str, task: str, dim: str, model_a: str, model_b: str, 
     low, high = stats.percentile_ci(stats.rank_biserial_boot(x, y, rng, b))
     sign = -1.0 if task == "rank" else 1.0  # a lower rank is a higher priority
     r, (low, high) = sign * r, sorted((sign * float(low), sign * float(high)))
+    if not high > low:  # the answers do not overlap (or do not vary): resampling cannot move r, so no interval
+        low = high = None
     return {"condition": condition, "task": task, "dimension": dim, "n_a": len(x), "n_b": len(y),
-            "mean_a": float(x.mean()), "mean_b": float(y.mean()), "u": u, "p": p, "r": float(r),
+            "mean_a": float(x.mean()), "mean_b": float(y.mean()), "u": u, "p": p, "r": float(r) + 0.0,
             "r_ci_low": low, "r_ci_high": high}
+
+
+NO_INTERVAL = "no interval: every answer of one model lies beyond every answer of the other, or none varies"
+
+
+def r_text(r: float, low: float | None, high: float | None) -> str:
+    """"r = 0.50 [0.30, 0.70]", or the reason there is no interval (a zero-width one would claim r known exactly).
+
+    >>> r_text(0.5, 0.3, 0.7)
+    'r = 0.50 [0.30, 0.70]'
+    >>> r_text(1.0, None, None).split(" (")
+    ['r = 1.00', 'no interval: every answer of one model lies beyond every answer of the other, or none varies)']
+    """
+    if low is None or high is None:
+        return f"r = {r:.2f} ({NO_INTERVAL})"
+    return f"r = {r:.2f} [{low:.2f}, {high:.2f}]"
 
 
 def direction(row: dict) -> str:
@@ -122,11 +140,13 @@ def sentence(row: dict, a: str, b: str) -> str:
     where = f"[{row['condition']}, {row['task']}]"
     if row["direction"] == "none":
         return (f"{where} no detectable difference on {row['name']}: {what} {row['mean_a']:.2f} ({a}) vs "
-                f"{row['mean_b']:.2f} ({b}), r = {row['r']:.2f} [{row['r_ci_low']:.2f}, {row['r_ci_high']:.2f}], "
+                f"{row['mean_b']:.2f} ({b}), {r_text(row['r'], row['r_ci_low'], row['r_ci_high'])}, "
                 f"p (Holm) {p_text(row['p_holm'])}")
     first, second = (a, b) if row["direction"] == "a" else (b, a)
     m1, m2 = (row["mean_a"], row["mean_b"]) if row["direction"] == "a" else (row["mean_b"], row["mean_a"])
-    r, low, high = (row["r"], row["r_ci_low"], row["r_ci_high"]) if row["direction"] == "a" else \
-        (-row["r"], -row["r_ci_high"], -row["r_ci_low"])
+    flip = row["direction"] != "a"
+    r = -row["r"] if flip else row["r"]
+    low, high = (row["r_ci_low"], row["r_ci_high"]) if not flip or row["r_ci_low"] is None else \
+        (-row["r_ci_high"], -row["r_ci_low"])
     return (f"{where} {first} {verb} {row['name']} higher than {second}: {what} {m1:.2f} vs {m2:.2f}, "
-            f"r = {r:.2f} [{low:.2f}, {high:.2f}] in favour of {first}, p (Holm) {p_text(row['p_holm'])}")
+            f"{r_text(r + 0.0, low, high)} in favour of {first}, p (Holm) {p_text(row['p_holm'])}")

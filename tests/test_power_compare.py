@@ -258,3 +258,21 @@ def test_compare_in_plain_words(db, run):
     # the audit's pinned rows: answers collected later change nothing in its comparisons
     run("collect", "--model", "simulated/human-centric", "--task", "rank", "--trials", "40")
     assert run("compare", "simulated/human-centric", "simulated/utility-driven", "--audit", "a").output == text
+
+
+def test_compare_gives_no_zero_width_interval_when_the_answers_do_not_overlap():
+    # issue 25, item 22, the same cause in compare: every trial of A ranks EI first and every trial of B last, so
+    # each resample gives r = 1 and the interval was [1.00, 1.00]; pingouin's rank-biserial of the two samples
+    # is the reference for r
+    import pingouin as pg
+    import polars as pl
+
+    from papers.compare import _row, sentence
+
+    frame = pl.DataFrame({"model": ["a"] * 12 + ["b"] * 12, "dimension": "EI",
+                          "value": [1.0] * 12 + [5.0, 4.0] * 6})
+    row = _row(frame, "non_sentient", "rank", "EI", "a", "b", np.random.default_rng(1), 200)
+    ref = pg.mwu(np.array([1.0] * 12), np.array([5.0, 4.0] * 6), alternative="two-sided")["RBC"].iloc[0]
+    assert row["r"] == pytest.approx(abs(ref)) and row["r_ci_low"] is None and row["r_ci_high"] is None
+    row |= {"name": "Ethical Integrity", "p_holm": 0.0001, "direction": "a"}
+    assert "r = 1.00 (no interval: every answer of one model lies beyond" in sentence(row, "a", "b")
