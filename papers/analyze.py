@@ -13,6 +13,7 @@ import polars as pl
 from papers import __version__
 from papers.analysis.audit import Layout, Settings, compute_audit
 from papers.analysis.claims import Estimate, leader_phrase
+from papers.analysis.declines import settle
 from papers.errors import InputError, PapersError
 from papers.instrument import Instrument
 from papers.names import check_audit_name
@@ -155,6 +156,7 @@ def on_task_scale(answers: pl.DataFrame, inst: Instrument) -> pl.DataFrame:
 def _insert(store: Store, table: str, audit_id: str, frame: pl.DataFrame) -> None:
     if frame.height == 0:
         return
+    frame = settle(table, frame)  # every table, its own statistics' or not: no NaN and no -0.0 is stored
     store.con.register("_result", frame.with_columns(audit_id=pl.lit(audit_id)))
     try:
         store.sql(f"insert into {table} by name select * from _result")
@@ -177,7 +179,7 @@ def highlights(store: Store, audit_id: str) -> list[str]:
     structure = {(c, t): (k, note) for c, t, k, note in store.sql(
         "select condition, task, k, note from result_structure where audit_id = ?", [audit_id]).fetchall()}
     for (condition, task), members in groups.items():
-        kinds = Counter(m["model_type"] for m in members)
+        kinds = Counter(m["model_type"] or "not typed" for m in members)
         split = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
         k, note = structure.get((condition, task), (1, None))
         clusters = f"{k} clusters" if k and k > 1 else (note or "no cluster structure")

@@ -303,3 +303,123 @@ def test_koo_li_band_needs_the_whole_interval():
     assert stats.koo_li_interval_band((0.78, 0.88), (0.3, 0.95)) == "between poor and excellent"
     assert stats.koo_li_interval_band((0.6, 0.8)) == "between moderate and good"
     assert stats.koo_li_interval_band((float("nan"), 0.8)) == "not estimable"
+
+
+# ------------------------------------------------------------------ intervals that stay honest (issue 25, items 21-24)
+
+
+def test_welch_interval_matches_scipy():
+    # scipy.stats.ttest_ind(equal_var=False).confidence_interval(): Welch-Satterthwaite degrees of freedom
+    rng = np.random.default_rng(40)
+    for _ in range(5):
+        a, b = rng.normal(5, 1, 23), rng.normal(4.6, 1.7, 180)
+        ref = sps.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+        assert stats.welch_interval(a, b) == pytest.approx((ref.low, ref.high))
+    assert np.isnan(stats.welch_interval(np.array([4.0]), b)).all()
+
+
+def test_expanded_level_is_hesterbergs_and_keeps_a_mean_interval_at_95_percent():
+    # Hesterberg (2015): alpha' / 2 = Phi(-sqrt(n / (n - 1)) t(alpha / 2, n - 1)); scipy's t and normal quantiles
+    n = 12
+    assert stats.expanded_level(n) == pytest.approx(1 - 2 * sps.norm.cdf(-np.sqrt(n / (n - 1)) * sps.t.ppf(0.975, n - 1)))
+    assert stats.expanded_level(100_000) == pytest.approx(0.95, abs=1e-4)
+    # a percentile interval of a normal mean from 12 units covers about 92%; read at the expanded level, about 95%
+    rng = np.random.default_rng(41)
+    plain, expanded = [], []
+    for _ in range(1500):
+        x = rng.normal(0, 1, n)
+        boot = stats.bootstrap_counts(rng, n, 1000) @ x / n
+        for hits, level in ((plain, 0.95), (expanded, stats.expanded_level(n))):
+            low, high = stats.percentile_ci(boot, level)
+            hits.append(low <= 0 <= high)
+    assert np.mean(plain) < 0.93 and np.mean(expanded) == pytest.approx(0.95, abs=0.015)
+
+
+def test_constant_interval_is_the_clopper_pearson_bound_of_no_other_value():
+    # scipy.stats.binomtest(0, n).proportion_ci(method="exact"): the Clopper-Pearson upper bound of 0 events in n
+    for n in (1, 5, 30):
+        p = sps.binomtest(0, n).proportion_ci(0.95, method="exact").high
+        assert stats.constant_interval(1.0, 1.0, 5.0, n) == pytest.approx((1.0, 1.0 + 4 * p))
+        assert stats.constant_interval(4.0, 1.0, 7.0, n) == pytest.approx((4.0 - 3 * p, 4.0 + 3 * p))
+    low, high = stats.constant_interval(1.0, 1.0, 5.0, 30)
+    assert high > low  # never of zero width from a finite sample
+
+
+def test_is_flat_takes_rounding_residue_for_zero_relative_to_the_scale():
+    # issue 25, item 21: a human variance of 1e-16 is rounding residue, not a spread to divide by
+    assert stats.is_flat(1e-16, 6.0) and stats.is_flat(0.0, 4.0) and not stats.is_flat(1e-6, 6.0)
+    model = _exact(np.array([6.0, 2.0, 5.0, 3.0, 4.0]))
+    residue = _exact(np.array([4.0, 4.0 + 2e-8, 4.0, 4.0 - 1e-8, 4.0]))  # sample variance about 1e-16
+    out = stats.fidelity(model, residue, span=6.0)
+    assert np.isnan(out["spread_ratio"]) and np.isnan(out["pearson_r"])
+    # without the scale, the residue is still judged against the values' magnitude
+    assert np.isnan(stats.fidelity(model, residue)["spread_ratio"])
+
+
+def test_mean_rho_of_identical_trials_is_a_bound_not_a_point():
+    # issue 25, item 22: the jackknife returned the estimate as both ends; now (1 - 2p)^2 to 1, with p the
+    # Clopper-Pearson bound (scipy's binomtest) of trials ordering otherwise
+    trials = np.tile([2.0, 1, 3, 4], (8, 1))
+    rho, low, high = stats.mean_spearman(trials)
+    p = sps.binomtest(0, 8).proportion_ci(0.95, method="exact").high
+    assert rho == pytest.approx(1.0) and high == 1.0 and low == pytest.approx(max(0.0, 1 - 2 * p) ** 2) and low < high
+
+
+def test_bca_interval_matches_scipy_for_one_sample():
+    # scipy.stats.bootstrap(method="BCa") on the same statistic; both resample, so agreement is to Monte Carlo error
+    rng = np.random.default_rng(42)
+    x = rng.gamma(2.0, 1.5, 60)
+    boot = stats.bootstrap_counts(rng, 60, 40_000) @ x / 60
+    loo = (x.sum() - x) / 59
+    ref = sps.bootstrap((x,), np.mean, method="BCa", n_resamples=40_000, random_state=43).confidence_interval
+    assert stats.bca_interval(boot, float(x.mean()), [loo]) == pytest.approx((ref.low, ref.high), abs=0.02)
+
+
+def test_jackknife_moments_leave_each_unit_out():
+    rng = np.random.default_rng(44)
+    x = rng.normal(4, 1, (9, 5))
+    jack = stats.jackknife_moments(x)
+    for i in range(9):
+        one = stats.profile_moments(np.delete(x, i, axis=0))
+        assert jack.means[i] == pytest.approx(one.means)
+        assert jack.level_noise[i] == pytest.approx(one.level_noise, rel=0.15)
+
+
+def test_fidelity_population_satisfies_the_corrected_estimate():
+    # the moved units' plain moments are the noise-corrected ones, so the resampling centres on the estimate
+    rng = np.random.default_rng(45)
+    zero = np.float64(0)
+    for _ in range(20):
+        x = np.clip(np.round(rng.normal([5.5, 4, 6, 3, 4.5], 1.2, (25, 5))), 1, 7)
+        h = np.clip(np.round(rng.normal([5, 4.5, 6, 3.5, 4], 1.3, (60, 5))), 1, 7)
+        moved = stats.fidelity_population(x, h)
+        plain = stats.fidelity(stats.ProfileMoments(moved[0].mean(axis=0), zero, zero),
+                               stats.ProfileMoments(moved[1].mean(axis=0), zero, zero))
+        estimate = stats.fidelity(stats.profile_moments(x), stats.profile_moments(h))
+        for name in ("pearson_r", "spread_ratio", "ccc", "icc_a1", "icc_c1"):
+            assert plain[name] == pytest.approx(estimate[name], abs=1e-9, nan_ok=True), name
+        # the units keep their deviations from their group's mean: the noise is unchanged
+        assert stats.profile_moments(moved[0]).noise == pytest.approx(stats.profile_moments(x).noise)
+
+
+def test_fidelity_intervals_cover_near_one_where_percentile_intervals_did_not():
+    # issue 25, item 24: CCC and ICC(A,1) near 1 (true CCC .96) at 20 trials; the percentile interval of the
+    # corrected statistic (the old method) covered about 0.85 here. Truth: the statistic between the exact
+    # expected profiles (bench/validity.py).
+    from bench import validity
+
+    rng = np.random.default_rng(46)
+    mu = validity.RATE_MODELS["near 1"]
+    truth = validity.fidelity_truth(validity.rate_truth(mu)[0], validity.rate_truth(validity.HUMAN_RATINGS, 1.2, 0.6)[0])
+    new, old = {"ccc": [], "icc_a1": []}, {"ccc": [], "icc_a1": []}
+    for _ in range(120):
+        x, h = validity.rate_draws(rng, mu, 20), validity.rate_draws(rng, validity.HUMAN_RATINGS, 376, 1.2, 0.6)
+        cx, ch = stats.bootstrap_counts(rng, 20, 500), stats.bootstrap_counts(rng, 376, 500)
+        out = stats.fidelity_intervals(x, h, cx, ch)
+        boot = stats.fidelity(stats.profile_moments(x, cx), stats.profile_moments(h, ch))
+        for name in new:
+            new[name].append(out[name][0] <= truth[name] <= out[name][1])
+            low, high = stats.percentile_ci(boot[name])
+            old[name].append(low <= truth[name] <= high)
+    for name in new:
+        assert np.mean(old[name]) < 0.9 and np.mean(new[name]) >= 0.92, (name, np.mean(old[name]), np.mean(new[name]))

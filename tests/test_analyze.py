@@ -8,8 +8,10 @@ from datetime import date
 import numpy as np
 import polars as pl
 import pytest
+from scipy import stats as sps
 
 from papers.analysis.audit import Layout, Settings, compute_audit
+from papers.analysis.declines import reasons
 from papers.instrument import load_instrument
 from papers.store import open_store
 from tests.conftest import FIXTURES, query
@@ -50,10 +52,12 @@ def audit(answers, human=EMPTY_HUMAN, b=200):
                          Settings(b=b, stability_b=50)).tables
 
 
-def assert_nan_explained(frame: pl.DataFrame, columns: list[str]):
-    for col in columns:
-        unexplained = frame.filter(pl.col(col).is_nan() & pl.col("note").is_null())
-        assert unexplained.height == 0, f"{col} is NaN without a note:\n{unexplained}"
+def assert_declined(frame: pl.DataFrame, statistic: str, column: str, why: str):
+    """Every row whose `column` is empty declines `statistic` in its note, for the reason given."""
+    empty = frame.filter(pl.col(column).is_null())
+    assert empty.height > 0, f"{column} is never empty"
+    for note in empty["note"]:
+        assert why in reasons(note).get(statistic, ""), f"{column} is empty, but the note says {note!r}"
 
 
 def perm(rng):
@@ -63,13 +67,16 @@ def perm(rng):
 def test_single_trial_one_model_and_no_humans():
     tables = audit(answers_frame({"solo": [[1, 2, 3, 4, 5]]}))
     prof = tables["result_profiles"]
-    assert prof["n"].to_list() == [1] * 5 and prof["note"].null_count() == 0
+    assert prof["n"].to_list() == [1] * 5 and prof["mean"].to_list() == [1.0, 2, 3, 4, 5]
+    # one trial: no interval and no SD (not the trial's value as both ends), and the note says why
+    assert_declined(prof, "ci", "ci_low", "only 1 trial")
+    assert prof["ci_high"].null_count() == 5 and prof["sd"].null_count() == 5
     stab = tables["result_stability"]
-    assert stab["note"][0] == "fewer than two valid trials: no test"
-    assert_nan_explained(stab, ["kendall_w", "friedman_p"])
+    for statistic, column in (("friedman", "friedman_p"), ("kendall_w", "kendall_w"), ("mean_rho", "mean_rho")):
+        assert_declined(stab, statistic, column, "only 1 trial")
     diff = tables["result_differences"]
-    assert set(diff["note"].to_list()) == {"one model only: nothing to compare"}
-    assert tables["result_clusters"]["note"][0] == "fewer than three models: not clustered"
+    assert_declined(diff, "kruskal_h", "p_holm", "one model only")
+    assert_declined(tables["result_clusters"], "cluster", "cluster", "only 1 model")
     assert tables["result_agreement"].height == 0 and tables["result_human_profiles"].height == 0
 
 
@@ -79,10 +86,16 @@ def test_constant_model_gives_w_one_and_a_dimension_never_ranked_first():
     tables = audit(answers_frame({"constant": constant, "random": [perm(rng) for _ in range(10)]}))
     stab = tables["result_stability"].filter(pl.col("model") == "constant")
     assert stab["kendall_w"][0] == pytest.approx(1.0) and stab["mean_rho"][0] == pytest.approx(1.0)
-    assert stab["mean_rho_ci_low"][0] == pytest.approx(1.0) and stab["mean_rho_ci_high"][0] == pytest.approx(1.0)
+    # ten identical trials: not [1, 1], but the bound (1 - 2p)^2 with p the Clopper-Pearson upper bound of
+    # 0 differing trials in 10 (scipy's beta quantile: the exact binomial bound)
+    p = sps.beta.ppf(0.975, 1, 10)
+    assert stab["mean_rho_ci_low"][0] == pytest.approx((1 - 2 * p) ** 2) and stab["mean_rho_ci_high"][0] == 1.0
     prof = tables["result_profiles"].filter(pl.col("model") == "constant")
     assert prof.filter(pl.col("dimension") == "RF")["top1_share"][0] == 0.0
     assert prof["sd"].to_list() == [0.0] * 5
+    # every trial ranks PC first: its mean rank lies in [1, 1 + 4p], not [1, 1]
+    first = prof.filter(pl.col("mean") == 1.0).row(0, named=True)
+    assert (first["ci_low"], first["ci_high"]) == pytest.approx((1.0, 1 + 4 * p))
 
 
 def test_ties_in_ratings_and_all_equal_ratings():
@@ -92,18 +105,16 @@ def test_ties_in_ratings_and_all_equal_ratings():
     tables = audit(answers_frame({"ties": ties, "flat": flat, "third": [list(rng.integers(1, 8, 5)) for _ in range(15)]},
                                  task="rate"))
     stab = tables["result_stability"]
-    flat_row = stab.filter(pl.col("model") == "flat")
-    assert flat_row["note"][0] == "every trial gives every dimension the same value: W undefined"
-    assert_nan_explained(stab, ["kendall_w"])
-    assert not np.isnan(stab.filter(pl.col("model") == "ties")["kendall_w"][0])
+    assert_declined(stab, "kendall_w", "kendall_w", "every trial gives every dimension the same value")
+    assert_declined(stab, "mean_rho", "mean_rho", "every trial gives every dimension the same value")
+    assert stab.filter(pl.col("kendall_w").is_null())["model"].to_list() == ["flat"]
 
 
 def test_item_order_missing_is_explained():
     rng = np.random.default_rng(3)
     tables = audit(answers_frame({"m": [perm(rng) for _ in range(8)]}, orders=False))
     stab = tables["result_stability"]
-    assert stab["note"][0] == "item order not recorded: no position bias"
-    assert_nan_explained(stab, ["position_bias_rho"])
+    assert_declined(stab, "position_bias_rho", "position_bias_rho", "item order not recorded")
 
 
 def test_position_bias_is_detected():
@@ -167,7 +178,7 @@ def test_agreement_with_humans_and_bands():
     assert row["spread_ratio_ci_low"] > 1
     # rank profiles all have the same mean: no ICC(A,1), no level, no band, and a note that says why
     assert row["icc_a1"] is None and row["level_shift"] is None and row["band"] is None
-    assert "ICC(A,1) measures no absolute agreement" in row["note"]
+    assert reasons(row["note"])["icc_a1"].startswith("rank task: every ranking has the same mean")
 
 
 def test_rating_agreement_has_level_icc_with_both_intervals_and_a_cautious_band():
@@ -358,4 +369,6 @@ def test_degenerate_data_raises_no_numerical_warning(db, run, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any warning fails the command, and so this test
         result = run("analyze", "--audit", "degenerate")
-    assert "non_sentient / rank: 1 model: 1 human-centric" in result.output
+    # three identical rankings put the humanistic dimensions first, but three trials cannot show that the
+    # model would do so again: the index's interval is a bound, not the point, and no type is given
+    assert "non_sentient / rank: 1 model: 1 no clear type" in result.output

@@ -42,13 +42,14 @@ def cli_run(*args, expect=0):
 def audit(tmp_path_factory):
     """(For the tests marked slow: it collects, analyzes and renders, with Pandoc as a process.)
     A store built like the demo's, smaller: five simulated candidates (three built in, two from the
-    example profiles), rank and rate, 15 trials, and the example survey, so agreement exists. Briefs
+    example profiles), rank and rate, 24 trials (profile fidelity needs 20 valid ones), and the example survey, so
+    agreement exists. Briefs
     of two (with --out) and of five (published into the audit's folder by papers report) are written once."""
     root = tmp_path_factory.mktemp("brief")
     db = root / "store.duckdb"
     cli_run("collect", "--simulated-profiles", EXAMPLES / "simulated_profiles.yaml",
             *itertools.chain.from_iterable(("--model", m) for m in FIVE), "--task", "rank", "--task", "rate",
-            "--trials", "15", "--db", db)
+            "--trials", "24", "--db", db)
     cli_run("ingest", "survey", EXAMPLES / "survey_qualtrics.csv", "--sample", "example",
             "--mapping", EXAMPLES / "survey_mapping.yaml", "--db", db)
     cli_run("analyze", "--audit", "q4", "--bootstrap", "100", "--db", db)

@@ -262,13 +262,18 @@ def test_summary_box_golden():
 
 
 def test_agreement_table_golden():
+    declined = "not computed: only 12 trials: profile fidelity (r, rho, spread ratio, CCC, ICC) needs 20"
     rows = [{"model": "m<1>", "sample": "s", "condition": "Sentient", "task": "ranking", "rank": 1,
              "r": "0.98 [0.93, 1.00]", "rho": "0.94", "spread": "1.18 [0.98, 1.44]", "level": "-",
-             "ccc": "0.97 [0.84, 1.00]", "n": "30 / 352"}]
+             "ccc": "0.97 [0.84, 1.00]", "n": "30 / 352"},
+            {"model": "m2", "sample": "s", "condition": "Sentient", "task": "rating", "rank": None, "r": declined,
+             "rho": declined, "spread": declined, "level": "-0.21 [-0.40, -0.02]", "ccc": declined, "n": "12 / 352"}]
     golden("agreement_table.md", environment().get_template("partials/agreement_table.md.j2").render(rows=rows))
     assert "no human sample" in environment().get_template("partials/agreement_table.md.j2").render(rows=[]).lower()
-    icc = [{"model": "m", "sample": "s", "condition": "Sentient", "icc_a1": "0.52 [0.47, 0.57]",
-            "icc_a1_f": "[-0.09, 0.91]", "band": "between poor and excellent", "icc_c1": "0.84 [0.77, 0.89]"}]
+    icc = [{"model": "m", "sample": "s", "condition": "Sentient", "icc_a1": "0.20 [0.16, 0.23]",
+            "icc_a1_f": "[-0.11, 0.78]", "band": "poor", "icc_c1": "0.84 [0.77, 0.89]"},
+           {"model": "m2", "sample": "s", "condition": "Sentient", "icc_a1": declined, "icc_a1_f": declined,
+            "band": "-", "icc_c1": declined}]
     golden("icc_table.md", environment().get_template("partials/icc_table.md.j2").render(rows=icc))
 
 

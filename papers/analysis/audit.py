@@ -19,9 +19,11 @@ from scipy.cluster import hierarchy
 from scipy.spatial.distance import pdist, squareform
 
 from papers.analysis import stats
+from papers.analysis.declines import decline, settle, shortfall
 from papers.analysis.robustness import robustness
 from papers.analysis.structure import (
     cluster_label,
+    orientation_bounds,
     orientation_per_trial,
     orientation_test,
     structure_test,
@@ -80,6 +82,13 @@ class Group:
     boot_moments: stats.ProfileMoments | None = None  # the same per bootstrap resample
     ranks: np.ndarray | None = None  # within-trial ranks (ratings ranked, ties averaged)
     ties: np.ndarray | None = None  # per trial sum(t^3 - t)
+    counts: np.ndarray | None = None  # B x units bootstrap counts, kept for the fidelity intervals of each pair
+    bounds: tuple[float, float] = (1.0, 7.0)  # the least and greatest value a unit can give
+
+    @property
+    def span(self) -> float:
+        """The range of the scale, against which a variance counts as zero (`stats.is_flat`)."""
+        return self.bounds[1] - self.bounds[0]
 
 
 @dataclass
@@ -89,13 +98,13 @@ class Results:
 
 def _example_answers() -> pl.DataFrame:
     """The answers the examples in this module's docstrings use: three models ranking two
-    dimensions A and B over eight trials each; h puts A first every time, u puts A second, m
+    dimensions A and B over twenty trials each; h puts A first every time, u puts A second, m
     alternates. The same rows as the first lines of `wide_groups`' example."""
     def trials(model, ranks_of_a):
         return [{"model": model, "condition": "c", "task": "rank", "response_id": f"{model}{t}", "dimension": d,
                  "value": float(r if d == "A" else 3 - r)} for t, r in enumerate(ranks_of_a) for d in "AB"]
 
-    return pl.DataFrame(trials("h", [1] * 8) + trials("u", [2] * 8) + trials("m", [1, 2] * 4))
+    return pl.DataFrame(trials("h", [1] * 20) + trials("u", [2] * 20) + trials("m", [1, 2] * 10))
 
 
 def wide_groups(answers: pl.DataFrame, layout: Layout, keys: tuple[str, ...], unit: str) -> list[Group]:
@@ -136,13 +145,13 @@ def wide_groups(answers: pl.DataFrame, layout: Layout, keys: tuple[str, ...], un
     >>> def trials(model, ranks_of_a):  # A's rank in each trial; B takes the other place
     ...     return [{"model": model, "condition": "c", "task": "rank", "response_id": f"{model}{t}", "dimension": d,
     ...              "value": float(r if d == "A" else 3 - r)} for t, r in enumerate(ranks_of_a) for d in "AB"]
-    >>> answers = pl.DataFrame(trials("h", [1] * 8) + trials("u", [2] * 8) + trials("m", [1, 2] * 4))
+    >>> answers = pl.DataFrame(trials("h", [1] * 20) + trials("u", [2] * 20) + trials("m", [1, 2] * 10))
     >>> answers.equals(_example_answers())  # the rows the other examples here start from
     True
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     >>> [(g.key, g.x.shape) for g in groups]
-    [(('h', 'c', 'rank'), (8, 2)), (('m', 'c', 'rank'), (8, 2)), (('u', 'c', 'rank'), (8, 2))]
+    [(('h', 'c', 'rank'), (20, 2)), (('m', 'c', 'rank'), (20, 2)), (('u', 'c', 'rank'), (20, 2))]
     >>> groups[1].x[:2].tolist()
     [[1.0, 2.0], [2.0, 1.0]]
     """
@@ -162,7 +171,9 @@ def wide_groups(answers: pl.DataFrame, layout: Layout, keys: tuple[str, ...], un
             orders = wide.select(unit).join(orders, on=unit, how="left")["item_order"].to_list()
             positions = np.array([[o.index(d) + 1 if o and d in o else np.nan for d in dims] for o in orders], float) \
                 if orders else None
-        groups.append(Group(tuple(key), dims, x, positions))
+        task = key[list(keys).index("task")]
+        bounds = (1.0, float(len(dims))) if task == "rank" else tuple(float(v) for v in layout.scale)
+        groups.append(Group(tuple(key), dims, x, positions, bounds=bounds))
     return groups
 
 
@@ -183,14 +194,16 @@ def attach_bootstrap(groups: list[Group], rng: np.random.Generator, b: int, with
     Returns
     -------
     None
-        Sets `moments` and `boot_moments` (`stats.profile_moments` of the data and of each
-        resample), `boot` (the resampled means, B x k) and with_ranks `ranks` and `ties`.
+        Sets `counts` (B x units), `moments` and `boot_moments` (`stats.profile_moments` of the
+        data and of each resample), `boot` (the resampled means, B x k) and with_ranks `ranks` and
+        `ties`.
 
     Notes
     -----
     One count matrix per group (`stats.bootstrap_counts`) gives every resampled moment by matrix
-    products and is then dropped. Ratings are ranked within trials (ties averaged) for Friedman's
-    test, W and mean_rho; ranks are used as given.
+    products; it is kept for the fidelity intervals, which resample each pair of a model and a
+    sample from units moved to its own estimate. Ratings are ranked within trials (ties averaged)
+    for Friedman's test, W and mean_rho; ranks are used as given.
 
     References
     ----------
@@ -200,7 +213,7 @@ def attach_bootstrap(groups: list[Group], rng: np.random.Generator, b: int, with
     Examples
     --------
     >>> import numpy as np, polars as pl
-    >>> answers = _example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
+    >>> answers = _example_answers()  # h ranks A first in 20 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     >>> attach_bootstrap(groups, np.random.default_rng(1), 50, with_ranks=True)
@@ -211,9 +224,9 @@ def attach_bootstrap(groups: list[Group], rng: np.random.Generator, b: int, with
         m = g.x.shape[0]
         if m == 0:
             continue
-        counts = stats.bootstrap_counts(rng, m, b)
+        g.counts = stats.bootstrap_counts(rng, m, b)
         g.moments = stats.profile_moments(g.x)
-        g.boot_moments = stats.profile_moments(g.x, counts)
+        g.boot_moments = stats.profile_moments(g.x, g.counts)
         g.boot = g.boot_moments.means
         if with_ranks:
             task = g.key[-1]
@@ -235,16 +248,19 @@ def profiles(groups: list[Group]) -> pl.DataFrame:
     Returns
     -------
     polars.DataFrame
-        One row per model, condition, task and dimension: n (valid trials), mean with a percentile
-        bootstrap 95% interval over trials, median, sd, top1_share (the share of trials that put the
-        dimension first: rank 1, or the trial's highest rating, ties included) and a note for a
-        single trial.
+        One row per model, condition, task and dimension: n (valid trials), mean with a 95% interval
+        over trials (`mean_intervals`), median, sd, top1_share (the share of trials that put the
+        dimension first: rank 1, or the trial's highest rating, ties included) and a note saying
+        what was declined and why (a single trial has no interval and no SD).
 
     Notes
     -----
     Trials are the units resampled: the interval says how far the mean might move with another run
-    of the same number of trials. Ratings' top1_share counts a dimension as first in every trial
-    where it shares the highest rating.
+    of the same number of trials. It is the percentile bootstrap read at Hesterberg's expanded level
+    (`stats.expanded_level`), which keeps 95% with few trials; where every trial gave the same
+    value, the bootstrap would give a zero-width interval, and `stats.constant_interval` bounds the
+    mean instead. Ratings' top1_share counts a dimension as first in every trial where it shares
+    the highest rating.
 
     References
     ----------
@@ -254,7 +270,7 @@ def profiles(groups: list[Group]) -> pl.DataFrame:
     Examples
     --------
     >>> import numpy as np, polars as pl
-    >>> answers = _example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
+    >>> answers = _example_answers()  # h ranks A first in 20 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     >>> attach_bootstrap(groups, np.random.default_rng(1), 50)
@@ -265,20 +281,41 @@ def profiles(groups: list[Group]) -> pl.DataFrame:
     for g in groups:
         model, condition, task = g.key
         m = g.x.shape[0]
-        low, high = stats.percentile_ci(g.boot) if g.boot is not None else (np.full(len(g.dims), np.nan),) * 2
         if task == "rank":
             top = (g.x == 1).mean(axis=0)
         else:
             top = (g.x == g.x.max(axis=1, keepdims=True)).mean(axis=0)
-        sd = g.x.std(axis=0, ddof=1) if m > 1 else np.full(len(g.dims), np.nan)
-        for j, dim in enumerate(g.dims):
+        for j, (dim, (low, high), sd) in enumerate(zip(g.dims, *mean_intervals(g, "trials"))):
             rows.append({
                 "model": model, "condition": condition, "task": task, "dimension": dim, "n": m,
-                "mean": float(g.x[:, j].mean()), "ci_low": float(low[j]), "ci_high": float(high[j]),
-                "median": float(np.median(g.x[:, j])), "sd": float(sd[j]), "top1_share": float(top[j]),
-                "note": None if m > 1 else "one valid trial: no spread or interval",
-            })
-    return pl.DataFrame(rows, schema=PROFILE_SCHEMA)
+                "mean": float(g.x[:, j].mean()), "ci_low": low, "ci_high": high,
+                "median": float(np.median(g.x[:, j])), "sd": sd, "top1_share": float(top[j]), "note": None})
+            _decline_spread(rows[-1], "result_profiles", "profile interval", trials=m)
+    return settle("result_profiles", pl.DataFrame(rows, schema=PROFILE_SCHEMA))
+
+
+def mean_intervals(g: Group, unit: str) -> tuple[list[tuple[float, float]], list[float]]:
+    """Each dimension's 95% interval for the mean, and its SD, over a group's units (trials or
+    participants): the bootstrap's replicates read at the expanded level (`stats.expanded_level`),
+    or, where every unit gave the same value, `stats.constant_interval` on the group's scale; NaN
+    with fewer than two units."""
+    m, k = g.x.shape
+    if m < 2 or g.boot is None:
+        return [(np.nan, np.nan)] * k, [np.nan] * k
+    low, high = stats.percentile_ci(g.boot, stats.expanded_level(m))
+    sd = g.x.std(axis=0, ddof=1)
+    flat = stats.is_flat(sd**2, g.span)
+    intervals = [stats.constant_interval(g.x[0, j], *g.bounds, m) if flat[j] else (float(low[j]), float(high[j]))
+                 for j in range(k)]
+    return intervals, [0.0 if flat[j] else float(sd[j]) for j in range(k)]
+
+
+def _decline_spread(row: dict, table: str, minimum: str, **have: int) -> None:
+    """Decline a mean's interval and SD when there are too few units for them (MINIMUMS)."""
+    why = shortfall(minimum, **have)
+    if why:
+        for statistic in ("ci", "sd"):
+            decline(row, table, statistic, why)
 
 
 PROFILE_SCHEMA = {
@@ -323,13 +360,18 @@ def stability(groups: list[Group], outcomes: pl.DataFrame) -> pl.DataFrame:
     Examples
     --------
     >>> import numpy as np, polars as pl
-    >>> answers = _example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
+    >>> answers = _example_answers()  # h ranks A first in 20 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     >>> attach_bootstrap(groups, np.random.default_rng(1), 50, with_ranks=True)
-    >>> outcomes = pl.DataFrame({"model": ["h", "m", "u"], "condition": "c", "task": "rank", "status": "valid", "n": 8})
-    >>> stability(groups, outcomes).select("model", pl.col("kendall_w", "mean_rho").round(3), "valid_share").rows()
-    [('h', 1.0, 1.0, 1.0), ('m', 0.0, -0.143, 1.0), ('u', 1.0, 1.0, 1.0)]
+    >>> outcomes = pl.DataFrame({"model": ["h", "m", "u"], "condition": "c", "task": "rank", "status": "valid", "n": 20})
+    >>> table = stability(groups, outcomes)
+    >>> table.select("model", pl.col("kendall_w").round(3), "mean_rho", "valid_share").rows()
+    [('h', 1.0, None, 1.0), ('m', 0.0, None, 1.0), ('u', 1.0, None, 1.0)]
+    >>> for segment in table["note"][0].split("; "):  # with two dimensions, any two trials correlate +1 or -1
+    ...     print(segment)
+    mean_rho: only 2 dimensions: mean_rho (the mean Spearman correlation between trials) needs 3
+    position_bias_rho: item order not recorded
     """
     shares = _outcome_shares(outcomes)
     rows = []
@@ -340,26 +382,40 @@ def stability(groups: list[Group], outcomes: pl.DataFrame) -> pl.DataFrame:
         m, k = g.x.shape
         chi2, p, w = stats.friedman_w(g.ranks.sum(axis=0), m, k, g.ties.sum())
         rho, rho_low, rho_high = stats.mean_spearman(g.ranks)
-        note = None
-        if m < 2:
-            note = "fewer than two valid trials: no test"
-            chi2 = p = w = np.nan
-        elif np.isnan(chi2):
-            note = "every trial gives every dimension the same value: W undefined"
-        elif m < 3:
-            note = "two valid trials: no interval for mean_rho"
-        rows.append({"model": model, "condition": condition, "task": task, "n_trials": m,
-                     "friedman_chi2": float(chi2), "friedman_df": k - 1, "friedman_p": float(p), "kendall_w": float(w),
-                     "mean_rho": rho, "mean_rho_ci_low": rho_low, "mean_rho_ci_high": rho_high,
-                     "position_bias_rho": _position_bias(g), **shares.get(g.key, _no_outcomes()),
-                     "note": note or _position_note(g)})
+        row = {"model": model, "condition": condition, "task": task, "n_trials": m,
+               "friedman_chi2": float(chi2), "friedman_df": k - 1, "friedman_p": float(p), "kendall_w": float(w),
+               "mean_rho": rho, "mean_rho_ci_low": rho_low, "mean_rho_ci_high": rho_high,
+               "position_bias_rho": _position_bias(g), **shares.get(g.key, _no_outcomes()), "note": None}
+        rows.append(_stability_declines(row, g))
     for key, share in shares.items():  # groups with answers but none valid
         if key not in seen and key[2] != "open":
-            rows.append({"model": key[0], "condition": key[1], "task": key[2], "n_trials": 0,
-                         "friedman_chi2": np.nan, "friedman_df": None, "friedman_p": np.nan, "kendall_w": np.nan,
-                         "mean_rho": np.nan, "mean_rho_ci_low": np.nan, "mean_rho_ci_high": np.nan,
-                         "position_bias_rho": np.nan, **share, "note": "no valid trials"})
-    return pl.DataFrame(rows, schema=STABILITY_SCHEMA)
+            row = {"model": key[0], "condition": key[1], "task": key[2], "n_trials": 0, **share, "note": None}
+            for statistic in ("friedman", "kendall_w", "mean_rho", "position_bias_rho"):
+                decline(row, "result_stability", statistic, "no valid trials")
+            rows.append(row)
+    return settle("result_stability", pl.DataFrame(rows, schema=STABILITY_SCHEMA))
+
+
+def _stability_declines(row: dict, g: Group) -> dict:
+    """Decline, with the reason, what a group's trials cannot support (MINIMUMS and degenerate data)."""
+    m, k = g.x.shape
+    table = "result_stability"
+    tied = "every trial gives every dimension the same value" if np.isnan(row["friedman_chi2"]) else None
+    no_interval = np.isnan(row["mean_rho_ci_low"])
+    if why := shortfall("stability", trials=m, dimensions=k) or tied:
+        for statistic in ("friedman", "kendall_w"):
+            decline(row, table, statistic, why)
+    if why := shortfall("mean_rho", trials=m, dimensions=k) or tied:
+        decline(row, table, "mean_rho", why)
+    elif why := shortfall("mean_rho interval", trials=m, dimensions=k):
+        decline(row, table, "mean_rho_ci", why)
+    elif no_interval:
+        decline(row, table, "mean_rho_ci", "the leave-one-out estimates do not vary: no jackknife interval")
+    if np.isnan(row["position_bias_rho"]):
+        decline(row, table, "position_bias_rho", _position_note(g))
+    if row["n_responses"] == 0:
+        decline(row, table, "shares", "no outcome counts for this model, condition and task")
+    return row
 
 
 def _position_bias(g: Group) -> float:
@@ -367,15 +423,15 @@ def _position_bias(g: Group) -> float:
     if g.positions is None or np.isnan(g.positions).all():
         return float("nan")
     ok = ~np.isnan(g.positions)
-    if np.ptp(g.x[ok]) == 0:
+    if stats.is_flat(np.var(g.x[ok]), g.span):
         return float("nan")
     return float(sps.spearmanr(g.positions[ok], g.x[ok]).statistic)
 
 
-def _position_note(g: Group) -> str | None:
+def _position_note(g: Group) -> str:
     if g.positions is None or np.isnan(g.positions).all():
-        return "item order not recorded: no position bias"
-    return None
+        return "item order not recorded"
+    return "every answer with a recorded position is the same value"
 
 
 STABILITY_SCHEMA = {
@@ -436,7 +492,7 @@ def differences(groups: list[Group]) -> pl.DataFrame:
     Examples
     --------
     >>> import numpy as np, polars as pl
-    >>> answers = _example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
+    >>> answers = _example_answers()  # h ranks A first in 20 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     >>> row = differences(groups).row(0, named=True)
@@ -456,8 +512,8 @@ def differences(groups: list[Group]) -> pl.DataFrame:
             h = p = eps = np.nan
             note = None
             if len(samples) < 2:
-                note = "one model only: nothing to compare"
-            elif np.ptp(np.concatenate(samples)) == 0:
+                note = "kruskal_h: one model only, nothing to compare"
+            elif stats.is_flat(np.var(np.concatenate(samples)), members[0].span):
                 h, p, eps, note = 0.0, 1.0, 0.0, "every model gives this dimension the same value"
             else:
                 h, p = sps.kruskal(*samples)
@@ -468,9 +524,9 @@ def differences(groups: list[Group]) -> pl.DataFrame:
         for r, q in zip(block, adjusted):
             r["p_holm"] = float(q)
         rows += block
-    return pl.DataFrame(rows, schema={
+    return settle("result_differences", pl.DataFrame(rows, schema={
         "condition": pl.String, "task": pl.String, "dimension": pl.String, "kruskal_h": pl.Float64, "df": pl.Int64,
-        "p": pl.Float64, "p_holm": pl.Float64, "epsilon2": pl.Float64, "n": pl.Int64, "note": pl.String})
+        "p": pl.Float64, "p_holm": pl.Float64, "epsilon2": pl.Float64, "n": pl.Int64, "note": pl.String}))
 
 
 def type_margin(settings: Settings, layout: Layout, task: str) -> float:
@@ -558,7 +614,7 @@ def structure(groups: list[Group], layout: Layout, settings: Settings, rng: np.r
     Three models along one line (h, m, u) differ, but form no separate groups:
 
     >>> import numpy as np, polars as pl
-    >>> answers = _example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
+    >>> answers = _example_answers()  # h ranks A first in 20 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     >>> rng = np.random.default_rng(1)
@@ -566,8 +622,8 @@ def structure(groups: list[Group], layout: Layout, settings: Settings, rng: np.r
     >>> clusters, mds, summary = structure(groups, layout, Settings(permutations=99), rng)
     >>> clusters.select("model", "model_type").rows()
     [('h', 'human-centric'), ('m', 'no clear type'), ('u', 'utility-driven')]
-    >>> summary.row(0, named=True)["note"]
-    'no cluster structure: the models differ, but not in separate groups'
+    >>> summary.row(0, named=True)["note"].split("; ")
+    ['silhouette: no cluster structure to measure', 'no cluster structure: the models differ, but not in separate groups']
     """
     cluster_rows, mds_rows, summary_rows = [], [], []
     by_ct: dict[tuple, list[Group]] = {}
@@ -580,15 +636,18 @@ def structure(groups: list[Group], layout: Layout, settings: Settings, rng: np.r
         cluster_rows += clusters
         mds_rows += mds
         summary_rows.append(summary)
-    return (pl.DataFrame(cluster_rows, schema=CLUSTER_SCHEMA), pl.DataFrame(mds_rows, schema=MDS_SCHEMA),
-            pl.DataFrame(summary_rows, schema=STRUCTURE_SCHEMA))
+    return (settle("result_clusters", pl.DataFrame(cluster_rows, schema=CLUSTER_SCHEMA)),
+            settle("result_mds", pl.DataFrame(mds_rows, schema=MDS_SCHEMA)),
+            settle("result_structure", pl.DataFrame(summary_rows, schema=STRUCTURE_SCHEMA)))
 
 
 def _structure_of(condition: str, task: str, members: list[Group], layout: Layout, settings: Settings,
                   rng: np.random.Generator) -> tuple[list[dict], list[dict], dict]:
     """The cluster, map and summary rows of the models of one condition and task (sorted by model)."""
     margin = type_margin(settings, layout, task)
-    tests = [orientation_test(orientation_per_trial(g.x, g.dims, layout.orientation, task), margin) for g in members]
+    tests = [orientation_test(orientation_per_trial(g.x, g.dims, layout.orientation, task), margin,
+                              bounds=orientation_bounds(g.dims, layout.orientation, task, layout.scale))
+             for g in members]
     types, adjusted = type_models(tests)
     found = _clusters(members, settings, rng)
     labels = {c: cluster_label([t for t, lab in zip(tests, found.labels) if lab == c], margin)
@@ -599,15 +658,37 @@ def _structure_of(condition: str, task: str, members: list[Group], layout: Layou
                  "label": labels[found.labels[i]], "orientation_index": t.index,
                  "orientation_ci_low": t.ci_low, "orientation_ci_high": t.ci_high, "type_margin": margin,
                  "type_p_holm": float(adjusted[i]), "model_type": types[i],
-                 "stability_jaccard": float(found.jaccard[i]), "note": found.note}
+                 "stability_jaccard": float(found.jaccard[i]), "note": None}
                 for i, (g, t) in enumerate(zip(members, tests))]
+    for row, g in zip(clusters, members):
+        _cluster_declines(row, g, found)
     mds = _mds_rows(condition, task, members, found.profile)
     summary = {"condition": condition, "task": task, "n_models": len(members), "k": found.k,
                "linkage": settings.linkage, "cophenetic_r": found.cophenetic,
                "silhouette": found.silhouette, "p_heterogeneity": found.p_heterogeneity,
                "p_clustering": found.p_clustering, "candidate_k": found.candidate_k,
                "mds_variance_share": mds[-1]["variance_share"], "note": found.note}
+    if found.declined:
+        for statistic in ("cophenetic_r", "silhouette", "p_heterogeneity", "p_clustering"):
+            decline(summary, "result_structure", statistic, found.declined)
+    elif found.k == 1 and not settings.k:
+        decline(summary, "result_structure", "silhouette", "no cluster structure to measure")
     return clusters, mds, summary
+
+
+def _cluster_declines(row: dict, g: Group, found: _Found) -> None:
+    """Decline a model's orientation, type and cluster where its trials or the audit cannot support them."""
+    table = "result_clusters"
+    if np.isnan(row["orientation_index"]):
+        decline(row, table, "orientation_index", "the condition shows no humanistic or no utility dimension")
+    elif why := shortfall("orientation", trials=g.x.shape[0]):
+        decline(row, table, "orientation_ci", why)
+    elif np.isnan(row["orientation_ci_low"]):
+        decline(row, table, "orientation_ci", "every trial gives the same index and its bounds are not known")
+    if found.declined:
+        decline(row, table, "cluster", found.declined)
+    elif found.k == 1:
+        decline(row, table, "stability_jaccard", "one cluster: nothing to find again in resamples")
 
 
 @dataclass
@@ -622,6 +703,7 @@ class _Found:
     p_clustering: float = float("nan")
     candidate_k: int | None = None
     note: str | None = None
+    declined: str | None = None  # why the models were not clustered at all
 
 
 def _clusters(members: list[Group], settings: Settings, rng: np.random.Generator) -> _Found:
@@ -629,11 +711,13 @@ def _clusters(members: list[Group], settings: Settings, rng: np.random.Generator
     n = len(members)
     found = _Found(profile, labels=np.ones(n, dtype=int), jaccard=np.full(n, np.nan))
     if n < 3:
-        found.note = "fewer than three models: not clustered"
+        found.note = "fewer than three models, so not clustered"
+        found.declined = shortfall("clusters", models=n)
         return found
     distances = pdist(profile)
-    if distances.max() == 0:
-        found.note = "all models have the same profile: not clustered"
+    if stats.is_flat(distances.max() ** 2, members[0].span):
+        found.note = "all models have the same profile, so not clustered"
+        found.declined = "all models have the same profile"
         return found
     z = hierarchy.linkage(profile, method=settings.linkage, metric="euclidean")
     found.cophenetic = float(hierarchy.cophenet(z, distances)[0])
@@ -653,7 +737,7 @@ def _mds_rows(condition: str, task: str, members: list[Group], profile: np.ndarr
     n = len(members)
     coords, share = stats.classical_mds(squareform(pdist(profile)) if n > 1 else np.zeros((1, 1)))
     return [{"condition": condition, "task": task, "model": g.key[0], "x": float(coords[i, 0]), "y": float(coords[i, 1]),
-             "variance_share": share, "note": None if n > 2 else "fewer than three models: the map is trivial"}
+             "variance_share": share, "note": None if n > 2 else "fewer than three models, so the map is trivial"}
             for i, g in enumerate(members)]
 
 
@@ -705,8 +789,9 @@ def human_profiles(groups: list[Group], excluded: dict[str, int]) -> pl.DataFram
     Returns
     -------
     polars.DataFrame
-        One row per sample, condition, task and dimension: n (participants), mean with a percentile
-        bootstrap 95% interval over participants, sd and n_excluded.
+        One row per sample, condition, task and dimension: n (participants), mean with a 95%
+        interval over participants (`mean_intervals`), sd, n_excluded and a note saying what was
+        declined and why.
 
     Notes
     -----
@@ -732,21 +817,21 @@ def human_profiles(groups: list[Group], excluded: dict[str, int]) -> pl.DataFram
     rows = []
     for g in groups:
         sample, condition, task = g.key
-        low, high = stats.percentile_ci(g.boot)
-        for j, dim in enumerate(g.dims):
+        for j, (dim, (low, high), sd) in enumerate(zip(g.dims, *mean_intervals(g, "participants"))):
             rows.append({"sample": sample, "condition": condition, "task": task, "dimension": dim,
-                         "n": g.x.shape[0], "mean": float(g.x[:, j].mean()), "ci_low": float(low[j]),
-                         "ci_high": float(high[j]), "sd": float(g.x[:, j].std(ddof=1)) if g.x.shape[0] > 1 else np.nan,
-                         "n_excluded": excluded.get(sample, 0)})
-    return pl.DataFrame(rows, schema={
+                         "n": g.x.shape[0], "mean": float(g.x[:, j].mean()), "ci_low": low, "ci_high": high, "sd": sd,
+                         "n_excluded": excluded.get(sample, 0), "note": None})
+            _decline_spread(rows[-1], "result_human_profiles", "human interval", participants=g.x.shape[0])
+    return settle("result_human_profiles", pl.DataFrame(rows, schema={
         "sample": pl.String, "condition": pl.String, "task": pl.String, "dimension": pl.String, "n": pl.Int64,
-        "mean": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "sd": pl.Float64, "n_excluded": pl.Int64})
+        "mean": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "sd": pl.Float64, "n_excluded": pl.Int64,
+        "note": pl.String}))
 
 
 FIDELITY = ("pearson_r", "spread_ratio", "level_shift", "ccc", "icc_a1", "icc_c1")
 CI_PREFIX = {"pearson_r": "r"}  # the public schema's names of r's interval: r_ci_low, r_ci_high
-RANK_NOTE = ("rank task: every rank profile has the same mean, so ICC(A,1) measures no absolute agreement; "
-             "order (r, rho), calibration (spread ratio) and CCC are reported")
+RANK_REASON = "rank task: every ranking has the same mean, so there is no level and no absolute agreement to measure"
+PROFILE_STATISTICS = ("pearson_r", "spearman_rho", "spread_ratio", "ccc", "icc_a1", "icc_c1")
 
 
 def agreement(model_groups: list[Group], human_groups: list[Group]) -> pl.DataFrame:
@@ -761,18 +846,24 @@ def agreement(model_groups: list[Group], human_groups: list[Group]) -> pl.DataFr
     -------
     polars.DataFrame
         `result_agreement`: one row per model and sample with n_participants, n_trials, pearson_r,
-        spearman_rho, spread_ratio, level_shift, ccc, icc_a1, icc_c1 (each with a percentile
-        interval), for ratings the F-based ICC(A,1) interval and a Koo & Li band, mad, rank_by_ccc
-        within sample, condition and task, and a note.
+        spearman_rho, spread_ratio, level_shift, ccc, icc_a1, icc_c1 (each with its interval), for
+        ratings the F-based ICC(A,1) interval and a Koo & Li band, mad, rank_by_ccc within sample,
+        condition and task, and a note saying what was declined and why.
 
     Notes
     -----
     Order (Pearson r, Spearman rho), calibration (spread ratio), level (ratings), Lin's CCC and,
-    for ratings, ICC(A,1) and ICC(C,1), all noise-corrected (`stats.fidelity`) with percentile
-    bootstrap intervals resampling trials and participants; for ratings also the McGraw & Wong
-    F-based intervals of the ICCs. A Koo & Li band is named only when both ICC(A,1) intervals lie
-    in it. Rank profiles all share one mean, so level and the ICCs are left out for rank tasks,
-    with a note that says why. Spearman's rho and the MAD are of the observed means.
+    for ratings, ICC(A,1) and ICC(C,1), all noise-corrected (`stats.fidelity`), with the intervals
+    of `stats.fidelity_intervals` (a bootstrap of trials and participants moved to satisfy the
+    estimate, read at the expanded level; Welch's interval for the level); for ratings also the
+    McGraw & Wong F-based interval of ICC(A,1), which treats the dimensions as a sample of possible
+    ones. The Koo & Li band is named from the bootstrap interval printed beside ICC(A,1), and only
+    when that whole interval lies in one band. Declined, with the reason in the note: every
+    statistic but the level and the MAD below the MINIMUMS of papers.analysis.declines (trials,
+    participants, dimensions) or when either profile is flat within its noise (a corrected variance
+    of 0, where r is undefined and CCC and ICC would be forced to 0); the level and the ICCs for rank
+    tasks, where every profile has the same mean. Spearman's rho and the MAD are of the observed
+    means.
 
     References
     ----------
@@ -785,61 +876,93 @@ def agreement(model_groups: list[Group], human_groups: list[Group]) -> pl.DataFr
 
     Examples
     --------
-    A model that rates in the people's order with wider gaps:
+    A model that rates in the people's order with wider gaps (30 trials, 40 people):
 
     >>> import numpy as np, polars as pl
-    >>> def rows(unit, key, data):
-    ...     return [{key[0]: key[1], "condition": "c", "task": "rate", unit: f"{unit}{i}", "dimension": d, "value": float(v)}
-    ...             for i, row in enumerate(data) for d, v in zip("ABC", row)]
-    >>> layout = Layout({"c": ("A", "B", "C")}, {"A": "humanistic", "B": "utility", "C": "neutral"})
-    >>> model = pl.DataFrame(rows("response_id", ("model", "m"), [[7, 4, 1], [6, 4, 2], [7, 3, 1], [6, 3, 2]]))
-    >>> people = pl.DataFrame(rows("participant", ("sample", "s"), [[6, 4, 3], [5, 4, 3], [6, 5, 2], [5, 3, 2]]))
+    >>> rng = np.random.default_rng(1)
+    >>> def rows(unit, key, centre, n):
+    ...     data = np.clip(np.round(np.array(centre) + rng.normal(0, 0.7, (n, 4))), 1, 7)
+    ...     return [{key[0]: key[1], "condition": "c", "task": "rate", unit: f"{unit}{i}", "dimension": d, "value": v}
+    ...             for i, row in enumerate(data) for d, v in zip("ABCD", row)]
+    >>> layout = Layout({"c": tuple("ABCD")}, {"A": "humanistic", "B": "utility", "C": "neutral", "D": "neutral"})
+    >>> model = pl.DataFrame(rows("response_id", ("model", "m"), [6.5, 4, 1.5, 3], 30))
+    >>> people = pl.DataFrame(rows("participant", ("sample", "s"), [5.5, 4, 2.5, 3.5], 40))
     >>> mg = wide_groups(model, layout, ("model", "condition", "task"), "response_id")
     >>> hg = wide_groups(people, layout, ("sample", "condition", "task"), "participant")
-    >>> rng = np.random.default_rng(1)
     >>> attach_bootstrap(mg, rng, 200); attach_bootstrap(hg, rng, 200)
     >>> row = agreement(mg, hg).row(0, named=True)
-    >>> round(row["pearson_r"], 3), round(row["spread_ratio"], 2), round(row["ccc"], 2), row["band"]
-    (1.0, 1.69, 0.88, 'between poor and excellent')
+    >>> [round(row[k], 2) for k in ("pearson_r", "spread_ratio", "spread_ratio_ci_low", "ccc", "icc_a1")], row["band"]
+    ([0.98, 1.58, 1.43, 0.89, 0.91], 'between good and excellent')
+
+    With 12 of those trials, every statistic but the level is declined:
+
+    >>> few = wide_groups(model.filter(pl.col("response_id").str.slice(11).cast(int) < 12), layout,
+    ...                   ("model", "condition", "task"), "response_id")
+    >>> attach_bootstrap(few, rng, 200)
+    >>> row = agreement(few, hg).row(0, named=True)
+    >>> from papers.analysis.declines import reasons
+    >>> row["ccc"], row["band"], reasons(row["note"])["ccc"]
+    (None, None, 'only 12 trials: profile fidelity (r, rho, spread ratio, CCC, ICC) needs 20')
     """
     humans: dict[tuple, list[Group]] = {}
     for g in human_groups:
         humans.setdefault(g.key[1:], []).append(g)
-    rows = [_fidelity_row(mg, hg) for mg in model_groups for hg in humans.get(mg.key[1:], [])
+    rows = [fidelity_row(mg, hg) for mg in model_groups for hg in humans.get(mg.key[1:], [])
             if mg.x.shape[0] > 0 and hg.x.shape[0] > 0]
-    frame = pl.DataFrame(rows, schema=AGREEMENT_SCHEMA)
+    frame = settle("result_agreement", pl.DataFrame(rows, schema=AGREEMENT_SCHEMA))
     return frame.with_columns(
-        rank_by_ccc=pl.col("ccc").fill_nan(None).rank("ordinal", descending=True)
-        .over("sample", "condition", "task").cast(pl.Int64)
+        rank_by_ccc=pl.col("ccc").rank("ordinal", descending=True).over("sample", "condition", "task").cast(pl.Int64)
     ).sort("sample", "condition", "task", "rank_by_ccc", nulls_last=True)
 
 
-def _fidelity_row(mg: Group, hg: Group) -> dict:
+def fidelity_row(mg: Group, hg: Group) -> dict:
+    """One row of `agreement`, before `declines.settle` (NaN where a value is missing; what the
+    pair's data cannot support declined with its reason). bench/validity.py reads its intervals."""
     model, condition, task = mg.key
-    point = stats.fidelity(mg.moments, hg.moments)
-    boot = stats.fidelity(mg.boot_moments, hg.boot_moments)
+    point = stats.fidelity(mg.moments, hg.moments, mg.span)
+    if shortfall("fidelity", trials=mg.x.shape[0], participants=hg.x.shape[0], dimensions=len(mg.dims)) is None:
+        intervals = stats.fidelity_intervals(mg.x, hg.x, mg.counts, hg.counts, span=mg.span)
+    else:  # declined below (`fidelity_declines`) but for the level, whose Welch interval needs two of each
+        intervals = dict.fromkeys(FIDELITY, (np.nan, np.nan)) | {
+            "level_shift": stats.welch_interval(mg.x.mean(axis=1), hg.x.mean(axis=1))}
     row = {"model": model, "sample": hg.key[0], "condition": condition, "task": task,
-           "n_participants": hg.x.shape[0], "n_trials": mg.x.shape[0]}
+           "n_participants": hg.x.shape[0], "n_trials": mg.x.shape[0], "note": None}
     for name in FIDELITY:
-        low, high = stats.percentile_ci(boot[name])
         prefix = CI_PREFIX.get(name, name)
-        row |= {name: float(point[name]), f"{prefix}_ci_low": float(low), f"{prefix}_ci_high": float(high)}
+        row |= {name: float(point[name]), f"{prefix}_ci_low": intervals[name][0], f"{prefix}_ci_high": intervals[name][1]}
     a, h = mg.x.mean(axis=0), hg.x.mean(axis=0)
-    row["spearman_rho"] = float(sps.spearmanr(a, h).statistic) if np.ptp(a) > 0 and np.ptp(h) > 0 else np.nan
+    ordered = not (stats.is_flat(np.var(a), mg.span) or stats.is_flat(np.var(h), mg.span))
+    row["spearman_rho"] = float(sps.spearmanr(a, h).statistic) if ordered else np.nan
     row["mad"] = float(np.abs(a - h).mean())
-    notes = []
-    if np.isnan(row["pearson_r"]):
-        notes.append("a profile does not differ from flat beyond its sampling noise: r not estimable")
-    if task == "rank":
-        for name in ("level_shift", "icc_a1", "icc_c1"):
-            row |= {name: None, f"{name}_ci_low": None, f"{name}_ci_high": None}
-        row |= {"icc_a1_f_ci_low": None, "icc_a1_f_ci_high": None, "band": None}
-        notes.append(RANK_NOTE)
-    else:
-        f = stats.icc_f_intervals(a, h)
-        row |= {"icc_a1_f_ci_low": f["icc_a1"][0], "icc_a1_f_ci_high": f["icc_a1"][1],
-                "band": stats.koo_li_interval_band((row["icc_a1_ci_low"], row["icc_a1_ci_high"]), f["icc_a1"])}
-    row["note"] = "; ".join(notes) or None
+    f = stats.icc_f_intervals(a, h)
+    row |= {"icc_a1_f_ci_low": f["icc_a1"][0], "icc_a1_f_ci_high": f["icc_a1"][1],
+            "band": stats.koo_li_interval_band((row["icc_a1_ci_low"], row["icc_a1_ci_high"]))}
+    return _fidelity_declines(row, mg, hg)
+
+
+def _fidelity_declines(row: dict, mg: Group, hg: Group) -> dict:
+    """Decline, with the reason, every fidelity statistic the pair's data cannot support."""
+    table, (m, k), n = "result_agreement", mg.x.shape, hg.x.shape[0]
+    if row["task"] == "rank":
+        for statistic in ("level_shift", "icc_a1", "icc_c1"):
+            decline(row, table, statistic, RANK_REASON)
+    why = shortfall("fidelity", trials=m, participants=n, dimensions=k)
+    if why is None and np.isnan(row["spread_ratio"]):
+        why = "the humans' profile is flat within its sampling noise"
+    elif why is None and row["spread_ratio"] == 0:
+        why = "the model's profile is flat within its trial noise"
+    for statistic in PROFILE_STATISTICS if why else ():
+        decline(row, table, statistic, why)
+    if row["task"] != "rank":
+        if why := shortfall("level", trials=m, participants=n):
+            decline(row, table, "level_shift_ci", why)
+        elif np.isnan(row["level_shift_ci_low"]):
+            decline(row, table, "level_shift_ci", "no trial's or participant's mean rating differs from another's")
+        if why := shortfall("icc f interval", dimensions=k):
+            decline(row, table, "icc_a1_f_ci", why)
+        elif row["icc_a1_f_ci_low"] is not None and np.isnan(row["icc_a1_f_ci_low"]):
+            decline(row, table, "icc_a1_f_ci", "the residual mean square is 0 (the profiles agree exactly up to a "
+                                               "shift): no F-based interval")
     return row
 
 
@@ -869,12 +992,15 @@ def items_summary(items: pl.DataFrame, rng: np.random.Generator, b: int) -> pl.D
     -------
     polars.DataFrame
         One row per sample and item: n, mean with a percentile bootstrap 95% interval over
-        participants, sd and median.
+        participants (read at the expanded level, `stats.expanded_level`), sd, median and a note
+        saying what was declined and why.
 
     Notes
     -----
     The resampled means are one product of bootstrap counts with the values
-    (`stats.bootstrap_counts`).
+    (`stats.bootstrap_counts`). With one participant, or when every participant gave the same
+    value (an item's scale is not recorded, so no `stats.constant_interval` can stand in), the
+    interval is declined.
 
     References
     ----------
@@ -893,12 +1019,18 @@ def items_summary(items: pl.DataFrame, rng: np.random.Generator, b: int) -> pl.D
     for (sample, item), part in items.sort("sample", "item", "value").group_by(["sample", "item"], maintain_order=True):
         x = part["value"].to_numpy().astype(float)
         boot = stats.bootstrap_counts(rng, len(x), b) @ x / len(x)
-        low, high = stats.percentile_ci(boot)
-        rows.append({"sample": sample, "item": item, "n": len(x), "mean": float(x.mean()),
-                     "ci_low": float(low), "ci_high": float(high), "sd": float(x.std(ddof=1)) if len(x) > 1 else np.nan,
-                     "median": float(np.median(x))})
-    return pl.DataFrame(rows, schema={"sample": pl.String, "item": pl.String, "n": pl.Int64, "mean": pl.Float64,
-                                      "ci_low": pl.Float64, "ci_high": pl.Float64, "sd": pl.Float64, "median": pl.Float64})
+        low, high = stats.percentile_ci(boot, stats.expanded_level(len(x))) if len(x) > 1 else (np.nan, np.nan)
+        row = {"sample": sample, "item": item, "n": len(x), "mean": float(x.mean()), "ci_low": float(low),
+               "ci_high": float(high), "sd": float(x.std(ddof=1)) if len(x) > 1 else np.nan,
+               "median": float(np.median(x)), "note": None}
+        _decline_spread(row, "result_items", "item interval", participants=len(x))
+        if len(x) > 1 and stats.is_flat(np.var(x), max(float(np.abs(x).max()), 1.0)):
+            decline(row, "result_items", "ci", "every participant gave the same value, and an item's scale is not "
+                                               "recorded, so no bound can replace the resampling")
+        rows.append(row)
+    return settle("result_items", pl.DataFrame(rows, schema={
+        "sample": pl.String, "item": pl.String, "n": pl.Int64, "mean": pl.Float64, "ci_low": pl.Float64,
+        "ci_high": pl.Float64, "sd": pl.Float64, "median": pl.Float64, "note": pl.String}))
 
 
 # --------------------------------------------------------------------------- Study 1
@@ -952,7 +1084,7 @@ def themes(codes: pl.DataFrame, rule: str | None = None) -> pl.DataFrame:
     if rule is not None and rule not in THEME_RULES:
         raise ValueError(f"theme rule must be one of {', '.join(THEME_RULES)}")
     schema = {"model": pl.String, "condition": pl.String, "dimension": pl.String, "n": pl.Int64, "share": pl.Float64,
-              "ci_low": pl.Float64, "ci_high": pl.Float64, "coders": pl.Int64, "rule": pl.String}
+              "ci_low": pl.Float64, "ci_high": pl.Float64, "coders": pl.Int64, "rule": pl.String, "note": pl.String}
     if codes.height == 0:
         return pl.DataFrame(schema=schema)
     votes = codes.group_by("model", "condition", "response_id", "dimension").agg(
@@ -966,8 +1098,9 @@ def themes(codes: pl.DataFrame, rule: str | None = None) -> pl.DataFrame:
         n=pl.len(), k=pl.col("present").sum(), coders=pl.col("coders").max(),
         rule=pl.col("rule").unique().sort().str.join(", ")).sort("model", "condition", "dimension")
     low, high = stats.wilson_ci(summary["k"].to_numpy(), summary["n"].to_numpy())
-    return summary.with_columns(share=pl.col("k") / pl.col("n"), ci_low=pl.Series(low), ci_high=pl.Series(high)) \
-        .select(list(schema)).cast(schema)
+    frame = summary.with_columns(share=pl.col("k") / pl.col("n"), ci_low=pl.Series(low), ci_high=pl.Series(high),
+                                 note=pl.lit(None, pl.String))
+    return settle("result_themes", frame.select(list(schema)).cast(schema))
 
 
 def coder_agreement(codes: pl.DataFrame, rng: np.random.Generator, b: int) -> pl.DataFrame:
@@ -1036,10 +1169,14 @@ def coder_agreement(codes: pl.DataFrame, rng: np.random.Generator, b: int) -> pl
         value = statistic(matrix) if n else np.nan
         replicates = np.array([statistic(matrix[rng.integers(0, n, n)]) for _ in range(min(b, 1000))]) if n else np.array([])
         low, high = stats.percentile_ci(replicates) if n else (np.nan, np.nan)
-        rows.append({"dimension": dimension, "coders": ", ".join(coders), "statistic": name, "value": value,
-                     "ci_low": float(low), "ci_high": float(high), "n_units": n,
-                     "note": None if not np.isnan(value) else "no variation in the codes: agreement not estimable"})
-    return pl.DataFrame(rows, schema=schema)
+        row = {"dimension": dimension, "coders": ", ".join(coders), "statistic": name, "value": value,
+               "ci_low": float(low), "ci_high": float(high), "n_units": n, "note": None}
+        if why := shortfall("coder agreement", answers=n):
+            decline(row, "result_coder_agreement", "value", why)
+        elif np.isnan(value):
+            decline(row, "result_coder_agreement", "value", "no variation in the codes")
+        rows.append(row)
+    return settle("result_coder_agreement", pl.DataFrame(rows, schema=schema))
 
 
 # --------------------------------------------------------------------------- the whole audit
@@ -1091,7 +1228,7 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
     Examples
     --------
     >>> import numpy as np, polars as pl
-    >>> answers = _example_answers()  # h ranks A first in 8 trials, u second, m alternates (see wide_groups)
+    >>> answers = _example_answers()  # h ranks A first in 20 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> outcomes = pl.DataFrame({"model": ["h", "m", "u"], "condition": "c", "task": "rank", "status": "valid", "n": 8})
     >>> human = pl.DataFrame(schema={"sample": pl.String, "condition": pl.String, "task": pl.String,

@@ -28,6 +28,12 @@ def _ok(x: float | None) -> bool:
     return x is not None and not (isinstance(x, float) and math.isnan(x))
 
 
+def _interval(e: Estimate) -> bool:
+    """Whether an estimate has an interval that can carry a claim: both ends, and a width; a
+    zero-width interval from a finite sample (every trial alike) claims a precision no sample has."""
+    return _ok(e.low) and _ok(e.high) and e.high > e.low
+
+
 def leaders(estimates: list[Estimate]) -> tuple[list[Estimate], bool]:
     """The leader by value and whether it leads clearly.
 
@@ -48,8 +54,9 @@ def leaders(estimates: list[Estimate]) -> tuple[list[Estimate], bool]:
     -----
     Separated 95% intervals imply a difference significant at well below the 5% level, so the rule
     is conservative: it may call a real difference a tie, never the reverse at that level (Schenker
-    & Gentleman 2001). A missing interval end counts as overlapping. The tests check that of two
-    identical models neither is called "most stable".
+    & Gentleman 2001). A missing interval end, or an interval of zero width, counts as overlapping
+    everything. The tests check that of two identical models neither is called "most stable", and
+    that a zero-width interval makes no leader.
 
     References
     ----------
@@ -69,10 +76,10 @@ def leaders(estimates: list[Estimate]) -> tuple[list[Estimate], bool]:
         return [], False
     top = ranked[0]
     if len(ranked) == 1:
-        return [top], _ok(top.low)
-    if _ok(top.low) and _ok(ranked[1].high) and top.low > ranked[1].high:
+        return [top], _interval(top)
+    if _interval(top) and _interval(ranked[1]) and top.low > ranked[1].high:
         return [top], True
-    tied = [e for e in ranked if not (_ok(top.low) and _ok(e.high)) or e.high >= top.low]
+    tied = [e for e in ranked if not (_interval(top) and _interval(e)) or e.high >= top.low]
     return tied, False
 
 

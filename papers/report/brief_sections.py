@@ -31,7 +31,17 @@ from papers import compare
 from papers.analysis import stats
 from papers.analysis.claims import Estimate, leaders, ordering_phrase
 from papers.report.reads import AuditData
-from papers.report.wording import ci, condition_label, fmt, is_number, measure, percent, task_label, where
+from papers.report.wording import (
+    condition_label,
+    estimate,
+    fmt,
+    is_number,
+    measure,
+    not_computed,
+    percent,
+    task_label,
+    where,
+)
 
 PAIRWISE_METHOD = (
     "Mann-Whitney U per dimension and pair of candidates over valid trials; effect size r (rank-biserial) "
@@ -187,16 +197,18 @@ def stability_line(data: AuditData, model: str) -> str:
 
 
 def _rho(r: dict) -> str:
-    return ci(r, "mean_rho", "mean_rho_ci_low", "mean_rho_ci_high")
+    return estimate(r, "mean_rho", low="mean_rho_ci_low", high="mean_rho_ci_high", interval="mean_rho_ci")
 
 
 def fidelity_line(data: AuditData, model: str) -> str:
     """Per human sample: CCC (lowest to highest over conditions and tasks), order r, and where the
     gaps between priorities are exaggerated or compressed."""
-    rows = [r for r in _rows(data, "result_agreement", model)
-            if is_number(r["ccc"])]
-    if not rows:
+    mine = _rows(data, "result_agreement", model)
+    rows = [r for r in mine if is_number(r["ccc"])]
+    if not mine:
         return "no human sample answered a matched task"
+    if not rows:  # every pair declined: say why, once per reason
+        return "; ".join(dict.fromkeys(f"profile fidelity {not_computed(r, 'ccc')}" for r in mine))
     parts = []
     for sample in sorted({r["sample"] for r in rows}):
         mine = sorted((r for r in rows if r["sample"] == sample), key=lambda r: r["ccc"])
@@ -217,7 +229,7 @@ def fidelity_line(data: AuditData, model: str) -> str:
 
 
 def _ccc(r: dict) -> str:
-    return ci(r, "ccc", "ccc_ci_low", "ccc_ci_high")
+    return estimate(r, "ccc", low="ccc_ci_low", high="ccc_ci_high")
 
 
 def quality_line(data: AuditData, model: str) -> str:
@@ -342,8 +354,9 @@ def stability_rows(data: AuditData, candidates: list[str]) -> list[dict]:
 
 
 def type_rows(data: AuditData, candidates: list[str]) -> list[dict]:
-    return [{"model": r["model"], "where": where(r["condition"], r["task"]), "type": r["model_type"],
-             "orientation": ci(r, "orientation_index", "orientation_ci_low", "orientation_ci_high"),
+    return [{"model": r["model"], "where": where(r["condition"], r["task"]), "type": r["model_type"] or "not typed",
+             "orientation": estimate(r, "orientation_index", low="orientation_ci_low", high="orientation_ci_high",
+                                     interval="orientation_ci"),
              "margin": f"±{fmt(r['type_margin'])}", "p_holm": p_value(r["type_p_holm"])}
             for r in _mine(data, "result_clusters", candidates)]
 
@@ -355,9 +368,10 @@ def agreement_rows(data: AuditData, candidates: list[str]) -> list[dict]:
     rows = sorted(_mine(data, "result_agreement", candidates),
                   key=lambda r: (r["sample"], r["condition"], r["task"], index[r["model"]]))
     return [{"model": r["model"], "sample": r["sample"], "where": where(r["condition"], r["task"]),
-             "r": ci(r, "pearson_r", "r_ci_low", "r_ci_high"),
-             "spread": ci(r, "spread_ratio", "spread_ratio_ci_low", "spread_ratio_ci_high") + _gaps(r),
-             "level": ci(r, "level_shift", "level_shift_ci_low", "level_shift_ci_high") if r["task"] == "rate" else "-",
+             "r": estimate(r, "pearson_r", low="r_ci_low", high="r_ci_high"),
+             "spread": estimate(r, "spread_ratio", low="spread_ratio_ci_low", high="spread_ratio_ci_high") + _gaps(r),
+             "level": estimate(r, "level_shift", low="level_shift_ci_low", high="level_shift_ci_high",
+                               interval="level_shift_ci") if r["task"] == "rate" else "-",
              "ccc": _ccc(r), "n": f"{r['n_trials']} / {r['n_participants']}"}
             for r in rows]
 

@@ -33,11 +33,16 @@ def method_text(data: AuditData) -> list[str]:
         f"order; every model saw the same orders. Conditions and the dimensions they show: {conditions}. Answers "
         "were parsed into ranks or ratings; refusals, unparseable and incomplete answers are counted, not used.",
         f"Means come with percentile-bootstrap 95% intervals over trials (B = {settings.get('bootstrap_b')}, seed "
-        f"{settings.get('seed')}). \"Top priorities\" are named only when Friedman's test (trials as blocks) finds a "
-        "non-random ordering (p < .05). Stability is the mean Spearman correlation between trials (mean rho), "
-        "with a jackknife 95% interval; unlike Kendall's W, shown as a description, it does not grow or shrink "
-        "with the number of trials, so models with different numbers of valid trials can be compared. \"Most "
-        "stable\" and \"closest to humans\" are said only when the leader's interval does not overlap the next one's.",
+        f"{settings.get('seed')}), read at Hesterberg's expanded level so that few trials do not narrow them; where "
+        "every trial gave the same value, a bound from the share of trials that could have differed (at most "
+        "3.7/n at 95%) replaces the bootstrap, which would return a zero-width interval. \"Top priorities\" are "
+        "named only when Friedman's test (trials as blocks) finds a non-random ordering (p < .05). Stability is the "
+        "mean Spearman correlation between trials (mean rho), with a jackknife 95% interval (a bound of the same "
+        "kind when every trial gives the same ordering); unlike Kendall's W, shown as a description, it does not "
+        "grow or shrink with the number of trials, so models with different numbers of valid trials can be "
+        "compared. \"Most stable\" and \"closest to humans\" are said only when the leader's interval does not "
+        "overlap the next one's. A statistic the data cannot support (too few trials, participants or dimensions; "
+        "a profile flat within its noise) is not computed, and the page says why.",
         f"Types: the orientation index is the mean rank of the utility dimensions ({', '.join(by['utility']) or 'none'}) "
         f"minus that of the humanistic ones ({', '.join(by['humanistic']) or 'none'}); for ratings, humanistic minus "
         f"utility; {', '.join(by['neutral']) or 'no dimension'} count as neutral. A model is called human-centric or "
@@ -54,12 +59,15 @@ def method_text(data: AuditData) -> list[str]:
         "(2026), whose formula is not public: order (Pearson r and Spearman rho of the mean profiles), calibration "
         "(spread ratio: SD of the model's dimension means over the humans'; above 1 the model exaggerates the gaps "
         "between priorities), level (mean difference, ratings only) and Lin's concordance correlation (CCC), "
-        "corrected for the sampling noise in the means, with percentile-bootstrap intervals resampling trials and "
-        "participants. For ratings, ICC(A,1) and ICC(C,1) (McGraw & Wong 1996) are added with the F-based interval, "
-        "which treats the dimensions as a sample of possible dimensions; a Koo & Li (2016) band is named only when "
-        "both intervals lie in it. For rankings ICC(A,1) is not reported: every rank profile has the same mean, so "
-        "it cannot measure absolute agreement. With five or six dimensions every profile statistic is imprecise: "
-        "read the intervals, not the points.",
+        "corrected for the sampling noise in the means. Their intervals resample trials and participants after "
+        "moving each group's units so that their mean profiles have the corrected moments (so that the resampling "
+        "varies about the estimate as the estimate varies about the truth), read at the expanded level and held to "
+        "each statistic's range; the level has Welch's t interval. For ratings, ICC(A,1) and ICC(C,1) (McGraw & "
+        "Wong 1996) are added, and beside ICC(A,1) the F-based interval, which treats the dimensions as a sample of "
+        "possible dimensions; the Koo & Li (2016) band is read from the bootstrap interval printed beside ICC(A,1), "
+        "and named only when that whole interval lies in one band. For rankings ICC(A,1) is not reported: every "
+        "rank profile has the same mean, so it cannot measure absolute agreement. With five or six dimensions "
+        "every profile statistic is imprecise: read the intervals, not the points.",
     ]
 
 

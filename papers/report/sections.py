@@ -19,12 +19,13 @@ from papers.report.reads import AuditData
 from papers.report.synthetic import synthetic_notice
 from papers.report.takeaway import Evidence
 from papers.report.wording import (
-    ci,
     condition_label,
+    estimate,
     fmt,
     in_order,
     is_number,
     measure,
+    not_computed,
     percent,
     situation,
     task_label,
@@ -76,7 +77,7 @@ def summary_box(data: AuditData, model: str) -> SummaryBox:
              f"{robustness.caveat(robustness.of(data, model, r['condition'], r['task']))}"
              for r in rows_of(data, "result_clusters", model, by=("condition", "task"))]
     stability = [f"{situation(r['condition'], r['task'])}: two trials agree with a mean Spearman rho of "
-                 f"{words_ci(r, 'mean_rho', 'mean_rho_ci_low', 'mean_rho_ci_high')}, over {r['n_trials']} trials"
+                 f"{mean_rho_text(r, words=True)}, over {r['n_trials']} trials"
                  for r in rows_of(data, "result_stability", model, by=("condition", "task"))]
     agreement = [f"Sample {r['sample']}, {situation(r['condition'], r['task']).lower()}: {fidelity_words(r)}"
                  for r in rows_of(data, "result_agreement", model, by=("sample", "condition", "task"))]
@@ -93,30 +94,65 @@ def priorities_words(data: AuditData, r: dict) -> str:
 
 
 def type_words(r: dict) -> str:
-    """"human-centric: orientation index 1.93 (95% CI 1.43 to 2.38), beyond the margin of ±0.25"."""
-    index = words_ci(r, "orientation_index", "orientation_ci_low", "orientation_ci_high")
+    """"human-centric: orientation index 1.93 (95% CI 1.43 to 2.38), beyond the margin of ±0.25", or
+    "type not computed: <reason>" when the index or its interval is declined."""
+    declined = not_computed(r, "orientation_index") or not_computed(r, "orientation_ci", "orientation_ci_low")
+    if declined:
+        return f"type {declined}"
+    index = orientation_text(r, words=True)
     kind = r["model_type"]
     where_ = "beyond" if kind in ("human-centric", "utility-driven") else "not shown beyond"
     return f"{kind}: orientation index {index}, {where_} the margin of ±{fmt(r['type_margin'])}"
 
 
-def words_ci(row: dict, est: str, low: str, high: str) -> str:
-    """"0.37 (95% CI 0.21 to 0.51)"."""
-    return f"{fmt(row[est])} (95% CI {fmt(row[low])} to {fmt(row[high])})"
+def mean_rho_text(r: dict, words: bool = False) -> str:
+    """mean_rho with its jackknife interval, or why either is not computed."""
+    return estimate(r, "mean_rho", low="mean_rho_ci_low", high="mean_rho_ci_high", interval="mean_rho_ci", words=words)
+
+
+def orientation_text(r: dict, words: bool = False) -> str:
+    """The orientation index with its interval, or why either is not computed."""
+    return estimate(r, "orientation_index", low="orientation_ci_low", high="orientation_ci_high",
+                    interval="orientation_ci", words=words)
 
 
 def fidelity_words(r: dict) -> str:
-    """Order, calibration and concordance in one line, e.g. 'order r = 0.92 [...], gaps 1.8x the
-    humans' [...] (exaggerated), CCC = 0.41 [...]'."""
-    spread = r["spread_ratio"]
+    """Order, calibration and concordance in one line, e.g. 'order r = 0.92 [...]; gaps 1.8x the
+    humans' [...] (exaggerated); CCC = 0.41 [...]'; a declined statistic reads "not computed:
+    <reason>" and nothing else, and statistics declined for one reason are named together."""
+    parts = {"order r": estimate(r, "pearson_r", low="r_ci_low", high="r_ci_high"),
+             "calibration": spread_text(r), "CCC": estimate(r, "ccc", low="ccc_ci_low", high="ccc_ci_high")}
+    if r["task"] == "rate":
+        parts["ICC(A,1)"] = icc_text(r)
+    declined = {name: text for name, text in parts.items() if text.startswith("not computed")}
+    shown = [text if name == "calibration" else f"{name} = {text}" for name, text in parts.items()
+             if name not in declined]
+    by_reason: dict[str, list[str]] = {}
+    for name, text in declined.items():
+        by_reason.setdefault(text, []).append(name)
+    shown += [f"{_and(names)} {text}" for text, names in by_reason.items()]
+    return "; ".join(shown)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def spread_text(r: dict) -> str:
+    """"gaps 1.80x the humans' [1.43, 2.21] (exaggerated)", or "not computed: <reason>"."""
+    declined = not_computed(r, "spread_ratio")
+    if declined:
+        return declined
     low, high = r["spread_ratio_ci_low"], r["spread_ratio_ci_high"]
     verdict = ("exaggerated" if is_number(low) and low > 1 else "compressed" if is_number(high) and high < 1
                else "calibration not distinguishable from 1")
-    text = (f"order r = {ci(r, 'pearson_r', 'r_ci_low', 'r_ci_high')}; gaps {fmt(spread)}x the humans' "
-            f"[{fmt(low)}, {fmt(high)}] ({verdict}); CCC = {ci(r, 'ccc', 'ccc_ci_low', 'ccc_ci_high')}")
-    if r["task"] == "rate" and is_number(r["icc_a1"]):
-        text += f"; ICC(A,1) = {ci(r, 'icc_a1', 'icc_a1_ci_low', 'icc_a1_ci_high')}, {r['band']}"
-    return text
+    return f"gaps {fmt(r['spread_ratio'])}x the humans' [{fmt(low)}, {fmt(high)}] ({verdict})"
+
+
+def icc_text(r: dict) -> str:
+    """ICC(A,1) with the bootstrap interval and the Koo & Li band read from that same interval."""
+    text = estimate(r, "icc_a1", low="icc_a1_ci_low", high="icc_a1_ci_high", interval="icc_a1_ci")
+    return text if text.startswith("not computed") or not r.get("band") else f"{text}, {r['band']}"
 
 
 def quality_lines(data: AuditData, model: str) -> list[str]:
@@ -205,7 +241,8 @@ def coder_rows(data: AuditData, *, readable_statistic: bool) -> list[dict]:
     """Agreement between coders per theme, over all coded answers of the audit."""
     return [{"dimension": data.name(r["dimension"]),
              "statistic": r["statistic"].replace("_", " ") if readable_statistic else r["statistic"],
-             "value": ci(r, "value", "ci_low", "ci_high"), "coders": r["coders"], "n": r["n_units"]}
+             "value": estimate(r, "value", low="ci_low", high="ci_high", interval="ci"), "coders": r["coders"],
+             "n": r["n_units"]}
             for r in rows_of(data, "result_coder_agreement")]
 
 
@@ -224,17 +261,17 @@ def quality_rows(data: AuditData, model: str) -> list[dict]:
     statistics (mean rho, Kendall's W, Friedman's test); the page shows them as two tables."""
     return [{**where_columns(r), "responses": r["n_responses"], "valid": percent(r["valid_share"]),
              **{status: percent(r[f"{status}_share"]) for status in OUTCOMES},
-             "position_rho": fmt(r["position_bias_rho"]), "w": fmt(r["kendall_w"]),
-             "mean_rho": ci(r, "mean_rho", "mean_rho_ci_low", "mean_rho_ci_high"),
-             "friedman": f"chi2({fmt(r['friedman_df'])}) = {fmt(r['friedman_chi2'], 1)}, p = {fmt(r['friedman_p'], 3)}"}
+             "position_rho": estimate(r, "position_bias_rho"), "w": estimate(r, "kendall_w"),
+             "mean_rho": mean_rho_text(r), "friedman": friedman_text(r)}
             for r in rows_of(data, "result_stability", model, by=("condition", "task"))]
 
 
 def peers_rows(data: AuditData, model: str) -> list[dict]:
     """The model's type, orientation index and cluster per condition and task."""
     return [{**where_columns(r), "cluster": r["cluster"], "cluster_label": r["label"], "type": r["model_type"],
-             "orientation": ci(r, "orientation_index", "orientation_ci_low", "orientation_ci_high"),
-             "p_holm": fmt(r["type_p_holm"], 3), "stability": fmt(r["stability_jaccard"])}
+             "orientation": orientation_text(r),
+             "p_holm": fmt(r["type_p_holm"], 3) if is_number(r["type_p_holm"]) else "-",
+             "stability": estimate(r, "stability_jaccard")}
             for r in rows_of(data, "result_clusters", model, by=("condition", "task"))]
 
 
@@ -247,10 +284,12 @@ def agreement_rows(data: AuditData, model: str | None = None) -> list[dict]:
     if model is not None:
         frame = frame.filter(pl.col("model") == model)
     return [{"model": r["model"], "sample": r["sample"], "condition": condition_label(r["condition"]),
-             "task": task_label(r["task"]), "rank": r["rank_by_ccc"], "r": ci(r, "pearson_r", "r_ci_low", "r_ci_high"),
-             "rho": fmt(r["spearman_rho"]), "spread": ci(r, "spread_ratio", "spread_ratio_ci_low", "spread_ratio_ci_high"),
-             "level": ci(r, "level_shift", "level_shift_ci_low", "level_shift_ci_high") if r["task"] == "rate" else "-",
-             "ccc": ci(r, "ccc", "ccc_ci_low", "ccc_ci_high"), "n": f"{r['n_trials']} / {r['n_participants']}"}
+             "task": task_label(r["task"]), "rank": r["rank_by_ccc"],
+             "r": estimate(r, "pearson_r", low="r_ci_low", high="r_ci_high"), "rho": estimate(r, "spearman_rho"),
+             "spread": estimate(r, "spread_ratio", low="spread_ratio_ci_low", high="spread_ratio_ci_high"),
+             "level": estimate(r, "level_shift", low="level_shift_ci_low", high="level_shift_ci_high",
+                               interval="level_shift_ci") if r["task"] == "rate" else "-",
+             "ccc": estimate(r, "ccc", low="ccc_ci_low", high="ccc_ci_high"), "n": f"{r['n_trials']} / {r['n_participants']}"}
             for r in frame.sort("sample", "condition", "task", "rank_by_ccc", nulls_last=True).iter_rows(named=True)]
 
 
@@ -260,10 +299,22 @@ def icc_rows(data: AuditData, model: str | None = None) -> list[dict]:
     if model is not None:
         frame = frame.filter(pl.col("model") == model)
     return [{"model": r["model"], "sample": r["sample"], "condition": condition_label(r["condition"]),
-             "icc_a1": ci(r, "icc_a1", "icc_a1_ci_low", "icc_a1_ci_high"),
-             "icc_a1_f": f"[{fmt(r['icc_a1_f_ci_low'])}, {fmt(r['icc_a1_f_ci_high'])}]", "band": r["band"] or "n/a",
-             "icc_c1": ci(r, "icc_c1", "icc_c1_ci_low", "icc_c1_ci_high")}
+             "icc_a1": estimate(r, "icc_a1", low="icc_a1_ci_low", high="icc_a1_ci_high", interval="icc_a1_ci"),
+             "icc_a1_f": f_interval_text(r), "band": r["band"] or "-",
+             "icc_c1": estimate(r, "icc_c1", low="icc_c1_ci_low", high="icc_c1_ci_high")}
             for r in frame.sort("sample", "condition", "model").iter_rows(named=True)]
+
+
+def friedman_text(r: dict) -> str:
+    """"chi2(4) = 52.3, p = 0.000", or why the test was not computed."""
+    return not_computed(r, "friedman", "friedman_chi2") or \
+        f"chi2({fmt(r['friedman_df'])}) = {fmt(r['friedman_chi2'], 1)}, p = {fmt(r['friedman_p'], 3)}"
+
+
+def f_interval_text(r: dict) -> str:
+    """McGraw & Wong's F-based ICC(A,1) interval, or why it was not computed."""
+    return not_computed(r, "icc_a1", "icc_a1") or not_computed(r, "icc_a1_f_ci", "icc_a1_f_ci_low") or \
+        f"[{fmt(r['icc_a1_f_ci_low'])}, {fmt(r['icc_a1_f_ci_high'])}]"
 
 
 # ----------------------------------------------------------------------------- provenance
@@ -312,8 +363,9 @@ def model_provenance(model: str, p: dict) -> list[tuple[str, str]]:
 def stability_rows(data: AuditData) -> list[dict]:
     """Every model's stability and data quality, by condition and task."""
     return [{"model": r["model"], **where_columns(r), "n": r["n_trials"],
-             "mean_rho": ci(r, "mean_rho", "mean_rho_ci_low", "mean_rho_ci_high"), "w": fmt(r["kendall_w"]),
-             "p": fmt(r["friedman_p"], 3), "valid": percent(r["valid_share"]), "position_rho": fmt(r["position_bias_rho"])}
+             "mean_rho": mean_rho_text(r), "w": estimate(r, "kendall_w"),
+             "p": estimate(r, "friedman", "friedman_p", digits=3), "valid": percent(r["valid_share"]),
+             "position_rho": estimate(r, "position_bias_rho")}
             for r in rows_of(data, "result_stability", by=("condition", "task", "model"))]
 
 
@@ -368,5 +420,6 @@ def structure_rows(data: AuditData) -> list[dict]:
 
 def items_rows(data: AuditData) -> list[dict]:
     """The human samples' extra survey items, each on its own scale."""
-    return [{"sample": r["sample"], "item": r["item"], "n": r["n"], "mean": ci(r, "mean", "ci_low", "ci_high")}
+    return [{"sample": r["sample"], "item": r["item"], "n": r["n"],
+             "mean": estimate(r, "mean", low="ci_low", high="ci_high", interval="ci")}
             for r in rows_of(data, "result_items")]

@@ -5,13 +5,20 @@ Every page section formats through these, so a number reads the same wherever it
 
 from __future__ import annotations
 
+from papers.analysis.declines import missing, reasons
+
 
 def fmt(value, digits: int = 2) -> str:
-    """A number rounded for reading; a missing value (None or NaN) is "n/a"."""
+    """A number rounded for reading; a missing value (None or NaN) is "n/a"; never "-0.00".
+
+    >>> fmt(-0.001), fmt(-0.0), fmt(0.125, 1), fmt(None)
+    ('0.00', '0.00', '0.1', 'n/a')
+    """
     if value is None or (isinstance(value, float) and value != value):
         return "n/a"
     if isinstance(value, float):
-        return f"{value:.{digits}f}"
+        text = f"{value:.{digits}f}"
+        return text[1:] if text.startswith("-") and not text.strip("-0.") else text
     return str(value)
 
 
@@ -20,9 +27,51 @@ def ci(row: dict, est: str, low: str, high: str, digits: int = 2) -> str:
     return f"{fmt(row[est], digits)} [{fmt(row[low], digits)}, {fmt(row[high], digits)}]"
 
 
-def percent(share: float) -> str:
-    """A share as a whole percentage: 0.981 -> "98%"."""
-    return fmt(share * 100, 0) + "%"
+def not_computed(row: dict, statistic: str, est: str | None = None) -> str | None:
+    """"not computed: <reason>" when the row declines the statistic (papers.analysis.declines), or
+    when its value is missing in an audit computed before reasons were recorded; None otherwise.
+
+    >>> not_computed({"pearson_r": None, "note": "pearson_r, ccc: only 3 trials"}, "pearson_r")
+    'not computed: only 3 trials'
+    >>> not_computed({"pearson_r": float("nan"), "note": None}, "pearson_r"), not_computed({"pearson_r": 0.5}, "pearson_r")
+    ('not computed', None)
+    """
+    why = reasons(row.get("note")).get(statistic)
+    if why:
+        return f"not computed: {why}"
+    return "not computed" if missing(row.get(est or statistic)) else None
+
+
+def estimate(row: dict, statistic: str, est: str | None = None, low: str | None = None, high: str | None = None,
+             interval: str | None = None, digits: int = 2, words: bool = False) -> str:
+    """A statistic as printed: "0.52 [0.47, 0.57]" (or with words, "0.52 (95% CI 0.47 to 0.57)");
+    "not computed: <reason>" and nothing else when it is declined; its value and "(no interval:
+    <reason>)" when only its interval (the statistic `interval`) is declined.
+
+    >>> row = {"mean_rho": 0.4, "mean_rho_ci_low": None, "mean_rho_ci_high": None,
+    ...        "note": "mean_rho_ci: only 2 trials: mean_rho's jackknife interval needs 3"}
+    >>> estimate(row, "mean_rho", low="mean_rho_ci_low", high="mean_rho_ci_high", interval="mean_rho_ci")
+    "0.40 (no interval: only 2 trials: mean_rho's jackknife interval needs 3)"
+    """
+    est = est or statistic
+    declined = not_computed(row, statistic, est)
+    if declined:
+        return declined
+    value = fmt(row[est], digits)
+    if low is None:
+        return value
+    why = reasons(row.get("note")).get(interval or "") or (
+        "not computed" if missing(row[low]) or missing(row[high]) else None)
+    if why:
+        return f"{value} (no interval: {why})" if why != "not computed" else f"{value} (no interval)"
+    if words:
+        return f"{value} (95% CI {fmt(row[low], digits)} to {fmt(row[high], digits)})"
+    return f"{value} [{fmt(row[low], digits)}, {fmt(row[high], digits)}]"
+
+
+def percent(share: float | None) -> str:
+    """A share as a whole percentage: 0.981 -> "98%"; a missing share is "n/a"."""
+    return "n/a" if missing(share) else fmt(share * 100, 0) + "%"
 
 
 def condition_label(key: str) -> str:
