@@ -1225,10 +1225,11 @@ class AgreementPower:
     Test. Each simulated study draws `participants` people and `trials` model trials, resamples
     both `b` times (`stats.bootstrap_counts`), computes `stats.fidelity` on the resamples' profile
     moments (the arithmetic of `stats.profile_moments`, batched over studies by
-    `profile_moments_batch`) as `papers analyze` does, and detects when the 5th percentile of the
-    replicates (a one-sided 95% percentile bound) exceeds `null`. The report's two-sided 95%
-    interval has its lower end at the 2.5th percentile, so a study planned here is a little less
-    likely to show it there.
+    `profile_moments_batch`), and detects when the 5th percentile of the replicates (a one-sided
+    95% percentile bound) exceeds `null`. This approximates the audit's interval
+    (`stats.fidelity_intervals`: a BCa bootstrap of units moved to the estimate, read at the
+    expanded level, two-sided 95%), which is centred higher near 1 and a little wider with few
+    trials; the planned power is a guide to the number of trials, not the audit's own test.
 
     References
     ----------
