@@ -224,7 +224,7 @@ def test_two_candidates_summary_page_stands_alone(audit):
     first = pdf_text(audit["two"] / "brief.pdf", 1)
     for name in TWO:
         assert name in first
-    for line in ("Type:", "Robust to wording:", "Stability:", "Fidelity to people:", "Data quality:", "Cost:", "Main differences",
+    for line in ("Type:", "robust to wording:", "Stability:", "Fidelity to people:", "Data quality:", "Cost:", "Main differences",
                  "What this brief cannot tell"):
         assert line in first
     assert "Profiles:" in first and "dimension tests show a difference between the two candidates" in first

@@ -86,7 +86,6 @@ CAVEATS = [
     "Forced choice: a ranking forces an order even where a model would not express one, and answers shift "
     "when the wording or the answer format changes (Röttger et al., ACL 2024).",
     "Prompt sensitivity: these results hold for this instrument's wordings (see its hash) and these decoding "
-    "settings; the robustness section of each model's page shows how far they moved across the wordings asked, "
-    "and a wording unlike all of them is another instrument.",
+    "settings; a wording unlike them is another instrument.",
     "Self-report is not behaviour: what a model says it values need not predict what it does.",
 ]

@@ -320,16 +320,25 @@ def _linear(offset: float, slope: float) -> str:
 
 
 def brief_line(data: AuditData, model: str) -> str:
-    """A candidate's line in a decision brief: robust to wording in every condition and task, or where
-    it is not and how, or that the audit did not measure it."""
+    """A candidate's line in a decision brief, short enough for its one-page summary: robust to
+    wording everywhere, or where it is not (its model page tells how), or why it was not measured."""
     mine = rows(data, model)
     measured = [r for r in mine if r["robust"] is not None]
     if not measured:
-        return "not measured: " + (_reason(mine[0]) if mine else "no robustness results in this audit")
-    moved = [r for r in measured if r["robust"] is False]
+        return "not measured (" + (_short(_reason(mine[0])) if mine else "no robustness results in this audit") + ")"
+    moved = [where(r["condition"], r["task"]).lower() for r in measured if r["robust"] is False]
     n = max(r["n_variants"] for r in measured)
     if not moved:
-        where_ = "" if len(measured) == len(mine) else f" where measured ({len(measured)} of {len(mine)})"
-        return f"yes: the profile held across the {n} wordings{where_}"
-    names = _names(data)
-    return "no: " + "; ".join(f"{where(r['condition'], r['task']).lower()}, {_moved(r, names)}" for r in moved)
+        return f"yes, across {n} wordings" + ("" if len(measured) == len(mine) else f" ({len(measured)} of "
+                                                                                   f"{len(mine)} measured)")
+    return "no: " + "; ".join(moved) + f" (of {n} wordings)"
+
+
+def _short(reason: str) -> str:
+    if reason.startswith("only 1 wording"):
+        return "asked in one wording"
+    if reason.startswith("fewer than"):
+        return "too few trials per wording"
+    if reason.startswith("no order"):
+        return "no order of priorities to move"
+    return reason
