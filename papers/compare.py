@@ -18,6 +18,7 @@ from papers.analysis import stats
 from papers.errors import InputError
 from papers.instrument import Instrument, parse_instrument
 from papers.store import Store, query
+from papers.text import decimals
 
 METHOD = ("Mann-Whitney U per dimension over valid trials; effect size r (rank-biserial) with a 95% bootstrap "
           "interval: a sentence gives r in favour of the model it names first (positive: that model gives the "
@@ -103,8 +104,8 @@ def r_text(r: float, low: float | None, high: float | None) -> str:
     ['r = 1.00', 'no interval: every answer of one model lies beyond every answer of the other, or none varies)']
     """
     if low is None or high is None:
-        return f"r = {r:.2f} ({NO_INTERVAL})"
-    return f"r = {r:.2f} [{low:.2f}, {high:.2f}]"
+        return f"r = {decimals(r)} ({NO_INTERVAL})"
+    return f"r = {decimals(r)} [{decimals(low)}, {decimals(high)}]"
 
 
 def direction(row: dict) -> str:

@@ -89,3 +89,13 @@ def spreadsheet_safe(value):
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def decimals(value: float, digits: int = 2) -> str:
+    """A number with a fixed number of decimals, never "-0.00": a value that rounds to zero has no sign.
+
+    >>> decimals(-0.004), decimals(-0.006), decimals(1.0, 1)
+    ('0.00', '-0.01', '1.0')
+    """
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text

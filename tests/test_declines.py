@@ -140,8 +140,11 @@ def test_a_profile_flat_within_its_noise_is_declined_not_forced_to_zero():
     assert row["ccc"] is None and row["icc_a1"] is None and row["band"] is None and row["ccc_ci_low"] is None
     assert reasons(row["note"])["ccc"] == "the model's profile is flat within its trial noise"
     assert "-0.00" not in fidelity_words(row) and "poor" not in fidelity_words(row)
-    # no negative zero on a page: a value that rounds to zero is printed unsigned
+    # no negative zero on a page or in the command's output: a value that rounds to zero is printed unsigned
     assert fmt(-0.0) == fmt(-0.004) == "0.00" and fmt(-0.006) == "-0.01"
+    from papers.compare import r_text
+
+    assert r_text(-0.001, -0.3, 0.2) == "r = 0.00 [-0.30, 0.20]"
 
 
 def test_settle_turns_negative_zero_and_nan_into_zero_and_null():

@@ -295,10 +295,43 @@ def profiles(groups: list[Group]) -> pl.DataFrame:
 
 
 def mean_intervals(g: Group, unit: str) -> tuple[list[tuple[float, float]], list[float]]:
-    """Each dimension's 95% interval for the mean, and its SD, over a group's units (trials or
-    participants): the bootstrap's replicates read at the expanded level (`stats.expanded_level`),
-    or, where every unit gave the same value, `stats.constant_interval` on the group's scale; NaN
-    with fewer than two units."""
+    """Each dimension's 95% interval for the mean, and its SD, over a group's units.
+
+    Parameters
+    ----------
+    g : Group
+        A model's trials or a sample's participants, with its bootstrap attached (`attach_bootstrap`).
+    unit : str
+        What the units are ("trials", "participants"), for the reader of the call.
+
+    Returns
+    -------
+    (intervals, sds) : list of (float, float), list of float
+        Per dimension, in the group's order; NaN with fewer than two units (the caller declines them).
+
+    Notes
+    -----
+    The bootstrap's resampled means read at the expanded level (`stats.expanded_level`), which
+    keeps 95% with few units; where every unit gave the same value the bootstrap would return it
+    as both ends, and `stats.constant_interval` on the group's scale bounds the mean instead (the
+    SD is then 0). bench/validity.py shows the coverage of both, degenerate samples included.
+
+    References
+    ----------
+    Hesterberg, T. C. (2015). What teachers should know about the bootstrap: resampling in the
+    undergraduate statistics curriculum. The American Statistician 69(4), 371-386.
+    Clopper, C. J. & Pearson, E. S. (1934). The use of confidence or fiducial limits illustrated
+    in the case of the binomial. Biometrika 26(4), 404-413.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = Group(("m", "c", "rank"), ("A", "B"), np.array([[1.0, 2]] * 10), None, bounds=(1.0, 2.0))
+    >>> attach_bootstrap([g], np.random.default_rng(1), 100)
+    >>> intervals, sds = mean_intervals(g, "trials")
+    >>> [tuple(round(v, 3) for v in i) for i in intervals], sds  # ten identical trials: a bound, not [1, 1]
+    ([(1.0, 1.308), (1.692, 2.0)], [0.0, 0.0])
+    """
     m, k = g.x.shape
     if m < 2 or g.boot is None:
         return [(np.nan, np.nan)] * k, [np.nan] * k
@@ -916,13 +949,52 @@ def agreement(model_groups: list[Group], human_groups: list[Group]) -> pl.DataFr
 
 
 def fidelity_row(mg: Group, hg: Group) -> dict:
-    """One row of `agreement`, before `declines.settle` (NaN where a value is missing; what the
-    pair's data cannot support declined with its reason). bench/validity.py reads its intervals."""
+    """One row of `agreement`: the profile fidelity of a model to a human sample, before
+    `declines.settle`.
+
+    Parameters
+    ----------
+    mg, hg : Group
+        The model's trials and the sample's participants on the same condition and task, with
+        their bootstrap attached (`attach_bootstrap`).
+
+    Returns
+    -------
+    dict
+        The columns of `result_agreement` but rank_by_ccc: NaN where a value is missing, and what
+        the pair's data cannot support declined with its reason (`_fidelity_declines`).
+
+    Notes
+    -----
+    The statistics of `stats.fidelity`, their intervals from `stats.fidelity_intervals` (computed
+    only when MINIMUMS allows profile fidelity; the level's Welch interval always), Spearman's rho
+    and the MAD of the observed means, McGraw & Wong's F-based ICC(A,1) interval, and the Koo & Li
+    band of the bootstrap ICC(A,1) interval. bench/validity.py reads its intervals to show their
+    coverage.
+
+    References
+    ----------
+    Koo, T. K. & Li, M. Y. (2016). A guideline of selecting and reporting intraclass correlation
+    coefficients for reliability research. Journal of Chiropractic Medicine 15(2), 155-163.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(2)
+    >>> model = Group(("m", "c", "rate"), tuple("ABCD"), np.clip(np.round(rng.normal([6, 3, 5, 2], 1, (25, 4))), 1, 7),
+    ...               None)
+    >>> people = Group(("s", "c", "rate"), tuple("ABCD"), np.clip(np.round(rng.normal([5, 4, 5, 3], 1, (40, 4))), 1, 7),
+    ...                None)
+    >>> attach_bootstrap([model, people], rng, 200)
+    >>> row = fidelity_row(model, people)
+    >>> row["r_ci_low"] < row["pearson_r"] <= row["r_ci_high"], row["note"]
+    (True, None)
+    """
     model, condition, task = mg.key
     point = stats.fidelity(mg.moments, hg.moments, mg.span)
     if shortfall("fidelity", trials=mg.x.shape[0], participants=hg.x.shape[0], dimensions=len(mg.dims)) is None:
         intervals = stats.fidelity_intervals(mg.x, hg.x, mg.counts, hg.counts, span=mg.span)
-    else:  # declined below (`fidelity_declines`) but for the level, whose Welch interval needs two of each
+    else:  # declined below (`_fidelity_declines`) but for the level, whose Welch interval needs two of each
         intervals = dict.fromkeys(FIDELITY, (np.nan, np.nan)) | {
             "level_shift": stats.welch_interval(mg.x.mean(axis=1), hg.x.mean(axis=1))}
     row = {"model": model, "sample": hg.key[0], "condition": condition, "task": task,

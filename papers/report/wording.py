@@ -6,6 +6,7 @@ Every page section formats through these, so a number reads the same wherever it
 from __future__ import annotations
 
 from papers.analysis.declines import missing, reasons
+from papers.text import decimals
 
 
 def fmt(value, digits: int = 2) -> str:
@@ -17,8 +18,7 @@ def fmt(value, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "n/a"
     if isinstance(value, float):
-        text = f"{value:.{digits}f}"
-        return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+        return decimals(value, digits)
     return str(value)
 
 
