@@ -18,7 +18,7 @@ from papers.errors import InputError, PapersError
 from papers.instrument import Instrument
 from papers.names import check_audit_name
 from papers.store import PIN_TABLES, RESULT_TABLES, Store, instrument_in_use, query
-from papers.text import decimals, excerpt
+from papers.text import excerpt
 
 
 @dataclass
@@ -185,7 +185,7 @@ def highlights(store: Store, audit_id: str) -> list[str]:
         clusters = f"{k} clusters" if k and k > 1 else (note or "no cluster structure")
         stable = leader_phrase("most stable", [
             Estimate(m["model"], m["mean_rho"], m["mean_rho_ci_low"], m["mean_rho_ci_high"]) for m in members],
-            lambda e: f"mean rho = {decimals(e.value)} [{decimals(e.low)}, {decimals(e.high)}]")
+            lambda e: f"mean rho = {e.value:.2f} [{e.low:.2f}, {e.high:.2f}]")
         count = f"{len(members)} model{'s' if len(members) != 1 else ''}"
         lines.append(f"{condition} / {task}: {count}: {split}; {clusters}; {stable}")
     closest: dict[tuple, list[Estimate]] = {}
@@ -195,5 +195,23 @@ def highlights(store: Store, audit_id: str) -> list[str]:
         closest.setdefault((sample, condition, task), []).append(Estimate(model, ccc, low, high))
     for (sample, condition, task), estimates in closest.items():
         lines.append(leader_phrase(f"closest to humans ({sample}, {condition} / {task}, by CCC)", estimates,
-                                   lambda e: f"CCC = {decimals(e.value)} [{decimals(e.low)}, {decimals(e.high)}]"))
-    return lines
+                                   lambda e: f"CCC = {e.value:.2f} [{e.low:.2f}, {e.high:.2f}]"))
+    return lines + robustness_highlights(store, audit_id)
+
+
+def robustness_highlights(store: Store, audit_id: str) -> list[str]:
+    """One line on robustness to wording: how many models held their profiles across the wordings,
+    which did not (in how many of their conditions and tasks), and how many were not measured."""
+    rows = store.sql("select model, count(*) filter (where robust is not null), count(*) filter (where not robust) "
+                     "from result_robustness where audit_id = ? group by 1 order by 1", [audit_id]).fetchall()
+    if not rows:
+        return []
+    measured = [(m, n, bad) for m, n, bad in rows if n]
+    fragile = [f"{m} ({bad} of {n})" for m, n, bad in measured if bad]
+    unmeasured = len(rows) - len(measured)
+    text = (f"robust to wording: {len(measured) - len(fragile)} of {len(measured)} models measured held their "
+            "profiles in every condition and task")
+    text += f"; not robust: {', '.join(fragile)}" if fragile else ""
+    text += (f"; {unmeasured} not measured (one wording, too few trials per wording, or no order of priorities)"
+             if unmeasured else "")
+    return [text]

@@ -142,7 +142,9 @@ def test_a_fragile_model_is_called_not_robust_and_a_robust_one_is_not(run, db, t
         "rate", "--variants", "all")
     assert query(db, "select task, count(distinct variant) from llm_responses group by 1 order by 1") == [
         ("rank", 6), ("rate", 6)]
-    run("analyze", "--audit", "words", "--bootstrap", "300")
+    analyzed = run("analyze", "--audit", "words", "--bootstrap", "300").output
+    assert ("robust to wording: 1 of 2 models measured held their profiles in every condition and task; not robust: "
+            "simulated/fragile (4 of 4)") in analyzed
     rows = query(db, "select model, count(*), count(position_bias), count(position_bias_ci_low), bool_and(robust), "
                      "bool_or(robust) from result_robustness group by 1 order by 1")
     assert rows == [("simulated/fragile", 4, 4, 4, False, False), ("simulated/human-centric", 4, 4, 4, True, True)]
