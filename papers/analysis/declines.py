@@ -108,6 +108,11 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     "result_items": {"ci": ("ci_low", "ci_high"), "sd": ("sd",)},
     "result_themes": {"ci": ("ci_low", "ci_high")},
     "result_coder_agreement": {"value": ("value", "ci_low", "ci_high"), "ci": ("ci_low", "ci_high")},
+    "result_robustness": {
+        "robustness": ("robust", "reason", "wording_share", "wording_share_ci_low", "wording_share_ci_high", "wording_p",
+                       "wording_p_holm", "min_rho", "mean_rho", "top", "top_variants", "top_same", "top_by_variant"),
+        "wording_share_ci": ("wording_share_ci_low", "wording_share_ci_high"),
+        "position_bias": ("position_bias", "position_bias_ci_low", "position_bias_ci_high")},
 }
 
 
