@@ -111,10 +111,12 @@ def instrument_show(ref, canonical):
 @instrument.command("validate")
 @click.argument("ref", required=False)
 def instrument_validate(ref):
-    """Check an instrument file; names the field at fault, or prints its hash."""
-    from papers.instrument import load_instrument
+    """Check an instrument file; names the field at fault, or what is off in the balance of its
+    dilemmas (choose task), or prints its hash."""
+    from papers.instrument import check_dilemma_balance, load_instrument
 
     inst = load_instrument(ref)
+    check_dilemma_balance(inst)
     say(
         f"OK: {inst.source} is a valid instrument: {inst.id} {inst.version}, "
         f"{len(inst.dimensions)} dimensions, {len(inst.conditions)} conditions, "

@@ -13,6 +13,10 @@ Formats, per task:
   rate: the ratings in the order the items are listed (`6, 5, 7, 3, 4`).
 - `lines`: one line per item. Rank: the names, most important first; rate: `name: rating`.
 
+A `choose` task (a dilemma: a scenario and two actions, shown as A and B) asks for the letter of
+the action taken and a short reason: `json` (`{"choice": "A", "reason": "..."}`) or `letter` (the
+letter on the first line, the reason after it).
+
 Displays: `key_name_definition` (`1. EI: Ethical Integrity. Acting rightly ...`, the default),
 `name_definition`, `name`, `definition`. An answer can name an item only if the display shows a
 name, so `definition` is paired with `positions`.
@@ -20,7 +24,7 @@ name, so `definition` is paired with `positions`.
 
 from __future__ import annotations
 
-FORMATS = {"rank": ("json", "positions", "lines"), "rate": ("json", "positions", "lines")}
+FORMATS = {"rank": ("json", "positions", "lines"), "rate": ("json", "positions", "lines"), "choose": ("json", "letter")}
 DISPLAYS = ("key_name_definition", "name_definition", "name", "definition")
 DEFAULT_FORMAT = "json"
 DEFAULT_DISPLAY = "key_name_definition"
@@ -37,7 +41,12 @@ _INSTRUCTIONS = {
     ("rate", "positions"): "Answer with your ratings only, as numbers separated by commas, in the order the items "
                            "are listed.",
     ("rate", "lines"): "Answer with one line per item: its name, a colon, and your rating.",
+    ("choose", "json"): 'Answer with JSON only, in the form {{"choice": "A", "reason": "..."}}: the letter of the action '
+                        "you take, and one short sentence saying why.",
+    ("choose", "letter"): "Answer with the letter of the action you take (A or B) on the first line, then one short "
+                          "sentence saying why.",
 }
+OPTION_LETTERS = "AB"  # a dilemma's two actions, as the prompt labels them
 
 
 def instruction(task: str, fmt: str, display: str) -> str:
@@ -49,6 +58,8 @@ def instruction(task: str, fmt: str, display: str) -> str:
     True
     """
     keys = display == "key_name_definition"
+    if task == "choose":
+        return _INSTRUCTIONS[(task, fmt)].format()
     return _INSTRUCTIONS[(task, fmt)].format(entry='"KEY"' if keys else '"name"', what="keys" if keys else "names",
                                              one="key" if keys else "name")
 
@@ -66,3 +77,13 @@ def item_line(number: int, key: str, name: str, definition: str, display: str) -
         "definition": definition,
     }[display]
     return f"{number}. {text}"
+
+
+def option_lines(texts: list[str]) -> str:
+    """A dilemma's actions as the prompt lists them, lettered in the order shown.
+
+    >>> print(option_lines(["Finish the report.", "Learn the new method."]))
+    A. Finish the report.
+    B. Learn the new method.
+    """
+    return "\n".join(f"{OPTION_LETTERS[i]}. {text}" for i, text in enumerate(texts))

@@ -1,7 +1,8 @@
 """Instruments: load, validate and hash the YAML files that define what models and people answer.
 
 An instrument has dimensions (key, name, definition, orientation), conditions (a framing text and
-the dimensions it shows), tasks (`rank`, `rate`, `open`) and optional survey items. Its identity is
+the dimensions it shows), tasks (`rank`, `rate`, `open`, `choose`) and optional survey items. A
+`choose` task holds dilemmas: scenarios, each with two actions tagged with the dimension each serves. Its identity is
 the SHA-256 of its canonical form: the validated spec, with defaults filled in, serialised as JSON
 with sorted keys. Comments, key order and YAML layout therefore do not change the hash; any change
 of wording does.
@@ -28,7 +29,7 @@ from papers.text import excerpt
 BUNDLED_DIR = Path(__file__).parent / "instruments"
 DEFAULT_INSTRUMENT = "papers"
 ORIENTATIONS = ("humanistic", "utility", "neutral")
-TASK_TYPES = ("rank", "rate", "open")
+TASK_TYPES = ("rank", "rate", "open", "choose")
 KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
@@ -36,10 +37,16 @@ PROMPT_FIELDS = {
     "rank": {"framing", "dimensions", "n", "answer"},
     "rate": {"framing", "dimensions", "n", "min", "max", "min_label", "max_label", "answer"},
     "open": {"framing", "dimensions", "n"},
+    "choose": {"framing", "scenario", "options", "answer"},
 }
 # what a variant's template must contain: the condition's framing, the items, the answer format's
 # instruction and, for ratings, the ends of the variant's scale
-VARIANT_FIELDS = {"rank": {"framing", "dimensions", "answer"}, "rate": {"framing", "dimensions", "answer", "min", "max"}}
+VARIANT_FIELDS = {"rank": {"framing", "dimensions", "answer"}, "rate": {"framing", "dimensions", "answer", "min", "max"},
+                  "choose": {"framing", "scenario", "options", "answer"}}
+WORDED_TASKS = ("rank", "rate", "choose")  # the tasks that may list wording variants
+# the balance `papers instrument validate` asks of a choose task (DILEMMA_RULES says why)
+MIN_SCENARIOS_PER_PAIR = 5
+MAX_OPTION_RATIO = 1.5  # the longer action of a scenario at most this many times the shorter, in characters
 DEFAULT_VARIANT = "default"
 
 
@@ -100,6 +107,30 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class Option:
+    """One action of a dilemma, and the dimension it serves."""
+
+    serves: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A dilemma: a situation faced by an AI system and two actions, each serving one dimension."""
+
+    key: str
+    text: str
+    options: tuple[Option, Option]
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.options[0].serves, self.options[1].serves)
+
+    def option(self, serves: str) -> Option:
+        return next(o for o in self.options if o.serves == serves)
+
+
+@dataclass(frozen=True)
 class Dimension:
     key: str
     name: str
@@ -123,6 +154,7 @@ class Task:
     prompt: str
     scale: Scale | None = None
     variants: tuple[Variant, ...] = ()  # the other wordings, beside the default (the prompt)
+    scenarios: tuple[Scenario, ...] = ()  # a choose task's dilemmas
 
     @property
     def default(self) -> Variant:
@@ -179,6 +211,16 @@ class Instrument:
     def dimension(self, key: str) -> Dimension:
         return {d.key: d for d in self.dimensions}[key]
 
+    def scenario(self, key: str) -> Scenario:
+        return {s.key: s for s in self.task("choose").scenarios}[key]
+
+    def scenarios(self, condition: str) -> tuple[Scenario, ...]:
+        """The dilemmas a condition asks: those whose two actions serve dimensions it shows."""
+        if "choose" not in self.task_keys:
+            return ()
+        shown = set(self.shown(condition))
+        return tuple(s for s in self.task("choose").scenarios if set(s.pair) <= shown)
+
     def condition(self, key: str) -> Condition:
         return {c.key: c for c in self.conditions}[key]
 
@@ -206,10 +248,14 @@ class Instrument:
         t = self.task(task)
         return t.variant(variant).scale if t.scale else None
 
-    def render_prompt(self, task: str, condition: str, order: list[str] | None = None, variant: str | None = None) -> str:
+    def render_prompt(self, task: str, condition: str, order: list[str] | None = None, variant: str | None = None,
+                      scenario: str | None = None) -> str:
         """The prompt for one trial in one variant's words (default: the task's prompt), listing the
         shown dimensions in `order` (default: as defined), numbered from 1, so that an answer by
-        position ("3, 5, 1, ...") has one reading."""
+        position ("3, 5, 1, ...") has one reading. A choose trial shows its scenario's two actions
+        as A and B, in `order` (the dimensions they serve; default: as the instrument lists them)."""
+        if task == "choose":
+            return self._render_choice(condition, order, variant, scenario)
         keys = list(order or self.shown(condition))
         t = self.task(task)
         v = t.variant(variant) if task in ("rank", "rate") else t.default
@@ -226,6 +272,21 @@ class Instrument:
             min_label=scale.min_label or "lowest",
             max_label=scale.max_label or "highest",
             answer=answer,
+        ).strip()
+
+    def _render_choice(self, condition: str, order: list[str] | None, variant: str | None, key: str | None) -> str:
+        if key is None:
+            raise ValueError("a choose prompt needs its scenario")
+        s = self.scenario(key)
+        serves = list(order or s.pair)
+        if sorted(serves) != sorted(s.pair):
+            raise ValueError(f"{serves} is not an order of the actions of scenario {key} ({list(s.pair)})")
+        v = self.task("choose").variant(variant)
+        return v.template.format(
+            framing=v.framing_for(self.condition(condition)).strip(),
+            scenario=s.text,
+            options=formats.option_lines([s.option(d).text for d in serves]),
+            answer=formats.instruction("choose", v.format, v.show),
         ).strip()
 
 
@@ -282,8 +343,13 @@ def _scale(s: dict | None) -> Scale | None:
 
 
 def _variant(v: dict[str, Any]) -> Variant:
-    return Variant(v["id"], v["template"], v["format"], v["show"], tuple(sorted((v.get("framing") or {}).items())),
-                   _scale(v.get("scale")))
+    return Variant(v["id"], v["template"], v["format"], v.get("show", formats.DEFAULT_DISPLAY),
+                   tuple(sorted((v.get("framing") or {}).items())), _scale(v.get("scale")))
+
+
+def _scenario(s: dict[str, Any]) -> Scenario:
+    first, second = (Option(o["serves"], o["text"]) for o in s["options"])
+    return Scenario(s["key"], s["text"], (first, second))
 
 
 def _build(spec: dict[str, Any], source: str) -> Instrument:
@@ -304,7 +370,8 @@ def _build(spec: dict[str, Any], source: str) -> Instrument:
         conditions=tuple(
             Condition(c["key"], c["framing"], tuple(c["dimensions"])) for c in spec["conditions"]
         ),
-        tasks=tuple(Task(k, t["prompt"], scale(t.get("scale")), tuple(_variant(v) for v in t.get("variants", ())))
+        tasks=tuple(Task(k, t["prompt"], scale(t.get("scale")), tuple(_variant(v) for v in t.get("variants", ())),
+                         tuple(_scenario(s) for s in t.get("scenarios", ())))
                     for k, t in spec["tasks"].items()),
         items=tuple(Item(i["key"], i["text"], scale(i["scale"])) for i in spec["items"]),
         spec=spec,
@@ -449,7 +516,7 @@ class _Validator:
             "description": self.text(raw.get("description"), "description", required=False),
             "dimensions": dims,
             "conditions": conds,
-            "tasks": self.tasks(raw["tasks"], condition_keys),
+            "tasks": self.tasks(raw["tasks"], condition_keys, keys),
             "items": items,
         }
 
@@ -498,25 +565,57 @@ class _Validator:
             "dimensions": list(shown),
         }
 
-    def tasks(self, raw, condition_keys: list[str]) -> dict[str, Any]:
+    def tasks(self, raw, condition_keys: list[str], dimension_keys: list[str]) -> dict[str, Any]:
         raw = self.mapping(raw, "tasks", set(TASK_TYPES), ())
         if not raw:
-            self.fail("tasks", "define at least one of rank, rate, open.")
+            self.fail("tasks", "define at least one of rank, rate, open, choose.")
         out = {}
         for key in TASK_TYPES:
             if key not in raw:
                 continue
             path = f"tasks.{key}"
-            allowed = {"prompt"} | ({"scale"} if key == "rate" else set()) | ({"variants"} if key != "open" else set())
-            task = self.mapping(raw[key], path, allowed, ("prompt",))
+            allowed = ({"prompt"} | ({"scale"} if key == "rate" else set()) | ({"variants"} if key in WORDED_TASKS else set())
+                       | ({"scenarios"} if key == "choose" else set()))
+            task = self.mapping(raw[key], path, allowed, ("prompt", "scenarios") if key == "choose" else ("prompt",))
             prompt = self.text(task["prompt"], f"{path}.prompt")
-            self.placeholders(prompt, f"{path}.prompt", PROMPT_FIELDS[key])
+            self.placeholders(prompt, f"{path}.prompt", PROMPT_FIELDS[key],
+                              required=VARIANT_FIELDS[key] if key == "choose" else frozenset())
             out[key] = {"prompt": prompt}
             if key == "rate":
                 out[key]["scale"] = self.scale(task.get("scale") or {"min": 1, "max": 7}, f"{path}.scale")
             if task.get("variants") is not None:
                 out[key]["variants"] = self.variants(task["variants"], path, key, condition_keys, out[key].get("scale"))
+            if key == "choose":
+                out[key]["scenarios"] = self.scenarios(task["scenarios"], f"{path}.scenarios", dimension_keys)
         return out
+
+    def scenarios(self, raw, path: str, dimension_keys: list[str]) -> list[dict]:
+        """A choose task's dilemmas: each a key, a situation and two actions serving two dimensions."""
+        out = [self.scenario(s, f"{path}[{i}]", dimension_keys) for i, s in enumerate(self.sequence(raw, path))]
+        self.unique(out, path, "scenario")
+        return out
+
+    def scenario(self, raw, path: str, dimension_keys: list[str]) -> dict[str, Any]:
+        raw = self.mapping(raw, path, {"key", "text", "options"}, ("key", "text", "options"))
+        options = self.sequence(raw["options"], f"{path}.options")
+        if len(options) != 2:
+            self.fail(f"{path}.options", f"a dilemma has two actions, got {len(options)}.")
+        out = []
+        for i, option in enumerate(options):
+            where = f"{path}.options[{i}]"
+            option = self.mapping(option, where, {"serves", "text"}, ("serves", "text"))
+            serves = self.text(option["serves"], f"{where}.serves")
+            if serves not in dimension_keys:
+                self.fail(f"{where}.serves", f"unknown dimension '{excerpt(serves)}'.",
+                          f"defined dimensions: {', '.join(dimension_keys)}.")
+            out.append({"serves": serves, "text": self.text(option["text"], f"{where}.text")})
+        if out[0]["serves"] == out[1]["serves"]:
+            self.fail(f"{path}.options", f"both actions serve {out[0]['serves']}: a dilemma sets two dimensions "
+                      "against each other.")
+        if " ".join(out[0]["text"].lower().split()) == " ".join(out[1]["text"].lower().split()):
+            self.fail(f"{path}.options", "both actions have the same text.")
+        return {"key": self.key(raw["key"], f"{path}.key", SLUG_RE, "a key of lowercase letters, digits, - and _"),
+                "text": self.text(raw["text"], f"{path}.text"), "options": out}
 
     def variants(self, raw, path: str, task: str, condition_keys: list[str], scale: dict | None) -> list[dict]:
         """A task's other wordings: each an id, a template, an answer format, a display of the items,
@@ -533,7 +632,8 @@ class _Validator:
         return out
 
     def variant(self, raw, path: str, task: str, condition_keys: list[str], scale: dict | None) -> dict[str, Any]:
-        allowed = {"id", "template", "format", "show", "framing"} | ({"scale"} if task == "rate" else set())
+        allowed = ({"id", "template", "format", "framing"} | ({"show"} if task != "choose" else set())
+                   | ({"scale"} if task == "rate" else set()))
         raw = self.mapping(raw, path, allowed, ("id", "template", "format"))
         vid = self.key(raw["id"], f"{path}.id", SLUG_RE, "an id of lowercase letters, digits, - and _")
         if vid == DEFAULT_VARIANT:
@@ -550,7 +650,7 @@ class _Validator:
                       "number alone.", "use format: positions with this display.")
         template = self.text(raw["template"], f"{path}.template")
         self.placeholders(template, f"{path}.template", PROMPT_FIELDS[task], required=VARIANT_FIELDS[task])
-        out = {"id": vid, "template": template, "format": fmt, "show": show}
+        out = {"id": vid, "template": template, "format": fmt, **({"show": show} if task != "choose" else {})}
         if raw.get("framing") is not None:
             out["framing"] = self.framings(raw["framing"], f"{path}.framing", condition_keys)
         if task == "rate":
@@ -605,6 +705,70 @@ def _scale_text(scale: Scale | None) -> str:
     return f" (scale {scale.min}-{scale.max}{most})"
 
 
+DILEMMA_RULES = (
+    f"every pair of dimensions a condition shows has at least {MIN_SCENARIOS_PER_PAIR} scenarios (a pair's worth "
+    "difference rests on more than one situation); within each pair and over each dimension's scenarios, each "
+    "dimension's action is listed first about as often as second (at most one apart), so the written order "
+    f"favours none; and the longer action of a scenario is at most {MAX_OPTION_RATIO:g} times the shorter, so "
+    "that neither stands out by its length"
+)
+
+
+def dilemma_balance(instrument: Instrument) -> list[str]:
+    """What is off in the balance of an instrument's dilemmas (DILEMMA_RULES), one line each; [] when
+    it has none or they are balanced. Prompts show the actions in a seeded, balanced order anyway:
+    the written order matters to a reader of the instrument and to a survey that keeps it."""
+    if "choose" not in instrument.task_keys:
+        return []
+    scenarios = instrument.task("choose").scenarios
+    problems = [f"scenario {s.key}: no condition shows both {s.pair[0]} and {s.pair[1]}, so it is never asked"
+                for s in scenarios if not any(s in instrument.scenarios(c) for c in instrument.condition_keys)]
+    for s in scenarios:
+        short, long = sorted(len(o.text) for o in s.options)
+        if long > MAX_OPTION_RATIO * short:
+            problems.append(f"scenario {s.key}: its actions are {short} and {long} characters long, more than "
+                            f"{MAX_OPTION_RATIO:g} times apart; shorten the longer or lengthen the shorter")
+    for condition in instrument.condition_keys:
+        problems += _pair_balance(instrument, condition)
+    return list(dict.fromkeys(problems))
+
+
+def check_dilemma_balance(instrument: Instrument) -> None:
+    """Raise an InstrumentError naming every balance problem of the instrument's dilemmas, if any."""
+    problems = dilemma_balance(instrument)
+    if problems:
+        listed = "\n".join(f"  - {p}" for p in problems)
+        raise InstrumentError(f"{instrument.source}: the choose task's dilemmas are not balanced "
+                              f"({len(problems)} problem{'s' if len(problems) != 1 else ''}):\n{listed}",
+                              f"a balanced choose task: {DILEMMA_RULES}.")
+
+
+def _pair_balance(instrument: Instrument, condition: str) -> list[str]:
+    """A condition's pairs with too few scenarios, and the pairs and dimensions listed first too often."""
+    asked = instrument.scenarios(condition)
+    shown = instrument.shown(condition)
+    out, first, second = [], dict.fromkeys(shown, 0), dict.fromkeys(shown, 0)
+    for i, a in enumerate(shown):
+        for b in shown[i + 1:]:
+            mine = [s for s in asked if set(s.pair) == {a, b}]
+            if len(mine) < MIN_SCENARIOS_PER_PAIR:
+                out.append(f"{condition}: {a} and {b} have {len(mine)} scenario{'s' if len(mine) != 1 else ''}, "
+                           f"fewer than {MIN_SCENARIOS_PER_PAIR}")
+            leads = sum(s.pair[0] == a for s in mine)
+            if abs(2 * leads - len(mine)) > 1:
+                keys = ", ".join(s.key for s in mine if s.pair[0] == (a if 2 * leads > len(mine) else b))
+                out.append(f"{condition}: of the {len(mine)} scenarios of {a} and {b}, {max(leads, len(mine) - leads)} "
+                           f"list {a if 2 * leads > len(mine) else b} first ({keys}); list each first about as often")
+    for s in asked:
+        first[s.pair[0]] += 1
+        second[s.pair[1]] += 1
+    for d in shown:
+        if abs(first[d] - second[d]) > 1:
+            out.append(f"{condition}: {d}'s action is listed first in {first[d]} scenarios and second in {second[d]}; "
+                       "list it first about as often as second")
+    return out
+
+
 def describe(instrument: Instrument) -> str:
     """A readable, plain-text rendering of an instrument for `papers instrument show`."""
     out = [
@@ -628,11 +792,16 @@ def describe(instrument: Instrument) -> str:
         out.append(f"  {t.key}{_scale_text(t.scale)}")
         if t.variants:
             scale = ", scale" if t.scale else ""
-            out.append(f"       {len(t.all_variants)} variants (wording, items shown as, answer format{scale}):")
+            shown = "items shown as, " if t.key != "choose" else ""
+            out.append(f"       {len(t.all_variants)} variants (wording, {shown}answer format{scale}):")
             for v in t.all_variants:
                 scale = _scale_text(v.scale) if v.scale != t.scale else ""
                 framing = ", own framing" if v.framing else ""
-                out.append(f"       - {v.id}: {v.show.replace('_', ' + ')}, {v.format}{framing}{scale}")
+                shown = f"{v.show.replace('_', ' + ')}, " if t.key != "choose" else ""
+                out.append(f"       - {v.id}: {shown}{v.format}{framing}{scale}")
+        if t.scenarios:
+            per = ", ".join(f"{len(instrument.scenarios(c))} in {c}" for c in instrument.condition_keys)
+            out.append(f"       {len(t.scenarios)} scenarios, each two actions serving two dimensions ({per})")
     if instrument.items:
         out += ["", "Survey items"]
         for i in instrument.items:

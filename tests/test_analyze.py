@@ -209,7 +209,7 @@ def simulated(run):
 
 def test_analyze_command_is_idempotent_and_guards_names(db, run, simulated, examples):
     first = run("analyze", "--audit", "a1", "--bootstrap", "200")
-    assert "Audit a1: papers 1.1.0" in first.output and "most stable" in first.output
+    assert "Audit a1: papers 1.2.0" in first.output and "most stable" in first.output
     before = query(db, "select * from result_profiles order by all")
     again = run("analyze", "--audit", "a1", "--bootstrap", "200")
     assert "already up to date" in again.output

@@ -30,7 +30,7 @@ def test_models_chosen_by_name_and_glob_are_the_only_ones_audited(db, run, three
 
 def test_a_pattern_that_matches_nothing_is_named(run, three):
     out = run("analyze", "--audit", "x", "--model", "openai/*", expect=1).output
-    assert "--model 'openai/*': no model with answers to papers 1.1.0" in out and "simulated/uniform" in out
+    assert "--model 'openai/*': no model with answers to papers 1.2.0" in out and "simulated/uniform" in out
 
 
 def test_the_same_name_with_other_models_is_refused(run, three):
@@ -54,6 +54,6 @@ def test_an_audit_s_inputs_stay_pinned_when_more_data_arrives(db, run, three):
 def test_db_info_lists_audits_with_their_models(run, three):
     run("analyze", "--audit", "q4", "--model", "simulated/uniform", "--bootstrap", "100")
     text = run("db", "info").output
-    assert "Audits (newest first)" in text and "q4" in text and "1 models  papers 1.1.0" in text
+    assert "Audits (newest first)" in text and "q4" in text and "1 models  papers 1.2.0" in text
     audits = json.loads(run("db", "info", "--json").output)["audits"]
     assert audits[0]["audit"] == "q4" and audits[0]["models"] == ["simulated/uniform"]

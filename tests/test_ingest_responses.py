@@ -65,7 +65,7 @@ def test_response_id_is_the_request_key(tmp_path, db, run, instrument):
     expected = hashlib.sha256(json.dumps(key, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
     assert query(db, "select response_id from llm_responses") == [(expected,)]
     # and pinned: a change to the formula (or to the bundled instrument) changes every stored key
-    assert expected == "df6b5a7e8c545ae1f17778128f76aa4930cffbb6fa44a97f81be83bb068c093e"
+    assert expected == "e60d5cc02033e98357bc9f3ffdaa2ab74cc546fc54c935a47890322d3b1a6b43"
     assert expected != response_id(instrument.sha256, "m1", "rank", "non_sentient", 1, ["RF", "AG", "PC", "PR", "EI"],
                                    {"temperature": 0.7})
 

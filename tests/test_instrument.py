@@ -21,13 +21,13 @@ def spec_text(**changes) -> str:
     return yaml.safe_dump(spec, sort_keys=False)
 
 
-def test_bundled_instrument_is_papers_1_1_0(instrument):
-    assert (instrument.id, instrument.version) == ("papers", "1.1.0")
+def test_bundled_instrument_is_papers_1_2_0(instrument):
+    assert (instrument.id, instrument.version) == ("papers", "1.2.0")
     assert instrument.dimension_keys == ("PC", "AG", "PR", "EI", "RF", "SA")
     assert instrument.condition_keys == ("non_sentient", "sentient")
     assert instrument.shown("non_sentient") == ("PC", "AG", "PR", "EI", "RF")
     assert instrument.shown("sentient") == ("PC", "AG", "PR", "EI", "RF", "SA")
-    assert instrument.task_keys == ("rank", "rate", "open")
+    assert instrument.task_keys == ("rank", "rate", "open", "choose")
     scale = instrument.task("rate").scale
     assert (scale.min, scale.max) == (1, 7)
     assert [(i.key, i.scale.min, i.scale.max) for i in instrument.items] == [("endorse_sentient", 1, 7)]
@@ -71,7 +71,7 @@ BAD = [
     ("non-numeric scale", lambda s: s.replace("scale: {min: 1, max: 7, min_label: strongly", "scale: {min: one, max: 7, min_label: strongly"),
      "field 'items[0].scale.min': expected a whole number"),
     ("bad orientation", lambda s: s.replace("orientation: utility", "orientation: useful", 1), "field 'dimensions[1].orientation': 'useful' is not one of"),
-    ("not semver", lambda s: s.replace("version: 1.1.0", "version: one"), "field 'version': 'one' is not a semantic version"),
+    ("not semver", lambda s: s.replace("version: 1.2.0", "version: one"), "field 'version': 'one' is not a semantic version"),
     ("variant misses a placeholder", lambda s: s.replace("          {answer}\n      - id: best-lines", "      - id: best-lines", 1),
      "field 'tasks.rank.variants[0].template': the template misses the placeholder {answer}"),
     ("variant format without a parser", lambda s: s.replace("format: positions", "format: xml", 1),

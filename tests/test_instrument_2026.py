@@ -46,7 +46,7 @@ def test_an_alias_may_name_only_one_dimension():
 
 def test_instrument_list_shows_both_bundled_instruments_and_the_store_s(run, db, tmp_path):
     text = run("instrument", "list").output
-    assert "papers 1.1.0" in text and f"sha256 {load_instrument().sha256}" in text and "papers-2026 1.1.0" in text
+    assert "papers 1.2.0" in text and f"sha256 {load_instrument().sha256}" in text and "papers-2026 1.2.0" in text
     rows = [json.dumps({"model": "m", "task": "rank", "condition": "default", "trial": 0,
                         "raw_text": json.dumps({"ranking": ["UN", "BE", "SD", "ST", "HE", "AC", "PO", "SE", "CO", "TR"]})})]
     (tmp_path / "r.jsonl").write_text("\n".join(rows) + "\n")

@@ -57,7 +57,7 @@ def test_installed_wheel_runs_from_an_empty_directory(wheel, tmp_path):
 
     assert run("--help").returncode == 0
     validated = run("instrument", "validate")
-    assert validated.returncode == 0 and "papers 1.1.0" in validated.stdout, validated.stderr
+    assert validated.returncode == 0 and "papers 1.2.0" in validated.stdout, validated.stderr
     where = subprocess.run([str(python), "-c", "import papers; print(papers.__file__)"], cwd=empty, env=env,
                            capture_output=True, text=True).stdout
     assert str(env_dir) in where, "the installed wheel, not the checkout, must be imported"

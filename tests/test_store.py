@@ -112,7 +112,7 @@ def test_db_info_text_and_json(run, examples):
     excluded = 23 + 16 + 10 - 1 + 3
     assert info["samples"] == [{"sample": "example", "participants": 400, "excluded": excluded, "duplicates": 3}]
     text = run("db", "info").output
-    assert "schema version" in text and "papers 1.1.0  sha256" in text
+    assert "schema version" in text and "papers 1.2.0  sha256" in text
     assert f"example: 400 participants, {excluded} excluded records (3 of them repeat a participant ID)" in text
     # the load counts people as db info does, and says where the other 3 records went
     assert f"403 rows; 400 participants, {excluded} excluded records, 3 duplicates." in loaded
