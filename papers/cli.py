@@ -138,7 +138,7 @@ def db():
 def db_info(db_path, as_json):
     """Counts per table, instruments, loads and schema version."""
     from papers.dbinfo import format_info, store_info
-    from papers.store import open_store
+    from papers.stores import open_store
 
     with open_store(db_path, read_only=True) as store:
         info = store_info(store)
@@ -179,7 +179,7 @@ def ingest_responses_cmd(file, fmt, fail_on_warning, other_dimensions, instrumen
     """
     from papers.ingest.files import check_readable
     from papers.ingest.responses import ingest_responses
-    from papers.store import open_store
+    from papers.stores import open_store
 
     check_readable(file)
     with open_store(db_path) as store:
@@ -218,7 +218,7 @@ def ingest_survey_cmd(file, sample, fmt, mapping, demographics, id_column, row_i
     """
     from papers.ingest.files import check_readable
     from papers.ingest.survey import ingest_survey
-    from papers.store import open_store
+    from papers.stores import open_store
 
     check_readable(file)
     for extra in (mapping, demographics):
@@ -317,7 +317,7 @@ def analyze_cmd(audit_id, seed, b, linkage, k, type_margin, theme_rule, models, 
     """
     from papers.analysis.audit import Settings
     from papers.analyze import run_analyze
-    from papers.store import open_store
+    from papers.stores import open_store
 
     with open_store(db_path, create=False) as store:  # analyzes answers already stored: never a new store
         report = run_analyze(store, audit_id, instrument=instrument, replace=replace, models=list(models) or None,
@@ -342,7 +342,7 @@ def analyze_cmd(audit_id, seed, b, linkage, k, type_margin, theme_rule, models, 
 def compare_cmd(model_a, model_b, audit_id, db_path, as_json):
     """Compare two models dimension by dimension, in plain words (for procurement)."""
     from papers.compare import compare_models
-    from papers.store import open_store
+    from papers.stores import open_store
 
     with open_store(db_path, read_only=True, audit=audit_id) as store:
         result = compare_models(store, audit_id, model_a, model_b)
@@ -373,7 +373,7 @@ def brief_cmd(candidates, audit_id, out_dir, site, engine, sign_key, db_path, as
     """
     from papers.report.brief import make_brief, publish_brief
     from papers.report.signing import load_secret_key
-    from papers.store import open_store
+    from papers.stores import open_store
 
     if sign_key and out_dir is not None:
         raise click.UsageError("--sign signs a brief published into its audit; a brief written with --out stands alone.")
@@ -503,7 +503,7 @@ def report_cmd(audit_id, engine, site, workers, sign_key, force, db_path, as_jso
     """Publish an audit as a static site: a page and PDF per model, a comparison, a manifest."""
     from papers.report.signing import load_secret_key
     from papers.report.site import build_report
-    from papers.store import open_store
+    from papers.stores import open_store
 
     key = load_secret_key(sign_key, lambda: _key_password(sign_key)) if sign_key else None
     progress = _progress if sys.stderr.isatty() and not as_json else None
@@ -608,7 +608,7 @@ def export_cmd(ctx, fmt, out_dir, audit_id, db_path):
     if out_dir is None:
         raise click.UsageError("Missing option '--out'.")
     from papers.export import export_audit, export_tables
-    from papers.store import open_store
+    from papers.stores import open_store
 
     with open_store(db_path, read_only=True, audit=audit_id) as store:
         written = export_audit(store, audit_id, out_dir, fmt) if audit_id else export_tables(store, out_dir, fmt)
@@ -625,7 +625,8 @@ def export_cmd(ctx, fmt, out_dir, audit_id, db_path):
 def export_codesheet_cmd(out_file, unblind, instrument, db_path):
     """A sheet for human coders: one row per open answer, an empty 0/1 column per theme."""
     from papers.export import export_codesheet
-    from papers.store import open_store, resolve_instrument
+    from papers.store import resolve_instrument
+    from papers.stores import open_store
 
     # writable: the sheet's salted ids are kept, to map the filled sheet back; never a new store
     with open_store(db_path, create=False) as store:
@@ -644,7 +645,8 @@ def ingest_codes_cmd(file, coder, instrument, encoding, db_path, as_json):
     """Load a filled code sheet (from papers export codesheet) as one coder's codes."""
     from papers.ingest.codes import ingest_codes
     from papers.ingest.files import check_readable
-    from papers.store import open_store, resolve_instrument
+    from papers.store import resolve_instrument
+    from papers.stores import open_store
 
     check_readable(file)
     with open_store(db_path, create=False) as store:  # codes belong to answers already stored

@@ -178,12 +178,12 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False, audit
     """Open and migrate the store at `path`; use as `with open_store(path) as store:`. Only a writable
     open with `create` (the commands that load data) makes a new store: every other command needs
     answers already stored, so a mistyped path is refused rather than becoming an empty store.
-    A `ducklake:` URL opens a lake instead (papers.lake.store); read-only with `audit`, the lake as it
-    was when that audit was made (its pinned snapshot)."""
+    A `ducklake:` URL is refused: papers.stores.open_store, above both, opens a lake. `audit` is
+    accepted for the same signature and has no effect on a local store."""
     if isinstance(path, str) and path.startswith("ducklake:"):
-        from papers.lake.store import open_lake_store
-
-        return open_lake_store(path, read_only=read_only, audit=audit)
+        raise StoreError("a ducklake: URL names a lake, not a store file.",
+                         "read a lake with papers.stores.open_store (the commands that read an audit do); "
+                         "answers are written to a local store and copied into a lake by papers push.")
     path = Path(path) if path else DEFAULT_DB
     if (read_only or not create) and not path.exists():
         raise StoreError(

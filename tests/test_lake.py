@@ -24,7 +24,8 @@ from papers.cli import cli
 from papers.errors import StoreError
 from papers.lake.cluster import postgres_bin, private_cluster
 from papers.lake.engine import attach, connect
-from papers.store import RESULT_TABLES, open_store, query
+from papers.store import RESULT_TABLES, query
+from papers.stores import open_store
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = ROOT / "data" / "examples"
