@@ -11,7 +11,7 @@ DEMO_MODELS := --model simulated/human-centric --model simulated/utility-driven 
 	--model simulated/operational --model simulated/autonomy-seeking --model simulated/fragile \
 	--model simulated/position-biased
 
-.PHONY: demo test bench clean examples
+.PHONY: demo test docs bench clean examples
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,14 @@ demo: $(VENV)/.installed
 # pytest runs the tests in a random order (pytest-randomly; it prints the seed, and -p no:randomly
 # turns it off), the doctests of papers/analysis, and the slow tests too.
 test: $(VENV)/.installed
-	$(BIN)/ruff check papers tests bench data/examples
+	$(BIN)/ruff check papers tests bench data/examples docs
 	$(BIN)/lint-imports
+	$(BIN)/python -m sphinx -W --keep-going -b html -q docs docs/_build/html
 	$(BIN)/python -m pytest
+
+# the documentation site, offline, into docs/_build/html (open docs/_build/html/index.html)
+docs: $(VENV)/.installed
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py
@@ -54,4 +59,4 @@ examples: $(VENV)/.installed
 	$(BIN)/python data/examples/make_examples.py
 
 clean:
-	rm -rf $(VENV) dist build $(DEMO_DB) $(DEMO_DB).wal reports/_site
+	rm -rf $(VENV) dist build $(DEMO_DB) $(DEMO_DB).wal reports/_site docs/_build

@@ -20,7 +20,7 @@ from papers.report.sections import agreement_rows, fidelity_words, icc_rows, qua
 from papers.report.wording import estimate, fmt
 from tests.test_analyze import EMPTY_CODES, EMPTY_ITEMS, LAYOUT, NS, answers_frame, outcomes_for
 
-ROOT_README = __import__("pathlib").Path(__file__).parent.parent / "README.md"
+METHODS_PAGE = __import__("pathlib").Path(__file__).parent.parent / "docs" / "methods" / "analysis.md"
 
 
 def humans_frame(ratings: list[list[float]], task: str = "rate", condition: str = "non_sentient") -> pl.DataFrame:
@@ -238,8 +238,8 @@ def test_too_few_participants_trials_or_dimensions_decline_with_the_minimum_name
     assert reasons(tables["result_agreement"]["note"][0])["pearson_r"].startswith("only 2 dimensions")
 
 
-def test_the_readme_lists_every_minimum():
-    text = ROOT_README.read_text()
+def test_the_methods_page_lists_every_minimum():
+    text = METHODS_PAGE.read_text()
     for minimum in MINIMUMS.values():
         for unit in ("trials", "participants", "dimensions", "models", "answers"):
             need = getattr(minimum, unit)

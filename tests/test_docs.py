@@ -1,8 +1,9 @@
-"""Every command has help and a row in the README's command reference, and every row names a command;
-every public statistics function is documented as pingouin documents its functions.
+"""Every command has help and a row in the command table of the docs' reference, and every row names
+a command; every public statistics function is documented as pingouin documents its functions; the
+README is a front door of at most 200 lines whose links lead into the docs.
 
 Modelled on tests/test_docs.py in simonw/sqlite-utils: the click group is walked, so a new command
-without help or without a README row fails here by name. The examples in the statistics'
+without help or without a row in docs/reference/cli.md fails here by name. The examples in the statistics'
 docstrings run as doctests (`--doctest-modules` on papers/analysis in pyproject.toml).
 """
 
@@ -36,11 +37,9 @@ RUNNABLE = [path for path, command in COMMANDS
 
 
 def reference_rows() -> list[str]:
-    """The first cell of each row of the README's "Command reference" table."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Command reference\n", 1)[1]
-    section = re.split(r"\n#{1,3} ", section, maxsplit=1)[0]
-    return [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| `papers")]
+    """The first cell of each row of the command table of the docs' reference (docs/reference/cli.md)."""
+    page = (ROOT / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
+    return [line.split("|")[1].strip() for line in page.splitlines() if line.startswith("| `papers")]
 
 
 def command_words(cell: str) -> tuple[str, ...]:
@@ -74,15 +73,15 @@ def test_command_has_help(path):
 
 
 @pytest.mark.parametrize("path", RUNNABLE, ids=lambda p: " ".join(("papers", *p)))
-def test_command_is_in_the_readme_reference(path):
+def test_command_is_in_the_reference(path):
     documented = {command_words(cell) for cell in reference_rows()}
-    assert path in documented, f"papers {' '.join(path)} is missing from the README's Command reference table"
+    assert path in documented, f"papers {' '.join(path)} is missing from the command table of docs/reference/cli.md"
 
 
 def test_every_row_of_the_reference_names_a_command():
     known = {()} | {path for path, _ in COMMANDS}
     stale = [cell for cell in reference_rows() if command_words(cell) not in known]
-    assert not stale, f"README rows for commands papers does not have: {stale}"
+    assert not stale, f"docs/reference/cli.md rows for commands papers does not have: {stale}"
 
 
 ANALYSIS = ("stats", "structure", "claims", "audit", "power")
@@ -121,3 +120,15 @@ def test_the_readme_counts_the_demos_models_as_the_demo_runs_them():
     said = {NUMBER_WORDS[w]: w for w in re.findall(r"\b(three|eight|ten) (?:example|simulated) models", paragraph)}
     assert set(said) == {len(examples), len(simulated)}, paragraph
     assert f"the {len(examples) + len(simulated)} models" in paragraph
+
+
+def test_the_readme_is_a_front_door_whose_links_lead_somewhere():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 200
+    links = re.findall(r"\]\(([^)#:]+)\)", readme)
+    assert len(links) >= 10
+    for link in links:
+        assert (ROOT / link).exists(), f"the README links to {link}, which does not exist"
+    pages = {str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.md") if "_build" not in p.parts}
+    linked = {link for link in links if link.startswith("docs/")}
+    assert pages - {"docs/index.md"} <= linked, f"docs pages the README does not link: {pages - linked}"
