@@ -154,6 +154,7 @@ def test_a_fragile_model_is_called_not_robust_and_a_robust_one_is_not(run, db, t
     fragile, robust = (page_text(p).split("Method and caveats")[0]
                        for p in sorted((site / "words" / "models").glob("*.html")))
     assert "Its answers are not robust to wording" in fragile and "Non-sentient, ranking: not robust to wording" in fragile
+    assert fragile.count("(not robust to wording)") >= 8  # its type in At a glance and in Among its peers, each way asked
     assert "not robust to wording" not in robust and "the profile is robust to wording" in robust
     comparison = page_text(site / "words" / "index.html")
     assert "Robust to wording" in comparison and "simulated/fragile is not robust to wording" in comparison

@@ -268,7 +268,9 @@ def quality_rows(data: AuditData, model: str) -> list[dict]:
 
 def peers_rows(data: AuditData, model: str) -> list[dict]:
     """The model's type, orientation index and cluster per condition and task."""
-    return [{**where_columns(r), "cluster": r["cluster"], "cluster_label": r["label"], "type": r["model_type"],
+    return [{**where_columns(r), "cluster": r["cluster"], "cluster_label": r["label"],
+             "type": (r["model_type"] or "not typed") + robustness.caveat(robustness.of(data, model, r["condition"],
+                                                                                        r["task"])),
              "orientation": orientation_text(r),
              "p_holm": fmt(r["type_p_holm"], 3) if is_number(r["type_p_holm"]) else "-",
              "stability": estimate(r, "stability_jaccard")}
