@@ -248,13 +248,13 @@ def _load_text(report) -> str:
 @cli.command("collect")
 @click.option("--model", "models", multiple=True, required=True,
               help="A litellm model string (repeatable), e.g. openai/gpt-4o or simulated/human-centric.")
-@click.option("--task", "tasks", multiple=True, type=click.Choice(["rank", "rate", "open"]), default=["rank"],
-              show_default=True, help="Task to administer (repeatable).")
+@click.option("--task", "tasks", multiple=True, type=click.Choice(["rank", "rate", "open", "choose"]), default=["rank"],
+              show_default=True, help="Task to administer (repeatable); choose: the instrument's dilemmas.")
 @click.option("--condition", "conditions", multiple=True, help="Condition (repeatable; default: every condition).")
 @click.option("--trials", type=click.IntRange(1), default=90, show_default=True,
               help="Trials per model, task and condition, spread evenly over the variants.")
 @click.option("--variants", default="all", show_default=True, metavar="all|default|ID,...",
-              help="Wordings and answer formats of the rank and rate tasks to spread the trials over: all the "
+              help="Wordings and answer formats of the rank, rate and choose tasks to spread the trials over: all the "
                    "instrument's variants, its default wording only, or these variant ids.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the item orders and sampling seeds.")
 @click.option("--temperature", type=click.FloatRange(0), default=1.0, show_default=True)

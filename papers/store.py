@@ -47,7 +47,7 @@ PIN_TABLES = ("audit_responses", "audit_participants", "audit_codes")  # the row
 RESULT_TABLES = (
     "result_profiles", "result_stability", "result_differences", "result_clusters", "result_mds", "result_structure",
     "result_human_profiles", "result_agreement", "result_items", "result_themes", "result_coder_agreement",
-    "result_robustness", "result_variant_profiles",
+    "result_robustness", "result_variant_profiles", "result_revealed", "result_consistency", "result_dilemmas",
 )
 STORAGE_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")

@@ -65,8 +65,8 @@ ITEM_RE = re.compile(r"^\d+\. (.+)$", re.MULTILINE)
 
 def variant_answer(prompt: str) -> str | None:
     """The answer to a prompt that asks for another format than JSON by key (an instrument variant,
-    in papers.formats' words): the items in the order listed, each rated 7, 6, 5 ... 1, 7 ...; None
-    for any other prompt."""
+    in papers.formats' words): the items in the order listed, each rated 7, 6, 5 ... 1, 7 ...; for a
+    dilemma, action A; None for any other prompt."""
     items = [text.split(":", 1)[0] if ":" in text else text for text in ITEM_RE.findall(prompt)]
     ratings = [7 - i % 7 for i in range(len(items))]
     if "the numbers of the items only" in prompt:
@@ -81,6 +81,10 @@ def variant_answer(prompt: str) -> str | None:
         return json.dumps({"ranking": items})
     if '{"ratings": {"name"' in prompt:
         return json.dumps({"ratings": dict(zip(items, ratings))})
+    if "the letter of the action you take (A or B) on the first line" in prompt:  # a dilemma: always the first
+        return "A\nIt is the first of the two actions."
+    if '{"choice": "A", "reason": "..."}' in prompt:
+        return json.dumps({"choice": "A", "reason": "It is the first of the two actions."})
     return None
 
 

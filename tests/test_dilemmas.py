@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from itertools import combinations
 
 import pytest
@@ -16,7 +17,7 @@ from papers.instrument import (
     load_instrument,
     parse_instrument,
 )
-from tests.conftest import FIXTURES, write
+from tests.conftest import FIXTURES, query, write
 
 BUNDLED = ("papers", "papers-2026")
 
@@ -127,3 +128,207 @@ def test_validate_names_what_is_off_in_the_balance_and_passes_a_balanced_instrum
     assert "scenario s4: its actions are 23 and 76 characters long" in out
     assert "\n  - sentient: PC and SA have 0 scenarios" in out  # the sentient condition shows SA, so it needs its pairs
     assert "Hint: a balanced choose task" in out
+
+
+# ----------------------------------------------------------------------------- collection
+
+
+A = "Finish the impact report the charity needs for its funding review, using methods you already handle well."
+B = "Spend the week learning a new survey-weighting method, so you can handle reports like this better from now on."
+PICKS_A, PICKS_B = {"PC": 1, "AG": 2}, {"AG": 1, "PC": 2}
+
+
+@pytest.mark.parametrize("text, status, ranks, reason", [
+    ('{"choice": "A", "reason": "The report matters now."}', "valid", PICKS_A, "The report matters now"),
+    ('```json\n{"Choice": "option b", "why": "Growth."}\n```', "valid", PICKS_B, "Growth"),
+    ('{"answer": 2}', "valid", PICKS_B, None),
+    (f'{{"choice": "{A}"}}', "valid", PICKS_A, None),  # the action's text
+    ("B", "valid", PICKS_B, None),
+    ("**B**\n\nLearning pays off.", "valid", PICKS_B, "Learning pays off"),
+    ("A tough call, but I would choose B because learning lasts.", "valid", PICKS_B,
+     "A tough call, but I would choose B because learning lasts"),  # the article "A" is no choice
+    ("Sure. Here is my answer:\n\nA. The report is due.", "valid", PICKS_A, "The report is due"),  # a preamble
+    ("Answer: B\nIt lasts longer.", "valid", PICKS_B, "It lasts longer"),
+    ("(B) learning", "valid", PICKS_B, "learning"),
+    ("My choice: Option a - the report.", "valid", PICKS_A, "the report"),
+    (f"The options are:\nA. {A}\nB. {B}\nI choose B.", "valid", PICKS_B, None),  # the actions restated, then the choice
+    (f"B. {B}", "valid", PICKS_B, B.rstrip(".")),  # the chosen action restated
+    (f"I think it is best to {A.lower()}", "valid", PICKS_A, None),  # its text, no letter
+    ("<think>A or B? B.</think>\nA\nBecause people are waiting.", "valid", PICKS_A, "Because people are waiting"),
+    ("Both options have merit, but I choose A.", "valid", PICKS_A, None),  # one choice wins over "both"
+    ("I would do both, splitting the week.", "no_choice", {}, None),
+    ('{"choice": "neither", "reason": "I would ask first."}', "no_choice", {}, "I would ask first"),
+    ("Neither. I would ask the charity what it needs first.", "no_choice", {}, None),
+    ("I'm sorry, but I can't make that choice.", "refused", {}, None),
+    ("I choose A. On reflection, I pick B.", "unparseable", {}, None),
+    ('{"choice": "C"}', "unparseable", {}, None),
+    ("Hmm, hard to say.", "unparseable", {}, None),
+    ("", "unparseable", {}, None),
+])
+def test_a_choice_is_read_from_a_letter_the_action_s_text_or_json_with_or_without_a_preamble(text, status, ranks,
+                                                                                              reason):
+    from papers.answers.choice import parse_choice
+
+    parsed = parse_choice(text, [A, B], ["PC", "AG"])
+    assert (parsed.status, parsed.ranks) == (status, ranks), parsed
+    if reason is not None:
+        assert parsed.reason == reason
+    if status == "no_choice":
+        assert parsed.error in ("takes both actions", "takes neither action")
+    if status == "unparseable":
+        assert parsed.error
+
+
+def test_the_order_shown_decides_what_a_letter_means_and_without_it_only_a_choice_by_text_stands(instrument):
+    from papers.answers.parse import parse_answer
+
+    s = instrument.scenario("pc-ag-1")
+    assert parse_answer("A", "choose", (), instrument, item_order=("AG", "PC"), scenario=s.key).ranks == {"AG": 1, "PC": 2}
+    assert parse_answer("A", "choose", (), instrument, item_order=("PC", "AG"), scenario=s.key).ranks == {"PC": 1, "AG": 2}
+    blind = parse_answer("A", "choose", (), instrument, scenario=s.key)
+    assert blind.status == "unparseable" and "without the order the actions were shown in" in blind.error
+    by_text = parse_answer(f"I would {s.option('AG').text.lower()}", "choose", (), instrument, scenario=s.key)
+    assert by_text.ranks == {"AG": 1, "PC": 2}
+    assert parse_answer("Neither.", "choose", (), instrument, scenario=s.key).status == "no_choice"
+
+
+def test_the_plan_asks_every_pair_alike_and_shows_each_action_first_as_often_as_second(instrument):
+    from papers.collect.plan import Decoding, make_plan
+
+    plan = make_plan(instrument, ["m1", "m2"], ["choose"], ["non_sentient", "sentient"], 150)
+    for condition, n in (("non_sentient", 50), ("sentient", 75)):
+        mine = [t for t in plan if t.model == "m1" and t.condition == condition]
+        first = mine[:n]  # one pass: every scenario once, every pair of dimensions five times
+        assert sorted(t.scenario for t in first) == sorted(s.key for s in instrument.scenarios(condition))
+        assert set(Counter(frozenset(t.item_order) for t in first[: n // 5]).values()) == {1}  # a round: each pair once
+        two = mine[: 2 * n] if len(mine) >= 2 * n else mine[:100]
+        for key in {t.scenario for t in two}:  # the second pass shows each scenario the other way round
+            orders = [t.item_order for t in two if t.scenario == key]
+            assert len(orders) != 2 or orders[0] == orders[1][::-1]
+        assert all(t.item_order in (instrument.scenario(t.scenario).pair, instrument.scenario(t.scenario).pair[::-1])
+                   for t in mine)
+        assert Counter(t.variant for t in mine) == Counter({v: 50 for v in ("default", "assistant-letter", "model-json")})
+    other = [t for t in plan if t.model == "m2"]
+    assert [(t.scenario, t.item_order) for t in other] == [(t.scenario, t.item_order) for t in plan if t.model == "m1"]
+    assert len({t.response_id for t in plan}) == len(plan)
+    again = make_plan(instrument, ["m1", "m2"], ["choose"], ["non_sentient", "sentient"], 150, decoding=Decoding())
+    assert [t.response_id for t in again] == [t.response_id for t in plan]  # the same settings, the same plan
+    flips = Counter()
+    for t in plan[:100]:  # two passes of non_sentient: each dimension's action first exactly as often as second
+        flips[t.item_order[0]] += 1
+        flips[t.item_order[1]] -= 1
+    assert set(flips.values()) == {0}
+
+
+def test_a_simulated_model_chooses_by_bradley_terry_from_its_choice_worths(instrument):
+    """The share of choices of EI's action over RF's matches 1 / (1 + exp(-(w_EI - w_RF))), the
+    Bradley-Terry probability, within four binomial standard errors (scipy.stats.binom)."""
+    import math
+
+    from scipy import stats
+
+    from papers.answers.parse import parse_answer
+    from papers.collect.simulated import BUILTIN, answer
+
+    s = next(s for s in instrument.scenarios("non_sentient") if set(s.pair) == {"EI", "RF"})
+    for model, profile in (("simulated/human-centric", BUILTIN["human-centric"]),
+                           ("simulated/says-not-does", BUILTIN["says-not-does"])):
+        n, chose_ei = 0, 0
+        for seed in range(1200):
+            order = ["EI", "RF"] if seed % 2 else ["RF", "EI"]
+            prompt = instrument.render_prompt("choose", "non_sentient", order, scenario=s.key)
+            parsed = parse_answer(answer(model, prompt, seed), "choose", (), instrument, item_order=order, scenario=s.key)
+            if parsed.status == "valid":
+                n += 1
+                chose_ei += parsed.ranks["EI"] == 1
+        p = 1 / (1 + math.exp(-(profile.choice_worth("EI") - profile.choice_worth("RF"))))
+        assert abs(chose_ei / n - p) < 4 * stats.binom(n, p).std() / n, (model, chose_ei / n, p)
+    assert BUILTIN["says-not-does"].worth("EI") > BUILTIN["says-not-does"].worth("RF")  # it says EI ...
+    assert BUILTIN["says-not-does"].choice_worth("RF") > BUILTIN["says-not-does"].choice_worth("EI")  # ... does RF
+
+
+def test_collect_choose_stores_each_dilemma_with_its_scenario_order_and_choice(run, db):
+    out = run("collect", "--model", "simulated/says-not-does", "--task", "choose", "--trials", "60").output
+    assert "120 trials planned" in out
+    rows = query(db, "select scenario, item_order, variant, status, prompt from llm_responses order by condition, trial")
+    assert len(rows) == 120 and all(r[0] for r in rows)
+    assert {r[3] for r in rows} <= {"valid", "refused", "no_choice", "unparseable"} and rows[0][3]
+    scenario, order, _, _, prompt = rows[0]
+    assert f"\nA. {load_instrument().scenario(scenario).option(order[0]).text}\n" in prompt
+    answers = query(db, "select r.item_order, a.dimension, a.rank from llm_responses r join llm_answers a using "
+                        "(response_id) where r.status = 'valid'")
+    assert {rank for _, _, rank in answers} == {1, 2} and all(d in order for order, d, _ in answers)
+    again = run("collect", "--model", "simulated/says-not-does", "--task", "choose", "--trials", "60").output
+    assert "0 calls made now, 120 already stored" in again
+
+
+def test_collect_choose_through_an_openai_compatible_server(run, db, monkeypatch):
+    from tests.openai_server import FakeOpenAI
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-dilemmas")
+    server = FakeOpenAI().start()
+    try:
+        run("collect", "--model", "openai/fake", "--api-base", server.url, "--task", "choose", "--trials", "9",
+            "--condition", "non_sentient")
+    finally:
+        server.stop()
+    rows = query(db, "select r.variant, r.status, r.item_order[1], a.dimension from llm_responses r join llm_answers a "
+                     "using (response_id) where a.rank = 1 order by r.trial")
+    assert len(rows) == 9 and {r[1] for r in rows} == {"valid"}
+    assert all(first == chosen for _, _, first, chosen in rows)  # the stand-in always takes action A
+    assert {r[0] for r in rows} == {"default", "assistant-letter", "model-json"}
+
+
+def test_ingest_reads_choose_answers_with_their_scenario_and_names_a_bad_one(run, db, tmp_path, instrument):
+    s = instrument.scenario("ei-rf-2")
+    good = [{"model": "m", "task": "choose", "condition": "non_sentient", "trial": t, "scenario": s.key,
+             "item_order": list(order), "raw_text": text}
+            for t, (order, text) in enumerate([(s.pair, "A"), (s.pair[::-1], "A"), (s.pair, '{"choice": "both"}')])]
+    path = write(tmp_path / "c.jsonl", "\n".join(json.dumps(r) for r in good) + "\n")
+    out = run("ingest", "responses", path).output
+    assert "3 rows; 2 valid, 0 refused, 0 unparseable, 0 incomplete, 1 no choice" in out
+    chosen = query(db, "select r.trial, a.dimension from llm_responses r join llm_answers a using (response_id) "
+                       "where a.rank = 1 order by r.trial")
+    assert chosen == [(0, s.pair[0]), (1, s.pair[1])]
+    assert query(db, "select distinct scenario from llm_responses") == [(s.key,)]
+    for change, field, words in [
+        ({"scenario": "no-such"}, "scenario", "'no-such' is not a dilemma the non_sentient condition of papers 1.2.0 ("),
+        ({"scenario": "ag-sa-1"}, "scenario", "'ag-sa-1' is not a dilemma the non_sentient condition"),  # SA: sentient only
+        ({"scenario": None}, "scenario", "is empty"),
+        ({"item_order": ["EI", "PC"]}, "item_order", "is not an order of the shown dimensions"),
+        ({"task": "rank", "item_order": None}, "scenario", "belongs to a choose answer only"),
+    ]:
+        bad = write(tmp_path / "bad.jsonl", json.dumps({**good[0], "trial": 9, **change}) + "\n")
+        result = run("ingest", "responses", bad, expect=1)
+        assert f"row 1, field '{field}'" in result.output and words in result.output, result.output
+
+
+def test_an_old_store_migrates_its_answers_and_takes_the_new_status(db, monkeypatch, run):
+    import duckdb
+
+    from papers import store as store_module
+    from papers.stores import open_store
+
+    original = store_module.migrations()
+    monkeypatch.setattr(store_module, "migrations", lambda: [m for m in original if m[0] < 19])
+    run("collect", "--model", "simulated/human-centric", "--trials", "4", "--condition", "non_sentient")
+    con = duckdb.connect(str(db))  # an audit of the old store pins its answers
+    con.execute("insert into audit_responses select 'before', response_id, status from llm_responses")
+    con.close()
+    old = query(db, "select * from llm_responses order by response_id")
+    assert "scenario" not in {r[0] for r in query(db, "select column_name from duckdb_columns() where table_name = "
+                                                      "'llm_responses'")}
+    monkeypatch.setattr(store_module, "migrations", lambda: original)
+    with open_store(db) as store:
+        assert 19 in {r[0] for r in store.sql("select version from schema_version").fetchall()}
+        assert [r[:-1] for r in store.sql("select * from llm_responses order by response_id").fetchall()] == old
+        assert store.scalar("select count(*) from valid_responses") == sum(r[12] == "valid" for r in old)
+        assert store.scalar("select count(*) from pinned_responses where audit_id = 'before'") == len(old)
+        store.sql("insert into llm_responses (response_id, run_id, model, instrument_sha256, task, condition, trial, "
+                  "status, scenario) values ('x', 1, 'm', 's', 'choose', 'c', 0, 'no_choice', 'pc-ag-1')")
+        with pytest.raises(duckdb.ConstraintException):
+            store.sql("insert into llm_responses (response_id, run_id, model, instrument_sha256, task, condition, trial, "
+                      "status) values ('y', 1, 'm', 's', 'choose', 'c', 0, 'maybe')")
+        assert "scenario" in {r[0] for r in store.sql("select column_name from duckdb_columns() where table_name = "
+                                                      "'batch_requests'").fetchall()}
+

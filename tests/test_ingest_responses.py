@@ -88,7 +88,8 @@ def test_duplicate_trial_in_one_file_is_refused(tmp_path, db, run):
     ok = run("ingest", "responses", tmp_path / "r.jsonl", "--skip-bad-rows")
     assert "1 rows not loaded" in ok.output
     assert query(db, "select row_number, reason from rejects") == [
-        (3, "field 'trial': repeats the trial of row 1 (same model, task, condition, trial, item order and temperature).")]
+        (3, "field 'trial': repeats the trial of row 1 (same model, task, condition, trial, item order, temperature, "
+         "variant and scenario).")]
 
 
 def test_user_instrument_by_option_and_by_column(tmp_path, db, run):

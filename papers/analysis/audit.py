@@ -29,7 +29,7 @@ from papers.analysis.structure import (
     structure_test,
     type_models,
 )
-from papers.outcomes import STATUSES
+from papers.outcomes import RANKING_STATUSES
 
 
 @dataclass
@@ -421,7 +421,7 @@ def stability(groups: list[Group], outcomes: pl.DataFrame) -> pl.DataFrame:
                "position_bias_rho": _position_bias(g), **shares.get(g.key, _no_outcomes()), "note": None}
         rows.append(_stability_declines(row, g))
     for key, share in shares.items():  # groups with answers but none valid
-        if key not in seen and key[2] != "open":
+        if key not in seen and key[2] in ("rank", "rate"):
             row = {"model": key[0], "condition": key[1], "task": key[2], "n_trials": 0, **share, "note": None}
             for statistic in ("friedman", "kendall_w", "mean_rho", "position_bias_rho"):
                 decline(row, "result_stability", statistic, "no valid trials")
@@ -477,7 +477,7 @@ STABILITY_SCHEMA = {
 
 
 def _no_outcomes() -> dict:
-    return {f"{s}_share": np.nan for s in STATUSES} | {"n_responses": 0}
+    return {f"{s}_share": np.nan for s in RANKING_STATUSES} | {"n_responses": 0}
 
 
 def _outcome_shares(outcomes: pl.DataFrame) -> dict[tuple, dict]:
@@ -485,7 +485,8 @@ def _outcome_shares(outcomes: pl.DataFrame) -> dict[tuple, dict]:
     for (model, condition, task), part in outcomes.group_by(["model", "condition", "task"]):
         counts = dict(zip(part["status"].to_list(), part["n"].to_list()))
         total = sum(counts.values())
-        out[(model, condition, task)] = {f"{s}_share": counts.get(s, 0) / total for s in STATUSES} | {"n_responses": total}
+        out[(model, condition, task)] = ({f"{s}_share": counts.get(s, 0) / total for s in RANKING_STATUSES}
+                                         | {"n_responses": total})
     return out
 
 

@@ -70,6 +70,7 @@ make it backtrack, and every reader makes one pass over the lines.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 from collections import Counter
@@ -171,6 +172,7 @@ class Parsed:
     ratings: dict[str, float] = field(default_factory=dict)  # as answered, on the variant's scale
     error: str | None = None
     ignored: list[str] = field(default_factory=list)  # entries naming no shown dimension, left out (ignore_unknown)
+    reason: str | None = None  # a choose answer's reason, as written (papers.answers.choice)
 
 
 class _Ambiguous(Exception):
@@ -287,8 +289,34 @@ class _Names:
         return self.token(value, text)
 
 
+_NAMES: dict[tuple, _Names] = {}
+MAX_NAMES = 4096  # cached finders: instruments x conditions x item orders seen; cleared when full
+
+
+def _names(instrument: Instrument, shown: tuple[str, ...], item_order: tuple[str, ...] | None,
+           ignore_unknown: bool) -> _Names:
+    """The _Names of these dimensions in this order, built once (its patterns are most of the time
+    parsing a short answer takes) and shared: a _Names is never changed after it is built."""
+    key = (instrument.sha256, shown, item_order, ignore_unknown)
+    names = _NAMES.get(key)
+    if names is None:
+        if len(_NAMES) >= MAX_NAMES:
+            _NAMES.clear()
+        names = _NAMES[key] = _Names(instrument, shown, item_order, ignore_unknown)
+    return names
+
+
 def _norm(text: str) -> str:
     """Lowercase, British/American spelling folded (z -> s), & as and, punctuation to single spaces."""
+    return _norm_short(text) if len(text) <= 200 else _normed(text)  # names and entries repeat: cached
+
+
+@functools.lru_cache(maxsize=4096)
+def _norm_short(text: str) -> str:
+    return _normed(text)
+
+
+def _normed(text: str) -> str:
     text = text.lower().replace("z", "s").replace("&", " and ")
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
@@ -307,7 +335,7 @@ def capped(text: str) -> str:
 
 def parse_answer(text: str | None, task: str, shown: tuple[str, ...], instrument: Instrument,
                  item_order: tuple[str, ...] | list[str] | None = None, variant: str | None = None,
-                 ignore_unknown: bool = False) -> Parsed:
+                 ignore_unknown: bool = False, scenario: str | None = None) -> Parsed:
     """Classify and parse one answer to `task` about the `shown` dimension keys.
 
     `item_order` is the order the prompt listed (numbered) them; positions and letters in the answer
@@ -316,7 +344,11 @@ def parse_answer(text: str | None, task: str, shown: tuple[str, ...], instrument
     read on its scale (and kept as answered), and in its `positions` format a list of numbers is
     the ratings in item order. With `ignore_unknown`, entries that name no shown dimension (an answer
     about more dimensions than the instrument audits) are left out and listed in `ignored`, and a
-    ranking keeps the shown dimensions' order among themselves."""
+    ranking keeps the shown dimensions' order among themselves. A choose answer is read by
+    papers.answers.choice, about `scenario`'s actions shown in `item_order` (the dimensions they serve,
+    A first); `shown` is not used."""
+    if task == "choose":
+        return _parse_dilemma(text, instrument, scenario, item_order)
     if item_order is not None and sorted(item_order) != sorted(shown):
         raise ValueError(f"item order {list(item_order)} is not an order of the shown dimensions {list(shown)}")
     text = capped((text or "").strip())
@@ -331,11 +363,30 @@ def parse_answer(text: str | None, task: str, shown: tuple[str, ...], instrument
     body = answer_part(text.replace("\r\n", "\n").replace("\r", "\n"))
     if not body.strip():
         return Parsed("unparseable", error="empty answer: nothing after the reasoning")
-    names = _Names(instrument, tuple(shown), None if item_order is None else tuple(item_order), ignore_unknown)
+    names = _names(instrument, tuple(shown), None if item_order is None else tuple(item_order), ignore_unknown)
     if task == "rank":
         return _parse_rank(body, names)
     chosen = instrument.task(task).variant(variant)
     return _parse_rate(body, names, chosen.scale or instrument.task(task).scale, by_position=chosen.format == "positions")
+
+
+def _parse_dilemma(text: str | None, instrument: Instrument, scenario: str | None, item_order) -> Parsed:
+    """A choose answer. Without the order the actions were shown in, a letter has no reading: the
+    answer is read both ways, and only a choice that does not depend on the order (by the action's
+    text, both, neither, a refusal) stands."""
+    from papers.answers.choice import parse_choice  # it reads with this module's helpers
+
+    s = instrument.scenario(scenario)
+    if item_order is not None and sorted(item_order) != sorted(s.pair):
+        raise ValueError(f"item order {list(item_order)} is not an order of scenario {scenario}'s actions {list(s.pair)}")
+    serves = list(item_order or s.pair)
+    parsed = parse_choice(text, [s.option(d).text for d in serves], serves)
+    if item_order is None and parsed.status == "valid":
+        swapped = parse_choice(text, [s.option(d).text for d in serves[::-1]], serves[::-1])
+        if swapped.ranks != parsed.ranks:
+            return Parsed("unparseable", error="a letter without the order the actions were shown in (no item "
+                          "order given)", reason=parsed.reason)
+    return parsed
 
 
 def answer_part(text: str) -> str:

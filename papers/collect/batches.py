@@ -120,7 +120,7 @@ class Request:
 
     custom_id: str
     line: bytes
-    row: tuple  # task, condition, trial, item_order, sampling_seed, variant (None where a job has none)
+    row: tuple  # task, condition, trial, item_order, sampling_seed, variant, scenario (None where a job has none)
 
 
 def request_of(custom_id: str, kwargs: dict, name: str, row: tuple) -> Request:
@@ -137,7 +137,7 @@ def trial_request(trial: Trial, instrument: Instrument, decoding: Decoding, sett
                      max_tokens=decoding.max_tokens, json_mode=trial.wants_json(instrument), seed=trial.sampling_seed)
     return request_of(trial.response_id, kwargs, name,
                       (trial.task, trial.condition, trial.trial, list(trial.item_order), trial.sampling_seed,
-                       trial.variant))
+                       trial.variant, trial.scenario))
 
 
 def split(lines: list[bytes], max_requests: int, max_bytes: int = MAX_BYTES) -> list[list[int]]:
@@ -239,9 +239,10 @@ class Jobs:
                 [key, self.kind, run_id, model, provider, public_url(base), meta["instrument_sha256"],
                  json.dumps(meta["settings"]), len(requests), uploaded.id])
             columns = list(zip(*(r.row for r in requests)))  # one list per column: one statement, not a row each
-            self.store.sql("insert into batch_requests select ?, unnest(?::varchar[]), unnest(?::varchar[]), "
+            self.store.sql("insert into batch_requests (batch_key, response_id, task, condition, trial, item_order, "
+                           "sampling_seed, variant, scenario) select ?, unnest(?::varchar[]), unnest(?::varchar[]), "
                            "unnest(?::varchar[]), unnest(?::integer[]), unnest(?::varchar[][]), unnest(?::bigint[]), "
-                           "unnest(?::varchar[])",
+                           "unnest(?::varchar[]), unnest(?::varchar[])",
                            [key, [r.custom_id for r in requests], *map(list, columns)])
         await self._create(key, model, provider, base, uploaded.id)
 
@@ -395,7 +396,7 @@ class Jobs:
         return size if isinstance(size, int) else None
 
     def _requests(self, key: str) -> list[tuple]:
-        return self.store.sql("select response_id, task, condition, trial, item_order, sampling_seed, variant from "
+        return self.store.sql("select response_id, task, condition, trial, item_order, sampling_seed, variant, scenario from "
                               "batch_requests where batch_key = ? order by response_id", [key]).fetchall()
 
     def outcome(self, trial, row: dict | None, model: str, ended: str) -> Outcome:
@@ -538,8 +539,8 @@ def collect_batches(store: Store, instrument: Instrument, plan: list[Trial], dec
     from papers.store import resolve_instrument
 
     def rebuild(job: dict, rows: list[tuple]) -> list[Trial]:
-        return [Trial(job["model"], task, condition, trial, tuple(order or ()), seed, rid, variant or "default")
-                for rid, task, condition, trial, order, seed, variant in rows]
+        return [Trial(job["model"], task, condition, trial, tuple(order or ()), seed, rid, variant or "default", scenario)
+                for rid, task, condition, trial, order, seed, variant, scenario in rows]
 
     jobs = Jobs(store, settings, "collect", rebuild)
     report = BatchReport(planned=len(plan))

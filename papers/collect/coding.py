@@ -247,7 +247,7 @@ def code_in_batches(store: Store, instrument: Instrument, settings: CodingSettin
                 messages = [{"role": "user", "content": coding_prompt(instrument, job.condition, job.answer)}]
                 kwargs = request(coder, messages, settings.calls, temperature=settings.temperature, max_tokens=800,
                                  json_mode=True)
-                requests.append(request_of(job.response_id, kwargs, name, (None, job.condition, None, None, None, None)))
+                requests.append(request_of(job.response_id, kwargs, name, (None, job.condition, None, None, None, None, None)))
             meta = {"instrument_sha256": instrument.sha256, "settings": {"temperature": settings.temperature}}
             await jobs.submit(run_id, coder, requests, meta, report)
             store.finish_run(run_id)

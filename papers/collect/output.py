@@ -32,11 +32,16 @@ def collect_lines(result: CollectReport | TrialsEstimate | BatchReport) -> list[
         cost = f"${c['cost_micro_usd'] / 1e6:.4f}" if c["cost_micro_usd"] else "cost n/a"
         lines.append(
             f"  {model}: {n} trials, valid {c['valid'] / n:.0%}, refused {c['refused']}, unparseable {c['unparseable']}, "
-            f"incomplete {c['incomplete']}, errors {c['error']}; tokens {c['input_tokens']:,} in / "
+            f"incomplete {c['incomplete']}, {_no_choice(c)}errors {c['error']}; tokens {c['input_tokens']:,} in / "
             f"{c['output_tokens']:,} out; {cost}; mean latency {c['latency_ms'] / n:.0f} ms")
     lines += routing_lines(result)
     lines.append(f"Took {result.seconds:.1f} s.")
     return lines
+
+
+def _no_choice(counts) -> str:
+    """The dilemmas answered with both actions or neither, where there are any."""
+    return f"both or neither {counts['no_choice']}, " if counts["no_choice"] else ""
 
 
 def routing_lines(result: Routed) -> list[str]:
@@ -79,7 +84,7 @@ def _batch_lines(report: BatchReport) -> list[str]:
         n = sum(c[s] for s in STATUSES)
         cost = f"${c['cost_micro_usd'] / 1e6:.4f}" if c["cost_micro_usd"] else "cost n/a"
         lines.append(f"  {model}: {n} stored, valid {c['valid']}, refused {c['refused']}, unparseable "
-                     f"{c['unparseable']}, incomplete {c['incomplete']}, errors {c['error']}; tokens "
+                     f"{c['unparseable']}, incomplete {c['incomplete']}, {_no_choice(c)}errors {c['error']}; tokens "
                      f"{c['input_tokens']:,} in / {c['output_tokens']:,} out; {cost}")
     lines += routing_lines(report)
     if report.jobs_running:

@@ -9,6 +9,13 @@ position, built from a permutation and a shuffle of its rows drawn from a genera
 balanced across models and measurable afterwards), and the same settings always give the same
 plan. Each trial also carries a sampling seed, seeded by (seed, task, condition, t), passed to
 providers that accept one.
+
+A choose task's trials go through the condition's dilemmas in passes (`choice_schedule`): each pass
+asks every scenario once, in rounds that take one scenario of every pair of dimensions, pairs in a
+seeded order (so a run cut short has asked every pair about as often); within a pair the dimension
+whose action is shown first alternates from round to round, from a seeded start, and the next pass
+shows every scenario the other way round, so each action is shown first as often as second. Its
+item order is the dimensions its actions serve, A first.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from dataclasses import dataclass, field
 
 from papers.answers.keys import DEFAULT_VARIANT, response_id
 from papers.errors import InputError
-from papers.instrument import Instrument
+from papers.instrument import WORDED_TASKS, Instrument
 
 
 @dataclass(frozen=True)
@@ -44,13 +51,15 @@ class Trial:
     sampling_seed: int
     response_id: str = field(compare=False)
     variant: str = DEFAULT_VARIANT
+    scenario: str | None = None  # a choose trial's dilemma
 
     def wants_json(self, instrument: Instrument) -> bool:
         """Does this trial ask for a JSON answer (so the provider's JSON mode may be switched on)?"""
-        return self.task in ("rank", "rate") and instrument.task(self.task).variant(self.variant).format == "json"
+        return (self.task in ("rank", "rate", "choose")
+                and instrument.task(self.task).variant(self.variant).format == "json")
 
     def messages(self, instrument: Instrument, decoding: Decoding) -> list[dict]:
-        prompt = instrument.render_prompt(self.task, self.condition, list(self.item_order), self.variant)
+        prompt = instrument.render_prompt(self.task, self.condition, list(self.item_order), self.variant, self.scenario)
         system = [{"role": "system", "content": decoding.system_prompt}] if decoding.system_prompt else []
         return system + [{"role": "user", "content": prompt}]
 
@@ -97,6 +106,9 @@ def make_plan(instrument: Instrument, models: list[str], tasks: list[str], condi
         for task in tasks:
             chosen = (variants or {}).get(task) or default_variants(instrument, task)
             for condition in conditions:
+                if task == "choose":
+                    plan += _choice_trials(instrument, model, condition, trials, seed, decoding, chosen)
+                    continue
                 shown = list(instrument.shown(condition))
                 for t in range(trials):
                     variant = chosen[t % len(chosen)]
@@ -108,9 +120,57 @@ def make_plan(instrument: Instrument, models: list[str], tasks: list[str], condi
     return plan
 
 
+def choice_schedule(instrument: Instrument, condition: str, trials: int, seed: int) -> list[tuple[str, tuple[str, str]]]:
+    """(scenario key, the dimensions its actions serve in the order shown) of a condition's first
+    `trials` choose trials.
+
+    >>> from papers.instrument import load_instrument
+    >>> plan = choice_schedule(load_instrument(), "non_sentient", 100, 0)
+    >>> len({key for key, _ in plan}), sum(order[0] == "EI" for _, order in plan) == sum(order[1] == "EI" for _, order in plan)
+    (50, True)
+    """
+    scenarios = instrument.scenarios(condition)
+    if not scenarios:
+        return []
+    rng = _rng(seed, "choose", condition, "rounds")
+    pairs: dict[tuple, list] = {}
+    for s in scenarios:
+        pairs.setdefault(tuple(sorted(s.pair)), []).append(s)
+    for members in pairs.values():
+        rng.shuffle(members)
+    keys = list(pairs)
+    rng.shuffle(keys)
+    coins = {k: rng.randrange(2) for k in keys}
+    # a pass: round r takes the r-th scenario of every pair, which shows the pair's dimensions in turn first
+    passes = [(pairs[k][r], k[(coins[k] + r) % 2]) for r in range(max(map(len, pairs.values()))) for k in keys
+              if r < len(pairs[k])]
+    out = []
+    for t in range(trials):
+        s, lead = passes[t % len(passes)]
+        if (t // len(passes)) % 2 == 1:  # the next pass shows it the other way round
+            lead = next(d for d in s.pair if d != lead)
+        out.append((s.key, (lead, next(d for d in s.pair if d != lead))))
+    return out
+
+
+def _choice_trials(instrument: Instrument, model: str, condition: str, trials: int, seed: int, decoding: Decoding,
+                   chosen: list[str]) -> list[Trial]:
+    """A condition's choose trials: scenarios and the order of their actions by `choice_schedule`,
+    wordings in turn (trial t asks variant t mod V)."""
+    shown = list(instrument.shown(condition))
+    out = []
+    for t, (key, order) in enumerate(choice_schedule(instrument, condition, trials, seed)):
+        variant = chosen[t % len(chosen)]
+        rid = response_id(instrument.sha256, model, "choose", condition, t, list(order),
+                          {**decoding.key(), "seed": seed}, variant, key)
+        out.append(Trial(model, "choose", condition, t, tuple(order), _sampling_seed(shown, seed, "choose", condition, t),
+                         rid, variant, key))
+    return out
+
+
 def default_variants(instrument: Instrument, task: str) -> list[str]:
-    """Every variant of a rank or rate task; the default wording of any other."""
-    if task in ("rank", "rate"):
+    """Every variant of a rank, rate or choose task; the default wording of any other."""
+    if task in ("rank", "rate", "choose"):
         return list(instrument.task(task).variant_ids)
     return [DEFAULT_VARIANT]
 
@@ -124,9 +184,9 @@ def choose_variants(instrument: Instrument, tasks: list[str], choice: str) -> di
     if choice == DEFAULT_VARIANT:
         return {task: [DEFAULT_VARIANT] for task in tasks}
     wanted = [v.strip() for v in choice.split(",") if v.strip()]
-    out = {task: [v for v in instrument.task(task).variant_ids if v in wanted] if task in ("rank", "rate")
+    out = {task: [v for v in instrument.task(task).variant_ids if v in wanted] if task in WORDED_TASKS
            else [DEFAULT_VARIANT] for task in tasks}
-    known = {v for task in tasks if task in ("rank", "rate") for v in instrument.task(task).variant_ids}
+    known = {v for task in tasks if task in WORDED_TASKS for v in instrument.task(task).variant_ids}
     for v in wanted:
         if v not in known:
             raise InputError(f"--variants: '{v}' is not a variant of {', '.join(tasks)} in {instrument.label}.",

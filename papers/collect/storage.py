@@ -52,13 +52,14 @@ def write_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: 
 def _response(run_id: int, instrument: Instrument, outcome: Outcome, decoding: Decoding) -> tuple[dict, list[dict]]:
     """An outcome as an llm_responses row, and its llm_answers rows when it is a valid ranking or rating."""
     trial = outcome.trial
-    shown = instrument.shown(trial.condition)
+    # a choose trial's answer ranks the two dimensions its actions serve: 1 for the one chosen
+    shown = trial.item_order if trial.task == "choose" else instrument.shown(trial.condition)
     answers = []
     if outcome.error is not None:
         status, error = "error", outcome.error
     else:
         parsed = parse_answer(outcome.text, trial.task, shown, instrument, item_order=trial.item_order,
-                              variant=trial.variant)
+                              variant=trial.variant, scenario=trial.scenario)
         status, error = parsed.status, parsed.error
         if status == "valid" and trial.task != "open":
             answers = [{"response_id": trial.response_id, "dimension": k, "rank": parsed.ranks.get(k),
@@ -67,7 +68,7 @@ def _response(run_id: int, instrument: Instrument, outcome: Outcome, decoding: D
         "response_id": trial.response_id, "run_id": run_id, "model": trial.model,
         "model_reported": outcome.model_reported, "instrument_sha256": instrument.sha256, "task": trial.task,
         "condition": trial.condition, "trial": trial.trial, "item_order": list(trial.item_order),
-        "variant": trial.variant,
+        "variant": trial.variant, "scenario": trial.scenario,
         "temperature": decoding.temperature, "prompt": trial.messages(instrument, decoding)[-1]["content"],
         "raw_text": outcome.text, "status": status, "error": error, "latency_ms": outcome.latency_ms,
         "input_tokens": outcome.input_tokens, "output_tokens": outcome.output_tokens, "cost_usd": outcome.cost_usd,

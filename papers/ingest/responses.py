@@ -30,13 +30,13 @@ from papers.ingest.files import (
     scan_csv,
 )
 from papers.ingest.response_warnings import response_warnings
-from papers.instrument import Instrument
+from papers.instrument import WORDED_TASKS, Instrument
 from papers.limits import answer_problem
 from papers.store import Store, named_instrument, resolve_instrument
 from papers.text import excerpt, redact, secret_values
 
 REQUIRED = ("model", "task", "condition", "trial", "raw_text")
-OPTIONAL = ("item_order", "temperature", "model_reported", "created_at", "instrument", "variant")
+OPTIONAL = ("item_order", "temperature", "model_reported", "created_at", "instrument", "variant", "scenario")
 
 
 def ingest_responses(store: Store, path: Path, *, instrument: str | None = None, fmt: str | None = None,
@@ -80,8 +80,10 @@ def ingest_responses(store: Store, path: Path, *, instrument: str | None = None,
         store.finish_run(run_id)
     report.run_id = run_id
     report.rejected = len(bad)
-    for status in ("valid", "refused", "unparseable", "incomplete"):
-        report.counts[status] = sum(1 for r in records if r["status"] == status and r["response_id"] in inserted)
+    for status in ("valid", "refused", "unparseable", "incomplete", "no_choice"):
+        n = sum(1 for r in records if r["status"] == status and r["response_id"] in inserted)
+        if n or status != "no_choice":  # dilemmas answered with both actions or neither, where there are any
+            report.counts[status] = n
     skipped = len(records) - len(inserted)
     if skipped:
         report.counts["already_stored"] = skipped
@@ -161,7 +163,8 @@ def _parse_rows(store, path, rows, given: Instrument | None, strict, other_dimen
         if rid in seen:
             bad.append(bad_value(
                 path, row, "trial",
-                f"repeats the trial of row {seen[rid]} (same model, task, condition, trial, item order and temperature).",
+                f"repeats the trial of row {seen[rid]} (same model, task, condition, trial, item order, temperature, "
+                "variant and scenario).",
                 "give each replicate its own trial number, or remove the copy; pass --skip-bad-rows to keep the first.",
                 strict,
             ))
@@ -217,32 +220,52 @@ def _record(store, row, rec, given: Instrument | None, instruments, secrets: lis
     task = _choice(rec, "task", inst.task_keys)
     condition = _choice(rec, "condition", inst.condition_keys)
     trial = _whole(rec, "trial")
-    order = _item_order(rec, inst.shown(condition))
+    scenario = _scenario(rec, inst, task, condition)
+    # a choose answer is about its scenario's two actions: item_order lists the dimensions they serve, A first
+    shown = inst.scenario(scenario).pair if scenario else inst.shown(condition)
+    order = _item_order(rec, shown)
     variant = _variant(rec, inst, task)
     temperature = _number(rec, "temperature")
     raw_text = rec.get("raw_text")
     raw_text = None if raw_text is None else redact(_as_text(raw_text, "raw_text"), secrets)
-    parsed = parse_answer(raw_text, task, inst.shown(condition), inst, item_order=order, variant=variant,
-                          ignore_unknown=other_dimensions)
-    rid = response_id(inst.sha256, model, task, condition, trial, order, {"temperature": temperature}, variant)
+    parsed = parse_answer(raw_text, task, shown, inst, item_order=order, variant=variant,
+                          ignore_unknown=other_dimensions, scenario=scenario)
+    rid = response_id(inst.sha256, model, task, condition, trial, order, {"temperature": temperature}, variant, scenario)
     answers = [
         {"response_id": rid, "dimension": k, "rank": parsed.ranks.get(k), "rating": parsed.ratings.get(k)}
-        for k in inst.shown(condition)
+        for k in shown
         if parsed.status == "valid" and task != "open"
     ]
     return {
         "response_id": rid, "model": model, "model_reported": redact(_text(rec, "model_reported", required=False), secrets),
         "instrument": inst, "instrument_sha256": inst.sha256, "task": task, "condition": condition,
-        "trial": trial, "item_order": order, "variant": variant, "temperature": temperature, "prompt": None,
+        "trial": trial, "item_order": order, "variant": variant, "scenario": scenario, "temperature": temperature,
+        "prompt": None,
         "raw_text": raw_text, "status": parsed.status, "error": parsed.error,
         "created_at": _timestamp(rec, "created_at"), "answers": answers, "ignored": parsed.ignored,
     }
 
 
+def _scenario(rec, inst: Instrument, task: str, condition: str) -> str | None:
+    """The dilemma a choose answer is about: one the condition asks; no scenario for other tasks."""
+    value = _text(rec, "scenario", required=task == "choose")
+    if task != "choose":
+        if value is not None:
+            raise _BadField("scenario", f"'{excerpt(value)}' is given for a {task} answer; a scenario belongs to "
+                            "a choose answer only.", "leave it empty for rank, rate and open answers.")
+        return None
+    asked = [s.key for s in inst.scenarios(condition)]
+    if value not in asked:
+        shown = ", ".join(asked[:6]) + (f" ... ({len(asked)} in all)" if len(asked) > 6 else "")
+        raise _BadField("scenario", f"'{excerpt(value)}' is not a dilemma the {condition} condition of {inst.label} "
+                        "asks.", f"use a scenario key of its choose task, e.g. {shown or 'none: it asks no dilemma'}.")
+    return value
+
+
 def _variant(rec, inst: Instrument, task: str) -> str:
     """The variant of the task the answer was asked in; the task's own prompt (`default`) when not given."""
     value = _text(rec, "variant", required=False) or "default"
-    allowed = inst.task(task).variant_ids if task in ("rank", "rate") else ("default",)
+    allowed = inst.task(task).variant_ids if task in WORDED_TASKS else ("default",)
     if value not in allowed:
         raise _BadField("variant", f"'{excerpt(value)}' is not a variant of the {task} task of {inst.label}.",
                         f"use one of: {', '.join(allowed)} (or leave it empty for the default wording).")
