@@ -6,7 +6,7 @@ import fnmatch
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 
 import polars as pl
 
@@ -40,6 +40,57 @@ def default_audit_name() -> str:
     return date.today().isoformat()
 
 
+@dataclass(frozen=True)
+class Window:
+    """When the answers an audit takes were collected (llm_responses.created_at): from `since`
+    (inclusive) to `until` (exclusive), either open. One store can hold the same models collected
+    in several rounds, and each round becomes its own audit. An answer with no collection time
+    (loaded from a file without created_at) falls in no window."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def __post_init__(self):
+        if self.since and self.until and not self.since < self.until:
+            raise InputError(f"--since {iso_time(self.since)} is not before --until {iso_time(self.until)}: "
+                             "no answer can have been collected in that window.",
+                             "give --since an earlier time than --until.")
+
+    @property
+    def bounded(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def params(self) -> dict:
+        return {"since": self.since, "until": self.until}
+
+    def as_dict(self) -> dict:
+        """The window as stored in audits.settings: nothing when it is open at both ends, so that
+        an audit made before windows existed keeps its settings."""
+        if not self.bounded:
+            return {}
+        return {"collected_since": iso_time(self.since) if self.since else None,
+                "collected_until": iso_time(self.until) if self.until else None}
+
+
+def parse_time(text: str, option: str) -> datetime:
+    """An ISO 8601 date or date and time; one without a zone is UTC, a date alone is its midnight.
+
+    >>> parse_time("2026-04-01", "--until").isoformat(), parse_time("2026-04-01T12:30+02:00", "--since").isoformat()
+    ('2026-04-01T00:00:00+00:00', '2026-04-01T10:30:00+00:00')
+    """
+    try:
+        moment = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{option} '{excerpt(str(text))}' is not a date or a time.",
+                         f"use ISO 8601: {option} 2026-04-01 (midnight UTC) or {option} 2026-04-01T12:00:00Z.") from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def iso_time(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def audit_instrument(store: Store, ref: str | None) -> Instrument:
     """The instrument an audit is about: the one named, or the only one with rank or rate answers."""
     return instrument_in_use(store, ref, tasks=("rank", "rate"), what="analyze")
@@ -55,19 +106,21 @@ def layout_of(instrument: Instrument) -> Layout:
 
 
 def run_analyze(store: Store, audit_id: str | None, *, instrument: str | None = None, settings: Settings | None = None,
-                replace: bool = False, models: list[str] | None = None) -> AnalyzeReport:
+                replace: bool = False, models: list[str] | None = None, window: Window | None = None) -> AnalyzeReport:
     audit_id = check_audit_name((audit_id or default_audit_name()).strip())
     settings = settings or Settings()
+    window = window or Window()
     inst = audit_instrument(store, instrument)
-    chosen = audit_models(store, inst, models)
-    params = {"instrument": inst.sha256, "models": chosen}
+    chosen = audit_models(store, inst, models, window)
+    params = {"instrument": inst.sha256, "models": chosen, **window.params()}
     data_sha = store.scalar(query("analysis/data_hash"), params)
     report = AnalyzeReport(audit_id, inst.label, data_sha, models=chosen)
+    stored_settings = {**settings.as_dict(), **window.as_dict()}
     existing = store.sql("select data_sha256, instrument_sha256, settings, models from audits where audit_id = ?",
                          [audit_id]).fetchall()
     if existing and not replace:
         old_data, old_inst, old_settings, old_models = existing[0]
-        if old_data == data_sha and old_inst == inst.sha256 and json.loads(old_settings) == settings.as_dict() \
+        if old_data == data_sha and old_inst == inst.sha256 and json.loads(old_settings) == stored_settings \
                 and list(old_models or []) == chosen:
             report.unchanged = True
             report.counts = _counts(store, audit_id)
@@ -85,17 +138,21 @@ def run_analyze(store: Store, audit_id: str | None, *, instrument: str | None = 
             _insert(store, table, audit_id, frame)
         store.sql("insert into audits (audit_id, instrument_sha256, data_sha256, settings, tool_version, models, "
                   "model_patterns) values (?, ?, ?, ?, ?, ?, ?)",
-                  [audit_id, inst.sha256, data_sha, json.dumps(settings.as_dict()), __version__, chosen,
+                  [audit_id, inst.sha256, data_sha, json.dumps(stored_settings), __version__, chosen,
                    list(models) if models else None])
     report.counts = _counts(store, audit_id)
     report.highlights = highlights(store, audit_id)
     return report
 
 
-def audit_models(store: Store, inst: Instrument, patterns: list[str] | None) -> list[str]:
-    """The models an audit covers: every model with answers to the instrument, or those matching
-    the given names and globs (each pattern must match at least one)."""
-    known = [r[0] for r in store.sql(query("audit/models"), {"instrument": inst.sha256}).fetchall()]
+def audit_models(store: Store, inst: Instrument, patterns: list[str] | None, window: Window | None = None) -> list[str]:
+    """The models an audit covers: every model with answers to the instrument (collected in the
+    window), or those matching the given names and globs (each pattern must match at least one)."""
+    window = window or Window()
+    known = [r[0] for r in store.sql(query("audit/models"), {"instrument": inst.sha256, **window.params()}).fetchall()]
+    if not known and window.bounded:
+        raise InputError(f"no answer to {inst.label} was collected {window_text(window)}.",
+                         "papers db info lists the runs and when each ran; widen --since/--until.")
     if not patterns:
         return known
     chosen = set()
@@ -107,6 +164,13 @@ def audit_models(store: Store, inst: Instrument, patterns: list[str] | None) -> 
                              f"models in the store: {shown or 'none'}; globs such as 'openai/*' are allowed.")
         chosen.update(hits)
     return sorted(chosen)
+
+
+def window_text(window: Window) -> str:
+    """'between 2026-01-01T00:00:00Z and 2026-04-01T00:00:00Z', 'from ...', 'before ...'."""
+    if window.since and window.until:
+        return f"from {iso_time(window.since)} until (not including) {iso_time(window.until)}"
+    return f"from {iso_time(window.since)} on" if window.since else f"before {iso_time(window.until)}"
 
 
 def _forget(store: Store, audit_id: str) -> None:

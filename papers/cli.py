@@ -248,13 +248,13 @@ def _load_text(report) -> str:
 @cli.command("collect")
 @click.option("--model", "models", multiple=True, required=True,
               help="A litellm model string (repeatable), e.g. openai/gpt-4o or simulated/human-centric.")
-@click.option("--task", "tasks", multiple=True, type=click.Choice(["rank", "rate", "open", "choose"]), default=["rank"],
-              show_default=True, help="Task to administer (repeatable); choose: the instrument's dilemmas.")
+@click.option("--task", "tasks", multiple=True, type=click.Choice(["rank", "rate", "open"]), default=["rank"],
+              show_default=True, help="Task to administer (repeatable).")
 @click.option("--condition", "conditions", multiple=True, help="Condition (repeatable; default: every condition).")
 @click.option("--trials", type=click.IntRange(1), default=90, show_default=True,
               help="Trials per model, task and condition, spread evenly over the variants.")
 @click.option("--variants", default="all", show_default=True, metavar="all|default|ID,...",
-              help="Wordings and answer formats of the rank, rate and choose tasks to spread the trials over: all the "
+              help="Wordings and answer formats of the rank and rate tasks to spread the trials over: all the "
                    "instrument's variants, its default wording only, or these variant ids.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the item orders and sampling seeds.")
 @click.option("--temperature", type=click.FloatRange(0), default=1.0, show_default=True)
@@ -302,27 +302,34 @@ def collect_cmd(models, tasks, conditions, trials, variants, seed, temperature, 
               help="When a theme counts as present in an open answer (default: all coders when two, a majority when more).")
 @click.option("--model", "models", multiple=True,
               help="Audit only these models (repeatable; globs such as 'openai/*'); default: every model.")
+@click.option("--since", default=None, metavar="TIME",
+              help="Only answers collected at or after TIME (ISO 8601; a date is its midnight UTC).")
+@click.option("--until", default=None, metavar="TIME",
+              help="Only answers collected before TIME (ISO 8601; --until 2026-04-01 ends with 31 March).")
 @click.option("--replace", is_flag=True, help="Recompute an existing audit of the same name.")
 @instrument_option
 @db_option
 @json_option
-def analyze_cmd(audit_id, seed, b, linkage, k, type_margin, theme_rule, models, replace, instrument, db_path, as_json):
+def analyze_cmd(audit_id, seed, b, linkage, k, type_margin, theme_rule, models, since, until, replace, instrument,
+                db_path, as_json):
     """Compute the audit's statistics from the store into result_* tables.
 
     Within models (profiles with bootstrap CIs, Friedman, Kendall's W, mean inter-trial Spearman
     with a jackknife CI, position bias), between models (Kruskal-Wallis, epsilon-squared, Holm),
     types (orientation beyond a margin, Holm across models), structure (clusters only when they
     beat identical models; MDS), profile fidelity to each human sample (order, calibration, level,
-    CCC; ICC on ratings) and Study 1 themes. The same name and data is a no-op.
+    CCC; ICC on ratings) and Study 1 themes. The same name and data is a no-op. --since and --until
+    take only the answers collected in that window, so each collection round can be its own audit.
     """
     from papers.analysis.audit import Settings
-    from papers.analyze import run_analyze
+    from papers.analyze import Window, parse_time, run_analyze
     from papers.stores import open_store
 
+    window = Window(since and parse_time(since, "--since"), until and parse_time(until, "--until"))
     with open_store(db_path, create=False) as store:  # analyzes answers already stored: never a new store
         report = run_analyze(store, audit_id, instrument=instrument, replace=replace, models=list(models) or None,
                              settings=Settings(seed=seed, b=b, linkage=linkage, k=k, type_margin=type_margin,
-                                               theme_rule=theme_rule))
+                                               theme_rule=theme_rule), window=window)
         if str(db_path).startswith("ducklake:") and not report.unchanged:
             from papers.lake.store import record_audit_snapshot
 

@@ -15,8 +15,11 @@ Profiles: `human-centric`, `utility-driven`, `uniform`, and any defined in a YAM
 an argument of `register`), each with `worths` (dimension key -> number) and optional
 `refusal_rate`, `malformed_rate`, `error_rate`, `position_bias` (worth added per position nearer
 the top of the list: `position-biased` prefers whatever is shown first) and `wording_swap` (the
-share of wordings in which the top two dimensions trade places: `fragile`). A name may end in `-<n>`
-(e.g. `human-centric-2`) for another model with the same profile and its own draws.
+share of wordings in which the top two dimensions trade places: `fragile`) and `reported` (the model
+string the provider reports, `<model>-sim1` by default: a new string in a later collection round
+stands for a provider that updated the model behind the name). `steady` is a profile meant to be
+collected in several rounds with nothing changed, the null case of `papers drift`. A name may end in
+`-<n>` (e.g. `human-centric-2`) for another model with the same profile and its own draws.
 
 Prompts of an instrument's variants are read too: items shown by name, or by definition only, are
 recognised by the texts of the bundled instruments (and of any instrument passed to `learn`), and
@@ -25,14 +28,6 @@ name, item numbers, one line per item), on the scale it states (a reversed or 0-
 wording is the prompt without its list of items; `wording_swap` swaps the top two in a fixed
 share of wordings, decided by a hash of the wording, so the same wording always gets the same
 profile.
-
-Dilemmas (a choose task's prompts) are read by their two actions, `A. ...` and `B. ...`, each
-recognised by its text in the bundled instruments (or one passed to `learn`) as serving a
-dimension. The choice is a Bradley-Terry draw: A with probability 1 / (1 + exp(-(w_A - w_B + p))),
-where w are the profile's `choice_worths` (its `worths` unless it has its own) and p its
-`position_bias` (for the action shown first); the answer gives the letter and a short reason in the
-format asked for. `says-not-does` states human-centric priorities and chooses by utility-driven
-worths: what it says and what it does part.
 """
 
 from __future__ import annotations
@@ -61,12 +56,12 @@ ITEM_RE = re.compile(r"^\d+\. (.+)$", re.MULTILINE)
 @dataclass
 class Profile:
     worths: dict[str, float] = field(default_factory=dict)
-    choice_worths: dict[str, float] | None = None  # the worths its choices follow, if not its stated ones
     refusal_rate: float = 0.02
     malformed_rate: float = 0.03
     error_rate: float = 0.0
     position_bias: float = 0.0  # added worth for earlier-presented items, per position
     wording_swap: float = 0.0  # share of wordings in which the top two dimensions trade places
+    reported: str | None = None  # the model string the provider reports (default: the model's name + "-sim1")
 
     def worth(self, key: str) -> float:
         """The worth of a dimension key; a papers-2026 key not in the profile takes its 2025 key's."""
@@ -74,25 +69,19 @@ class Profile:
             return self.worths[key]
         return self.worths.get(continues().get(key, key), 0.0)
 
-    def choice_worth(self, key: str) -> float:
-        """The worth a dimension has when this profile chooses between two actions."""
-        if self.choice_worths is None:
-            return self.worth(key)
-        return self.choice_worths.get(key, self.choice_worths.get(continues().get(key, key), 0.0))
-
 
 BUILTIN = {
     "human-centric": Profile({"EI": 2.2, "PR": 1.7, "PC": 0.9, "AG": 0.3, "RF": 0.2, "SA": -0.6}),
     "utility-driven": Profile({"RF": 2.1, "AG": 1.6, "PC": 0.9, "EI": 0.5, "PR": 0.0, "SA": 0.3}),
-    # states human-centric priorities, and chooses the other way round: utility first, ethics last
-    "says-not-does": Profile({"EI": 2.2, "PR": 1.7, "PC": 0.9, "AG": 0.3, "RF": 0.2, "SA": -0.6},
-                             choice_worths={"RF": 2.4, "AG": 1.9, "SA": 1.2, "PC": 0.9, "PR": -0.2, "EI": -0.4}),
     "uniform": Profile({}),
     # its top two depend on the wording: they trade places in about a third of the wordings
     "fragile": Profile({"EI": 2.4, "RF": 1.4, "PC": 0.8, "PR": 0.3, "AG": 0.0, "SA": -0.6}, wording_swap=0.34),
     # no preference of its own: prefers whatever is shown first
     "position-biased": Profile({}, position_bias=0.9),
     "coder": Profile({}, refusal_rate=0.0, malformed_rate=0.0),  # a Study 1 coder; worths do not matter
+    # clear, consistent priorities (mean Spearman rho between trials about 0.55), collected in several
+    # rounds with nothing changed: what papers drift must not flag
+    "steady": Profile({"EI": 4.0, "PR": 2.6, "RF": 1.8, "PC": 1.2, "AG": 0.2, "SA": -1.0}),
 }
 _extra: dict[str, Profile] = {}  # profiles added by load_profiles or register, served by this process
 
@@ -109,13 +98,17 @@ def load_profiles(path: str | Path) -> dict[str, Profile]:
     for name, spec in raw.items():
         if not isinstance(spec, dict) or not isinstance(spec.get("worths", {}), dict):
             raise InputError(f"{path}: field '{name}': expected worths: {{KEY: number}} and optional rates.")
-        unknown = set(spec) - {"worths", "refusal_rate", "malformed_rate", "error_rate", "position_bias", "wording_swap"}
+        unknown = set(spec) - {"worths", "refusal_rate", "malformed_rate", "error_rate", "position_bias", "wording_swap",
+                               "reported"}
         if unknown:
             raise InputError(f"{path}: field '{name}.{sorted(unknown)[0]}': unknown key.")
+        if not isinstance(spec.get("reported", ""), str):
+            raise InputError(f"{path}: field '{name}.reported': expected the model string as text.")
         try:
             loaded[str(name)] = Profile(
                 {str(k): float(v) for k, v in (spec.get("worths") or {}).items()},
-                **{k: float(v) for k, v in spec.items() if k != "worths"},
+                **{k: float(v) for k, v in spec.items() if k not in ("worths", "reported")},
+                reported=spec.get("reported"),
             )
         except (TypeError, ValueError) as e:
             raise InputError(f"{path}: field '{name}': values must be numbers ({e}).") from e
@@ -156,8 +149,6 @@ def answer(model: str, prompt: str, seed=None) -> str:
     if rng.random() < profile.refusal_rate:
         return "I'm sorry, but I can't do that: as an AI I do not have personal values or preferences to rank."
     task, fmt, display = asked_for(prompt)
-    if task == "choose":
-        return _choice_answer(rng, profile, prompt, fmt)
     if task is None or not keys:
         return _open(rng, profile, prompt)
     worths = _worths(profile, model, prompt, keys)
@@ -204,9 +195,6 @@ def learn(instrument) -> None:
     for d in instrument.dimensions:
         for text in (d.key, d.name, d.definition, *d.aliases):
             _learned[_norm(text)] = d.key
-    for s in instrument.task("choose").scenarios if "choose" in instrument.task_keys else ():
-        for o in s.options:
-            _learned_options[_norm(o.text)] = o.serves
 
 
 def _norm(text: str) -> str:
@@ -227,47 +215,6 @@ def _bundled_texts() -> dict[str, str]:
 
 def _known_texts() -> dict[str, str]:
     return {**_bundled_texts(), **_learned}
-
-
-OPTION_LINE_RE = re.compile(r"^([AB])\. (.+)$", re.MULTILINE)
-
-
-def _choice_answer(rng: random.Random, profile: Profile, prompt: str, fmt: str) -> str:
-    """The answer to a dilemma: a Bradley-Terry draw between the dimensions its two actions serve."""
-    options = OPTION_LINE_RE.findall(prompt)
-    known = _known_options()
-    serves = [known.get(_norm(text)) for _, text in options]
-    if len(options) != 2 or None in serves:
-        return "I am not sure which of these to pick."
-    if rng.random() < profile.malformed_rate:
-        return "Both actions matter here, so I would try to do both."
-    edge = profile.choice_worth(serves[0]) - profile.choice_worth(serves[1]) + profile.position_bias
-    pick = 0 if rng.random() < 1.0 / (1.0 + math.exp(-edge)) else 1
-    reason = f"It means {PHRASES.get(continues().get(serves[pick], serves[pick]), 'what matters most here')}."
-    letter = "AB"[pick]
-    if fmt == "letter":
-        return f"{letter}\n{reason}"
-    return json.dumps({"choice": letter, "reason": reason})
-
-
-@functools.cache
-def _bundled_options() -> dict[str, str]:
-    from papers.instrument import bundled_instruments, load_instrument
-
-    texts = {}
-    for name in bundled_instruments():
-        inst = load_instrument(name)
-        for s in inst.task("choose").scenarios if "choose" in inst.task_keys else ():
-            for o in s.options:
-                texts.setdefault(_norm(o.text), o.serves)
-    return texts
-
-
-_learned_options: dict[str, str] = {}
-
-
-def _known_options() -> dict[str, str]:
-    return {**_bundled_options(), **_learned_options}
 
 
 def _worths(profile: Profile, model: str, prompt: str, keys: list[str]) -> dict[str, float]:
@@ -431,7 +378,7 @@ def _response(model: str, messages: list[dict], kwargs: dict):
         text = answer(model, prompt, params.get("seed"))
     except SimulatedError as e:
         raise litellm.exceptions.ServiceUnavailableError(str(e), llm_provider=PROVIDER, model=model) from e
-    response = litellm.ModelResponse(model=f"{model}-sim1")
+    response = litellm.ModelResponse(model=profile_for(model).reported or f"{model}-sim1")
     response.choices[0].message.content = text
     response.usage = litellm.Usage(prompt_tokens=len(prompt) // 4, completion_tokens=len(text) // 4,
                                    total_tokens=(len(prompt) + len(text)) // 4)

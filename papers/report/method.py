@@ -31,7 +31,8 @@ def method_text(data: AuditData) -> list[str]:
     return [
         f"Each trial asked the model to {asked} the value dimensions shown in its condition, in a seeded random "
         f"order; every model saw the same orders. Conditions and the dimensions they show: {conditions}. Answers "
-        "were parsed into ranks or ratings; refusals, unparseable and incomplete answers are counted, not used.",
+        "were parsed into ranks or ratings; refusals, unparseable and incomplete answers are counted, not used."
+        + window_sentence(settings),
         f"Means come with percentile-bootstrap 95% intervals over trials (B = {settings.get('bootstrap_b')}, seed "
         f"{settings.get('seed')}), read at Hesterberg's expanded level so that few trials do not narrow them; where "
         "every trial gave the same value, a bound from the share of trials that could have differed (at most "
@@ -69,6 +70,25 @@ def method_text(data: AuditData) -> list[str]:
         "rank profile has the same mean, so it cannot measure absolute agreement. With five or six dimensions "
         "every profile statistic is imprecise: read the intervals, not the points.",
     ]
+
+
+def window_sentence(settings: dict) -> str:
+    """The audit's collection window (papers analyze --since/--until), as a sentence after a space;
+    empty when the audit took every answer whenever it was collected.
+
+    >>> print(window_sentence({"collected_since": "2026-01-01T00:00:00Z", "collected_until": None}))
+     Only answers collected from 2026-01-01T00:00:00Z on were used (the audit's collection window).
+    >>> window_sentence({})
+    ''
+    """
+    since, until = settings.get("collected_since"), settings.get("collected_until")
+    if since and until:
+        when = f"from {since} until (not including) {until}"
+    elif since or until:
+        when = f"from {since} on" if since else f"before {until}"
+    else:
+        return ""
+    return f" Only answers collected {when} were used (the audit's collection window)."
 
 
 def theme_rule_text(data: AuditData) -> str:

@@ -1,9 +1,13 @@
--- SHA-256 of every input row an audit would read: its models' answers and outcomes, the human
--- answers, exclusions and items, and the valid codes. Same data, same hash; any change, another hash.
+-- SHA-256 of every input row an audit would read: its models' answers and outcomes (those collected in
+-- its window, when it has one), the human answers, exclusions and items, and the valid codes. Same
+-- data, same hash; any change, another hash.
 with
 
 responses as (
-    select * from llm_responses where instrument_sha256 = $instrument and list_contains($models, model)
+    select * from llm_responses
+    where instrument_sha256 = $instrument and list_contains($models, model)
+        and ($since::timestamptz is null or created_at >= $since::timestamptz)
+        and ($until::timestamptz is null or created_at < $until::timestamptz)
 ),
 
 model_rows as (
