@@ -14,10 +14,11 @@ from papers import __version__
 from papers.analysis.audit import Layout, Settings, compute_audit
 from papers.analysis.claims import Estimate, leader_phrase
 from papers.analysis.declines import settle
+from papers.answers.scale import on_task_scale
 from papers.errors import InputError, PapersError
 from papers.instrument import Instrument
 from papers.names import check_audit_name
-from papers.store import PIN_TABLES, RESULT_TABLES, Store, instrument_in_use, query
+from papers.store import DRIFT_TABLES, PIN_TABLES, RESULT_TABLES, Store, instrument_in_use, query
 from papers.text import excerpt
 
 
@@ -177,6 +178,8 @@ def _forget(store: Store, audit_id: str) -> None:
     """Remove an audit's results and pins (before it is computed again, inside the same transaction)."""
     for table in (*RESULT_TABLES, *PIN_TABLES, "audits"):
         store.sql(f"delete from {table} where audit_id = ?", [audit_id])
+    for table in DRIFT_TABLES:  # its comparisons with other audits no longer hold
+        store.sql(f"delete from {table} where audit_a = ? or audit_b = ?", [audit_id, audit_id])
 
 
 def _pin(store: Store, audit_id: str, params: dict) -> None:
@@ -197,24 +200,6 @@ def _compute(store: Store, audit_id: str, inst: Instrument, settings: Settings):
     items = store.frame(query("analysis/human_items"), params)
     codes = store.frame(query("analysis/codes"), params)
     return compute_audit(answers, outcomes, human, excluded, items, codes, layout_of(inst), settings)
-
-
-def on_task_scale(answers: pl.DataFrame, inst: Instrument) -> pl.DataFrame:
-    """Ratings as answered (each on its variant's scale) mapped onto the rate task's scale, read so
-    that higher is more important: linear between the ends, a reversed scale turned around
-    (Scale.to_reference). Ranks are left as they are."""
-    if "rate" not in inst.task_keys or answers.height == 0:
-        return answers
-    task = inst.task("rate")
-    variant = pl.col("variant") if "variant" in answers.columns else pl.lit("default")
-    mapped = pl.col("value")
-    for v in task.all_variants:
-        scale = v.scale or task.scale
-        slope = scale.to_reference(scale.max, task.scale) - scale.to_reference(scale.min, task.scale)
-        offset = scale.to_reference(scale.min, task.scale)
-        share = (pl.col("value") - scale.min) * (slope / (scale.max - scale.min)) + offset
-        mapped = pl.when((pl.col("task") == "rate") & (variant == v.id)).then(share).otherwise(mapped)
-    return answers.with_columns(value=mapped)
 
 
 def _insert(store: Store, table: str, audit_id: str, frame: pl.DataFrame) -> None:

@@ -51,6 +51,9 @@ MINIMUMS: dict[str, Minimum] = {
     "level": Minimum("the level shift's interval", trials=2, participants=2),
     "icc f interval": Minimum("the F-based ICC(A,1) interval", dimensions=3),
     "coder agreement": Minimum("agreement between coders", answers=2),
+    # per audit: Welch's interval needs a variance in each; the drift test, a few trials to permute
+    "drift interval": Minimum("the change's interval and test", trials=2),
+    "drift": Minimum("the drift test of a profile", trials=5),
 }
 
 UNITS = ("trials", "participants", "dimensions", "models", "answers")
@@ -113,6 +116,8 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
                        "wording_p_holm", "min_rho", "mean_rho", "top", "top_variants", "top_same", "top_by_variant"),
         "wording_share_ci": ("wording_share_ci_low", "wording_share_ci_high"),
         "position_bias": ("position_bias", "position_bias_ci_low", "position_bias_ci_high")},
+    "result_drift": {"change_ci": ("change_ci_low", "change_ci_high"), "welch_t": ("t", "df", "p", "p_holm")},
+    "result_drift_profiles": {"distance": ("distance", "max_t", "p", "p_holm", "changed"), "rho": ("rho",)},
 }
 
 
