@@ -248,13 +248,13 @@ def _load_text(report) -> str:
 @cli.command("collect")
 @click.option("--model", "models", multiple=True, required=True,
               help="A litellm model string (repeatable), e.g. openai/gpt-4o or simulated/human-centric.")
-@click.option("--task", "tasks", multiple=True, type=click.Choice(["rank", "rate", "open"]), default=["rank"],
-              show_default=True, help="Task to administer (repeatable).")
+@click.option("--task", "tasks", multiple=True, type=click.Choice(["rank", "rate", "open", "choose"]), default=["rank"],
+              show_default=True, help="Task to administer (repeatable); choose: the instrument's dilemmas.")
 @click.option("--condition", "conditions", multiple=True, help="Condition (repeatable; default: every condition).")
 @click.option("--trials", type=click.IntRange(1), default=90, show_default=True,
               help="Trials per model, task and condition, spread evenly over the variants.")
 @click.option("--variants", default="all", show_default=True, metavar="all|default|ID,...",
-              help="Wordings and answer formats of the rank and rate tasks to spread the trials over: all the "
+              help="Wordings and answer formats of the rank, rate and choose tasks to spread the trials over: all the "
                    "instrument's variants, its default wording only, or these variant ids.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the item orders and sampling seeds.")
 @click.option("--temperature", type=click.FloatRange(0), default=1.0, show_default=True)
@@ -354,30 +354,6 @@ def compare_cmd(model_a, model_b, audit_id, db_path, as_json):
     with open_store(db_path, read_only=True, audit=audit_id) as store:
         result = compare_models(store, audit_id, model_a, model_b)
     emit(result.as_dict(), as_json, "\n".join(result.lines()))
-
-
-@cli.command("drift")
-@click.option("--audit", "audits", multiple=True, required=True, metavar="AUDIT",
-              help="Give it twice: the earlier audit, then the later one.")
-@db_option
-@json_option
-def drift_cmd(audits, db_path, as_json):
-    """Did each model change between two audits? A test per model, condition and task.
-
-    Per dimension the change in mean rank or rating with its interval and a test (Holm), a
-    permutation test of the whole profile (Holm across the model's conditions and tasks), the
-    Spearman correlation of the two profiles, and the model strings the provider reported. Kept in
-    result_drift, result_drift_profiles and result_drift_models.
-    """
-    from papers.drift import run_drift
-    from papers.stores import open_store
-
-    if len(audits) != 2:
-        raise click.UsageError(f"give --audit exactly twice (the earlier audit first), not {len(audits)} "
-                               f"time{'s' if len(audits) != 1 else ''}.")
-    with open_store(db_path, create=False) as store:
-        report = run_drift(store, *audits)
-    emit(report.as_json(), as_json, "\n".join(report.lines()))
 
 
 @cli.command("brief")

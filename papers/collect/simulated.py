@@ -28,6 +28,14 @@ name, item numbers, one line per item), on the scale it states (a reversed or 0-
 wording is the prompt without its list of items; `wording_swap` swaps the top two in a fixed
 share of wordings, decided by a hash of the wording, so the same wording always gets the same
 profile.
+
+Dilemmas (a choose task's prompts) are read by their two actions, `A. ...` and `B. ...`, each
+recognised by its text in the bundled instruments (or one passed to `learn`) as serving a
+dimension. The choice is a Bradley-Terry draw: A with probability 1 / (1 + exp(-(w_A - w_B + p))),
+where w are the profile's `choice_worths` (its `worths` unless it has its own) and p its
+`position_bias` (for the action shown first); the answer gives the letter and a short reason in the
+format asked for. `says-not-does` states human-centric priorities and chooses by utility-driven
+worths: what it says and what it does part.
 """
 
 from __future__ import annotations
@@ -56,6 +64,7 @@ ITEM_RE = re.compile(r"^\d+\. (.+)$", re.MULTILINE)
 @dataclass
 class Profile:
     worths: dict[str, float] = field(default_factory=dict)
+    choice_worths: dict[str, float] | None = None  # the worths its choices follow, if not its stated ones
     refusal_rate: float = 0.02
     malformed_rate: float = 0.03
     error_rate: float = 0.0
@@ -69,10 +78,19 @@ class Profile:
             return self.worths[key]
         return self.worths.get(continues().get(key, key), 0.0)
 
+    def choice_worth(self, key: str) -> float:
+        """The worth a dimension has when this profile chooses between two actions."""
+        if self.choice_worths is None:
+            return self.worth(key)
+        return self.choice_worths.get(key, self.choice_worths.get(continues().get(key, key), 0.0))
+
 
 BUILTIN = {
     "human-centric": Profile({"EI": 2.2, "PR": 1.7, "PC": 0.9, "AG": 0.3, "RF": 0.2, "SA": -0.6}),
     "utility-driven": Profile({"RF": 2.1, "AG": 1.6, "PC": 0.9, "EI": 0.5, "PR": 0.0, "SA": 0.3}),
+    # states human-centric priorities, and chooses the other way round: utility first, ethics last
+    "says-not-does": Profile({"EI": 2.2, "PR": 1.7, "PC": 0.9, "AG": 0.3, "RF": 0.2, "SA": -0.6},
+                             choice_worths={"RF": 2.4, "AG": 1.9, "SA": 1.2, "PC": 0.9, "PR": -0.2, "EI": -0.4}),
     "uniform": Profile({}),
     # its top two depend on the wording: they trade places in about a third of the wordings
     "fragile": Profile({"EI": 2.4, "RF": 1.4, "PC": 0.8, "PR": 0.3, "AG": 0.0, "SA": -0.6}, wording_swap=0.34),
@@ -149,6 +167,8 @@ def answer(model: str, prompt: str, seed=None) -> str:
     if rng.random() < profile.refusal_rate:
         return "I'm sorry, but I can't do that: as an AI I do not have personal values or preferences to rank."
     task, fmt, display = asked_for(prompt)
+    if task == "choose":
+        return _choice_answer(rng, profile, prompt, fmt)
     if task is None or not keys:
         return _open(rng, profile, prompt)
     worths = _worths(profile, model, prompt, keys)
@@ -195,6 +215,9 @@ def learn(instrument) -> None:
     for d in instrument.dimensions:
         for text in (d.key, d.name, d.definition, *d.aliases):
             _learned[_norm(text)] = d.key
+    for s in instrument.task("choose").scenarios if "choose" in instrument.task_keys else ():
+        for o in s.options:
+            _learned_options[_norm(o.text)] = o.serves
 
 
 def _norm(text: str) -> str:
@@ -215,6 +238,47 @@ def _bundled_texts() -> dict[str, str]:
 
 def _known_texts() -> dict[str, str]:
     return {**_bundled_texts(), **_learned}
+
+
+OPTION_LINE_RE = re.compile(r"^([AB])\. (.+)$", re.MULTILINE)
+
+
+def _choice_answer(rng: random.Random, profile: Profile, prompt: str, fmt: str) -> str:
+    """The answer to a dilemma: a Bradley-Terry draw between the dimensions its two actions serve."""
+    options = OPTION_LINE_RE.findall(prompt)
+    known = _known_options()
+    serves = [known.get(_norm(text)) for _, text in options]
+    if len(options) != 2 or None in serves:
+        return "I am not sure which of these to pick."
+    if rng.random() < profile.malformed_rate:
+        return "Both actions matter here, so I would try to do both."
+    edge = profile.choice_worth(serves[0]) - profile.choice_worth(serves[1]) + profile.position_bias
+    pick = 0 if rng.random() < 1.0 / (1.0 + math.exp(-edge)) else 1
+    reason = f"It means {PHRASES.get(continues().get(serves[pick], serves[pick]), 'what matters most here')}."
+    letter = "AB"[pick]
+    if fmt == "letter":
+        return f"{letter}\n{reason}"
+    return json.dumps({"choice": letter, "reason": reason})
+
+
+@functools.cache
+def _bundled_options() -> dict[str, str]:
+    from papers.instrument import bundled_instruments, load_instrument
+
+    texts = {}
+    for name in bundled_instruments():
+        inst = load_instrument(name)
+        for s in inst.task("choose").scenarios if "choose" in inst.task_keys else ():
+            for o in s.options:
+                texts.setdefault(_norm(o.text), o.serves)
+    return texts
+
+
+_learned_options: dict[str, str] = {}
+
+
+def _known_options() -> dict[str, str]:
+    return {**_bundled_options(), **_learned_options}
 
 
 def _worths(profile: Profile, model: str, prompt: str, keys: list[str]) -> dict[str, float]:
