@@ -356,6 +356,30 @@ def compare_cmd(model_a, model_b, audit_id, db_path, as_json):
     emit(result.as_dict(), as_json, "\n".join(result.lines()))
 
 
+@cli.command("drift")
+@click.option("--audit", "audits", multiple=True, required=True, metavar="AUDIT",
+              help="Give it twice: the earlier audit, then the later one.")
+@db_option
+@json_option
+def drift_cmd(audits, db_path, as_json):
+    """Did each model change between two audits? A test per model, condition and task.
+
+    Per dimension the change in mean rank or rating with its interval and a test (Holm), a
+    permutation test of the whole profile (Holm across the model's conditions and tasks), the
+    Spearman correlation of the two profiles, and the model strings the provider reported. Kept in
+    result_drift, result_drift_profiles and result_drift_models.
+    """
+    from papers.drift import run_drift
+    from papers.stores import open_store
+
+    if len(audits) != 2:
+        raise click.UsageError(f"give --audit exactly twice (the earlier audit first), not {len(audits)} "
+                               f"time{'s' if len(audits) != 1 else ''}.")
+    with open_store(db_path, create=False) as store:
+        report = run_drift(store, *audits)
+    emit(report.as_json(), as_json, "\n".join(report.lines()))
+
+
 @cli.command("brief")
 @click.argument("candidates", nargs=-1)
 @click.option("--audit", "audit_id", required=True, help="The audit whose candidates to brief.")
