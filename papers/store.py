@@ -17,6 +17,8 @@ import contextlib
 import json
 import os
 import re
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -49,8 +51,6 @@ RESULT_TABLES = (
     "result_human_profiles", "result_agreement", "result_items", "result_themes", "result_coder_agreement",
     "result_robustness", "result_variant_profiles", "result_revealed", "result_consistency", "result_dilemmas",
 )
-# keyed by a pair of audits (audit_a, audit_b) rather than by one: papers drift (migration 018)
-DRIFT_TABLES = ("result_drift", "result_drift_profiles", "result_drift_models")
 STORAGE_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
@@ -72,6 +72,33 @@ def query(name: str) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as e:
         raise StoreError(f"{path}: query file missing; the installation is incomplete.") from e
+
+
+class _NoPandasForDuckDB:
+    """DuckDB imports pandas before it binds any parameter, to recognise pandas values: half a
+    second of CPU and 120 MiB at the first bound statement of every command, though papers binds
+    only plain Python values. While a statement of this thread runs (Store.guard) and pandas is not
+    imported yet (so no pandas value can be among its parameters), that import fails at once and
+    DuckDB binds the values without it; pandas imports as usual everywhere else."""
+
+    state = threading.local()
+
+    @classmethod
+    def hide(cls) -> bool:
+        """Hide pandas from this thread's statement; returns whether it was hidden before (to restore)."""
+        before = getattr(cls.state, "on", False)
+        cls.state.on = "pandas" not in sys.modules
+        return before
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name == "pandas" and getattr(cls.state, "on", False):
+            raise ModuleNotFoundError("pandas is not imported for a statement of papers' store", name=name)
+        return None
+
+
+if _NoPandasForDuckDB not in sys.meta_path:
+    sys.meta_path.insert(0, _NoPandasForDuckDB)
 
 
 @dataclass
@@ -97,7 +124,9 @@ class Store:
     @contextlib.contextmanager
     def guard(self) -> Iterator[None]:
         """A damaged file (cut short, bits flipped) surfaces only when its blocks are read: say so
-        once, as a StoreError naming the store, instead of a DuckDB traceback."""
+        once, as a StoreError naming the store, instead of a DuckDB traceback. And DuckDB does not
+        import pandas to bind the statement's parameters (_NoPandasForDuckDB)."""
+        hidden = _NoPandasForDuckDB.hide()
         try:
             yield
         except duckdb.Error as e:
@@ -105,6 +134,8 @@ class Store:
             if problem is None:
                 raise
             raise problem from e
+        finally:
+            _NoPandasForDuckDB.state.on = hidden
 
     def scalar(self, text: str, params: list | dict | None = None) -> Any:
         rows = self.sql(text, params).fetchall()

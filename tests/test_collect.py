@@ -543,16 +543,38 @@ def test_openai_protocol_servers_are_called_by_the_openai_sdk_with_the_same_outc
 
 @pytest.mark.slow
 def test_a_fast_path_run_does_not_import_litellm(db, tmp_path):
+    """Nor anything else the run does not use: the openai SDK (the fast path speaks the protocol over
+    aiohttp), and pandas, polars and pyarrow (answers reach the store as JSON lines; DuckDB would
+    import pandas to bind any parameter). Each is seconds of CPU or tens of MiB at every start."""
     server = FakeOpenAI().start()
+    heavy = ("litellm", "openai", "pandas", "polars", "pyarrow", "httpx")
     code = ("import sys\nfrom papers.cli import cli\n"
             f"cli(['collect', '--model', 'openai/gpt-4o-mini', '--api-base', {server.url!r}, '--trials', '4',"
             f" '--db', {str(db)!r}], standalone_mode=False)\n"
-            "print('litellm imported:', 'litellm' in sys.modules)\n")
+            f"print('imported:', [m for m in {heavy!r} if m in sys.modules])\n")
     try:
         done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "OPENAI_API_KEY": "sk-test"},
                               cwd=tmp_path, capture_output=True, text=True, timeout=300)
     finally:
         server.stop()
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "litellm imported: False" in done.stdout
+    assert "imported: []" in done.stdout, done.stdout
     assert query(db, "select status, count(*), count(cost_usd) from llm_responses group by 1") == [("valid", 8, 8)]
+
+
+def test_the_fast_path_prices_every_model_as_litellm_does():
+    """The fast path decodes one entry of litellm's price file instead of all of it (papers.collect.fast.
+    price_entry): for every model in the file the entry is the one json reads of the whole file."""
+    import json
+    import re
+
+    from papers.collect import fast
+
+    text = fast._price_text()
+    whole = json.loads(text)
+    assert len(whole) > 1000
+    odd = re.findall(r'^ {0,3}("[^"\n]+"): \{', text, re.MULTILINE)  # entries the file indents otherwise
+    names = list(whole)[::10] + [json.loads(name) for name in odd]
+    assert [name for name in names if fast.file_entry(text, name) != whole[name]] == []
+    assert fast.file_entry(text, "no-such/model") is None
+    assert fast.file_entry(text, "search_context_cost_per_query") is None  # an object inside entries, not a model

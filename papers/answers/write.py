@@ -2,7 +2,7 @@
 
 `llm_responses` (with each valid response's `llm_answers`) is written by `papers collect` and
 `papers ingest responses`; `codes` by `papers code` and `papers ingest codes`. Rows arrive as
-dicts keyed by column name and become a frame typed by the store's own columns: the SQL schema
+dicts keyed by column name and are read typed by the store's own columns: the SQL schema
 (queries/schema/) is the only definition of a table, so a migration that changes a column
 changes what is written here too. Every function runs inside the caller's transaction.
 """
@@ -10,6 +10,9 @@ changes what is written here too. Every function runs inside the caller's transa
 from __future__ import annotations
 
 import contextlib
+import datetime
+import json
+import tempfile
 import weakref
 from typing import Iterator
 
@@ -26,22 +29,24 @@ def write_responses(store: Store, responses: list[dict], answers: list[dict], *,
     already stored is kept as it is (a trial is stored once). With `replace_errors`, a stored
     error of the same key is deleted first, so the new outcome replaces it. A response without
     a `created_at` is stamped with the time of the transaction. Returns the ids inserted."""
+    if not responses:
+        return set()
     within_caps(responses, "llm_responses")
-    ids = [r["response_id"] for r in responses]
     if replace_errors:
         store.sql("delete from llm_responses where status = 'error' and response_id in (select unnest(?::varchar[]))",
-                  [ids])
+                  [[r["response_id"] for r in responses]])
     stored = {r[0] for r in store.sql(
-        "select response_id from llm_responses where response_id in (select unnest(?::varchar[]))", [ids]).fetchall()}
+        "select response_id from llm_responses where response_id in (select unnest(?::varchar[]))",
+        [[r["response_id"] for r in responses]]).fetchall()}
     new = [r for r in responses if r["response_id"] not in stored]
     if new:
-        with registered(store, "_incoming_responses", "llm_responses", new) as columns:
+        with rows_source(store, "llm_responses", new) as (source, columns):
             stamp = "" if "created_at" in columns else ", current_timestamp as created_at"
-            store.sql(f"insert into llm_responses by name select *{stamp} from _incoming_responses")
+            store.sql(f"insert into llm_responses by name select *{stamp} from {source}")
     new_answers = [a for a in answers if a["response_id"] not in stored]
     if new_answers:
-        with registered(store, "_incoming_answers", "llm_answers", new_answers):
-            store.sql("insert into llm_answers by name select * from _incoming_answers")
+        with rows_source(store, "llm_answers", new_answers) as (source, _):
+            store.sql(f"insert into llm_answers by name select * from {source}")
     return {r["response_id"] for r in new}
 
 
@@ -51,11 +56,11 @@ def write_codes(store: Store, codes: list[dict], *, replace_errors_of: str | Non
     if not codes:
         return
     within_caps(codes, "codes")
-    with registered(store, "_incoming_codes", "codes", codes):
-        if replace_errors_of is not None:
-            store.sql("delete from codes where coder = ? and status = 'error' and response_id in "
-                      "(select response_id from _incoming_codes)", [replace_errors_of])
-        store.sql("insert into codes by name select * from _incoming_codes")
+    if replace_errors_of is not None:
+        store.sql("delete from codes where coder = ? and status = 'error' and response_id in "
+                  "(select unnest(?::varchar[]))", [replace_errors_of, list({c["response_id"] for c in codes})])
+    with rows_source(store, "codes", codes) as (source, _):
+        store.sql(f"insert into codes by name select * from {source}")
 
 
 def within_caps(rows: list[dict], table: str) -> None:
@@ -72,27 +77,51 @@ def within_caps(rows: list[dict], table: str) -> None:
 
 
 @contextlib.contextmanager
-def registered(store: Store, name: str, table: str, rows: list[dict]) -> Iterator[list[str]]:
-    """`rows` visible to SQL as the view `name` while the block runs, typed as `table`'s columns of
-    the same names (the keys of the first row); yields those column names."""
-    import polars as pl
+def rows_source(store: Store, table: str, rows: list[dict]) -> Iterator[tuple[str, list[str]]]:
+    """`rows` as a table function to select from while the block runs, typed as `table`'s columns
+    of the same names (the keys of the first row); yields it and those column names.
 
+    The rows reach DuckDB as JSON lines in a temporary file that its JSON reader reads with the
+    table's own types: neither polars nor pyarrow is imported (a collecting process stays small and
+    starts fast; bench/collect.py), and twenty thousand rows take a fraction of a second. The
+    file's name is papers' own (tempfile's), written into the statement as a quoted literal."""
     types = column_types(store, table)
     columns = [c for c in types if c in rows[0]]
-    store.con.register(name, pl.DataFrame(rows, schema={c: types[c] for c in columns}))
-    try:
-        yield columns
-    finally:
-        store.con.unregister(name)
+    spec = ", ".join(f"'{c}': '{types[c]}'" for c in columns)  # names and types from the store's own schema
+    longest = 0
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".jsonl", prefix="papers-rows-") as file:
+        for row in rows:
+            line = json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False, default=_json_value)
+            longest = max(longest, len(line))
+            file.write(line + "\n")
+        file.flush()
+        path = file.name.replace("'", "''")
+        # DuckDB's buffers are as large as the largest object allowed: as large as this batch needs
+        size = max(MIN_OBJECT_BYTES, 4 * longest + 1)  # a character is at most 4 bytes of UTF-8
+        yield (f"read_json('{path}', columns = {{{spec}}}, format = 'newline_delimited', "
+               f"maximum_object_size = {size})"), columns
 
 
-_TYPES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> table -> polars schema
+MIN_OBJECT_BYTES = 2**20
+
+
+def _json_value(value):
+    """What json cannot write itself: a time as ISO 8601 (one without a zone is UTC, as the store reads it)."""
+    if isinstance(value, datetime.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a value papers stores")
+
+
+_TYPES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection -> table -> column -> DuckDB type
 
 
 def column_types(store: Store, table: str) -> dict:
-    """The polars types of a table's columns, as the store defines them. Read once per connection:
+    """The DuckDB types of a table's columns, as the store defines them. Read once per connection:
     a store's tables change only by migrations, which run when it is opened."""
     tables = _TYPES.setdefault(store.con, {})
     if table not in tables:
-        tables[table] = dict(store.frame(f'select * from "{table}" limit 0').schema)
+        tables[table] = dict(store.sql("select column_name, data_type from duckdb_columns() where table_name = ? "
+                                       "and schema_name = 'main' order by column_index", [table]).fetchall())
     return tables[table]

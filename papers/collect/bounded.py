@@ -1,14 +1,15 @@
 """Every HTTP response a model call reads is bounded: at most MAX_BODY_BYTES once decompressed, and
 read before the call's deadline (README, Guarantees).
 
-httpx (the clients litellm makes) and httpx2 (the openai SDK's, the fast path) read a whole body
-into memory and decompress it with no limit: a 400 KB gzip body that unpacks to 400 MB is read
-whole, and a fast endless stream until memory runs out, whatever the deadline. While `reading`
-is active in a task (a context variable: only the calls of calls.complete are bounded, never a
-batch file's download), each response's body is decompressed here, a piece at a time with zlib's
+httpx and httpx2 (the clients litellm makes, itself and through the openai SDK) read a whole
+body into memory and decompress it with no limit: a 400 KB gzip body that unpacks to 400 MB is read
+whole, and a fast endless stream until memory runs out, whatever the deadline. While `reading` is
+active in a task (a context variable: only the calls of calls.complete are bounded, never a batch
+file's download), each response's body is decompressed here, a piece at a time with zlib's
 `max_length`, counted, and cut at the cap or the deadline; the client then sees a plain body. Both
 libraries' `AsyncClient.send` is wrapped once per process (`install`), since neither lets a caller
-hook the body of clients it does not make, and litellm makes its own.
+hook the body of clients it does not make, and litellm makes its own. The fast path (fast.py)
+reads its aiohttp bodies through `read_body`, with the same pieces and counts.
 """
 
 from __future__ import annotations
@@ -121,14 +122,17 @@ class _Bounded:
         self.inflater = zlib.decompressobj(zlib.MAX_WBITS | 32) if self.encoding else None
 
     async def __aiter__(self):
-        if self.encoding and self.encoding not in ENCODINGS:
-            self.budget.fail(UnreadableBody(f"the server's response is encoded as '{self.encoding[:40]}', which "
-                                            "papers does not read"))
+        self.check_encoding()
         async for chunk in self.raw:
             for piece in self._pieces(chunk):
                 self.budget.take(len(piece))
                 yield piece
         self.budget.take(0)
+
+    def check_encoding(self) -> None:
+        if self.encoding and self.encoding not in ENCODINGS:
+            self.budget.fail(UnreadableBody(f"the server's response is encoded as '{self.encoding[:40]}', which "
+                                            "papers does not read"))
 
     def _pieces(self, chunk: bytes):
         if self.inflater is None:
@@ -148,3 +152,17 @@ class _Bounded:
 
     async def aclose(self) -> None:
         await self.raw.aclose()
+
+
+async def read_body(chunks, encoding: str, budget: Budget) -> bytes:
+    """A whole body from an async iterator of its raw chunks (the fast path's aiohttp response),
+    decompressed and counted a piece at a time as the libraries' bodies are above."""
+    body = _Bounded(None, encoding.strip().lower(), budget)
+    body.check_encoding()
+    pieces = []
+    async for chunk in chunks:
+        for piece in body._pieces(chunk):
+            budget.take(len(piece))
+            pieces.append(piece)
+    budget.take(0)
+    return b"".join(pieces)

@@ -1,4 +1,4 @@
-"""One call to a model through litellm (or the openai SDK, fast.py): retries, Retry-After, a deadline,
+"""One call to a model through litellm (or over aiohttp, fast.py): retries, Retry-After, a deadline,
 and nothing secret kept.
 
 `complete` makes one request and retries transient faults with exponential backoff that honours
@@ -43,6 +43,7 @@ class Outcome:
     cost_usd: float | None = None
     error: str | None = None
     faults: list[str] = field(default_factory=list)
+    prompt: str | None = None  # the prompt asked, kept by the call (storing need not render it again)
 
 
 class AdaptiveLimiter:
@@ -54,6 +55,7 @@ class AdaptiveLimiter:
         self.clean = 0
         self.resume_at = 0.0
         self.cond = asyncio.Condition()
+        self.secrets: list[str] | None = None  # the run's values to redact, read once (run_secrets)
 
     async def acquire(self) -> None:
         async with self.cond:
@@ -120,16 +122,20 @@ async def complete(kwargs: dict, limiter: AdaptiveLimiter, settings: CallSetting
 
     where = fast.route(kwargs["model"], kwargs.get("api_base"))
     litellm = quiet_litellm() if where is None else None
-    secrets = run_secrets(settings)
+    if limiter.secrets is None:  # one limiter per run and event loop: the environment is read once, not per call
+        limiter.secrets = run_secrets(settings)
+    secrets = limiter.secrets
     seconds = kwargs.get("timeout") or MAX_WAIT
     for attempt in range(settings.max_retries + 1):
         await limiter.acquire()
         started = time.perf_counter()
         budget = bounded.Budget(time.monotonic() + seconds)
         try:
-            with bounded.reading(budget):
-                call = fast.acompletion(where, kwargs) if where is not None else litellm.acompletion(**kwargs)
-                response = await _within(call, seconds, budget)
+            if where is not None:  # reads its body within the budget itself
+                response = await _within(fast.acompletion(where, kwargs, budget), seconds, budget)
+            else:
+                with bounded.reading(budget):
+                    response = await _within(litellm.acompletion(**kwargs), seconds, budget)
         except Exception as e:  # noqa: BLE001 - classified by _fault
             wait = await _fault(e, kwargs["model"], limiter, outcome, secrets, settings.endpoint(kwargs["model"]))
             if attempt == settings.max_retries or wait is None:
@@ -182,8 +188,9 @@ async def _within(call, seconds: float, budget: bounded.Budget):
     here, around the call (and checked as the body arrives, papers.collect.bounded). A limit the
     body passed is raised as itself, however the client library wrapped it."""
     try:
-        response = await asyncio.wait_for(call, seconds)
-    except asyncio.TimeoutError:
+        async with asyncio.timeout(seconds):  # no task of its own, unlike asyncio.wait_for before 3.12
+            response = await call
+    except TimeoutError:
         raise Timeout(f"no complete answer within {seconds:g} s (--timeout)") from None
     except Exception as e:
         if isinstance(budget.error, bounded.PastDeadline):

@@ -62,9 +62,9 @@ def run_calls(jobs: list, call, on_batch, settings: CallSettings, profiles: dict
     prepare_process(profiles)
     processes = processes_for(settings, len(jobs))
     if processes > 1:
-        workers = _InProcesses(jobs, call, settings.concurrency, processes, profiles)
+        workers = _InProcesses(jobs, call, settings.concurrency, processes, profiles, settings.max_cost)
     else:
-        workers = _InThread(jobs, call, settings.concurrency)
+        workers = _InThread(jobs, call, settings.concurrency, settings.max_cost)
     try:
         return _drain(workers, on_batch)
     finally:
@@ -88,13 +88,18 @@ def prepare_process(profiles: dict | None) -> None:
     redact_logs()
 
 
-async def serve(jobs: list, call, concurrency: int, results, stop, parent: int | None = None) -> None:
+async def serve(jobs: list, call, concurrency: int, results, stop, parent: int | None = None,
+                max_cost: float | None = None) -> None:
     """The workers' side: make every call, putting each outcome on `results`, until the jobs run
-    out or `stop` is set (or, in a worker process, the storing process `parent` is gone)."""
+    out or `stop` is set (or, in a worker process, the storing process `parent` is gone). Calls
+    that have cost `max_cost` between them set `stop` themselves: the storing side, which sums
+    every worker's spending, may be several batches behind calls that answer fast."""
     limiter = AdaptiveLimiter(concurrency)
     pending = iter(jobs)
+    spent = 0.0
 
     async def worker() -> None:
+        nonlocal spent
         for job in pending:
             # a killed storing process could not keep what is asked for now: stop paying for it
             if stop.is_set() or (parent is not None and os.getppid() != parent):
@@ -106,8 +111,23 @@ async def serve(jobs: list, call, concurrency: int, results, stop, parent: int |
                 stop.set()
                 return
             results.put((OK, outcome))
+            spent += getattr(outcome, "cost_usd", None) or 0.0
+            if max_cost is not None and spent >= max_cost:
+                stop.set()
 
-    await asyncio.gather(*(worker() for _ in range(min(concurrency, len(jobs)))))
+    try:
+        await asyncio.gather(*(worker() for _ in range(min(concurrency, len(jobs)))))
+    finally:
+        await _close_sessions()
+
+
+async def _close_sessions() -> None:
+    """The fast path's HTTP session of this loop, closed before the loop is (only if it was made)."""
+    import sys
+
+    fast = sys.modules.get("papers.collect.fast")
+    if fast is not None:
+        await fast.close()
 
 
 def _drain(workers, on_batch) -> str | None:
@@ -192,17 +212,17 @@ class _Workers:
 class _InThread(_Workers):
     """One event loop on a thread of this process."""
 
-    def __init__(self, jobs: list, call, concurrency: int):
+    def __init__(self, jobs: list, call, concurrency: int, max_cost: float | None = None):
         self.results, self.stop = queue.Queue(), threading.Event()
         self.task: tuple | None = None
-        self.handles = [threading.Thread(target=self._main, args=(jobs, call, concurrency), daemon=True,
+        self.handles = [threading.Thread(target=self._main, args=(jobs, call, concurrency, max_cost), daemon=True,
                                          name="papers-calls")]
         self.handles[0].start()
 
-    def _main(self, jobs: list, call, concurrency: int) -> None:
+    def _main(self, jobs: list, call, concurrency: int, max_cost: float | None) -> None:
         async def main() -> None:
             self.task = (asyncio.get_running_loop(), asyncio.current_task())
-            await serve(jobs, call, concurrency, self.results, self.stop)
+            await serve(jobs, call, concurrency, self.results, self.stop, max_cost=max_cost)
 
         try:
             asyncio.run(main())
@@ -221,7 +241,8 @@ class _InThread(_Workers):
 class _InProcesses(_Workers):
     """Worker processes, each with its own event loop over its share of the jobs."""
 
-    def __init__(self, jobs: list, call, concurrency: int, processes: int, profiles: dict | None):
+    def __init__(self, jobs: list, call, concurrency: int, processes: int, profiles: dict | None,
+                 max_cost: float | None = None):
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")  # not fork: DuckDB and polars threads live here
@@ -229,7 +250,7 @@ class _InProcesses(_Workers):
         share = max(1, concurrency // processes)
         self.handles = [context.Process(target=_process_main, daemon=True,
                                         args=(jobs[i::processes], call, share, self.results, self.stop, os.getpid(),
-                                              profiles))
+                                              profiles, max_cost))
                         for i in range(processes) if jobs[i::processes]]
         for handle in self.handles:
             handle.start()
@@ -241,10 +262,11 @@ class _InProcesses(_Workers):
                 handle.terminate()
 
 
-def _process_main(jobs: list, call, concurrency: int, results, stop, parent: int, profiles: dict | None) -> None:
+def _process_main(jobs: list, call, concurrency: int, results, stop, parent: int, profiles: dict | None,
+                  max_cost: float | None = None) -> None:
     prepare_process(profiles)
     try:
-        asyncio.run(serve(jobs, call, concurrency, results, stop, parent))
+        asyncio.run(serve(jobs, call, concurrency, results, stop, parent, max_cost))
     except KeyboardInterrupt:
         pass
     finally:

@@ -70,10 +70,11 @@ class TrialCall:
     settings: CallSettings
 
     async def __call__(self, trial: Trial, limiter: AdaptiveLimiter) -> Outcome:
-        kwargs = request(trial.model, trial.messages(self.instrument, self.decoding), self.settings,
-                         temperature=self.decoding.temperature, max_tokens=self.decoding.max_tokens,
-                         json_mode=trial.wants_json(self.instrument), seed=trial.sampling_seed)
-        return await complete(kwargs, limiter, self.settings, Outcome(trial))
+        messages = trial.messages(self.instrument, self.decoding)
+        kwargs = request(trial.model, messages, self.settings, temperature=self.decoding.temperature,
+                         max_tokens=self.decoding.max_tokens, json_mode=trial.wants_json(self.instrument),
+                         seed=trial.sampling_seed)
+        return await complete(kwargs, limiter, self.settings, Outcome(trial, prompt=messages[-1]["content"]))
 
 
 def plan_for(instrument: Instrument, settings: CollectSettings) -> list[Trial]:
@@ -97,11 +98,13 @@ def collect(store: Store, instrument: Instrument, settings: CollectSettings, *, 
     report.run_id = store.start_run("collect", instrument_sha256=instrument.sha256, settings=settings.as_dict())
     started = time.perf_counter()
     bar = _bar(len(todo)) if progress else None
+    store.sql("set threads = 1")  # each batch is a few small statements: DuckDB's other threads would only cost CPU
     try:
         report.stopped = run_calls(todo, TrialCall(instrument, settings.decoding, settings.calls),
                                    _storing(store, instrument, settings, report, bar), settings.calls, profiles)
     finally:
         report.seconds = time.perf_counter() - started
+        store.sql("reset threads")
         store.finish_run(report.run_id)
         if bar is not None:
             bar.close()

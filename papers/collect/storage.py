@@ -69,7 +69,8 @@ def _response(run_id: int, instrument: Instrument, outcome: Outcome, decoding: D
         "model_reported": outcome.model_reported, "instrument_sha256": instrument.sha256, "task": trial.task,
         "condition": trial.condition, "trial": trial.trial, "item_order": list(trial.item_order),
         "variant": trial.variant, "scenario": trial.scenario,
-        "temperature": decoding.temperature, "prompt": trial.messages(instrument, decoding)[-1]["content"],
+        "temperature": decoding.temperature,
+        "prompt": outcome.prompt if outcome.prompt is not None else trial.messages(instrument, decoding)[-1]["content"],
         "raw_text": outcome.text, "status": status, "error": error, "latency_ms": outcome.latency_ms,
         "input_tokens": outcome.input_tokens, "output_tokens": outcome.output_tokens, "cost_usd": outcome.cost_usd,
     }
@@ -80,5 +81,7 @@ def log_faults(store: Store, run_id: int, outcomes: list[Outcome], label: str = 
     """Keep every failed attempt of these outcomes in llm_errors (inside the caller's transaction)."""
     rows = [(o.trial.response_id, run_id, attempt, label + fault)
             for o in outcomes for attempt, fault in enumerate(o.faults, 1)]
-    if rows:
-        store.con.executemany("insert into llm_errors (response_id, run_id, attempt, error) values (?, ?, ?, ?)", rows)
+    if rows:  # one statement: a row's own statement costs DuckDB a millisecond or so
+        columns = [list(c) for c in zip(*rows)]
+        store.sql("insert into llm_errors (response_id, run_id, attempt, error) select unnest(?::varchar[]), "
+                  "unnest(?::integer[]), unnest(?::integer[]), unnest(?::varchar[])", columns)
