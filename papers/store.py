@@ -51,6 +51,8 @@ RESULT_TABLES = (
     "result_human_profiles", "result_agreement", "result_items", "result_themes", "result_coder_agreement",
     "result_robustness", "result_variant_profiles", "result_revealed", "result_consistency", "result_dilemmas",
 )
+# keyed by a pair of audits (audit_a, audit_b) rather than by one: papers drift (migration 018)
+DRIFT_TABLES = ("result_drift", "result_drift_profiles", "result_drift_models")
 STORAGE_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
