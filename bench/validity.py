@@ -23,6 +23,9 @@ Simulates models and human samples whose truth is known, computes each statistic
 3. robustness to wording (bench/robustness.py): how often a model whose answers do not depend on
    the wording is called not robust, how often one whose top two trade places in a third of the
    wordings is caught, and the coverage of the wording share's and the position bias' intervals.
+5. drift between two audits (bench/drift.py): how often a model whose answers did not change is
+   called changed, and how often one that moved a dimension by one rank place in half of its trials
+   is caught, at 60 trials per audit (1,000 pairs of audits per scenario).
 
 Truth: rankings are Plackett-Luce draws, whose expected ranks are computed exactly by summing over
 all k! orderings, and whose mean inter-trial Spearman correlation is |E z|^2 for the unit-length
@@ -461,6 +464,9 @@ def main() -> None:
     from bench.robustness import print_table, scenarios  # robustness to wording (issue 22)
 
     print_table(scenarios(40 if args.quick else args.reps, args.seed, 200 if args.quick else args.b))
+    from bench import drift  # did the model change between two audits (issue 27)
+
+    drift.print_table(drift.scenarios(60 if args.quick else max(args.reps, 1000), args.seed))
     print(f"\nTook {time.perf_counter() - started:.0f} s.")
 
 
