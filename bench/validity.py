@@ -23,6 +23,9 @@ Simulates models and human samples whose truth is known, computes each statistic
 3. robustness to wording (bench/robustness.py): how often a model whose answers do not depend on
    the wording is called not robust, how often one whose top two trade places in a third of the
    wordings is caught, and the coverage of the wording share's and the position bias' intervals.
+4. says vs does (bench/dilemmas.py): the coverage of the revealed worths', the consistency's and
+   rho's intervals, and how often a model is labelled as acting on, or departing from, its stated
+   priorities, for models that follow their stated order, choose at random, or choose otherwise.
 5. drift between two audits (bench/drift.py): how often a model whose answers did not change is
    called changed, and how often one that moved a dimension by one rank place in half of its trials
    is caught, at 60 trials per audit (1,000 pairs of audits per scenario).
@@ -464,6 +467,9 @@ def main() -> None:
     from bench.robustness import print_table, scenarios  # robustness to wording (issue 22)
 
     print_table(scenarios(40 if args.quick else args.reps, args.seed, 200 if args.quick else args.b))
+    from bench import dilemmas  # says vs does: revealed worths, consistency and its labels (issue 23)
+
+    dilemmas.print_table(dilemmas.cells(40 if args.quick else args.reps, args.seed, 200 if args.quick else args.b))
     from bench import drift  # did the model change between two audits (issue 27)
 
     drift.print_table(drift.scenarios(60 if args.quick else max(args.reps, 1000), args.seed))

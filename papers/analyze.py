@@ -103,6 +103,7 @@ def layout_of(instrument: Instrument) -> Layout:
         shown={c.key: c.dimensions for c in instrument.conditions},
         orientation={d.key: d.orientation for d in instrument.dimensions},
         scale=(scale.min, scale.max) if scale else (1, 7),
+        scenarios={s.key: s.pair for s in instrument.task("choose").scenarios} if "choose" in instrument.task_keys else {},
     )
 
 
@@ -199,7 +200,8 @@ def _compute(store: Store, audit_id: str, inst: Instrument, settings: Settings):
     excluded = dict(store.sql(query("analysis/human_excluded"), params).fetchall())
     items = store.frame(query("analysis/human_items"), params)
     codes = store.frame(query("analysis/codes"), params)
-    return compute_audit(answers, outcomes, human, excluded, items, codes, layout_of(inst), settings)
+    choices = store.frame(query("analysis/model_choices"), params)
+    return compute_audit(answers, outcomes, human, excluded, items, codes, layout_of(inst), settings, choices=choices)
 
 
 def _insert(store: Store, table: str, audit_id: str, frame: pl.DataFrame) -> None:

@@ -6,6 +6,8 @@ import json
 from collections import Counter
 from itertools import combinations
 
+import numpy as np
+import polars as pl
 import pytest
 import yaml
 
@@ -332,3 +334,167 @@ def test_an_old_store_migrates_its_answers_and_takes_the_new_status(db, monkeypa
         assert "scenario" in {r[0] for r in store.sql("select column_name from duckdb_columns() where table_name = "
                                                       "'batch_requests'").fetchall()}
 
+
+# ----------------------------------------------------------------------------- revealed priorities
+
+
+def random_wins(seed: int, k: int, separated: bool = False) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(0, 1, k)
+    n = rng.integers(3, 15, (k, k))
+    p = 1 / (1 + np.exp(-(theta[:, None] - theta[None, :])))
+    wins = np.triu(rng.binomial(np.triu(n, 1), np.triu(p, 1)))
+    wins = wins + np.tril((np.triu(n, 1) - wins).T)
+    if separated:  # the first dimension's action always taken: no finite maximum-likelihood worth
+        wins[0, 1:] += wins[1:, 0]
+        wins[1:, 0] = 0
+    return wins
+
+
+def as_pairs(wins: np.ndarray) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(len(wins)) for j in range(len(wins)) for _ in range(int(wins[i, j]))]
+
+
+@pytest.mark.parametrize("seed, k, separated", [(1, 5, False), (2, 6, False), (3, 5, True), (4, 3, False), (5, 6, True)])
+def test_bradley_terry_worths_equal_choix_s_to_1e_6(seed, k, separated):
+    """Reference: choix.opt_pairwise (Maystre & Grossglauser), the same L2 penalty alpha * sum(theta^2);
+    both sum to zero, so no other normalisation is needed."""
+    import choix
+
+    from papers.analysis.revealed import ALPHA, bradley_terry
+
+    wins = random_wins(seed, k, separated)
+    ours = bradley_terry(wins)
+    reference = choix.opt_pairwise(k, as_pairs(wins), alpha=ALPHA, method="Newton-CG", tol=1e-12)
+    np.testing.assert_allclose(ours, reference - reference.mean(), atol=1e-6)
+    assert abs(ours.sum()) < 1e-9
+    batch = bradley_terry(np.stack([wins, random_wins(seed + 10, k)]))  # replicates fitted at once, alike
+    np.testing.assert_allclose(batch[0], ours, atol=1e-9)
+
+
+def test_unpenalised_worths_and_their_standard_errors_equal_a_logistic_regression():
+    """Reference: statsmodels' Logit of the choices on e_i - e_j (Bradley-Terry as a logistic regression
+    without intercept, the first dimension's worth fixed at 0), centred; its covariance gives the
+    centred worths' standard errors (P cov P', P the centring matrix)."""
+    import statsmodels.api as sm
+
+    from papers.analysis.revealed import bradley_terry, wald_se
+
+    wins = random_wins(7, 5)
+    rows, y = [], []
+    for i, j in as_pairs(wins):
+        a, b = min(i, j), max(i, j)
+        x = np.zeros(5)
+        x[a], x[b] = 1.0, -1.0
+        rows.append(x[1:])
+        y.append(1.0 if i == a else 0.0)
+    fit = sm.Logit(np.array(y), np.array(rows)).fit(disp=0, tol=1e-12, maxiter=200)
+    theta = np.concatenate([[0.0], fit.params])
+    cov = np.zeros((5, 5))
+    cov[1:, 1:] = fit.cov_params()
+    centre = np.eye(5) - 1 / 5
+    ours = bradley_terry(wins, alpha=1e-12)
+    np.testing.assert_allclose(ours, theta - theta.mean(), atol=1e-6)
+    np.testing.assert_allclose(wald_se(wins, ours, alpha=1e-12), np.sqrt(np.diag(centre @ cov @ centre)), atol=1e-6)
+
+
+def test_spearman_rows_equals_scipy_s_row_by_row_with_ties():
+    from scipy import stats
+
+    from papers.analysis.revealed import spearman_rows
+
+    rng = np.random.default_rng(3)
+    a, b = rng.integers(0, 4, (50, 6)).astype(float), rng.normal(size=(50, 6))
+    expected = [stats.spearmanr(x, y).statistic for x, y in zip(a, b)]
+    np.testing.assert_allclose(spearman_rows(a, b), expected, atol=1e-12)
+
+
+def choice_frames(choices: list[tuple[str, str]], ranks: list[list[int]], dims=("A", "B", "C")):
+    chosen = pl.DataFrame({"model": "m", "condition": "c", "response_id": [f"c{i}" for i in range(len(choices))],
+                           "scenario": [f"{min(c, o)}{max(c, o)}" for c, o in choices],
+                           "chosen": [c for c, _ in choices], "other": [o for _, o in choices],
+                           "first": [c if i % 2 else o for i, (c, o) in enumerate(choices)]})
+    stated = pl.DataFrame({"model": "m", "condition": "c", "task": "rank",
+                           "response_id": [f"t{i}" for i, r in enumerate(ranks) for _ in r],
+                           "dimension": [d for r in ranks for d in dims], "value": [float(v) for r in ranks for v in r]})
+    return chosen, stated
+
+
+def test_the_consistency_is_the_share_of_choices_for_the_dimension_stated_higher():
+    """Reference: the share counted choice by choice against the stated mean ranks."""
+    from papers.analysis.revealed import revealed
+
+    ranks = [[1, 2, 3]] * 6 + [[2, 1, 3]] * 4  # stated A (mean rank 1.4) above B (1.6) above C (3)
+    choices = [("A", "B")] * 7 + [("B", "A")] * 13 + [("C", "A")] * 12 + [("A", "C")] * 8 + [("B", "C")] * 15 + \
+        [("C", "B")] * 5
+    chosen, stated = choice_frames(choices, ranks)
+    outcomes = pl.DataFrame({"model": "m", "condition": "c", "task": "choose", "status": ["valid", "no_choice"],
+                             "n": [len(choices), 4]})
+    worths, consistency, dilemmas = revealed(chosen, stated, outcomes, {"c": ("A", "B", "C")},
+                                             {"AB": ("A", "B"), "AC": ("A", "C"), "BC": ("B", "C")},
+                                             np.random.default_rng(1), 400)
+    means = {"A": 1.4, "B": 1.6, "C": 3.0}
+    by_hand = sum(means[c] < means[o] for c, o in choices) / len(choices)
+    row = consistency.row(0, named=True)
+    assert row["consistency_share"] == pytest.approx(by_hand) == (7 + 8 + 15) / 60
+    assert row["n_choices"] == row["n_compared"] == 60 and row["chance"] == 0.5
+    assert row["no_choice_share"] == pytest.approx(4 / 64) and row["first_share"] == pytest.approx(30 / 60)
+    assert row["consistency_ci_low"] < 0.5 < row["consistency_ci_high"] and row["label"] == "not shown either way"
+    assert worths.filter(pl.col("dimension") == "A")["wins"].item() == 15 and set(worths["n"]) == {40}
+    ab = dilemmas.filter(pl.col("scenario") == "AB").row(0, named=True)
+    assert (ab["n"], ab["chose_a"], ab["stated_higher"], ab["against"]) == (20, 7, "A", 13)
+
+
+def test_labels_follow_the_interval_and_a_decline_leaves_nothing_to_read():
+    from papers.analysis.revealed import ACTS, DEPARTS, revealed
+
+    ranks = [[1, 2, 3]] * 10
+    shown, pairs = {"c": ("A", "B", "C")}, {"AB": ("A", "B"), "AC": ("A", "C"), "BC": ("B", "C")}
+    outcomes = pl.DataFrame(schema={"model": pl.String, "condition": pl.String, "task": pl.String, "status": pl.String,
+                                    "n": pl.Int64})
+    rng = np.random.default_rng(2)
+    follows = [("A", "B")] * 18 + [("B", "A")] * 2 + [("A", "C")] * 17 + [("C", "A")] * 3 + [("B", "C")] * 16 + [("C", "B")] * 4
+    against = [(o, c) for c, o in follows]
+    assert revealed(*choice_frames(follows, ranks), outcomes, shown, pairs, rng, 300)[1]["label"][0] == ACTS
+    reversed_ = revealed(*choice_frames(against, ranks), outcomes, shown, pairs, rng, 300)[1].row(0, named=True)
+    assert reversed_["label"] == DEPARTS and reversed_["consistency_ci_high"] < 0.5
+    assert reversed_["stated_revealed_rho"] == -1.0
+    few = revealed(*choice_frames(follows[:12], ranks), outcomes, shown, pairs, rng, 300)[1].row(0, named=True)
+    assert few["consistency_share"] is None and few["label"] is None and few["consistency_ci_low"] is None
+    assert "consistency: only 12 choices: the consistency of choices with stated priorities, and its label needs 20" in few["note"]
+    unstated = revealed(choice_frames(follows, ranks)[0], choice_frames(follows, ranks)[1].clear(), outcomes, shown,
+                        pairs, rng, 300)[1].row(0, named=True)
+    assert unstated["label"] is None and "no stated priorities" in unstated["note"]
+    all_along = [("A", "B")] * 10 + [("A", "C")] * 10 + [("B", "C")] * 10  # every choice with the stated order
+    perfect = revealed(*choice_frames(all_along, ranks), outcomes, shown, pairs, rng, 300)[1].row(0, named=True)
+    assert perfect["consistency_share"] == 1.0 and perfect["consistency_ci_high"] == 1.0
+    assert 0.85 < perfect["consistency_ci_low"] < 1.0 and perfect["label"] == ACTS  # Clopper-Pearson, not zero width
+
+
+def test_a_model_that_follows_its_stated_order_is_not_labelled_as_departing_from_it():
+    """bench/dilemmas.py at small scale: the simulated plan and Bradley-Terry choices, as analyze runs them."""
+    from bench import dilemmas as bench
+
+    follows = bench.cell("follows", bench.HUMAN_CENTRIC, bench.HUMAN_CENTRIC, reps=60, seed=3, b=200)
+    assert follows["departs"] == 0.0 and follows["acts"] >= 0.9
+    assert follows["share_cover"] >= 0.88 and follows["worth_cover"] >= 0.88
+    departs = bench.cell("says-not-does", bench.HUMAN_CENTRIC, bench.SAYS_NOT_DOES, reps=60, seed=4, b=200)
+    assert departs["departs"] >= 0.9 and departs["acts"] == 0.0
+    random = bench.cell("random", np.zeros(5), np.zeros(5), reps=60, seed=5, b=200)
+    assert random["acts"] + random["departs"] <= 0.05
+
+
+def test_analyze_fills_the_revealed_and_consistency_tables_of_both_kinds_of_model(run, db):
+    run("collect", "--model", "simulated/human-centric", "--model", "simulated/says-not-does", "--task", "rank",
+        "--task", "choose", "--trials", "60", "--condition", "non_sentient")
+    out = run("analyze", "--audit", "a", "--bootstrap", "300").output
+    assert "revealed 10, consistency 2, dilemmas" in out
+    labels = dict(query(db, "select model, label from result_consistency"))
+    assert labels == {"simulated/human-centric": "acts on its stated priorities",
+                      "simulated/says-not-does": "its choices depart from its stated priorities"}
+    top = dict(query(db, "select model, arg_max(dimension, worth) from result_revealed group by model"))
+    assert top == {"simulated/human-centric": "EI", "simulated/says-not-does": "RF"}
+    assert query(db, "select count(*) from result_stability where task = 'choose'") == [(0,)]  # rankings only
+    shares = query(db, "select valid_share + refused_share + no_choice_share + unparseable_share from "
+                       "result_consistency")
+    assert all(abs(s - 1) < 1e-9 for (s,) in shares)

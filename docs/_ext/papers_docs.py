@@ -5,7 +5,7 @@ from the package itself:
 
 - `{papers-schema}`: every table and view of a new store, with its columns and types (the
   migrations in queries/schema/ applied to an empty database);
-- `{papers-variants}`: the wordings of the bundled instruments' rank and rate tasks.
+- `{papers-variants}`: the wordings of the bundled instruments' rank, rate and choose tasks.
 """
 
 from __future__ import annotations
@@ -42,12 +42,13 @@ def variants_markdown() -> str:
     for name in bundled_instruments():
         inst = load_instrument(name)
         out.append(f"**{inst.label}**\n\n| task | variant | items shown as | answer format | scale |\n|---|---|---|---|---|")
-        for task in (t for t in inst.tasks if t.key in ("rank", "rate")):
+        for task in (t for t in inst.tasks if t.key in ("rank", "rate", "choose")):
             for v in task.all_variants:
                 scale = v.scale or task.scale
                 text = "" if scale is None else (f"{scale.min}-{scale.max}, "
                                                  f"{scale.min if scale.reversed else scale.max} most important")
-                out.append(f"| {task.key} | `{v.id}` | {v.show.replace('_', ' + ')} | {v.format} | {text} |")
+                shown = "the scenario and its two actions" if task.key == "choose" else v.show.replace("_", " + ")
+                out.append(f"| {task.key} | `{v.id}` | {shown} | {v.format} | {text} |")
         out.append("")
     return "\n".join(out)
 

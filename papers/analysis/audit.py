@@ -20,6 +20,7 @@ from scipy.spatial.distance import pdist, squareform
 
 from papers.analysis import stats
 from papers.analysis.declines import decline, settle, shortfall
+from papers.analysis.revealed import CHOICE_COLUMNS, revealed
 from papers.analysis.robustness import robustness
 from papers.analysis.structure import (
     cluster_label,
@@ -39,6 +40,7 @@ class Layout:
     shown: dict[str, tuple[str, ...]]  # condition -> dimension keys, in instrument order
     orientation: dict[str, str]  # dimension -> humanistic | utility | neutral
     scale: tuple[int, int] = (1, 7)
+    scenarios: dict[str, tuple[str, str]] = field(default_factory=dict)  # a dilemma -> the dimensions of its actions
 
 
 THEME_RULES = ("all", "majority", "any")
@@ -1256,7 +1258,8 @@ def coder_agreement(codes: pl.DataFrame, rng: np.random.Generator, b: int) -> pl
 
 
 def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataFrame, excluded: dict[str, int],
-                  items: pl.DataFrame, codes: pl.DataFrame, layout: Layout, settings: Settings) -> Results:
+                  items: pl.DataFrame, codes: pl.DataFrame, layout: Layout, settings: Settings,
+                  choices: pl.DataFrame | None = None) -> Results:
     """Every `result_*` table of an audit, from the selected rows.
 
     Parameters
@@ -1279,13 +1282,17 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
         What the statistics need of the instrument.
     settings : Settings
         Seed, bootstrap B and the other choices the numbers depend on.
+    choices : polars.DataFrame, optional
+        Valid answers to dilemmas (papers.analysis.revealed.revealed): model, condition,
+        response_id, scenario, chosen, other, first.
 
     Returns
     -------
     Results
         `tables`: result_profiles, result_stability, result_differences, result_clusters,
         result_mds, result_structure, result_human_profiles, result_agreement, result_items,
-        result_themes, result_coder_agreement, result_robustness and result_variant_profiles.
+        result_themes, result_coder_agreement, result_robustness, result_variant_profiles,
+        result_revealed, result_consistency and result_dilemmas.
 
     Notes
     -----
@@ -1311,7 +1318,7 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
     ...                              "coder": pl.String, "dimension": pl.String, "is_present": pl.Boolean})
     >>> tables = compute_audit(answers, outcomes, human, {}, items, codes, layout, Settings(b=50, permutations=99)).tables
     >>> len(tables), tables["result_clusters"].select("model", "model_type").rows()
-    (13, [('h', 'human-centric'), ('m', 'no clear type'), ('u', 'utility-driven')])
+    (16, [('h', 'human-centric'), ('m', 'no clear type'), ('u', 'utility-driven')])
     """
     rng = np.random.default_rng(settings.seed)
     model_groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
@@ -1336,4 +1343,9 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
     # a generator of its own, so that audits computed before robustness existed keep their numbers
     robust, per_variant = robustness(answers, layout.shown, np.random.default_rng([settings.seed, 11]), settings.b)
     results.tables.update({"result_robustness": robust, "result_variant_profiles": per_variant})
+    # and one for dilemmas (says vs does), for the same reason
+    choices = pl.DataFrame(schema=CHOICE_COLUMNS) if choices is None else choices
+    said_done = revealed(choices, answers, outcomes, layout.shown, layout.scenarios,
+                         np.random.default_rng([settings.seed, 23]), settings.b)
+    results.tables.update(zip(("result_revealed", "result_consistency", "result_dilemmas"), said_done))
     return results

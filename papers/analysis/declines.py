@@ -33,6 +33,7 @@ class Minimum:
     dimensions: int = 0
     models: int = 0
     answers: int = 0
+    choices: int = 0  # answers to dilemmas
 
 
 MINIMUMS: dict[str, Minimum] = {
@@ -40,6 +41,11 @@ MINIMUMS: dict[str, Minimum] = {
     "profile interval": Minimum("an interval or SD of a mean", trials=2),
     "human interval": Minimum("an interval or SD of a mean", participants=2),
     "item interval": Minimum("an interval or SD of a mean", participants=2),
+    # dilemmas: the choices that offered a dimension, that were made, or that compare two stated values
+    "revealed worth": Minimum("a dimension's revealed worth", choices=5),
+    "revealed interval": Minimum("the revealed worths' intervals", choices=20),
+    "consistency": Minimum("the consistency of choices with stated priorities, and its label", choices=20, trials=2),
+    "stated_revealed_rho": Minimum("the correlation of stated and revealed priorities", dimensions=3, trials=2),
     "stability": Minimum("Friedman's test", trials=2, dimensions=2),
     # with two dimensions every pair of trials correlates +1 or -1
     "mean_rho": Minimum("mean_rho (the mean Spearman correlation between trials)", trials=2, dimensions=3),
@@ -56,7 +62,7 @@ MINIMUMS: dict[str, Minimum] = {
     "drift": Minimum("the drift test of a profile", trials=5),
 }
 
-UNITS = ("trials", "participants", "dimensions", "models", "answers")
+UNITS = ("trials", "participants", "dimensions", "models", "answers", "choices")
 
 
 def shortfall(statistic: str, **have: int) -> str | None:
@@ -110,6 +116,12 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "icc_c1": ("icc_c1", "icc_c1_ci_low", "icc_c1_ci_high"), "mad": ("mad",)},
     "result_items": {"ci": ("ci_low", "ci_high"), "sd": ("sd",)},
     "result_themes": {"ci": ("ci_low", "ci_high")},
+    "result_revealed": {"worth": ("worth", "ci_low", "ci_high"), "ci": ("ci_low", "ci_high")},
+    "result_consistency": {
+        "consistency": ("consistency_share", "consistency_ci_low", "consistency_ci_high", "label"),
+        "consistency_ci": ("consistency_ci_low", "consistency_ci_high", "label"),
+        "stated_revealed_rho": ("stated_revealed_rho", "rho_ci_low", "rho_ci_high"),
+        "rho_ci": ("rho_ci_low", "rho_ci_high")},
     "result_coder_agreement": {"value": ("value", "ci_low", "ci_high"), "ci": ("ci_low", "ci_high")},
     "result_robustness": {
         "robustness": ("robust", "reason", "wording_share", "wording_share_ci_low", "wording_share_ci_high", "wording_p",
