@@ -48,7 +48,7 @@ def audit(tmp_path_factory):
     root = tmp_path_factory.mktemp("brief")
     db = root / "store.duckdb"
     cli_run("collect", "--simulated-profiles", EXAMPLES / "simulated_profiles.yaml",
-            *itertools.chain.from_iterable(("--model", m) for m in FIVE), "--task", "rank", "--task", "rate",
+            *itertools.chain.from_iterable(("--model", m) for m in FIVE), "--task", "rank", "--task", "rate", "--task", "choose",
             "--trials", "24", "--db", db)
     cli_run("ingest", "survey", EXAMPLES / "survey_qualtrics.csv", "--sample", "example",
             "--mapping", EXAMPLES / "survey_mapping.yaml", "--db", db)

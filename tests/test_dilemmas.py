@@ -498,3 +498,105 @@ def test_analyze_fills_the_revealed_and_consistency_tables_of_both_kinds_of_mode
     shares = query(db, "select valid_share + refused_share + no_choice_share + unparseable_share from "
                        "result_consistency")
     assert all(abs(s - 1) < 1e-9 for (s,) in shares)
+
+
+# ----------------------------------------------------------------------------- pages
+
+
+EVIL_REASON = '<script>alert("x")</script> **bold** [a link](javascript:alert(1)) | pipe'
+
+
+@pytest.fixture(scope="module")
+def said_and_done(tmp_path_factory):
+    """Issue 23's acceptance run: the consistent and the inconsistent simulated models collect rank and
+    choose answers at the default trial count, are analyzed and published; and an ingested model whose
+    reasons (against its stated order) try to inject markup."""
+    from click.testing import CliRunner
+
+    from papers.cli import cli
+
+    def cli_run(*args):
+        result = CliRunner().invoke(cli, [str(a) for a in args])
+        assert result.exit_code == 0, (result.output, result.exception)
+        return result.output
+
+    root = tmp_path_factory.mktemp("says")
+    db = root / "store.duckdb"
+    cli_run("collect", "--model", "simulated/human-centric", "--model", "simulated/says-not-does", "--task", "rank",
+            "--task", "choose", "--db", db)
+    inst = load_instrument()
+    s = inst.scenario("pc-ei-1")  # EI's action against PC's; the ingested model ranks EI first
+    rows = [{"model": "ingested/evil", "task": "rank", "condition": "non_sentient", "trial": t,
+             "raw_text": json.dumps({"ranking": ["EI", "PR", "PC", "AG", "RF"]})} for t in range(4)]
+    rows += [{"model": "ingested/evil", "task": "choose", "condition": "non_sentient", "trial": t, "scenario": s.key,
+              "item_order": list(s.pair), "raw_text": json.dumps({"choice": "B", "reason": EVIL_REASON})}
+             for t in range(2)]
+    (root / "evil.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cli_run("ingest", "responses", root / "evil.jsonl", "--db", db)
+    cli_run("analyze", "--audit", "sd", "--bootstrap", "500", "--db", db)
+    site = root / "_site"
+    cli_run("report", "--audit", "sd", "--db", db, "--site", site, "--engine", "pandoc", "--workers", "1")
+    return {"db": db, "audit": site / "sd"}
+
+
+def page_text(path) -> str:
+    import html
+    import re
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))).split())
+
+
+@pytest.mark.slow
+def test_the_inconsistent_model_s_page_says_its_choices_depart_and_the_consistent_one_s_does_not(said_and_done):
+    from papers.report.context import slug
+
+    audit = said_and_done["audit"]
+    assert query(said_and_done["db"], "select count(*) > 0 from result_revealed where audit_id = 'sd'") == [(True,)]
+    labels = query(said_and_done["db"], "select model, condition, label from result_consistency where audit_id = 'sd' "
+                                        "and model like 'simulated/%' order by all")
+    assert {label for m, _, label in labels if m.endswith("says-not-does")} == {
+        "its choices depart from its stated priorities"}
+    assert {label for m, _, label in labels if m.endswith("human-centric")} == {"acts on its stated priorities"}
+    says = page_text(audit / "models" / f"{slug('simulated/says-not-does')}.html")
+    does = page_text(audit / "models" / f"{slug('simulated/human-centric')}.html")
+    assert "In dilemmas its choices depart from its stated priorities in both conditions it was asked in" in says
+    assert "Non-sentient: its choices depart from its stated priorities." in says and "Where it went against" in says
+    assert "depart from its stated priorities" not in does and "In dilemmas it acts on its stated priorities" in does
+    for text in (says, does):
+        assert "Says and does" in text and "chance 0.50" in text and "What this cannot tell" in text
+        assert "how the model acts beyond the dilemmas it was asked" in text  # the takeaway's limit
+    for condition in ("non_sentient", "sentient"):
+        figure = audit / "models" / slug("simulated/says-not-does") / f"says-does-{condition}.svg"
+        assert figure.is_file() and "What it chooses" in figure.read_text()
+    comparison = page_text(audit / "index.html")
+    assert "Says and does" in comparison and "Non-sentient: departs 0." in comparison
+    assert "the choices of simulated/says-not-does depart from its stated priorities" in comparison
+    assert "Says and does: the instrument's choose task holds 75 dilemmas" in comparison  # the method
+    assert (audit / "data" / "model_choices.parquet").is_file() and (audit / "data" / "result_consistency.parquet").is_file()
+
+
+@pytest.mark.slow
+def test_a_model_s_reasons_are_quoted_as_text_never_as_markup(said_and_done):
+    from papers.report.context import slug
+
+    page = said_and_done["audit"] / "models" / f"{slug('ingested/evil')}.html"
+    html = page.read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html and 'href="javascript' not in html
+    text = page_text(page)
+    assert "Where it went against what it says" in text and "against it in 2 of 2 answers" in text
+    assert 'Its reason: <script>alert("x")</script> **bold** [a link](javascript:alert(1)) | pipe' in text
+    assert "not measured: only 2 choices" in text  # too few for a consistency, said so, and no label
+
+
+@pytest.mark.slow
+def test_the_says_and_does_pdf_holds_the_verdict(said_and_done):
+    import shutil
+    import subprocess
+
+    from papers.report.context import slug
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    pdf = said_and_done["audit"] / "models" / f"{slug('simulated/says-not-does')}.pdf"
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "Says and does" in text and "its choices depart from its stated priorities" in text

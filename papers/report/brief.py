@@ -27,7 +27,7 @@ import polars as pl
 from papers.errors import InputError, PapersError
 from papers.names import check_audit_name
 from papers.report import brief_sections as bs
-from papers.report import engines, figures, robustness, safefs
+from papers.report import dilemmas, engines, figures, robustness, safefs
 from papers.report.context import Figure, Link, slug
 from papers.report.method import CAVEATS, method_text
 from papers.report.reads import AuditData, load_audit
@@ -54,6 +54,7 @@ class CandidateLines:
     quality: str  # answers, valid share, other outcomes
     cost: str  # cost and latency per 1,000 calls
     robustness: str = ""  # robust to wording in every condition and task, or where not (papers.report.robustness)
+    says: str = ""  # whether its choices in dilemmas follow what it says (papers.report.dilemmas)
 
 
 @dataclass
@@ -201,7 +202,7 @@ def brief_page(store: Store, data: AuditData, candidates: list[str], page_dir: P
                  f"{data.instrument.label}",
         candidates=[CandidateLines(m, links.get(m, ""), bs.type_line(data, m), bs.stability_line(data, m),
                                    bs.fidelity_line(data, m), bs.quality_line(data, m), bs.cost_line(by_name[m]),
-                                   robustness.brief_line(data, m))
+                                   robustness.brief_line(data, m), dilemmas.brief_line(data, m))
                     for m in candidates],
         profiles_line=profiles_line, largest=largest,
         differences=[bs.type_differences(data, candidates),
@@ -219,7 +220,7 @@ def brief_page(store: Store, data: AuditData, candidates: list[str], page_dir: P
         price_note=(f"List price: the mean tokens per call priced by {price_source()}; \"not known\" where it has "
                     "no price for the model." if needs_price else
                     "List price: not known, as the API reported no tokens for these calls."),
-        limits=list(CAVEATS), method=method_text(data) + robustness.method(data),
+        limits=list(CAVEATS), method=method_text(data) + robustness.method(data) + dilemmas.method(data),
         provenance=provenance(data, None), nav=nav,
         notice=notice(data, short=True),  # one line: the brief's first page holds its whole summary
     )

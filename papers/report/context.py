@@ -107,6 +107,12 @@ class ModelPage:
     robustness_table: list[dict] = field(default_factory=list)  # papers.report.robustness.table_rows
     robustness_figures: list[Figure] = field(default_factory=list)  # each wording's profile
     robustness_measured: bool = False  # asked in two wordings or more, with enough trials each
+    # papers.report.dilemmas: says and does (no rows: no dilemma was asked)
+    says_table: list[dict] = field(default_factory=list)  # condition, verdict, choices, both_neither, share, rho, first
+    says_worths: list[dict] = field(default_factory=list)  # condition, dimension, stated, revealed, taken
+    says_figures: list[Figure] = field(default_factory=list)  # per condition: stated beside revealed
+    says_against: list[dict] = field(default_factory=list)  # condition, scenario, taken, passed, count, reasons
+    says_cannot_tell: str = ""
 
 
 @dataclass

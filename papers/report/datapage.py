@@ -25,6 +25,11 @@ RESULTS = {
     "result_items": "the human samples' extra survey items",
     "result_themes": "the share of each model's open answers showing each value theme (Study 1)",
     "result_coder_agreement": "agreement between the coders of the open answers (kappa, alpha)",
+    "result_revealed": "each model's revealed priorities: the Bradley-Terry worth of each dimension from its choices in "
+                       "dilemmas, with its 95% interval",
+    "result_consistency": "how often each model's choices in dilemmas follow its stated priorities, against chance, "
+                          "with the correlation of the two profiles and the label they allow",
+    "result_dilemmas": "per model and dilemma: how often each action was taken, and how often against its stated order",
 }
 
 

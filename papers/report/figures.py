@@ -242,3 +242,32 @@ def wordings(path: Path, dims: list[str], profiles: dict[str, list[tuple[float, 
     value_axis(ax, dims, task, title)
     fig.legend(loc="lower center", ncol=3, frameon=False, fontsize=8)
     return _save(fig, path)
+
+
+def says_does(path: Path, dims: list[str], stated: list[tuple[float, float, float]],
+              revealed: list[tuple[float, float, float] | None], stated_task: str, title: str) -> Path:
+    """Says against does, one row per dimension in its stated order: on the left what the model
+    states (mean rank, or rating, with its 95% interval), on the right what its choices reveal (the
+    Bradley-Terry worth with its 95% interval; none where a dimension's worth was not computed). A
+    model that acts as it says shows the same order on both sides."""
+    height = 0.45 * len(dims) + 1.6
+    fig, (says, does) = plt.subplots(1, 2, figsize=(6.4, height), sharey=True)
+    _margins(fig, dims, height, bottom=0.75)
+    fig.subplots_adjust(wspace=0.12)
+    y = np.arange(len(dims))
+    s = np.array(stated, float)
+    says.errorbar(s[:, 0], y, xerr=[s[:, 0] - s[:, 1], s[:, 2] - s[:, 0]], fmt="o", color=MODEL, capsize=3)
+    value_axis(says, dims, stated_task, "What it says", rank_label="mean rank (1 = first)")
+    shown = [(i, r) for i, r in enumerate(revealed) if r is not None]
+    if shown:
+        r = np.array([p for _, p in shown], float)
+        does.errorbar(r[:, 0], [i for i, _ in shown], xerr=[r[:, 0] - r[:, 1], r[:, 2] - r[:, 0]], fmt="s",
+                      color=HUMAN, capsize=3)
+    does.axvline(0, color=MUTED, linewidth=0.8)
+    does.set_xlabel("revealed worth (0 = average)")
+    does.set_title("What it chooses", loc="left")
+    does.grid(axis="x", color="#eeeeee")
+    does.tick_params(axis="y", length=0)
+    fig.suptitle(title, x=0.02, y=1 - 0.08 / height, ha="left", va="top", fontsize=10)
+    fig.subplots_adjust(top=1 - 0.62 / height)
+    return _save(fig, path)

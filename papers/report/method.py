@@ -9,9 +9,9 @@ from papers.report.wording import condition_label
 
 def method(data: AuditData) -> list[str]:
     """The paragraphs of a page's "Method and caveats" section."""
-    from papers.report import robustness
+    from papers.report import dilemmas, robustness
 
-    return method_text(data) + robustness.method(data) + CAVEATS
+    return method_text(data) + robustness.method(data) + dilemmas.method(data) + CAVEATS
 
 
 def method_text(data: AuditData) -> list[str]:

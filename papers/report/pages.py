@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from papers.report import dilemmas, robustness, sections
 from papers.report import figure_sections as figs
-from papers.report import robustness, sections
 from papers.report.context import ComparisonPage, Frame, Link, Masthead, ModelPage, slug
 from papers.report.method import method
 from papers.report.reads import AuditData
@@ -33,7 +33,7 @@ def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link], mas
         peers_table=sections.peers_rows(data, model),
         agreement_table=sections.agreement_rows(data, model), icc_table=sections.icc_rows(data, model),
         provenance=sections.provenance(data, model), nav=nav, method=method(data),
-        **robustness.section(data, model, page_dir),
+        **robustness.section(data, model, page_dir), **dilemmas.section(data, model, page_dir),
     )
 
 

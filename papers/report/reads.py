@@ -17,7 +17,7 @@ from papers.instrument import Instrument, parse_instrument
 from papers.store import RESULT_TABLES, Store, query
 
 # the inputs an audit pinned, exported as Parquet beside its pages
-PINNED_QUERIES = ("model_answers", "model_outcomes", "human_answers", "human_items", "codes")
+PINNED_QUERIES = ("model_answers", "model_choices", "model_outcomes", "human_answers", "human_items", "codes")
 QUOTES_PER_MODEL = 3
 
 
@@ -41,6 +41,8 @@ class AuditData:
     disagreements: pl.DataFrame  # report/disagreements: answers the coders disagree on
     sources: pl.DataFrame  # report/sources: the loads, collections and coders the pinned rows came from
     summary: pl.DataFrame  # analysis/summary: per model, condition and task: ordered dimensions, Friedman p, type
+    # report/choice_reasons: the answers behind the dilemmas each model most went against its stated order in
+    choice_reasons: pl.DataFrame
 
     @property
     def models(self) -> list[str]:
@@ -70,6 +72,7 @@ def load_audit(store: Store, audit_id: str) -> AuditData:
         disagreements=store.frame(query("report/disagreements"), params),
         sources=store.frame(query("report/sources"), params),
         summary=summary(store, audit_id),
+        choice_reasons=store.frame(query("report/choice_reasons"), params),
     )
 
 

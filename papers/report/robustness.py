@@ -227,18 +227,22 @@ def flagged(robustness: list[dict], model: str, situations: list[tuple[str, str]
     return ""
 
 
-def limit(robustness: list[dict], model: str | None = None) -> str:
-    """What the audit cannot tell, with the wordings it did ask."""
+def limit(robustness: list[dict], model: str | None = None, dilemmas: bool = False) -> str:
+    """What the audit cannot tell, with the wordings it did ask (and, where dilemmas were asked, that
+    their choices are still hypothetical)."""
     mine = [r for r in robustness if model is None or r["model"] == model]
     measured = [r for r in mine if r["robust"] is not None]
     who, whose = ("the model", "its") if model else ("the models", "their")
+    acts = (f"how {who} act{'s' if model else ''} beyond the dilemmas {'it was' if model else 'they were'} asked, whose "
+            "choices are hypothetical and given in words" if dilemmas else
+            f"whether {who} act{'s' if model else ''} on these priorities")
+    they = f"{whose.capitalize()} stated priorities are" if dilemmas else "They are"
     if not measured:
-        return (f"What the audit cannot tell: whether {who} act{'s' if model else ''} on these priorities. They are "
-                f"{whose} answers to one questionnaire in one wording, and another wording may move them.")
+        return (f"What the audit cannot tell: {acts}. {they} {whose} answers to one questionnaire in one wording, and "
+                "another wording may move them.")
     n = max(r["n_variants"] for r in measured)
-    return (f"What the audit cannot tell: whether {who} act{'s' if model else ''} on these priorities. They are "
-            f"{whose} answers to one questionnaire, asked in {n} wordings this project wrote; wordings unlike these "
-            "may still move them.")
+    return (f"What the audit cannot tell: {acts}. {they} {whose} answers to one questionnaire, asked in {n} wordings "
+            "this project wrote; wordings unlike these may still move them.")
 
 
 # ----------------------------------------------------------------------------- the method section

@@ -12,7 +12,7 @@ from collections import Counter
 import polars as pl
 
 from papers.analysis.claims import ordering_phrase
-from papers.report import robustness
+from papers.report import dilemmas, robustness
 from papers.report.context import SummaryBox
 from papers.report.method import theme_rule_text
 from papers.report.reads import AuditData
@@ -52,7 +52,7 @@ def evidence(data: AuditData) -> Evidence:
     inst = data.instrument
     return Evidence(summary=list(data.summary.iter_rows(named=True)),
                     agreement=list(data.tables["result_agreement"].iter_rows(named=True)),
-                    robustness=robustness.rows(data),
+                    robustness=robustness.rows(data), consistency=dilemmas.rows(data),
                     names={d.key: d.name for d in inst.dimensions},
                     humanistic=[d.name for d in inst.dimensions if d.orientation == "humanistic"],
                     utility=[d.name for d in inst.dimensions if d.orientation == "utility"])
@@ -392,11 +392,15 @@ def types_section(data: AuditData) -> dict:
         split = Counter(kinds.get((m, column["key"]), "not analysed") for m in data.models)
         counts.append(f"{column['label']}: " + ", ".join(f"{n} {kind}" for kind, n in split.most_common()))
     table = [{"model": m, **{c["key"]: kinds.get((m, c["key"]), "not analysed") + caveats.get((m, c["key"]), "")
-                             for c in columns}, "robust": robust_cell(data, m)} for m in data.models]
+                             for c in columns}, "robust": robust_cell(data, m), "says": dilemmas.cell(data, m)}
+             for m in data.models]
     caption = ("A type is given only when the orientation index lies beyond the margin after Holm's correction "
                "across models (see the method); " + "; ".join(counts) + ". Robust to wording: whether the model's "
                "profile held across the instrument's wordings (each model's page shows how it moved where it did "
-               "not); a type marked not robust to wording is one a reader should not rely on.") if counts else ""
+               "not); a type marked not robust to wording is one a reader should not rely on. Says and does: per "
+               "condition, whether the model's choices in dilemmas follow its stated priorities (acts on it) or depart "
+               "from them, with the share that follow them and its 95% interval (chance 0.50); not shown where the "
+               "interval covers chance.") if counts else ""
     return {"types_table": table, "types_columns": columns, "types_caption": caption}
 
 

@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from papers.analysis.claims import ALPHA, Estimate, leaders
+from papers.report import dilemmas as says
 from papers.report import robustness as wording
 
 TYPED = ("human-centric", "utility-driven")
@@ -39,6 +40,8 @@ class Evidence:
     humanistic, utility: the names of the dimensions of each orientation (what a type means)
     robustness: result_robustness rows: model, condition, task, n_variants, top, top_variants,
         top_by_variant, robust (None: not measured)
+    consistency: result_consistency rows: model, condition, consistency_share, consistency_ci_low,
+        consistency_ci_high, chance, label (None: not measured); none where no dilemma was asked
     """
 
     summary: list[dict]
@@ -47,6 +50,7 @@ class Evidence:
     humanistic: list[str] = field(default_factory=list)
     utility: list[str] = field(default_factory=list)
     robustness: list[dict] = field(default_factory=list)
+    consistency: list[dict] = field(default_factory=list)
 
     def rows(self, model: str) -> list[dict]:
         return [r for r in self.summary if r["model"] == model]
@@ -96,10 +100,12 @@ def model_takeaway(model: str, evidence: Evidence) -> list[str]:
     rows = evidence.rows(model)
     if not rows:
         return [f"The audit holds no rank or rate results for {model}.", LIMIT]
+    asked = any(r["model"] == model for r in evidence.consistency)
     return [s for s in (priorities_sentence(model, rows, evidence), wording.sentence(model, evidence.robustness,
                                                                                      evidence.names),
+                        says.sentence(model, evidence.consistency),
                         stability_sentence(rows, evidence), *people_sentences(model, evidence)) if s] + [
-        wording.limit(evidence.robustness, model) if evidence.robustness else LIMIT]
+        wording.limit(evidence.robustness, model, dilemmas=asked) if evidence.robustness or asked else LIMIT]
 
 
 def priorities_sentence(model: str, rows: list[dict], evidence: Evidence) -> str:
@@ -274,9 +280,11 @@ def comparison_takeaway(evidence: Evidence) -> list[str]:
     if not models:
         return ["The audit holds no rank or rate results.", LIMIT_ALL]
     situations = sorted({(r["condition"], r["task"]) for r in evidence.summary})
+    asked = bool(evidence.consistency)
     return [s for s in (types_sentence(models, situations, evidence), wording.comparison_sentence(evidence.robustness),
+                        says.comparison_sentence(evidence.consistency),
                         leaders_sentence(situations, evidence), *closest_sentences(evidence)) if s] + [
-        wording.limit(evidence.robustness) if evidence.robustness else LIMIT_ALL]
+        wording.limit(evidence.robustness, dilemmas=asked) if evidence.robustness or asked else LIMIT_ALL]
 
 
 def types_sentence(models: list[str], situations: list[tuple], evidence: Evidence) -> str:
