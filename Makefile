@@ -4,12 +4,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DB ?= data/demo.duckdb
-# ten simulated models: eight kinds of priorities, one whose top two trade places with the wording
-# (fragile) and one that prefers whatever is shown first (position-biased)
+# eleven simulated models: eight kinds of priorities, one whose top two trade places with the wording
+# (fragile), one that prefers whatever is shown first (position-biased) and one whose choices in
+# dilemmas depart from the priorities it states (says-not-does)
 DEMO_MODELS := --model simulated/human-centric --model simulated/utility-driven --model simulated/uniform \
 	--model simulated/ethics-first --model simulated/relational --model simulated/growth-first \
 	--model simulated/operational --model simulated/autonomy-seeking --model simulated/fragile \
-	--model simulated/position-biased
+	--model simulated/position-biased --model simulated/says-not-does
 
 .PHONY: demo test docs bench clean examples
 
@@ -27,7 +28,7 @@ demo: $(VENV)/.installed
 		--demographics data/examples/prolific_demographics.csv --db $(DEMO_DB)
 	$(BIN)/papers ingest responses data/examples/model_responses.jsonl --db $(DEMO_DB)
 	$(BIN)/papers collect --db $(DEMO_DB) --simulated-profiles data/examples/simulated_profiles.yaml \
-		$(DEMO_MODELS) --task rank --task rate
+		$(DEMO_MODELS) --task rank --task rate --task choose
 	$(BIN)/papers collect --db $(DEMO_DB) --simulated-profiles data/examples/simulated_profiles.yaml \
 		$(DEMO_MODELS) --task open --trials 30
 	$(BIN)/papers code --coder simulated/coder --db $(DEMO_DB)

@@ -101,7 +101,7 @@ def test_statistics_functions_have_numpydoc_sections_and_an_example(module, name
     assert re.search(r"\(\d{4}\)", references), f"papers.analysis.{module}.{name}: a reference without its year"
 
 
-NUMBER_WORDS = {"three": 3, "eight": 8, "ten": 10}
+NUMBER_WORDS = {"three": 3, "eight": 8, "ten": 10, "eleven": 11}
 
 
 def test_the_readme_counts_the_demos_models_as_the_demo_runs_them():
@@ -117,7 +117,7 @@ def test_the_readme_counts_the_demos_models_as_the_demo_runs_them():
     lines = (ROOT / "data" / "examples" / "model_responses.jsonl").read_text(encoding="utf-8").splitlines()
     examples = {json.loads(line)["model"] for line in lines if line.strip()}
     paragraph = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split("The demo ", 1)[1].split("\n\n")[0].split())
-    said = {NUMBER_WORDS[w]: w for w in re.findall(r"\b(three|eight|ten) (?:example|simulated) models", paragraph)}
+    said = {NUMBER_WORDS[w]: w for w in re.findall(r"\b(three|eight|ten|eleven) (?:example|simulated) models", paragraph)}
     assert set(said) == {len(examples), len(simulated)}, paragraph
     assert f"the {len(examples) + len(simulated)} models" in paragraph
 
