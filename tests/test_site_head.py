@@ -20,6 +20,15 @@ from papers.report import site as site_module
 from papers.report.manifest import write_root_index
 
 MODELS = ("simulated/human-centric", "simulated/utility-driven")
+# what papers writes at a site's root besides its audits (papers.report.site.SITE_WRITERS): the index, the
+# schema of results.json, the feed, the sitemap and a history page per model
+SITE_FILES = ("index.html", "schema/results-v1.json", "feed.xml", "sitemap.xml")
+
+
+def site_files(*models: str) -> set[str]:
+    from papers.report.context import slug
+
+    return {*SITE_FILES, *(f"history/{slug(m)}.html" for m in models)}
 HEAD, HEAD_SIGNATURE = "papers-head.json", "papers-head.json.minisig"
 # every test here reads the sites the module's fixture publishes (two reports) or publishes more
 pytestmark = pytest.mark.slow
@@ -81,11 +90,12 @@ def test_the_head_names_the_newest_audit_every_manifest_and_the_site_files(sites
 
     for entry in head["audits"]:
         assert entry["manifest_sha256"] == sha256_file(site / entry["audit_id"] / "manifest.json")
-    assert head["files"] == {"index.html": sha256_file(site / "index.html")}
+    files = site_files(*MODELS, "simulated/uniform")
+    assert head["files"] == {name: sha256_file(site / name) for name in files}
     assert head["signed_at"].endswith("Z") and (site / HEAD_SIGNATURE).is_file()
-    assert "Site head signed (papers-head.json): latest audit a2, 2 audits, 1 site file." in sites["output"]
+    assert f"Site head signed (papers-head.json): latest audit a2, 2 audits, {len(files)} site files." in sites["output"]
     out = cli_run("verify", site, "--key", sites["pub"]).output
-    assert "head: latest audit a2 (sequence 2), 2 audits and 1 site file, written " in out
+    assert f"head: latest audit a2 (sequence 2), 2 audits and {len(files)} site files, written " in out
     assert "head signature: verified, key " in out and out.rstrip().endswith("verified.")
 
 
@@ -121,7 +131,7 @@ def test_a_head_removed_or_rewritten_fails_verify(sites, tmp_path):
 def test_a_rollback_to_an_older_signed_copy_is_caught_by_what_the_reader_expects(sites):
     older = sites["older"]
     out = cli_run("verify", older, "--key", sites["pub"]).output  # an honest copy of the site as it was
-    assert "head: latest audit a1 (sequence 1), 1 audit and 1 site file, written " in out
+    assert f"head: latest audit a1 (sequence 1), 1 audit and {len(site_files(*MODELS))} site files, written " in out
     out = cli_run("verify", older, "--key", sites["pub"], "--expect-latest", "a2", expect=1).output
     assert ("head: the head's latest audit is a1, and a2 is not among its audits: the site is older than you "
             "expected (rolled back, or a2 not yet published)") in out
@@ -229,9 +239,10 @@ def test_the_site_files_are_whatever_the_writers_wrote(sites, tmp_path, monkeypa
     monkeypatch.setattr(site_module, "SITE_WRITERS", (*site_module.SITE_WRITERS, feed))
     monkeypatch.chdir(sites["root"])
     cli_run("report", "--audit", "a2", "--site", site, "--sign", sites["key"], *sites["publish"])
-    assert set(json.loads((site / HEAD).read_text())["files"]) == {"index.html", "feeds/atom.xml"}
+    files = site_files(*MODELS, "simulated/uniform") | {"feeds/atom.xml"}
+    assert set(json.loads((site / HEAD).read_text())["files"]) == files
     out = cli_run("verify", site, "--key", sites["pub"]).output
-    assert "2 audits and 2 site files" in out and "not written by papers" not in out
+    assert f"2 audits and {len(files)} site files" in out and "not written by papers" not in out
     (site / "feeds" / "atom.xml").write_text("<feed>forged</feed>")
     assert "site file altered: feeds/atom.xml" in cli_run("verify", site, expect=1).output
     (site / "feeds" / "atom.xml").unlink()

@@ -107,6 +107,8 @@ class ModelPage:
     robustness_table: list[dict] = field(default_factory=list)  # papers.report.robustness.table_rows
     robustness_figures: list[Figure] = field(default_factory=list)  # each wording's profile
     robustness_measured: bool = False  # asked in two wordings or more, with enough trials each
+    # papers.report.overtime: the model against its previous audit on the site (status, reason, history link)
+    over_time: list[dict] = field(default_factory=list)
     # papers.report.dilemmas: says and does (no rows: no dilemma was asked)
     says_table: list[dict] = field(default_factory=list)  # condition, verdict, choices, both_neither, share, rho, first
     says_worths: list[dict] = field(default_factory=list)  # condition, dimension, stated, revealed, taken
@@ -185,3 +187,4 @@ class RootIndex:
     publisher: str
     description: str
     base_url: str
+    models: list[dict] = field(default_factory=list)  # papers.report.overtime.model_rows: each model over time

@@ -36,6 +36,7 @@ from papers.report.changes import write_changes
 from papers.report.context import Frame, Link, Masthead, slug
 from papers.report.datapage import write_data_index
 from papers.report.manifest import FORMAT, MANIFEST, SIGNATURE, dumps, file_hashes, sha256_file, versions, write_manifest
+from papers.report.overtime import write_over_time
 from papers.report.pages import comparison_page, downloads, model_nav, model_page, navigation
 from papers.report.pdf import Attachment, PdfJob, compile_pdf
 from papers.report.reads import AuditData
@@ -95,6 +96,7 @@ def write_audit(store: Store, data: AuditData, build: Path, plan: Plan, inputs: 
                           Frame(downloads(0, None), notice(data)))
         counts = export_data(rows, data, build / "data")
         write_data_index(build, data.audit_id, counts, plan.masthead, notice(data))
+        write_over_time(store, data, build, plan.masthead, notice(data))  # results.json
         jobs = [page_pdf(page, plan, data) for page in pages]
         fields = manifest_fields(data, plan, inputs, previous, counts)
         date = iso_date(plan.published)

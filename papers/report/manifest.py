@@ -337,9 +337,11 @@ def check_site_manifests(site: Path) -> None:
                               "restore that audit from a copy, or publish into another site.")
 
 
-def write_root_index(site: Path, config: SiteConfig | None = None, out: Path | None = None) -> Path:
+def write_root_index(site: Path, config: SiteConfig | None = None, out: Path | None = None,
+                     models: list[dict] | None = None) -> Path:
     """The site root: every published audit, last published first, and a link to the latest
-    (rebuilt each time; it is not a version), under the publisher's settings (default: none named);
+    (rebuilt each time; it is not a version), and each model over time (`models`, from
+    papers.report.overtime.model_rows), under the publisher's settings (default: none named);
     written to out/index.html (default: the site's own, as papers.report.site stages it first)."""
     from datetime import datetime
 
@@ -355,6 +357,6 @@ def write_root_index(site: Path, config: SiteConfig | None = None, out: Path | N
               for folder, m in published_audits(site)]
     page = RootIndex(audits=audits, css=project_path("reports", "style.css").read_text(encoding="utf-8"),
                      version=__version__, title=config.title, publisher=config.publisher,
-                     description=config.description, base_url=config.base_url)
+                     description=config.description, base_url=config.base_url, models=models or [])
     site.mkdir(parents=True, exist_ok=True)
     return render("root_index.html.j2", (out or site) / "index.html", page=page)

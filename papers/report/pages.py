@@ -34,6 +34,7 @@ def model_page(data: AuditData, model: str, page_dir: Path, nav: list[Link], mas
         agreement_table=sections.agreement_rows(data, model), icc_table=sections.icc_rows(data, model),
         provenance=sections.provenance(data, model), nav=nav, method=method(data),
         **robustness.section(data, model, page_dir), **dilemmas.section(data, model, page_dir),
+        over_time=over_time(data, model),
     )
 
 
@@ -54,6 +55,16 @@ def comparison_page(data: AuditData, site_dir: Path, nav: list[Link], masthead: 
         coder_table=sections.coder_rows(data, readable_statistic=False), nav=nav, method=method(data),
         provenance=sections.provenance(data, None),
     )
+
+
+def over_time(data: AuditData, model: str) -> list[dict]:
+    """The model against the previous audit of it on the site, and the link to its history page
+    (none for a report outside a site)."""
+    since = data.over_time.get("statuses", {}).get(model)
+    if since is None:
+        return []
+    status = since.status[0].upper() + since.status[1:]
+    return [{"status": status, "reason": since.reason, "history": f"../../history/{slug(model)}.html"}]
 
 
 def asked_with(data: AuditData) -> str:

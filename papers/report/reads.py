@@ -8,7 +8,7 @@ rows by key: an audit's row, its instrument's spec, one audit's result tables, t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -43,6 +43,10 @@ class AuditData:
     summary: pl.DataFrame  # analysis/summary: per model, condition and task: ordered dimensions, Friedman p, type
     # report/choice_reasons: the answers behind the dilemmas each model most went against its stated order in
     choice_reasons: pl.DataFrame
+
+    # papers.report.overtime.since_previous, set when the audit is published into a site: {"statuses": {model:
+    # Since}, "drift": {result_drift table: rows}}; empty for a report outside a site
+    over_time: dict = field(default_factory=dict)
 
     @property
     def models(self) -> list[str]:

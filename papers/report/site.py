@@ -24,7 +24,8 @@ Files written into a published audit later (the briefs of `papers brief`) are li
 add_to_manifest in the audit's additions.json, since manifest.json is never rewritten.
 
 Besides the audits, the site root holds its site-level files, each written by one of SITE_WRITERS
-(the root index.html), and the site head that names them and every audit (papers.report.head),
+(the root index.html; the history pages, the schema of results.json, the Atom feed and the sitemap
+of papers.report.overtime), and the site head that names them and every audit (papers.report.head),
 signed with --sign. Every file papers writes into a site is written as a new file renamed into place
 (papers.report.safefs): a symbolic link, a folder or a special file where papers writes is refused.
 An audit whose name differs from one in the site only by case is refused (case-insensitive hosts
@@ -48,7 +49,7 @@ from typing import Callable, Iterator, Sequence
 from papers import __version__
 from papers.errors import InputError, PapersError
 from papers.names import check_audit_name
-from papers.report import engines, head, safefs
+from papers.report import engines, head, overtime, safefs
 from papers.report.folder import Plan, Previous, Progress, sign_manifest, write_audit
 from papers.report.manifest import (
     ADDITIONS,
@@ -73,7 +74,7 @@ DEFAULT_SITE = Path("reports") / "_site"
 
 
 def root_index(site: Path, config: SiteConfig, out: Path) -> list[Path]:
-    return [write_root_index(site, config, out)]
+    return [write_root_index(site, config, out, models=overtime.model_rows(site))]
 
 
 # Every site-level file papers writes, one writer each: writer(site, config, out) writes its files
@@ -81,7 +82,8 @@ def root_index(site: Path, config: SiteConfig, out: Path) -> list[Path]:
 # published audits, and returns them. The site head records whatever they return, and verify checks
 # exactly what the head records: a new site-level file (a feed, a sitemap, history pages) is one
 # more writer here, with no change to the head or to verify.
-SITE_WRITERS: tuple[Callable[[Path, SiteConfig, Path], list[Path]], ...] = (root_index,)
+SITE_WRITERS: tuple[Callable[[Path, SiteConfig, Path], list[Path]], ...] = (
+    root_index, overtime.history_pages, overtime.results_schema, overtime.feed, overtime.sitemap)
 
 
 @dataclass
@@ -132,6 +134,7 @@ def _publish(store: Store, data: AuditData, site: Path, plan: Plan, force: bool)
     else:
         if not force:
             refuse_duplicate(site, data)
+        data.over_time = overtime.over_time(store, site, data)  # each model against its previous audit here
         with staging(site, data.audit_id) as build:
             write_audit(store, data, build, plan, inputs, previous_link(site))
             web_readable(build)
@@ -149,6 +152,7 @@ def check_site(site: Path, audit_id: str, key: SecretKey | None) -> None:
     check_site_index(site)
     check_write_targets(site)
     check_site_manifests(site)
+    overtime.check_results(site)
     target = site / audit_id
     if target.is_symlink():
         safefs.refuse_link(target)
