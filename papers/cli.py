@@ -64,6 +64,12 @@ def say(text: str) -> None:
     click.echo(safe(text))
 
 
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
 def emit(data, as_json: bool, text: str) -> None:
     say(json.dumps(data, indent=2, default=str) if as_json else text)
 
@@ -537,8 +543,8 @@ def report_cmd(audit_id, engine, site, workers, sign_key, force, db_path, as_jso
     from papers.stores import open_store
 
     key = load_secret_key(sign_key, lambda: _key_password(sign_key)) if sign_key else None
-    progress = _progress if sys.stderr.isatty() and not as_json else None
-    with open_store(db_path, read_only=True, audit=audit_id) as store:
+    progress = bars(as_json)
+    with open_store(db_path, read_only=True, audit=audit_id) as store, progress or _nothing():
         result = build_report(store, audit_id, site=site, engine=engine, workers=workers, key=key, force=force,
                               progress=progress)
     text = result.notes or [f"Published audit {audit_id}: {result.pages} pages and {result.pdfs} PDFs in "
@@ -549,9 +555,38 @@ def report_cmd(audit_id, engine, site, workers, sign_key, force, db_path, as_jso
          "\n".join([*text, result.head, f"Open {result.index}"]))
 
 
-def _progress(stage: str, done: int, total: int) -> None:
-    """On a terminal: one line per stage of the report, rewritten as it goes."""
-    click.echo(f"\r  {stage}: {done}/{total}", nl=done == total, err=True)
+class _Bars:
+    """Progress on a terminal: a tqdm bar on stderr per stage, called as progress(stage, done, total)
+    (report, brief) and closed when the command ends. `bars(as_json)` gives None where output is not
+    a terminal or is --json: nothing is drawn then."""
+
+    def __init__(self):
+        self.bar, self.stage = None, None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(total=total, desc=stage, unit="", leave=False, file=sys.stderr)
+        self.bar.total = total
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar, self.stage = None, None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def bars(as_json: bool) -> _Bars | None:
+    return _Bars() if sys.stderr.isatty() and not as_json else None
 
 
 def _key_password(path: Path, *, new: bool = False) -> str:
@@ -716,7 +751,7 @@ INTERRUPTED = "Interrupted. Everything stored so far is kept; run the same comma
 @click.option("--data-path", "data_path", envvar="PAPERS_LAKE_DATA_PATH", default=None,
               help="Where a new lake keeps its Parquet files (a folder or s3://...); an existing lake remembers it "
                    "(env PAPERS_LAKE_DATA_PATH).")
-@click.option("--batch", type=click.IntRange(1), default=20_000, show_default=True,
+@click.option("--batch", type=click.IntRange(1), default=50_000, show_default=True,
               help="Responses or participants per transaction.")
 @db_option
 @json_option
@@ -728,7 +763,10 @@ def push_cmd(lake_url, data_path, batch, db_path, as_json):
     """
     from papers.lake.push import push
 
-    report = push(db_path, lake_url, data_path=data_path, batch=batch)
+    progress = bars(as_json)
+    with progress or _nothing():
+        report = push(db_path, lake_url, data_path=data_path, batch=batch,
+                      progress=(lambda done, total: progress("pushing batches", done, total)) if progress else None)
     added = ", ".join(f"{t} {n:,}" for t, n in report.inserted.items() if n) or "nothing new"
     emit(report.as_dict(), as_json,
          f"Pushed {db_path} to {report.lake} (snapshot {report.snapshot}): {added}; "

@@ -103,6 +103,18 @@ if _NoPandasForDuckDB not in sys.meta_path:
     sys.meta_path.insert(0, _NoPandasForDuckDB)
 
 
+@contextlib.contextmanager
+def binding_without_pandas() -> Iterator[None]:
+    """DuckDB statements of this thread bind their parameters without importing pandas, unless it is
+    imported already (Store.guard does this for every statement of a Store; papers push for its lake
+    connection)."""
+    hidden = _NoPandasForDuckDB.hide()
+    try:
+        yield
+    finally:
+        _NoPandasForDuckDB.state.on = hidden
+
+
 @dataclass
 class Store:
     path: Path
@@ -128,16 +140,14 @@ class Store:
         """A damaged file (cut short, bits flipped) surfaces only when its blocks are read: say so
         once, as a StoreError naming the store, instead of a DuckDB traceback. And DuckDB does not
         import pandas to bind the statement's parameters (_NoPandasForDuckDB)."""
-        hidden = _NoPandasForDuckDB.hide()
         try:
-            yield
+            with binding_without_pandas():
+                yield
         except duckdb.Error as e:
             problem = damaged(e, self.path)
             if problem is None:
                 raise
             raise problem from e
-        finally:
-            _NoPandasForDuckDB.state.on = hidden
 
     def scalar(self, text: str, params: list | dict | None = None) -> Any:
         rows = self.sql(text, params).fetchall()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -272,3 +273,42 @@ def test_an_audit_reads_the_lake_at_its_snapshot_byte_for_byte_after_more_data_a
     with open_store(url, read_only=True) as now:  # the lake itself moved on
         assert now.scalar("select status from llm_responses where response_id = ?", [rid]) == "valid"
         assert now.scalar("select count(*) from llm_responses") == 2 * len(ROWS)
+
+
+def on_a_terminal(args: list[str], cwd: Path) -> str:
+    """What `papers ARGS` writes to a terminal (stdout and stderr on one pseudo-terminal)."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal has a size
+    proc = subprocess.Popen([PAPERS, *args], stdin=child, stdout=child, stderr=child, cwd=cwd, close_fds=True)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the terminal closed: the process has exited
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=300)
+    os.close(main)
+    assert proc.returncode == 0, b"".join(chunks).decode(errors="replace")
+    return b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.slow
+def test_a_push_shows_its_progress_on_a_terminal_and_nothing_else_elsewhere(tmp_path):
+    store = make_store(tmp_path / "a.duckdb", more_rows(3))
+    url = f"ducklake:{tmp_path / 'lake.ducklake'}"
+    shown = on_a_terminal(["push", "--lake", url, "--data-path", str(tmp_path / "files"), "--db", str(store),
+                           "--batch", "5"], tmp_path)
+    assert re.search(r"pushing batches: +\d+%\|.*\| \d+/156 ", shown) and "Pushed" in shown  # 774 responses, 5 a batch
+    quiet = subprocess.run([PAPERS, "push", "--lake", url, "--db", str(store), "--json"], capture_output=True, text=True,
+                           cwd=tmp_path, timeout=300)
+    assert quiet.returncode == 0 and quiet.stderr == "" and json.loads(quiet.stdout)["batches"] == 0

@@ -30,10 +30,10 @@ import duckdb
 
 from papers.errors import StoreError
 from papers.lake.engine import attach, connect, current_snapshot, first_line, redact_url
-from papers.lake.schema import GUARD_SCHEMA, create_schema
-from papers.store import check_version, open_store
+from papers.lake.schema import GUARD_SCHEMA, check_lake_version, create_schema
+from papers.store import binding_without_pandas, check_version, open_store
 
-BATCH = 20_000
+BATCH = 50_000  # responses or participants per transaction: fewer, larger Parquet files
 ATTEMPTS = 40
 BACKOFF_S = 0.05
 BACKOFF_CAP_S = 2.0
@@ -60,7 +60,13 @@ class PushReport:
 
 def push(store_path: str | Path, url: str, *, data_path: str | None = None, batch: int = BATCH,
          progress=None) -> PushReport:
-    """Copy the store's raw rows that the lake lacks into it; see the module docstring."""
+    """Copy the store's raw rows that the lake lacks into it; see the module docstring. `progress(done,
+    total)` is told of each batch done (written, or found in the lake already), out of how many."""
+    with binding_without_pandas():  # DuckDB would import pandas (half a second) to bind any parameter
+        return _push(store_path, url, data_path, batch, progress)
+
+
+def _push(store_path: str | Path, url: str, data_path: str | None, batch: int, progress) -> PushReport:
     started = time.perf_counter()
     store_path = Path(store_path)
     if not store_path.is_file():
@@ -74,7 +80,10 @@ def push(store_path: str | Path, url: str, *, data_path: str | None = None, batc
         check_version(_LocalView(store_path, con))
         attach(con, url, data_path=data_path)
         pusher = _Pusher(con, report, batch, progress)
-        pusher.run(lambda: create_schema(con), "the papers tables")
+        if not pusher.has_schema():  # read once with the guards (each read of the lake's catalog costs)
+            pusher.run(lambda: create_schema(con), "the papers tables")
+        else:
+            check_lake_version(con)
         models = [r[0] for r in con.execute("select distinct model from local.llm_responses order by model").fetchall()]
         samples = [r[0] for r in con.execute("select distinct sample from local.participants order by sample").fetchall()]
         pusher.guards(["runs", *(f"model:{m}" for m in models), *(f"sample:{s}" for s in samples)])
@@ -83,10 +92,10 @@ def push(store_path: str | Path, url: str, *, data_path: str | None = None, batc
         # mostly work under different guards, and find the batches the others wrote already there
         batches = [b for m in models for b in pusher.model_batches(m)] + [b for s in samples for b in pusher.sample_batches(s)]
         random.shuffle(batches)
-        for what, guard, steps in batches:
+        for done, (what, guard, steps) in enumerate(batches, 1):
             pusher.push_batch(what, guard, steps)
             if progress:
-                progress(what)
+                progress(done, len(batches))
         report.snapshot = current_snapshot(con)
     except duckdb.Error as e:
         raise StoreError(f"{report.lake}: the push stopped ({redact_url(first_line(e))}).",
@@ -150,18 +159,29 @@ class _Pusher:
                 self.report.retries += 1
                 time.sleep(self.rng.uniform(0, min(BACKOFF_CAP_S, BACKOFF_S * 2 ** attempt)))
 
-    def guards(self, keys: list[str]) -> None:
-        """Create the guard tables (one row each) the lake lacks, in one transaction."""
-        def work():
-            existing = {r[0] for r in self.con.execute(
-                "select table_name from duckdb_tables() where database_name = 'lake' and schema_name = ?",
-                [GUARD_SCHEMA]).fetchall()}
-            for key in keys:
-                if guard_table(key).rsplit(".", 1)[1].strip('"') not in existing:
-                    self.con.execute(f"create table {guard_table(key)} as select ?::varchar as guard, 0::bigint as writes",
-                                     [key])
+    def lake_tables(self) -> set[tuple[str, str]]:
+        """(schema, table) of every table in the lake, read once before the guards are made."""
+        return {tuple(r) for r in self.con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = 'lake'").fetchall()}
 
-        self.run(work, "the guards")
+    def has_schema(self) -> bool:
+        self.tables = self.lake_tables()
+        return ("main", "schema_version") in self.tables
+
+    def guards(self, keys: list[str]) -> None:
+        """Create the guard tables (one row each) the lake lacks, in one transaction; none where the
+        tables listed before (has_schema) hold them all."""
+        def missing(tables) -> list[str]:
+            existing = {name for schema, name in tables if schema == GUARD_SCHEMA}
+            return [key for key in keys if guard_table(key).rsplit(".", 1)[1].strip('"') not in existing]
+
+        def work():
+            for key in missing(self.lake_tables()):
+                self.con.execute(f"create table if not exists {guard_table(key)} as "
+                                 "select ?::varchar as guard, 0::bigint as writes", [key])
+
+        if missing(getattr(self, "tables", None) or self.lake_tables()):
+            self.run(work, "the guards")
 
     def _count(self, table: str, sql: str, params=None) -> None:
         rows = self.con.execute(sql, params or []).fetchone()
@@ -230,17 +250,66 @@ class _Pusher:
     def model_batches(self, model: str) -> list:
         guard = guard_table(f"model:{model}")
         ranges = self._ranges("select response_id as id from local.llm_responses where model = ?", [model])
-        return [(f"model {model}", guard, self._model_steps(model, after, upto)) for after, upto in ranges]
+        absent = self._absent(model)
+        return [(f"model {model}", guard, self._model_steps(model, after, upto, absent)) for after, upto in ranges]
+
+    def _absent(self, model: str) -> set[str]:
+        """The steps of a model's batches that can have nothing to do, read once for all its batches: no
+        failed attempts or codes in this store, no error in the lake to replace (an error another pusher
+        adds meanwhile is replaced by the next push, as any retried since), and no check of the lake's
+        responses where it held none of the model's (a batch another pusher writes meanwhile is found
+        by the write itself, which inserts only what the lake lacks)."""
+        local = "select response_id from local.llm_responses where model = $model"
+        checks = {"errors": f"select 1 from local.llm_errors where response_id in ({local})",
+                  "codes": f"select 1 from local.codes where response_id in ({local})"}
+        absent = {name for name, sql in checks.items()
+                  if not self.con.execute(f"select exists ({sql})", {"model": model}).fetchone()[0]}
+        in_lake = self._in_lake()
+        if model not in in_lake:
+            absent |= {"retried", "check responses"}
+        elif not in_lake[model]:
+            absent.add("retried")
+        if not self._lake_error_codes():
+            absent.add("retried codes")
+        return absent
+
+    def _in_lake(self) -> dict[str, bool]:
+        """Each model the lake holds responses of, and whether any of them is an error (one query)."""
+        if not hasattr(self, "_lake_models"):
+            self._lake_models = dict(self.con.execute(
+                "select model, bool_or(status = 'error') from lake.llm_responses group by model").fetchall())
+        return self._lake_models
+
+    def _lake_error_codes(self) -> bool:
+        if not hasattr(self, "_error_codes"):
+            self._error_codes = self.con.execute("select exists (select 1 from lake.codes where status = 'error')"
+                                                 ).fetchone()[0]
+        return self._error_codes
 
     def push_batch(self, what: str, guard: str, steps: tuple[list, dict]) -> None:
         """One batch: skipped when the lake already holds all of it (read outside any transaction, so a
-        batch another pusher has written costs no write and no conflict), else written under its guard."""
+        batch another pusher has written costs no write and no conflict), else written under its guard,
+        each statement only where its check found rows to change or a statement it follows runs (an
+        insert follows the delete of the errors it replaces; answers follow their responses, which mark
+        them as pushed, and are not read twice). The lake only gains rows, but for an error replaced
+        by its retry, which the same transaction inserts: a check that found nothing stays true until
+        the write."""
         statements, params = steps
-        if not any(self.con.execute(f"select count(*) from ({check})", params).fetchone()[0]
-                   for _, check, _ in statements):
+        needed = [self._found(check, params, table) for table, check, _, _ in statements]
+        for _ in statements:  # until every statement a needed one follows is needed too
+            needed = [need or any(needed[j] for j in follows) for need, (_, _, _, follows) in zip(needed, statements)]
+        if not any(needed):
             return
-        self.run(lambda: self._write(guard, statements, params), what)
+        chosen = [step[:3] for step, need in zip(statements, needed) if need]
+        self.run(lambda: self._write(guard, chosen, params), what)
         self.report.batches += 1
+
+    def _found(self, check: str | None, params: dict, table: str | None) -> bool:
+        """Does the check find rows to change? No check: a responses step needs no reading (see
+        _absent), any other follows the step its steps say."""
+        if check is None:
+            return table == "llm_responses"
+        return self.con.execute(f"select count(*) from ({check})", params).fetchone()[0] > 0
 
     def _write(self, guard: str, statements: list, params: dict) -> None:
         self.con.execute(f"update {guard} set writes = writes + 1")
@@ -250,9 +319,10 @@ class _Pusher:
             else:
                 self._count(table, write, params)
 
-    def _model_steps(self, model: str, after, upto) -> tuple[list, dict]:
+    def _model_steps(self, model: str, after, upto, absent: set[str] = frozenset()) -> tuple[list, dict]:
         """The statements of one batch of a model's responses, in order, each as (table counted or None,
-        a query selecting what it would change, the statement)."""
+        a query selecting what it would change, the statement, the steps it follows), without those
+        `absent` names (see _absent)."""
         in_range = "model = $model and ($after is null or response_id > $after) and ($upto is null or response_id <= $upto)"
         params = {"model": model, "after": after, "upto": upto}
         local = f"(select * from local.llm_responses where {in_range})"
@@ -282,14 +352,19 @@ class _Pusher:
             left join run_map on run_map.local_run_id = codes.run_id
             where not exists (select 1 from lake.codes as l where l.response_id = codes.response_id
                               and l.coder = codes.coder and l.dimension = codes.dimension)"""
-        return [
-            (None, f"select 1 {retried}", f"delete {retried}"),
-            ("llm_answers", answers, f"insert into lake.llm_answers by name {answers}"),
-            ("llm_errors", errors, f"insert into lake.llm_errors by name {errors}"),
-            ("llm_responses", responses, f"insert into lake.llm_responses by name {responses}"),
-            (None, f"select 1 {retried_codes}", f"delete {retried_codes}"),
-            ("codes", codes, f"insert into lake.codes by name {codes}"),
-        ], params
+        steps = {  # name: (table counted, check, statement, the steps it follows)
+            "retried": (None, f"select 1 {retried}", f"delete {retried}", ()),
+            "errors": ("llm_errors", errors, f"insert into lake.llm_errors by name {errors}", ()),
+            "answers": ("llm_answers", None, f"insert into lake.llm_answers by name {answers}", ("responses",)),
+            "responses": ("llm_responses", responses, f"insert into lake.llm_responses by name {responses}",
+                          ("retried",)),
+            "retried codes": (None, f"select 1 {retried_codes}", f"delete {retried_codes}", ()),
+            "codes": ("codes", codes, f"insert into lake.codes by name {codes}", ("retried codes",)),
+        }
+        if "check responses" in absent:  # every response of the batch is new to the lake: no need to count them
+            steps["responses"] = ("llm_responses", None, steps["responses"][2], ())
+        kept = [name for name in steps if name not in absent]
+        return [(*steps[name][:3], tuple(kept.index(f) for f in steps[name][3] if f in kept)) for name in kept], params
 
     # ----------------------------------------------------------------------------- by sample
 
@@ -310,11 +385,11 @@ class _Pusher:
             rows = f"""select rows.* from local.{table} as rows
                 inner join {new} as new using (participant_id, copy)
                 where rows.sample = $sample"""
-            steps.append((table, rows, f"insert into lake.{table} by name {rows}"))
+            steps.append((table, rows, f"insert into lake.{table} by name {rows}", ()))
         participants = f"""select participants.* replace (run_map.lake_run_id as run_id)
             from local.participants as participants
             inner join {new} as new using (participant_id, copy)
             inner join run_map on run_map.local_run_id = participants.run_id
             where participants.sample = $sample"""
-        steps.append(("participants", participants, f"insert into lake.participants by name {participants}"))
+        steps.append(("participants", participants, f"insert into lake.participants by name {participants}", ()))
         return steps, params
