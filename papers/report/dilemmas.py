@@ -200,14 +200,14 @@ def figures(data: AuditData, model: str, page_dir: Path) -> list[Figure]:
         points = [_point(stated[d], "mean") for d in dims]
         shown = [_point(worths[d], "worth") if d in worths and worths[d]["worth"] is not None else None for d in dims]
         name = f"says-does-{r['condition']}.svg"
-        draw.says_does(page_dir / slug(model) / name, [data.name(d) for d in dims], points, shown, r["stated_task"],
-                       f"{framing(r['condition'])}: what it says and what it chooses")
+        drawn = draw.says_does(page_dir / slug(model) / name, [data.name(d) for d in dims], points, shown,
+                               r["stated_task"], f"{framing(r['condition'])}: what it says and what it chooses")
         out.append(Figure(f"{slug(model)}/{name}", (
             f"{framing(r['condition'])}. Left: the mean {'rank' if r['stated_task'] == 'rank' else 'rating'} it gave "
             "each value when asked to " + ("rank" if r["stated_task"] == "rank" else "rate") + " them; right: the "
             "worth its choices in dilemmas reveal (Bradley-Terry, 0 the average of the values); both with 95% "
             "intervals, the values in its stated order. A model that acts as it says shows the same order on both "
-            "sides.")))
+            "sides."), min_width=draw.min_width(drawn)))  # on a phone it scrolls in its box rather than shrink
     return out
 
 
