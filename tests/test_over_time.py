@@ -1,8 +1,8 @@
-"""Audits over time on a published site (issue 27, items 3 and 5): one store, two collection rounds of
-simulated/steady and simulated/shifting (whose profile moves between them), audits q1 (--until) and
-q2 (--since), both published into one site: a history page per model, results.json per audit, an
-Atom feed and a sitemap, each covered by the manifests or the signed head, so that papers verify
-passes and fails when any of them is altered."""
+"""Audits over time on a published site (issue 27, items 3 and 5, and its "Done when"): one store, two
+collection rounds of simulated/steady and simulated/shifting (whose profile moves between them),
+audits q1 (--until) and q2 (--since), both published into one site: a history page per model, a
+compare page and results.json per audit, an Atom feed and a sitemap, each covered by the manifests
+or the signed head, so that papers verify passes and fails when any of them is altered."""
 
 from __future__ import annotations
 
@@ -158,7 +158,8 @@ def test_verify_passes_and_the_head_covers_every_site_file(published):
     assert set(head["files"]) == {"index.html", "feed.xml", "sitemap.xml", "schema/results-v1.json",
                                   *(f"history/{slug(m)}.html" for m in MODELS)}
     manifest = json.loads(page(published["site"], "q2/manifest.json"))
-    assert "results.json" in manifest["files"]
+    assert {"results.json", "compare.html", "assets/compare.js", "assets/plot.umd.min.js", "assets/d3.min.js",
+            "assets/plot-LICENSE.txt", "assets/d3-LICENSE.txt"} <= set(manifest["files"])
 
 
 @pytest.mark.parametrize("name, shown", [
@@ -167,6 +168,8 @@ def test_verify_passes_and_the_head_covers_every_site_file(published):
     ("sitemap.xml", "site file altered: sitemap.xml"),
     ("schema/results-v1.json", "site file altered: schema/results-v1.json"),
     ("q2/results.json", "altered: results.json"),
+    ("q2/compare.html", "altered: compare.html"),
+    ("q2/assets/plot.umd.min.js", "altered: assets/plot.umd.min.js"),
 ])
 def test_verify_fails_when_any_of_them_is_altered(published, tmp_path, name, shown):
     site = Path(shutil.copytree(published["site"], tmp_path / "site"))

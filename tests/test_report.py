@@ -308,7 +308,7 @@ def test_navigation_links_are_relative():
     from papers.report.pages import model_nav, navigation
 
     nav = navigation("v0")
-    assert [n.href for n in nav] == ["../index.html", "index.html", "changes.html", "../v0/index.html"]
+    assert [n.href for n in nav] == ["../index.html", "index.html", "compare.html", "changes.html", "../v0/index.html"]
     assert [n.href for n in model_nav(nav)][:2] == ["../../index.html", "../index.html"]
     assert isinstance(nav[0], Link)
 

@@ -96,7 +96,7 @@ def write_audit(store: Store, data: AuditData, build: Path, plan: Plan, inputs: 
                           Frame(downloads(0, None), notice(data)))
         counts = export_data(rows, data, build / "data")
         write_data_index(build, data.audit_id, counts, plan.masthead, notice(data))
-        write_over_time(store, data, build, plan.masthead, notice(data))  # results.json
+        write_over_time(store, data, build, plan.masthead, notice(data))  # results.json, compare.html
         jobs = [page_pdf(page, plan, data) for page in pages]
         fields = manifest_fields(data, plan, inputs, previous, counts)
         date = iso_date(plan.published)

@@ -122,9 +122,12 @@ def over_time(store: Store, site: Path, data: reads.AuditData) -> dict:
 
 
 def write_over_time(store: Store, data: reads.AuditData, build: Path, masthead, notice: str) -> None:
-    """results.json of the audit being built."""
+    """results.json and compare.html (with its assets/) of the audit being built."""
+    from papers.report.comparepage import write_compare_page
+
     statuses = data.over_time.get("statuses") or {m: Since(None, None, "") for m in data.models}
     write_results(store, data, build, statuses, data.over_time.get("drift") or {})
+    write_compare_page(store, data, build, masthead, notice)
 
 
 # ----------------------------------------------------------------------------- results.json

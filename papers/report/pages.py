@@ -87,7 +87,8 @@ def downloads(depth: int, pdf: str | None) -> list[Link]:
 def navigation(previous: str | None) -> list[Link]:
     """The links at the top of an audit's pages: all versions, the comparison, and when there is a
     previous audit, what changed since it and that audit."""
-    nav = [Link("../index.html", "All audit versions"), Link("index.html", "Comparison of all models")]
+    nav = [Link("../index.html", "All audit versions"), Link("index.html", "Comparison of all models"),
+           Link("compare.html", "Compare models side by side")]
     if previous:
         nav += [Link("changes.html", f"What changed since {previous}"),
                 Link(f"../{previous}/index.html", f"Previous audit ({previous})")]
