@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 import numpy as np
+import polars as pl
 
 from papers.analysis import stats
 from papers.errors import InputError
@@ -52,11 +53,24 @@ def compare_models(store: Store, audit_id: str, model_a: str, model_b: str) -> C
                                              [audit_id]).fetchall()]
             raise InputError(f"model '{model}' has no valid answers in audit '{audit_id}'.",
                              f"models in this audit: {', '.join(known[:20])}{' ...' if len(known) > 20 else ''}.")
+    return compare_frame(frame, instrument, settings, audit_id, model_a, model_b)
+
+
+def compare_frame(frame: pl.DataFrame, instrument: Instrument, settings: dict, audit_id: str, model_a: str,
+                  model_b: str) -> Comparison:
+    """The comparison of two models from their valid answers (model, condition, task, dimension, value;
+    other models' rows are left out), so that a caller comparing many pairs reads the answers once.
+    Each sample is sorted before it is resampled, so the intervals do not depend on the order the
+    store returns rows in."""
+    frame = frame.filter(pl.col("model").is_in([model_a, model_b]))
+    samples = {key: np.sort(part["value"].to_numpy()) for key, part in
+               frame.group_by(["model", "condition", "task", "dimension"])}
     rng = np.random.default_rng(settings.get("seed", 0))
     b = min(int(settings.get("bootstrap_b", 2000)), 2000)
     result = Comparison(audit_id, model_a, model_b)
-    for (condition, task), part in sorted(frame.group_by(["condition", "task"]), key=lambda kv: kv[0]):
-        block = [_row(part, condition, task, dim, model_a, model_b, rng, b) for dim in instrument.shown(condition)]
+    for condition, task in sorted({(k[1], k[2]) for k in samples}):
+        block = [_row_of(samples.get((model_a, condition, task, dim)), samples.get((model_b, condition, task, dim)),
+                         condition, task, dim, rng, b) for dim in instrument.shown(condition)]
         block = [row for row in block if row is not None]
         for row, q in zip(block, stats.holm(np.array([row["p"] for row in block]))):
             row["p_holm"] = float(q)
@@ -77,9 +91,15 @@ def _audit(store: Store, audit_id: str) -> tuple[Instrument, dict]:
 
 
 def _row(part, condition: str, task: str, dim: str, model_a: str, model_b: str, rng, b: int) -> dict | None:
-    x = part.filter((part["model"] == model_a) & (part["dimension"] == dim))["value"].to_numpy()
-    y = part.filter((part["model"] == model_b) & (part["dimension"] == dim))["value"].to_numpy()
-    if len(x) == 0 or len(y) == 0:
+    """One dimension's row from a frame of the two models' answers (model, dimension, value)."""
+    x = np.sort(part.filter((part["model"] == model_a) & (part["dimension"] == dim))["value"].to_numpy())
+    y = np.sort(part.filter((part["model"] == model_b) & (part["dimension"] == dim))["value"].to_numpy())
+    return _row_of(x, y, condition, task, dim, rng, b)
+
+
+def _row_of(x, y, condition: str, task: str, dim: str, rng, b: int) -> dict | None:
+    """One dimension's row from model A's values x and model B's values y (each sorted)."""
+    if x is None or y is None or len(x) == 0 or len(y) == 0:
         return None
     u, p, r = stats.rank_biserial(x, y)
     low, high = stats.percentile_ci(stats.rank_biserial_boot(x, y, rng, b))

@@ -21,12 +21,12 @@ from papers.answers.codesheet import ID_COLUMN, NOT_SHOWN
 from papers.errors import InputError, StoreError
 from papers.instrument import Instrument
 from papers.limits import load_json
-from papers.store import PUBLIC_TABLES, RESULT_TABLES, Store, query
+from papers.store import DRIFT_TABLES, PUBLIC_TABLES, RESULT_TABLES, Store, query
 from papers.text import FORMULA_START, spreadsheet_safe
 
 
 def export_tables(store: Store, out_dir: Path, fmt: str = "parquet") -> dict[str, tuple[Path, int]]:
-    """Write each public table and every result_* table to `out_dir/<table>.<fmt>`."""
+    """Write each public table and every result_* table (those of `papers drift` too) to `out_dir/<table>.<fmt>`."""
     if fmt not in ("parquet", "csv"):
         raise StoreError(f"unknown export format '{fmt}'.", "use --format parquet or --format csv.")
     out_dir = Path(out_dir)
@@ -38,7 +38,7 @@ def export_tables(store: Store, out_dir: Path, fmt: str = "parquet") -> dict[str
     results = RESULT_TABLES
     options = "(format parquet, compression zstd)" if fmt == "parquet" else "(format csv, header true)"
     written = {}
-    for table in (*PUBLIC_TABLES, *results):
+    for table in (*PUBLIC_TABLES, *results, *DRIFT_TABLES):
         target = out_dir / f"{table}.{fmt}"
         select = _csv_select(store, table) if fmt == "csv" else f'select * from "{table}"'
         try:

@@ -203,3 +203,23 @@ def test_the_bootstrap_of_r_counts_values_and_gives_scipys_mann_whitney_u_for_ev
         ix, iy = draws.integers(0, len(x), size=(60, len(x))), draws.integers(0, len(y), size=(60, len(y)))
         expected = [2 * sps.mannwhitneyu(x[i], y[j]).statistic / (len(x) * len(y)) - 1 for i, j in zip(ix, iy)]
         assert np.allclose(out, expected, rtol=0, atol=1e-12)
+
+
+def test_every_pair_on_the_page_is_what_papers_compare_prints(audit):
+    """The page reads the answers once for all its pairs; each pair's rows are still exactly the CLI's,
+    intervals included."""
+    from papers.compare import r_text
+    from papers.report.comparepage import page_data
+    from papers.report.reads import load_audit
+    from papers.stores import open_store
+
+    with open_store(audit["db"], read_only=True) as store:
+        pairs = page_data(store, load_audit(store, "a1"))["pairs"]
+    assert len(pairs) == 15
+    for a, b in [(MODELS[0], MODELS[1]), (MODELS[2], MODELS[5])]:
+        key = " ".join(sorted((slug(a), slug(b)), key=lambda s: [slug(m) for m in sorted(MODELS)].index(s)))
+        first, second = (a, b) if key.startswith(slug(a)) else (b, a)
+        cli = json.loads(cli_run("compare", first, second, "--audit", "a1", "--json", "--db", audit["db"]).output)
+        for row in cli["rows"]:
+            shown = [r for r in pairs[key][f"{row['condition']}/{row['task']}"] if r["name"] == row["name"]][0]
+            assert shown["r"] == r_text(row["r"], row["r_ci_low"], row["r_ci_high"]).removeprefix("r = ")

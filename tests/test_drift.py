@@ -277,3 +277,13 @@ def test_identical_answers_in_both_audits_are_not_a_change_and_not_a_test():
     assert profile["distance"] is None and "no dimension varies in either audit" in profile["note"]
     assert out.models["changed"][0] is None
     assert all(n and "neither audit's answers vary" in n for n in out.dimensions["note"])
+
+
+def test_export_writes_the_drift_tables_too(rounds, tmp_path):
+    import pyarrow.parquet as pq
+
+    cli_run("export", "--format", "parquet", "--out", tmp_path / "out", "--db", rounds["db"])
+    models = pq.read_table(tmp_path / "out" / "result_drift_models.parquet").to_pylist()
+    assert {(m["audit_a"], m["audit_b"], m["model"], m["changed"]) for m in models} == {
+        ("q1", "q2", "simulated/shifting", True), ("q1", "q2", "simulated/steady", False)}
+    assert (tmp_path / "out" / "result_drift.parquet").exists() and (tmp_path / "out" / "result_drift_profiles.parquet").exists()

@@ -16,13 +16,13 @@ import json
 import shutil
 from pathlib import Path
 
-from papers.compare import METHOD, compare_models, p_text, r_text
+from papers.compare import METHOD, compare_frame, p_text, r_text
 from papers.report.context import Link, Masthead, slug
 from papers.report.reads import AuditData
 from papers.report.templating import render
 from papers.report.wording import condition_label
 from papers.resources import project_path
-from papers.store import Store
+from papers.store import Store, query
 
 ASSETS = "assets"
 VENDORED = ("d3.min.js", "plot.umd.min.js", "d3-LICENSE.txt", "plot-LICENSE.txt")
@@ -96,8 +96,9 @@ def pair_rows(store: Store, data: AuditData) -> tuple[dict, str]:
                     f"(it does so up to {MAX_PAIRED_MODELS}): papers compare A B --audit {data.audit_id} prints them "
                     "for any two.")
     out = {}
+    answers = store.frame(query("analysis/model_answers"), {"audit": data.audit_id})  # read once for every pair
     for a, b in itertools.combinations(data.models, 2):
-        result = compare_models(store, data.audit_id, a, b)
+        result = compare_frame(answers, data.instrument, data.settings, data.audit_id, a, b)
         by_group: dict[str, list] = {}
         for row in result.rows:
             higher = {"a": a, "b": b}.get(row["direction"], "no detectable difference")
