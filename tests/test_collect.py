@@ -578,3 +578,32 @@ def test_the_fast_path_prices_every_model_as_litellm_does():
     assert [name for name in names if fast.file_entry(text, name) != whole[name]] == []
     assert fast.file_entry(text, "no-such/model") is None
     assert fast.file_entry(text, "search_context_cost_per_query") is None  # an object inside entries, not a model
+
+
+@pytest.mark.slow
+def test_a_batch_jobs_results_parsed_by_worker_processes_are_the_rows_parsed_here(monkeypatch):
+    """Thousands of results at once (a batch job's) are parsed by worker processes where cores are
+    idle (papers.collect.storage._responses): the rows, statuses and answers are those of parsing here."""
+    import json
+
+    from papers.collect import pool, storage
+    from papers.collect.calls import Outcome
+    from papers.collect.plan import Decoding, make_plan
+    from papers.instrument import load_instrument
+
+    instrument = load_instrument()
+    plan = make_plan(instrument, ["openai/m"], ["rank", "rate"], list(instrument.condition_keys), 600, 0, Decoding())
+    texts = ['{"ranking": %s}', "1. %s", "I would rather not rank these.", '{"ratings": {"EI": 9}}']
+    outcomes = [Outcome(t, text=texts[i % 4].replace("%s", json.dumps(list(t.item_order)))) for i, t in enumerate(plan)]
+    assert len(outcomes) >= storage.PARALLEL_FROM
+    here = [storage.outcome_rows(1, instrument, o, Decoding()) for o in outcomes]
+    monkeypatch.setattr(pool, "idle_cores", lambda: 2)
+    monkeypatch.setattr(storage, "_PARSERS", [])
+    try:
+        parsed = storage._responses(1, instrument, outcomes, Decoding())
+        assert storage._PARSERS, "no worker processes were started"
+    finally:
+        for workers in storage._PARSERS:
+            workers.shutdown(wait=True)
+    assert parsed == here
+    assert {r["status"] for r, _ in parsed} >= {"valid", "refused"}

@@ -20,6 +20,7 @@ import contextlib
 import os
 import queue
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from papers.collect.calls import AdaptiveLimiter, redact_logs
@@ -271,3 +272,15 @@ def _process_main(jobs: list, call, concurrency: int, results, stop, parent: int
         pass
     finally:
         results.put((DONE, None))
+
+
+def end_with_parent(parent: int) -> None:
+    """In a worker process (storage's parsers): exit as soon as the process that started it is gone,
+    killed or not, so that a killed run leaves nothing behind."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()

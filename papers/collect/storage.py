@@ -8,10 +8,13 @@ stopped without repeating a stored trial.
 
 from __future__ import annotations
 
-from papers.answers.parse import parse_answer
+import atexit
+import os
+
 from papers.answers.write import write_responses
 from papers.collect.calls import Outcome
 from papers.collect.plan import Decoding, Trial
+from papers.collect.rows import chunk_rows, outcome_rows
 from papers.instrument import Instrument
 from papers.store import Store, query
 
@@ -40,8 +43,7 @@ def write_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: 
                    replace_errors: bool = False) -> list[str]:
     """store_outcomes inside the caller's transaction (a batch job's results and its state commit together)."""
     responses, answers = [], []
-    for outcome in outcomes:
-        response, valid = _response(run_id, instrument, outcome, decoding)
+    for response, valid in _responses(run_id, instrument, outcomes, decoding):
         responses.append(response)
         answers += valid
     write_responses(store, responses, answers, replace_errors=replace_errors)
@@ -49,32 +51,44 @@ def write_outcomes(store: Store, run_id: int, instrument: Instrument, outcomes: 
     return [r["status"] for r in responses]
 
 
-def _response(run_id: int, instrument: Instrument, outcome: Outcome, decoding: Decoding) -> tuple[dict, list[dict]]:
-    """An outcome as an llm_responses row, and its llm_answers rows when it is a valid ranking or rating."""
-    trial = outcome.trial
-    # a choose trial's answer ranks the two dimensions its actions serve: 1 for the one chosen
-    shown = trial.item_order if trial.task == "choose" else instrument.shown(trial.condition)
-    answers = []
-    if outcome.error is not None:
-        status, error = "error", outcome.error
-    else:
-        parsed = parse_answer(outcome.text, trial.task, shown, instrument, item_order=trial.item_order,
-                              variant=trial.variant, scenario=trial.scenario)
-        status, error = parsed.status, parsed.error
-        if status == "valid" and trial.task != "open":
-            answers = [{"response_id": trial.response_id, "dimension": k, "rank": parsed.ranks.get(k),
-                        "rating": parsed.ratings.get(k)} for k in shown]
-    response = {
-        "response_id": trial.response_id, "run_id": run_id, "model": trial.model,
-        "model_reported": outcome.model_reported, "instrument_sha256": instrument.sha256, "task": trial.task,
-        "condition": trial.condition, "trial": trial.trial, "item_order": list(trial.item_order),
-        "variant": trial.variant, "scenario": trial.scenario,
-        "temperature": decoding.temperature,
-        "prompt": outcome.prompt if outcome.prompt is not None else trial.messages(instrument, decoding)[-1]["content"],
-        "raw_text": outcome.text, "status": status, "error": error, "latency_ms": outcome.latency_ms,
-        "input_tokens": outcome.input_tokens, "output_tokens": outcome.output_tokens, "cost_usd": outcome.cost_usd,
-    }
-    return response, answers
+_response = outcome_rows  # its name before it moved to rows.py
+
+PARALLEL_FROM = 2000  # outcomes stored at once (a batch job's results) from which worker processes parse them
+PARALLEL_CHUNK = 250  # outcomes sent to a worker at a time
+
+
+def _responses(run_id: int, instrument: Instrument, outcomes: list[Outcome], decoding: Decoding):
+    """The rows of each outcome (papers.collect.rows), in order. Parsing an answer is most of storing it: a
+    batch job's thousands of results are parsed by worker processes on the other cores (the
+    transaction stays here; a worker writes nothing), a live run's few at a time here."""
+    workers = _parsers() if len(outcomes) >= PARALLEL_FROM else None
+    if workers is None:
+        return [outcome_rows(run_id, instrument, outcome, decoding) for outcome in outcomes]
+    chunks = [outcomes[i:i + PARALLEL_CHUNK] for i in range(0, len(outcomes), PARALLEL_CHUNK)]
+    return [row for rows in workers.map(chunk_rows, [(run_id, instrument, c, decoding) for c in chunks]) for row in rows]
+
+
+_PARSERS: list = []
+
+
+def _parsers():
+    """Worker processes for parsing, one per idle core, started once per process; None unless at
+    least two cores are idle (on a machine busy with other work, workers only wait for a core, and
+    measured slower than parsing here). spawn, not fork: DuckDB's threads live here; each worker
+    ends itself when this process is gone."""
+    from papers.collect.pool import end_with_parent, idle_cores
+
+    if not _PARSERS:
+        cores = idle_cores()
+        if cores < 2:
+            return None
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _PARSERS.append(ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=end_with_parent, initargs=(os.getpid(),)))
+        atexit.register(_PARSERS[0].shutdown, wait=False, cancel_futures=True)
+    return _PARSERS[0]
 
 
 def log_faults(store: Store, run_id: int, outcomes: list[Outcome], label: str = "") -> None:
