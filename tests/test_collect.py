@@ -607,3 +607,23 @@ def test_a_batch_jobs_results_parsed_by_worker_processes_are_the_rows_parsed_her
             workers.shutdown(wait=True)
     assert parsed == here
     assert {r["status"] for r, _ in parsed} >= {"valid", "refused"}
+
+
+@pytest.mark.slow
+def test_waiting_for_batch_jobs_shows_a_bar_on_a_terminal_and_nothing_in_json(tmp_path):
+    from tests.test_lake import on_a_terminal
+
+    server = FakeOpenAI().start()
+    server.batch_polls = 4
+    args = ["collect", "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--task", "rank", "--trials", "3",
+            "--batch", "--wait", "--poll-interval", "0.3"]
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test"}
+    try:
+        shown = on_a_terminal([*args, "--db", str(tmp_path / "a.duckdb")], tmp_path, env=env)
+        quiet = subprocess.run([sys.executable, "-m", "papers.cli", *args, "--db", str(tmp_path / "b.duckdb"), "--json"],
+                               capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    finally:
+        server.stop()
+    assert "batch jobs:" in shown and "1 running (1 in_progress)" in shown, shown
+    assert quiet.returncode == 0 and "batch jobs" not in quiet.stderr + quiet.stdout
+    assert json.loads(quiet.stdout)["stored"] == 6

@@ -275,7 +275,7 @@ def test_an_audit_reads_the_lake_at_its_snapshot_byte_for_byte_after_more_data_a
         assert now.scalar("select count(*) from llm_responses") == 2 * len(ROWS)
 
 
-def on_a_terminal(args: list[str], cwd: Path) -> str:
+def on_a_terminal(args: list[str], cwd: Path, env: dict | None = None) -> str:
     """What `papers ARGS` writes to a terminal (stdout and stderr on one pseudo-terminal)."""
     import fcntl
     import os
@@ -285,7 +285,7 @@ def on_a_terminal(args: list[str], cwd: Path) -> str:
 
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal has a size
-    proc = subprocess.Popen([PAPERS, *args], stdin=child, stdout=child, stderr=child, cwd=cwd, close_fds=True)
+    proc = subprocess.Popen([PAPERS, *args], stdin=child, stdout=child, stderr=child, cwd=cwd, close_fds=True, env=env)
     os.close(child)
     chunks = []
     while True:

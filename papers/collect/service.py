@@ -87,8 +87,13 @@ def _collect(settings: CollectSettings, db_path, instrument: str | None,
         if settings.calls.batch:
             from papers.collect.batches import collect_batches
 
-            return collect_batches(store, inst, runner.plan_for(inst, settings), settings.decoding, settings.calls,
-                                   settings.as_dict(), progress=_batch_progress if progress else None)
+            bar = _BatchBar() if progress else None
+            try:
+                return collect_batches(store, inst, runner.plan_for(inst, settings), settings.decoding,
+                                       settings.calls, settings.as_dict(), progress=bar)
+            finally:
+                if bar is not None:
+                    bar.close()
         return runner.collect(store, inst, settings, profiles=profiles, progress=progress)
 
 
@@ -127,15 +132,27 @@ def _open(db_path, dry_run: bool):
     return open_store(":memory:")
 
 
-def _batch_progress(report) -> None:
-    """With --batch --wait, on a terminal: one line, rewritten at every check."""
-    import sys
+class _BatchBar:
+    """With --batch --wait, on a terminal: a tqdm bar of the requests whose results are stored, with
+    the jobs' states, redrawn at every check (nothing where stderr is not a terminal)."""
 
-    if sys.stderr.isatty():
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, report) -> None:
+        from tqdm import tqdm
+
+        total = report.running + report.stored
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc="batch jobs", unit=" requests", disable=None, leave=False)
+        self.bar.total = total
+        self.bar.update(report.stored - self.bar.n)
         states = ", ".join(f"{n} {state}" for state, n in sorted(report.states.items()))
-        sys.stderr.write(f"\r  batch jobs: {report.jobs_running} running ({states}), {report.running:,} requests "
-                         f"waiting; {report.stored:,} results stored   ")
-        sys.stderr.flush()
+        self.bar.set_postfix_str(f"{report.jobs_running} running ({states})")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def run_code(settings: CodingSettings, *, db_path,
@@ -158,5 +175,9 @@ def _code(settings: CodingSettings, db_path, instrument: str | None) -> CodingRe
         if settings.calls.dry_run:
             return coding.estimate(inst, coding.pending_jobs(store, inst, settings), settings.coder)
         if settings.calls.batch:
-            return coding.code_in_batches(store, inst, settings, progress=_batch_progress)
+            bar = _BatchBar()
+            try:
+                return coding.code_in_batches(store, inst, settings, progress=bar)
+            finally:
+                bar.close()
         return coding.code_answers(store, inst, settings, profiles=profiles)
