@@ -80,6 +80,22 @@ class Since:
                 None: f"not tested against {self.previous}"}[self.changed]
 
 
+VERDICTS = ("changed: ", "no change detected: ", "not tested: ")
+
+
+def why(reason: str) -> str:
+    """A drift reason without its verdict (the status says it), as a sentence.
+
+    >>> why("changed: in c / rank the profile moved. The provider reported m-1 in both.")
+    'In c / rank the profile moved. The provider reported m-1 in both.'
+    """
+    for verdict in VERDICTS:
+        if reason.startswith(verdict):
+            reason = reason[len(verdict):]
+            break
+    return reason[:1].upper() + reason[1:]
+
+
 def previous_audits(site: Path, audit_id: str, instrument_sha256: str, models: list[str]) -> dict[str, str]:
     """Per model, the audit published last on the site (before this one) with that model and instrument."""
     found: dict[str, str] = {}
@@ -251,7 +267,7 @@ def _entry(audit: SiteAudit, model: str) -> dict:
             "reported": ", ".join(entry.get("reported") or []) or ("not recorded" if audit.results is None else
                                                                   "none reported"),
             "status": entry.get("status") or "published before drift tests: no comparison recorded",
-            "changed": entry.get("changed"), "reason": entry.get("reason") or "",
+            "changed": entry.get("changed"), "reason": why(entry.get("reason") or ""),
             "compared_with": drift[0]["audit_a"] if drift else None}
 
 

@@ -9,6 +9,7 @@ from papers.report import dilemmas, robustness, sections
 from papers.report import figure_sections as figs
 from papers.report.context import ComparisonPage, Frame, Link, Masthead, ModelPage, slug
 from papers.report.method import method
+from papers.report.overtime import why
 from papers.report.reads import AuditData
 from papers.report.takeaway import comparison_takeaway, model_takeaway
 
@@ -64,7 +65,7 @@ def over_time(data: AuditData, model: str) -> list[dict]:
     if since is None:
         return []
     status = since.status[0].upper() + since.status[1:]
-    return [{"status": status, "reason": since.reason, "history": f"../../history/{slug(model)}.html"}]
+    return [{"status": status, "reason": why(since.reason), "history": f"../../history/{slug(model)}.html"}]
 
 
 def asked_with(data: AuditData) -> str:
