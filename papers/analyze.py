@@ -19,7 +19,7 @@ from papers.errors import InputError, PapersError
 from papers.instrument import Instrument
 from papers.names import check_audit_name
 from papers.store import DRIFT_TABLES, PIN_TABLES, RESULT_TABLES, Store, instrument_in_use, query
-from papers.text import excerpt
+from papers.text import decimals, excerpt
 
 
 @dataclass
@@ -236,7 +236,7 @@ def highlights(store: Store, audit_id: str) -> list[str]:
         clusters = f"{k} clusters" if k and k > 1 else (note or "no cluster structure")
         stable = leader_phrase("most stable", [
             Estimate(m["model"], m["mean_rho"], m["mean_rho_ci_low"], m["mean_rho_ci_high"]) for m in members],
-            lambda e: f"mean rho = {e.value:.2f} [{e.low:.2f}, {e.high:.2f}]")
+            lambda e: f"mean rho = {decimals(e.value)} [{decimals(e.low)}, {decimals(e.high)}]")
         count = f"{len(members)} model{'s' if len(members) != 1 else ''}"
         lines.append(f"{condition} / {task}: {count}: {split}; {clusters}; {stable}")
     closest: dict[tuple, list[Estimate]] = {}
@@ -246,7 +246,7 @@ def highlights(store: Store, audit_id: str) -> list[str]:
         closest.setdefault((sample, condition, task), []).append(Estimate(model, ccc, low, high))
     for (sample, condition, task), estimates in closest.items():
         lines.append(leader_phrase(f"closest to humans ({sample}, {condition} / {task}, by CCC)", estimates,
-                                   lambda e: f"CCC = {e.value:.2f} [{e.low:.2f}, {e.high:.2f}]"))
+                                   lambda e: f"CCC = {decimals(e.value)} [{decimals(e.low)}, {decimals(e.high)}]"))
     return lines + robustness_highlights(store, audit_id)
 
 
