@@ -256,8 +256,10 @@ def open_store(path: str | Path | None = None, *, read_only: bool = False, audit
         configure(store)
         if not read_only:
             migrate(store)
-        else:
-            check_version(store)
+        elif check_version(store) >= 0 and pending(store):
+            con.close()  # written by an older papers: upgraded first (a read would miss the new tables)
+            upgrade(path)
+            return open_store(path, read_only=True, audit=audit, create=create)
     except duckdb.Error as e:
         con.close()
         raise damaged(e, path) or StoreError(
@@ -313,6 +315,29 @@ def check_version(store: Store) -> int:
             "upgrade papers (pip install -U papers-audit) to use this store.",
         )
     return current
+
+
+def pending(store: Store) -> list[int]:
+    """The numbered migrations this store has not seen (a store written by an older papers)."""
+    done = {r[0] for r in store.sql("select version from schema_version").fetchall()}
+    return [number for number, _ in migrations() if number not in done]
+
+
+def upgrade(path: Path) -> None:
+    """Migrate an older store for a command that only reads it: opened for writing just long enough."""
+    try:
+        con = duckdb.connect(str(path), read_only=False, config=STORAGE_CONFIG)
+    except duckdb.Error as e:
+        raise StoreError(f"{path}: the store was written by an older papers and must be upgraded before it is read, "
+                         f"but it cannot be opened for writing ({_first_line(e)}).",
+                         "wait for the papers command using it to finish, or make the file writable, and run "
+                         "this again.") from e
+    store = Store(path, con)
+    try:
+        configure(store)
+        migrate(store)
+    finally:
+        con.close()
 
 
 def migrate(store: Store) -> list[int]:

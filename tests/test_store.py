@@ -245,3 +245,37 @@ def test_a_store_in_a_newer_duckdb_format_says_how_to_convert_it(tmp_path, run, 
     assert f"{path}: written by a newer DuckDB than the {duckdb.__version__} papers runs on" in result.output
     assert "STORAGE_VERSION 'v1.5.0'" in result.output and "COPY FROM DATABASE" in result.output
     assert path.read_bytes() == b"\0" * 4096
+
+
+def test_a_command_that_only_reads_upgrades_an_older_store_first(db, tmp_path, monkeypatch, run):
+    """A store written by an older papers, read by `papers db info` (read-only): the reading command
+    used to miss the newer tables (a traceback in papers brief); it is migrated first, then read."""
+    original = store_module.migrations()
+    monkeypatch.setattr(store_module, "migrations", lambda: original[:1])
+    open_store(db).close()  # a store made by a papers that knew only migration 001
+    monkeypatch.setattr(store_module, "migrations", lambda: original)
+    with open_store(db, read_only=True) as store:
+        assert not store_module.pending(store)
+        assert "result_revealed" in {r[0] for r in store.sql("select table_name from information_schema.tables").fetchall()}
+    result = run("db", "info", "--json")
+    assert json.loads(result.output)["schema_version"] == original[-1][0]
+
+
+def test_an_older_store_that_cannot_be_written_is_named_with_what_to_do(db, monkeypatch):
+    original = store_module.migrations()
+    monkeypatch.setattr(store_module, "migrations", lambda: original[:1])
+    open_store(db).close()
+    monkeypatch.setattr(store_module, "migrations", lambda: original)
+    real_connect = duckdb.connect
+
+    def locked(path, read_only=False, config=None):  # another process writing to it holds the lock
+        if not read_only:
+            raise duckdb.IOException("Could not set lock on file: Conflicting lock is held")
+        return real_connect(path, read_only=True, config=config)
+
+    monkeypatch.setattr(store_module.duckdb, "connect", locked)
+    with pytest.raises(StoreError) as caught:
+        open_store(db, read_only=True)
+    monkeypatch.undo()
+    assert "written by an older papers and must be upgraded" in str(caught.value)
+    assert "wait for the papers command using it to finish" in caught.value.hint
