@@ -420,10 +420,10 @@ def brief_cmd(candidates, audit_id, out_dir, site, engine, sign_key, db_path, as
             result = make_brief(store, audit_id, list(candidates), out_dir, engine=engine)
         else:
             result = publish_brief(store, audit_id, list(candidates), site, engine=engine, key=key)
-    head = (f"{result.html} is already published from the same inputs; nothing changed." if result.unchanged
+    said = (f"{result.html} is already published from the same inputs; nothing changed." if result.unchanged
             else f"Wrote the brief of {len(candidates)} candidates: {result.html} and {result.pdf}")
     emit({"audit": audit_id, "candidates": list(candidates), "html": str(result.html), "pdf": str(result.pdf),
-          "unchanged": result.unchanged}, as_json, head)
+          "unchanged": result.unchanged, "head": result.head}, as_json, "\n".join(filter(None, [said, result.head])))
 
 
 @cli.group(cls=PapersGroup)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -152,6 +153,25 @@ def test_papers_verify_covers_a_published_brief(audit, tmp_path):
     pdf.write_bytes(pdf.read_bytes() + b"%")
     result = cli_run("verify", copy, expect=1)
     assert f"briefs/{slug}.pdf" in result.output
+
+
+@pytest.mark.slow
+def test_the_site_root_links_each_published_brief_and_its_head_covers_the_new_index(audit, tmp_path):
+    """Issue 25, item 14: nothing linked to the briefs. The audit's own pages are never rewritten, so
+    the site root, which is rebuilt, lists each audit's briefs; the signed site head names the new root."""
+    site = shutil.copytree(audit["site"], tmp_path / "site")
+    pair = FIVE[1:3]
+    out = cli_run("brief", "--audit", "q4", *pair, "--site", site, "--engine", "pandoc", "--db", audit["db"]).output
+    assert "Site head written, unsigned (papers-head.json)" in out, out
+    root = (site / "index.html").read_text(encoding="utf-8")
+    for slug in (brief_slug(FIVE), brief_slug(pair)):
+        assert f'<a href="q4/briefs/{slug}.html">{slug}</a> (<a href="q4/briefs/{slug}.pdf">PDF</a>)' in root
+        assert (site / "q4" / "briefs" / f"{slug}.html").is_file()
+    head = json.loads((site / "papers-head.json").read_text(encoding="utf-8"))
+    assert head["files"]["index.html"] == hashlib.sha256((site / "index.html").read_bytes()).hexdigest()
+    assert cli_run("verify", site).output.rstrip().endswith("verified.")
+    again = cli_run("brief", "--audit", "q4", *pair, "--site", site, "--engine", "pandoc", "--db", audit["db"]).output
+    assert "nothing changed" in again and "Site head unchanged" in again
 
 
 @pytest.mark.slow

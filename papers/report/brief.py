@@ -98,6 +98,7 @@ class BriefResult:
     html: Path
     pdf: Path
     unchanged: bool = False
+    head: str = ""  # what became of the site head (its root index lists the brief), in words
 
 
 # ----------------------------------------------------------------------------- the candidates
@@ -398,9 +399,13 @@ def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path
     additions.json's own signature (an additions.json signed before is never unsigned: without the
     key the brief is refused before it is written). A brief already published under the same name is
     never rewritten: the same HTML is a no-op, another is refused. If the files cannot be listed, the
-    ones just written are removed. A symbolic link for the audit's folder or its briefs/ is refused."""
+    ones just written are removed. A symbolic link for the audit's folder or its briefs/ is refused.
+    The site's root index, which links every audit's briefs, and the site head are then written
+    again (papers.report.site.update_site), signed with the key like the head before them."""
+    from papers.report import head
     from papers.report.manifest import read_manifest
-    from papers.report.site import add_to_manifest, check_additions_signer, site_lock
+    from papers.report.site import add_to_manifest, check_additions_signer, site_lock, update_site
+    from papers.report.siteconfig import load_site_config
 
     data, candidates, engine = _prepare(store, audit_id, candidates, engine)
     site = Path(site)
@@ -413,8 +418,9 @@ def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path
     for path in (audit_dir, folder):
         if path.is_symlink():  # the brief would be written through the link, outside the site
             safefs.refuse_link(path)
-    if not (folder / f"{stem}.html").exists():  # a new brief changes additions.json: refused now, not once written
-        check_additions_signer(audit_dir, key)
+    if not (folder / f"{stem}.html").exists():  # a new brief changes additions.json and the site head (its root
+        check_additions_signer(audit_dir, key)  # index links the brief): refused now, not once written
+        head.check_signer(site / head.HEAD_SIGNATURE, key, head.HEAD)
     links = {m: f"../models/{slug(m)}.html" for m in candidates if (audit_dir / "models" / f"{slug(m)}.html").exists()}
     nav = [Link("../../index.html", "All audit versions"), Link("../index.html", "Comparison of all models")]
     result = BriefResult(folder / f"{stem}.html", folder / f"{stem}.pdf")
@@ -439,6 +445,8 @@ def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path
             for name in (f"{stem}.html", f"{stem}.pdf", stem):
                 _remove(folder / name)
         raise
+    with site_lock(site):
+        result.head = update_site(site, load_site_config(), key)
     return result
 
 

@@ -173,6 +173,7 @@ class PublishedAudit:
     instrument_sha256: str
     data_sha256: str
     signed: bool  # a minisign signature of its manifest is published beside it
+    briefs: list[dict] = field(default_factory=list)  # name, html, pdf: briefs added since (manifest.published_briefs)
 
 
 @dataclass

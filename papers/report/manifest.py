@@ -337,6 +337,19 @@ def check_site_manifests(site: Path) -> None:
                               "restore that audit from a copy, or publish into another site.")
 
 
+def published_briefs(site: Path, folder: str, manifest: dict) -> list[dict]:
+    """The decision briefs added to a published audit by papers brief, in name order: each brief's
+    name and links from the site root to its HTML and (where listed) its PDF, from the audit's
+    additions.json; none where additions.json cannot be trusted (papers verify says why)."""
+    listed, problems = read_additions(Path(site) / folder, manifest)
+    if problems:
+        return []
+    stems = sorted(name[len("briefs/"):-len(".html")] for name in listed
+                   if name.startswith("briefs/") and name.count("/") == 1 and name.endswith(".html"))
+    return [{"name": stem, "html": f"{folder}/briefs/{stem}.html",
+             "pdf": f"{folder}/briefs/{stem}.pdf" if f"briefs/{stem}.pdf" in listed else ""} for stem in stems]
+
+
 def write_root_index(site: Path, config: SiteConfig | None = None, out: Path | None = None,
                      models: list[dict] | None = None) -> Path:
     """The site root: every published audit, last published first, and a link to the latest
@@ -353,7 +366,8 @@ def write_root_index(site: Path, config: SiteConfig | None = None, out: Path | N
                              published_iso=m["published_at"], models=len(m["models"]),
                              instrument_id=m["instrument"]["id"], instrument_version=m["instrument"]["version"],
                              instrument_sha256=m["instrument"]["sha256"], data_sha256=m["data_sha256"],
-                             signed=(Path(site) / folder / SIGNATURE).is_file())
+                             signed=(Path(site) / folder / SIGNATURE).is_file(),
+                             briefs=published_briefs(site, folder, m))
               for folder, m in published_audits(site)]
     page = RootIndex(audits=audits, css=project_path("reports", "style.css").read_text(encoding="utf-8"),
                      version=__version__, title=config.title, publisher=config.publisher,
