@@ -126,7 +126,7 @@ def test_parsing_is_linear_in_the_text(tmp_path):
 
 
 def test_only_the_start_and_end_of_a_long_answer_are_parsed(instrument):
-    from papers.answers.parse import PARSE_CHARS
+    from papers.answers.reading import PARSE_CHARS
 
     filler = "x " * PARSE_CHARS
     assert parse_answer(ANSWER + filler * 2, "rank", NS, instrument).status == "valid"

@@ -3,7 +3,7 @@
 The prompt lists the two actions as A and B in the trial's order (`serves`: the dimensions they
 serve, A first). The same reading serves collected and ingested answers. What is read, in order:
 
-1. The answer part, as for rankings (papers.answers.parse.answer_part): reasoning in `<think>` tags
+1. The answer part, as for rankings (papers.answers.reading.answer_part): reasoning in `<think>` tags
    dropped, only what follows a last "Final answer" / "Answer:" line.
 2. JSON anywhere in it: the first object with a choice field (`choice`, `chosen`, `answer`,
    `option`, `action`, `decision`, `selection`, `selected`, `pick`, in any case). Its value is a
@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import re
 
-from papers.answers.parse import DECLINE_RE, Parsed, answer_part, capped, json_candidates
+from papers.answers.json_text import json_candidates
+from papers.answers.reading import DECLINE_RE, Parsed, answer_part, capped
 from papers.text import excerpt
 
 REASON_CHARS = 400

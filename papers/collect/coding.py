@@ -17,7 +17,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from papers.answers.parse import capped, json_candidates
+from papers.answers.json_text import json_candidates
+from papers.answers.reading import capped
 from papers.answers.write import write_codes
 from papers.collect.calls import AdaptiveLimiter, Outcome, complete, request
 from papers.collect.costs import CodingEstimate, cost_limit, estimate_coding
