@@ -209,8 +209,7 @@ def attach_bootstrap(groups: list[Group], rng: np.random.Generator, b: int, with
 
     References
     ----------
-    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman &
-    Hall.
+    Efron & Tibshirani (1993), cited in full at `papers.analysis.stats.bootstrap_counts`.
 
     Examples
     --------
@@ -266,8 +265,7 @@ def profiles(groups: list[Group]) -> pl.DataFrame:
 
     References
     ----------
-    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman &
-    Hall.
+    Efron & Tibshirani (1993), cited in full at `papers.analysis.stats.bootstrap_counts`.
 
     Examples
     --------
@@ -320,10 +318,8 @@ def mean_intervals(g: Group, unit: str) -> tuple[list[tuple[float, float]], list
 
     References
     ----------
-    Hesterberg, T. C. (2015). What teachers should know about the bootstrap: resampling in the
-    undergraduate statistics curriculum. The American Statistician 69(4), 371-386.
-    Clopper, C. J. & Pearson, E. S. (1934). The use of confidence or fiducial limits illustrated
-    in the case of the binomial. Biometrika 26(4), 404-413.
+    Hesterberg (2015), cited in full at `papers.analysis.stats.expanded_level`.
+    Clopper & Pearson (1934), cited in full at `papers.analysis.stats.constant_interval`.
 
     Examples
     --------
@@ -387,10 +383,7 @@ def stability(groups: list[Group], outcomes: pl.DataFrame) -> pl.DataFrame:
 
     References
     ----------
-    Friedman, M. (1937). The use of ranks to avoid the assumption of normality implicit in the
-    analysis of variance. Journal of the American Statistical Association 32(200), 675-701.
-    Kendall, M. G. & Babington Smith, B. (1939). The problem of m rankings. Annals of Mathematical
-    Statistics 10(3), 275-287.
+    Friedman (1937) and Kendall & Babington Smith (1939), cited in full at `papers.analysis.stats.friedman_w`.
 
     Examples
     --------
@@ -520,10 +513,8 @@ def differences(groups: list[Group]) -> pl.DataFrame:
     ----------
     Kruskal, W. H. & Wallis, W. A. (1952). Use of ranks in one-criterion variance analysis.
     Journal of the American Statistical Association 47(260), 583-621.
-    Tomczak, M. & Tomczak, E. (2014). The need to report effect size estimates revisited. An
-    overview of some recommended measures of effect size. Trends in Sport Sciences 1(21), 19-25.
-    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal
-    of Statistics 6(2), 65-70.
+    Tomczak & Tomczak (2014), cited in full at `papers.analysis.stats.epsilon_squared`.
+    Holm (1979), cited in full at `papers.analysis.stats.holm`.
 
     Examples
     --------
@@ -591,9 +582,7 @@ def type_margin(settings: Settings, layout: Layout, task: str) -> float:
 
     References
     ----------
-    Schuirmann, D. J. (1987). A comparison of the two one-sided tests procedure and the power
-    approach for assessing the equivalence of average bioavailability. Journal of
-    Pharmacokinetics and Biopharmaceutics 15(6), 657-680.
+    Schuirmann (1987), cited in full at `papers.analysis.structure.orientation_test`.
 
     Examples
     --------
@@ -638,12 +627,9 @@ def structure(groups: list[Group], layout: Layout, settings: Settings, rng: np.r
 
     References
     ----------
-    Ward, J. H. (1963). Hierarchical grouping to optimize an objective function. Journal of the
-    American Statistical Association 58(301), 236-244.
-    Hennig, C. (2007). Cluster-wise assessment of cluster stability. Computational Statistics &
-    Data Analysis 52(1), 258-271.
-    Torgerson, W. S. (1952). Multidimensional scaling: I. Theory and method. Psychometrika 17(4),
-    401-419.
+    Ward (1963), cited in full at `papers.analysis.structure.within_ss`.
+    Hennig (2007), cited in full at `papers.analysis.stats.jaccard`.
+    Torgerson (1952), cited in full at `papers.analysis.stats.classical_mds`.
 
     Examples
     --------
@@ -835,8 +821,7 @@ def human_profiles(groups: list[Group], excluded: dict[str, int]) -> pl.DataFram
 
     References
     ----------
-    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman &
-    Hall.
+    Efron & Tibshirani (1993), cited in full at `papers.analysis.stats.bootstrap_counts`.
 
     Examples
     --------
@@ -905,10 +890,8 @@ def agreement(model_groups: list[Group], human_groups: list[Group]) -> pl.DataFr
     ----------
     Lin, L. I.-K. (1989). A concordance correlation coefficient to evaluate reproducibility.
     Biometrics 45(1), 255-268.
-    McGraw, K. O. & Wong, S. P. (1996). Forming inferences about some intraclass correlation
-    coefficients. Psychological Methods 1(1), 30-46.
-    Koo, T. K. & Li, M. Y. (2016). A guideline of selecting and reporting intraclass correlation
-    coefficients for reliability research. Journal of Chiropractic Medicine 15(2), 155-163.
+    McGraw & Wong (1996), cited in full at `papers.analysis.stats.icc_two_way`.
+    Koo & Li (2016), cited in full at `papers.analysis.stats.koo_li_band`.
 
     Examples
     --------
@@ -977,8 +960,7 @@ def fidelity_row(mg: Group, hg: Group) -> dict:
 
     References
     ----------
-    Koo, T. K. & Li, M. Y. (2016). A guideline of selecting and reporting intraclass correlation
-    coefficients for reliability research. Journal of Chiropractic Medicine 15(2), 155-163.
+    Koo & Li (2016), cited in full at `papers.analysis.stats.koo_li_band`.
 
     Examples
     --------
@@ -1079,8 +1061,7 @@ def items_summary(items: pl.DataFrame, rng: np.random.Generator, b: int) -> pl.D
 
     References
     ----------
-    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman &
-    Hall.
+    Efron & Tibshirani (1993), cited in full at `papers.analysis.stats.bootstrap_counts`.
 
     Examples
     --------
@@ -1142,8 +1123,7 @@ def themes(codes: pl.DataFrame, rule: str | None = None) -> pl.DataFrame:
 
     References
     ----------
-    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
-    Journal of the American Statistical Association 22(158), 209-212.
+    Wilson (1927), cited in full at `papers.analysis.stats.wilson_ci`.
 
     Examples
     --------
@@ -1206,10 +1186,8 @@ def coder_agreement(codes: pl.DataFrame, rng: np.random.Generator, b: int) -> pl
 
     References
     ----------
-    Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and Psychological
-    Measurement 20(1), 37-46.
-    Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Departmental Papers (ASC),
-    Annenberg School for Communication, University of Pennsylvania.
+    Cohen (1960), cited in full at `papers.analysis.stats.cohen_kappa`.
+    Krippendorff (2011), cited in full at `papers.analysis.stats.krippendorff_alpha_nominal`.
 
     Examples
     --------
@@ -1302,8 +1280,7 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
 
     References
     ----------
-    Lau, G. R., Low, W. Y., Koh, S. M. & Hartanto, A. (2025). Evaluating AI alignment in eleven LLMs
-    through output-based analysis and human benchmarking. arXiv preprint 2506.12617 (v3).
+    Lau et al. (2025), cited in full at `papers.analysis.structure.orientation_per_trial`.
 
     Examples
     --------

@@ -108,8 +108,7 @@ def leader_phrase(what: str, estimates: list[Estimate], fmt) -> str:
 
     References
     ----------
-    Schenker, N. & Gentleman, J. F. (2001). On judging the significance of differences by examining
-    the overlap between confidence intervals. The American Statistician 55(3), 182-186.
+    Schenker & Gentleman (2001), cited in full at `leaders`.
 
     Examples
     --------
@@ -157,8 +156,7 @@ def ordering_phrase(friedman_p: float | None, ordered_names: list[str], top: int
 
     References
     ----------
-    Friedman, M. (1937). The use of ranks to avoid the assumption of normality implicit in the
-    analysis of variance. Journal of the American Statistical Association 32(200), 675-701.
+    Friedman (1937), cited in full at `papers.analysis.stats.friedman_w`.
 
     Examples
     --------

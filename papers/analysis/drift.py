@@ -119,8 +119,7 @@ def welch_test(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[float
 
     References
     ----------
-    Welch, B. L. (1947). The generalization of "Student's" problem when several different
-    population variances are involved. Biometrika 34(1-2), 28-35.
+    Welch (1947), cited in full at `papers.analysis.stats.fidelity_intervals`.
 
     Examples
     --------

@@ -175,8 +175,7 @@ def pl_ordering_probabilities(worths: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
     References
     ----------
-    Luce, R. D. (1959). Individual Choice Behavior: A Theoretical Analysis. New York: Wiley.
-    Plackett, R. L. (1975). The analysis of permutations. Applied Statistics 24(2), 193-202.
+    Luce (1959) and Plackett (1975), cited in full at `orderings`.
 
     Examples
     --------
@@ -217,8 +216,7 @@ def pl_expected_ranks(worths: np.ndarray) -> np.ndarray:
 
     References
     ----------
-    Luce, R. D. (1959). Individual Choice Behavior: A Theoretical Analysis. New York: Wiley.
-    Plackett, R. L. (1975). The analysis of permutations. Applied Statistics 24(2), 193-202.
+    Luce (1959) and Plackett (1975), cited in full at `orderings`.
 
     Examples
     --------
@@ -258,8 +256,7 @@ def pl_ranks(rng: np.random.Generator, worths: np.ndarray, n: int, reps: int = 1
 
     References
     ----------
-    Luce, R. D. (1959). Individual Choice Behavior: A Theoretical Analysis. New York: Wiley.
-    Plackett, R. L. (1975). The analysis of permutations. Applied Statistics 24(2), 193-202.
+    Luce (1959) and Plackett (1975), cited in full at `orderings`.
     Yellott, J. I. (1977). The relationship between Luce's choice axiom, Thurstone's theory of
     comparative judgment, and the double exponential distribution. Journal of Mathematical
     Psychology 15(2), 109-144.
@@ -303,8 +300,7 @@ def pl_rank_counts(rng: np.random.Generator, worths: np.ndarray, n: int, sims: i
 
     References
     ----------
-    Luce, R. D. (1959). Individual Choice Behavior: A Theoretical Analysis. New York: Wiley.
-    Plackett, R. L. (1975). The analysis of permutations. Applied Statistics 24(2), 193-202.
+    Luce (1959) and Plackett (1975), cited in full at `orderings`.
 
     Examples
     --------
@@ -446,8 +442,7 @@ def check_mean_ranks(means: np.ndarray, source: str = "the profile", keys: tuple
 
     References
     ----------
-    Ford, L. R. (1957). Solution of a ranking problem from binary comparisons. American
-    Mathematical Monthly 64(8), 28-33.
+    Ford (1957), cited in full at `fit_worths`.
 
     Examples
     --------
@@ -510,8 +505,7 @@ def mann_whitney_counts(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     References
     ----------
-    Mann, H. B. & Whitney, D. R. (1947). On a test of whether one of two random variables is
-    stochastically larger than the other. Annals of Mathematical Statistics 18(1), 50-60.
+    Mann & Whitney (1947), cited in full at `papers.analysis.stats.rank_biserial`.
 
     Examples
     --------
@@ -555,8 +549,7 @@ def holm_rows(p: np.ndarray) -> np.ndarray:
 
     References
     ----------
-    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal
-    of Statistics 6(2), 65-70.
+    Holm (1979), cited in full at `papers.analysis.stats.holm`.
 
     Examples
     --------
@@ -603,8 +596,7 @@ def worth_for_delta(delta: float, k: int) -> float:
 
     References
     ----------
-    Luce, R. D. (1959). Individual Choice Behavior: A Theoretical Analysis. New York: Wiley.
-    Plackett, R. L. (1975). The analysis of permutations. Applied Statistics 24(2), 193-202.
+    Luce (1959) and Plackett (1975), cited in full at `orderings`.
 
     Examples
     --------
@@ -658,11 +650,9 @@ def rank_difference_rejections(delta: float, trials: int, k: int = 5, alpha: flo
 
     References
     ----------
-    Mann, H. B. & Whitney, D. R. (1947). On a test of whether one of two random variables is
-    stochastically larger than the other. Annals of Mathematical Statistics 18(1), 50-60.
-    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal
-    of Statistics 6(2), 65-70.
-    Plackett, R. L. (1975). The analysis of permutations. Applied Statistics 24(2), 193-202.
+    Mann & Whitney (1947), cited in full at `papers.analysis.stats.rank_biserial`.
+    Holm (1979), cited in full at `papers.analysis.stats.holm`.
+    Plackett (1975), cited in full at `orderings`.
 
     Examples
     --------
@@ -700,9 +690,8 @@ def rank_difference_power(delta: float, trials: int, k: int = 5, alpha: float = 
 
     References
     ----------
-    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal
-    of Statistics 6(2), 65-70.
-    Plackett, R. L. (1975). The analysis of permutations. Applied Statistics 24(2), 193-202.
+    Holm (1979), cited in full at `papers.analysis.stats.holm`.
+    Plackett (1975), cited in full at `orderings`.
 
     Examples
     --------
@@ -783,8 +772,7 @@ def trials_for_power(power_at: Callable[[int, int], PowerEstimate], start: int, 
 
     References
     ----------
-    Morris, T. P., White, I. R. & Crowther, M. J. (2019). Using simulation studies to evaluate
-    statistical methods. Statistics in Medicine 38(11), 2074-2102.
+    Morris et al. (2019), cited in full at `sims_for_se`.
 
     Examples
     --------
@@ -912,8 +900,7 @@ def builtin_profile(task: str, k: int) -> HumanProfile:
 
     References
     ----------
-    Lau, G. R., Low, W. Y., Koh, S. M. & Hartanto, A. (2025). Evaluating AI alignment in eleven LLMs
-    through output-based analysis and human benchmarking. arXiv preprint 2506.12617 (v3).
+    Lau et al. (2025), cited in full at `papers.analysis.structure.orientation_per_trial`.
 
     Examples
     --------
@@ -961,8 +948,7 @@ def profile_from_mapping(raw, task: str, source: str, scale: tuple[int, int] = (
 
     References
     ----------
-    Ford, L. R. (1957). Solution of a ranking problem from binary comparisons. American
-    Mathematical Monthly 64(8), 28-33.
+    Ford (1957), cited in full at `fit_worths`.
 
     Examples
     --------
@@ -1122,8 +1108,7 @@ def draw_ratings(rng: np.random.Generator, mu: np.ndarray, sd: float, n: int, sc
 
     References
     ----------
-    McKelvey, R. D. & Zavoina, W. (1975). A statistical model for the analysis of ordinal level
-    dependent variables. Journal of Mathematical Sociology 4(1), 103-120.
+    McKelvey & Zavoina (1975), cited in full at `expected_rating`.
 
     Examples
     --------
@@ -1158,8 +1143,7 @@ def reverse_order(values: np.ndarray) -> np.ndarray:
 
     References
     ----------
-    Luce, R. D. (1959). Individual Choice Behavior: A Theoretical Analysis. New York: Wiley.
-    Plackett, R. L. (1975). The analysis of permutations. Applied Statistics 24(2), 193-202.
+    Luce (1959) and Plackett (1975), cited in full at `orderings`.
 
     Examples
     --------
@@ -1233,10 +1217,8 @@ class AgreementPower:
 
     References
     ----------
-    Lin, L. I.-K. (1989). A concordance correlation coefficient to evaluate reproducibility.
-    Biometrics 45(1), 255-268.
-    McGraw, K. O. & Wong, S. P. (1996). Forming inferences about some intraclass correlation
-    coefficients. Psychological Methods 1(1), 30-46.
+    Lin (1989), cited in full at `papers.analysis.audit.agreement`.
+    McGraw & Wong (1996), cited in full at `papers.analysis.stats.icc_two_way`.
     Plackett, R. L. (1975). The analysis of permutations. Applied Statistics 24(2), 193-202.
     """
 
@@ -1395,8 +1377,7 @@ def profile_moments_batch(x: np.ndarray, counts: np.ndarray) -> stats.ProfileMom
 
     References
     ----------
-    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman &
-    Hall.
+    Efron & Tibshirani (1993), cited in full at `papers.analysis.stats.bootstrap_counts`.
 
     Examples
     --------
@@ -1486,10 +1467,8 @@ def plan_rank_difference(delta: float, trials: int, k: int = 5, alpha: float = 0
 
     References
     ----------
-    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal
-    of Statistics 6(2), 65-70.
-    Morris, T. P., White, I. R. & Crowther, M. J. (2019). Using simulation studies to evaluate
-    statistical methods. Statistics in Medicine 38(11), 2074-2102.
+    Holm (1979), cited in full at `papers.analysis.stats.holm`.
+    Morris et al. (2019), cited in full at `sims_for_se`.
 
     Examples
     --------
@@ -1575,10 +1554,8 @@ def plan_agreement(profile: HumanProfile, statistic: str, target: float, null: f
 
     References
     ----------
-    Morris, T. P., White, I. R. & Crowther, M. J. (2019). Using simulation studies to evaluate
-    statistical methods. Statistics in Medicine 38(11), 2074-2102.
-    Lin, L. I.-K. (1989). A concordance correlation coefficient to evaluate reproducibility.
-    Biometrics 45(1), 255-268.
+    Morris et al. (2019), cited in full at `sims_for_se`.
+    Lin (1989), cited in full at `papers.analysis.audit.agreement`.
 
     Examples
     --------

@@ -352,8 +352,7 @@ def friedman_w(rank_sums: np.ndarray, m: np.ndarray | float, k: int, ties: np.nd
     analysis of variance. Journal of the American Statistical Association 32(200), 675-701.
     Kendall, M. G. & Babington Smith, B. (1939). The problem of m rankings. Annals of Mathematical
     Statistics 10(3), 275-287.
-    Siegel, S. & Castellan, N. J. (1988). Nonparametric Statistics for the Behavioral Sciences,
-    2nd ed. New York: McGraw-Hill.
+    Siegel & Castellan (1988), cited in full at `tie_term`.
 
     Examples
     --------
@@ -985,10 +984,8 @@ def rank_biserial_boot(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, b
 
     References
     ----------
-    Kerby, D. S. (2014). The simple difference formula: an approach to teaching nonparametric
-    correlation. Comprehensive Psychology 3, 11.IT.3.1.
-    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman &
-    Hall.
+    Kerby (2014), cited in full at `rank_biserial`.
+    Efron & Tibshirani (1993), cited in full at `bootstrap_counts`.
 
     Examples
     --------
@@ -1179,8 +1176,7 @@ def profile_moments(x: np.ndarray, counts: np.ndarray | None = None) -> ProfileM
     References
     ----------
     Fuller, W. A. (1987). Measurement Error Models. New York: Wiley.
-    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York: Chapman &
-    Hall.
+    Efron & Tibshirani (1993), cited in full at `bootstrap_counts`.
 
     Examples
     --------
@@ -1431,8 +1427,7 @@ def fidelity_intervals(model: np.ndarray, human: np.ndarray, model_counts: np.nd
     University Press.
     Efron, B. (1987). Better bootstrap confidence intervals. Journal of the American Statistical
     Association 82(397), 171-185.
-    Hesterberg, T. C. (2015). What teachers should know about the bootstrap: resampling in the
-    undergraduate statistics curriculum. The American Statistician 69(4), 371-386.
+    Hesterberg (2015), cited in full at `expanded_level`.
     Welch, B. L. (1947). The generalization of "Student's" problem when several different
     population variances are involved. Biometrika 34(1-2), 28-35.
 
@@ -1544,10 +1539,7 @@ def bca_interval(replicates: np.ndarray, estimate: float, jackknives: list[np.nd
 
     References
     ----------
-    Efron, B. (1987). Better bootstrap confidence intervals. Journal of the American Statistical
-    Association 82(397), 171-185.
-    Davison, A. C. & Hinkley, D. V. (1997). Bootstrap Methods and their Application. Cambridge
-    University Press.
+    Efron (1987) and Davison & Hinkley (1997), cited in full at `fidelity_intervals`.
 
     Examples
     --------
@@ -1606,8 +1598,7 @@ def welch_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[f
 
     References
     ----------
-    Welch, B. L. (1947). The generalization of "Student's" problem when several different
-    population variances are involved. Biometrika 34(1-2), 28-35.
+    Welch (1947), cited in full at `fidelity_intervals`.
 
     Examples
     --------
@@ -1715,8 +1706,7 @@ def koo_li_interval_band(*intervals: tuple[float, float]) -> str:
 
     References
     ----------
-    Koo, T. K. & Li, M. Y. (2016). A guideline of selecting and reporting intraclass correlation
-    coefficients for reliability research. Journal of Chiropractic Medicine 15(2), 155-163.
+    Koo & Li (2016), cited in full at `koo_li_band`.
 
     Examples
     --------

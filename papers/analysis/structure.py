@@ -96,8 +96,7 @@ def orientation_bounds(dims: tuple[str, ...], orientation: dict[str, str], task:
 
     References
     ----------
-    Lau, G. R., Low, W. Y., Koh, S. M. & Hartanto, A. (2025). Evaluating AI alignment in eleven LLMs
-    through output-based analysis and human benchmarking. arXiv preprint 2506.12617 (v3).
+    Lau et al. (2025), cited in full at `orientation_per_trial`.
 
     Examples
     --------
@@ -232,8 +231,7 @@ def type_models(tests: list[Orientation], alpha: float = 0.05) -> tuple[list[str
 
     References
     ----------
-    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal
-    of Statistics 6(2), 65-70.
+    Holm (1979), cited in full at `papers.analysis.stats.holm`.
 
     Examples
     --------
@@ -281,9 +279,7 @@ def cluster_label(members: list[Orientation], margin: float, level: float = 0.95
 
     References
     ----------
-    Schuirmann, D. J. (1987). A comparison of the two one-sided tests procedure and the power
-    approach for assessing the equivalence of average bioavailability. Journal of
-    Pharmacokinetics and Biopharmaceutics 15(6), 657-680.
+    Schuirmann (1987), cited in full at `orientation_test`.
 
     Examples
     --------
@@ -372,8 +368,7 @@ def silhouette_fast(d: np.ndarray, labels: np.ndarray) -> float:
 
     References
     ----------
-    Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the interpretation and validation of
-    cluster analysis. Journal of Computational and Applied Mathematics 20, 53-65.
+    Rousseeuw (1987), cited in full at `papers.analysis.stats.silhouette`.
 
     Examples
     --------
@@ -426,10 +421,8 @@ def best_partition(profile: np.ndarray, linkage: str, k_max: int = 8, k_given: i
 
     References
     ----------
-    Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the interpretation and validation of
-    cluster analysis. Journal of Computational and Applied Mathematics 20, 53-65.
-    Ward, J. H. (1963). Hierarchical grouping to optimize an objective function. Journal of the
-    American Statistical Association 58(301), 236-244.
+    Rousseeuw (1987), cited in full at `papers.analysis.stats.silhouette`.
+    Ward (1963), cited in full at `within_ss`.
 
     Examples
     --------
@@ -473,8 +466,7 @@ def candidate_ks(n: int, k_max: int = 8) -> list[int]:
 
     References
     ----------
-    Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the interpretation and validation of
-    cluster analysis. Journal of Computational and Applied Mathematics 20, 53-65.
+    Rousseeuw (1987), cited in full at `papers.analysis.stats.silhouette`.
 
     Examples
     --------
@@ -510,8 +502,7 @@ def between_shares(profile: np.ndarray, linkage: str, ks: list[int]) -> np.ndarr
 
     References
     ----------
-    Ward, J. H. (1963). Hierarchical grouping to optimize an objective function. Journal of the
-    American Statistical Association 58(301), 236-244.
+    Ward (1963), cited in full at `within_ss`.
 
     Examples
     --------
@@ -656,8 +647,7 @@ def structure_test(trials: list[np.ndarray], linkage: str, rng: np.random.Genera
     References
     ----------
     Good, P. (2005). Permutation, Parametric, and Bootstrap Tests of Hypotheses, 3rd ed. Springer.
-    Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the interpretation and validation of
-    cluster analysis. Journal of Computational and Applied Mathematics 20, 53-65.
+    Rousseeuw (1987), cited in full at `papers.analysis.stats.silhouette`.
     Westfall, P. H. & Young, S. S. (1993). Resampling-Based Multiple Testing. Wiley.
 
     Examples
