@@ -109,6 +109,19 @@ def _example_answers() -> pl.DataFrame:
     return pl.DataFrame(trials("h", [1] * 20) + trials("u", [2] * 20) + trials("m", [1, 2] * 10))
 
 
+def _example_layout() -> Layout:
+    return Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
+
+
+def _example_groups(rng: np.random.Generator | None = None, with_ranks: bool = False) -> list[Group]:
+    """`wide_groups` of `_example_answers`, condition c showing A (humanistic) and B (utility), as
+    `wide_groups`' example builds them; with `rng`, the bootstrap attached (`attach_bootstrap`, B = 50)."""
+    groups = wide_groups(_example_answers(), _example_layout(), ("model", "condition", "task"), "response_id")
+    if rng is not None:
+        attach_bootstrap(groups, rng, 50, with_ranks=with_ranks)
+    return groups
+
+
 def wide_groups(answers: pl.DataFrame, layout: Layout, keys: tuple[str, ...], unit: str) -> list[Group]:
     """Split long answers into one trials x dimensions matrix per group.
 
@@ -143,7 +156,6 @@ def wide_groups(answers: pl.DataFrame, layout: Layout, keys: tuple[str, ...], un
 
     Examples
     --------
-    >>> import numpy as np, polars as pl
     >>> def trials(model, ranks_of_a):  # A's rank in each trial; B takes the other place
     ...     return [{"model": model, "condition": "c", "task": "rank", "response_id": f"{model}{t}", "dimension": d,
     ...              "value": float(r if d == "A" else 3 - r)} for t, r in enumerate(ranks_of_a) for d in "AB"]
@@ -213,10 +225,7 @@ def attach_bootstrap(groups: list[Group], rng: np.random.Generator, b: int, with
 
     Examples
     --------
-    >>> import numpy as np, polars as pl
-    >>> answers = _example_answers()  # h ranks A first in 20 trials, u second, m alternates (see wide_groups)
-    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
-    >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
+    >>> groups = _example_groups()  # h ranks A first in 20 trials, u second, m alternates
     >>> attach_bootstrap(groups, np.random.default_rng(1), 50, with_ranks=True)
     >>> groups[0].boot.shape, groups[0].moments.means.tolist(), groups[0].ties.tolist()[:2]
     ((50, 2), [1.0, 2.0], [0.0, 0.0])
@@ -269,11 +278,7 @@ def profiles(groups: list[Group]) -> pl.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np, polars as pl
-    >>> answers = _example_answers()  # h ranks A first in 20 trials, u second, m alternates (see wide_groups)
-    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
-    >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
-    >>> attach_bootstrap(groups, np.random.default_rng(1), 50)
+    >>> groups = _example_groups(np.random.default_rng(1))
     >>> profiles(groups).filter(pl.col("model") == "m").select("dimension", "mean", "top1_share").rows()
     [('A', 1.5, 0.5), ('B', 1.5, 0.5)]
     """
@@ -387,11 +392,7 @@ def stability(groups: list[Group], outcomes: pl.DataFrame) -> pl.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np, polars as pl
-    >>> answers = _example_answers()  # h ranks A first in 20 trials, u second, m alternates (see wide_groups)
-    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
-    >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
-    >>> attach_bootstrap(groups, np.random.default_rng(1), 50, with_ranks=True)
+    >>> groups = _example_groups(np.random.default_rng(1), with_ranks=True)
     >>> outcomes = pl.DataFrame({"model": ["h", "m", "u"], "condition": "c", "task": "rank", "status": "valid", "n": 20})
     >>> table = stability(groups, outcomes)
     >>> table.select("model", pl.col("kendall_w").round(3), "mean_rho", "valid_share").rows()
@@ -518,10 +519,7 @@ def differences(groups: list[Group]) -> pl.DataFrame:
 
     Examples
     --------
-    >>> import numpy as np, polars as pl
-    >>> answers = _example_answers()  # h ranks A first in 20 trials, u second, m alternates (see wide_groups)
-    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
-    >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
+    >>> groups = _example_groups()
     >>> row = differences(groups).row(0, named=True)
     >>> row["dimension"], row["df"], row["p"] < 0.001, round(row["epsilon2"], 3)
     ('A', 2, True, 0.667)
@@ -635,13 +633,9 @@ def structure(groups: list[Group], layout: Layout, settings: Settings, rng: np.r
     --------
     Three models along one line (h, m, u) differ, but form no separate groups:
 
-    >>> import numpy as np, polars as pl
-    >>> answers = _example_answers()  # h ranks A first in 20 trials, u second, m alternates (see wide_groups)
-    >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
-    >>> groups = wide_groups(answers, layout, ("model", "condition", "task"), "response_id")
     >>> rng = np.random.default_rng(1)
-    >>> attach_bootstrap(groups, rng, 50)
-    >>> clusters, mds, summary = structure(groups, layout, Settings(permutations=99), rng)
+    >>> groups = _example_groups(rng)
+    >>> clusters, mds, summary = structure(groups, _example_layout(), Settings(permutations=99), rng)
     >>> clusters.select("model", "model_type").rows()
     [('h', 'human-centric'), ('m', 'no clear type'), ('u', 'utility-driven')]
     >>> summary.row(0, named=True)["note"].split("; ")
@@ -825,7 +819,6 @@ def human_profiles(groups: list[Group], excluded: dict[str, int]) -> pl.DataFram
 
     Examples
     --------
-    >>> import numpy as np, polars as pl
     >>> human = pl.DataFrame({"sample": "s", "condition": "c", "task": "rate",
     ...                       "participant": ["p1", "p1", "p2", "p2", "p3", "p3"],
     ...                       "dimension": ["A", "B"] * 3, "value": [6.0, 3, 7, 4, 5, 2]})
@@ -897,7 +890,6 @@ def agreement(model_groups: list[Group], human_groups: list[Group]) -> pl.DataFr
     --------
     A model that rates in the people's order with wider gaps (30 trials, 40 people):
 
-    >>> import numpy as np, polars as pl
     >>> rng = np.random.default_rng(1)
     >>> def rows(unit, key, centre, n):
     ...     data = np.clip(np.round(np.array(centre) + rng.normal(0, 0.7, (n, 4))), 1, 7)
@@ -1065,7 +1057,6 @@ def items_summary(items: pl.DataFrame, rng: np.random.Generator, b: int) -> pl.D
 
     Examples
     --------
-    >>> import numpy as np, polars as pl
     >>> items = pl.DataFrame({"sample": "s", "item": "endorse", "value": [2.0, 4, 5, 7]})
     >>> items_summary(items, np.random.default_rng(1), 200).select("n", "mean", "median").row(0)
     (4, 4.5, 4.5)
@@ -1191,7 +1182,6 @@ def coder_agreement(codes: pl.DataFrame, rng: np.random.Generator, b: int) -> pl
 
     Examples
     --------
-    >>> import numpy as np, polars as pl
     >>> codes = pl.DataFrame({"model": "m", "condition": "c", "response_id": [f"r{i // 2}" for i in range(8)],
     ...                       "coder": ["ann", "bob"] * 4, "dimension": "A",
     ...                       "is_present": [True, True, False, False, True, False, False, False]})
@@ -1284,7 +1274,6 @@ def compute_audit(answers: pl.DataFrame, outcomes: pl.DataFrame, human: pl.DataF
 
     Examples
     --------
-    >>> import numpy as np, polars as pl
     >>> answers = _example_answers()  # h ranks A first in 20 trials, u second, m alternates (see wide_groups)
     >>> layout = Layout({"c": ("A", "B")}, {"A": "humanistic", "B": "utility"})
     >>> outcomes = pl.DataFrame({"model": ["h", "m", "u"], "condition": "c", "task": "rank", "status": "valid", "n": 8})
