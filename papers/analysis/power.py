@@ -277,9 +277,8 @@ def pl_rank_counts(rng: np.random.Generator, worths: np.ndarray, n: int, sims: i
     Parameters
     ----------
     rng : numpy.random.Generator
-        The seeded generator.
     worths : numpy.ndarray
-        Log-worths (k,).
+        The seeded generator and the log-worths (k,), as in `pl_ranks`.
     n : int
         Rankings (trials) per simulation.
     sims : int
@@ -1045,9 +1044,8 @@ def latent_for_mean(means: np.ndarray, sd: float, scale: tuple[int, int] = (1, 7
     means : numpy.ndarray
         Mean ratings, strictly inside the scale.
     sd : float
-        Latent standard deviation.
     scale : (int, int)
-        The rating scale.
+        The latent standard deviation and the rating scale, as in `expected_rating`.
 
     Returns
     -------
