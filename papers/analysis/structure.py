@@ -350,15 +350,13 @@ def silhouette_fast(d: np.ndarray, labels: np.ndarray) -> float:
     Parameters
     ----------
     d : numpy.ndarray
-        Array (n, n) of distances.
     labels : numpy.ndarray
-        Cluster label of each point.
+        The distances (n, n) and each point's cluster label, as in `stats.silhouette`.
 
     Returns
     -------
     float
-        The mean of (b_i - a_i) / max(a_i, b_i); a point alone in its cluster scores 0; NaN with
-        fewer than two clusters or as many clusters as points.
+        What `stats.silhouette` returns, to rounding.
 
     Notes
     -----
@@ -372,10 +370,12 @@ def silhouette_fast(d: np.ndarray, labels: np.ndarray) -> float:
 
     Examples
     --------
-    >>> import numpy as np
+    The example of `stats.silhouette`, and a partition with a point alone in its cluster:
+
     >>> x = np.array([0.0, 0.1, 0.2, 5, 5.1])
-    >>> round(silhouette_fast(np.abs(x[:, None] - x[None, :]), np.array([1, 1, 1, 2, 2])), 4)
-    0.9758
+    >>> d = np.abs(x[:, None] - x[None, :])
+    >>> [round(silhouette_fast(d, c), 4) for c in (np.array([1, 1, 1, 2, 2]), np.array([1, 1, 2, 3, 3]))]
+    [0.9758, 0.4918]
     """
     clusters, index = np.unique(labels, return_inverse=True)
     n = len(labels)
