@@ -177,15 +177,9 @@ def check_additions(folder: Path, manifest: dict, checks: Checks, check: AuditCh
         if key is None:
             check.additions_signature = "present, not checked (give --key PUBLIC_KEY to check it)"
             return
-        try:
-            comment = key.verify(safefs.read_bytes(folder / ADDITIONS), safefs.read_text(signature), ADDITIONS_SIGNATURE)
-        except (SignatureError, OSError, UnicodeDecodeError) as e:
-            check.additions_signature, check.additions_ok = getattr(e, "message", None) or str(e), False
-            return
-        if not {f"audit:{manifest['audit_id']}", f"file:{ADDITIONS}"} <= set(comment.split("\t")):
-            check.additions_signature, check.additions_ok = f"signed for another file (trusted comment: {comment[:80]})", False
-            return
-        check.additions_signature = f"verified, key {key.id_hex}"
+        check.additions_signature, ok = verify_signed(folder, ADDITIONS, ADDITIONS_SIGNATURE, key,
+                                                      {f"audit:{manifest['audit_id']}", f"file:{ADDITIONS}"}, "file")
+        check.additions_ok = check.additions_ok and ok
         return
     if key is None:
         check.additions_signature = "not signed"
@@ -271,15 +265,21 @@ def check_signature(folder: Path, manifest: dict, key: PublicKey | None, check: 
     if key is None:
         check.signature = "present, not checked (give --key PUBLIC_KEY to check it)"
         return
+    check.signature, ok = verify_signed(folder, MANIFEST, SIGNATURE, key, {f"audit:{manifest['audit_id']}"}, "audit")
+    check.signature_ok = check.signature_ok and ok
+
+
+def verify_signed(folder: Path, signed: str, signature: str, key: PublicKey, tags: set[str], what: str) -> tuple[str, bool]:
+    """Check the file `signed` in `folder` against its signature file with `key`, and that the
+    signature's trusted comment holds every tag (`audit:ID`, `file:NAME`) so that it was made for
+    this `what`, not moved here from another. Returns what to report, and whether it verified."""
     try:
-        comment = key.verify(safefs.read_bytes(folder / MANIFEST), safefs.read_text(signature), SIGNATURE)
+        comment = key.verify(safefs.read_bytes(folder / signed), safefs.read_text(folder / signature), signature)
     except (SignatureError, OSError, UnicodeDecodeError) as e:
-        check.signature, check.signature_ok = getattr(e, "message", None) or str(e), False
-        return
-    if f"audit:{manifest['audit_id']}" not in comment.split("\t"):
-        check.signature, check.signature_ok = f"signed for another audit (trusted comment: {comment[:80]})", False
-        return
-    check.signature = f"verified, key {key.id_hex}"
+        return getattr(e, "message", None) or str(e), False
+    if not tags <= set(comment.split("\t")):
+        return f"signed for another {what} (trusted comment: {comment[:80]})", False
+    return f"verified, key {key.id_hex}", True
 
 
 def verify_site(root: Path, checks: Checks) -> Verification:
