@@ -209,15 +209,20 @@ def people_sentence(sample: str, rows: list[dict], evidence: Evidence) -> str:
     return f"Against {who}: {'; '.join(clauses)}."
 
 
+def sides(rows: list[dict], point: str, low: str, high: str, line: float) -> tuple[list[dict], list[dict], list[dict]]:
+    """The rows whose statistic and interval are known, and of those the rows whose whole interval
+    lies above `line` and those whose whole interval lies below it."""
+    done = [r for r in rows if known(r, point, low, high)]
+    return done, [r for r in done if r[low] > line], [r for r in done if r[high] < line]
+
+
 def order_clause(rows: list[dict]) -> str:
     """Whether the model's order of priorities goes with people's: the whole interval of r above 0
     (resembles), below 0 (runs against), else not shown either way."""
-    done = [r for r in rows if known(r, "pearson_r", "r_ci_low", "r_ci_high")]
+    done, like, unlike = sides(rows, "pearson_r", "r_ci_low", "r_ci_high", 0)
     if not done:
         return ""
     n = len(rows)
-    like = [r for r in done if r["r_ci_low"] > 0]
-    unlike = [r for r in done if r["r_ci_high"] < 0]
     parts = []
     if like:
         parts.append(f"its order of priorities resembles theirs {ways(len(like), n)} "
@@ -237,10 +242,8 @@ def order_clause(rows: list[dict]) -> str:
 def gaps_clause(rows: list[dict]) -> str:
     """Whether the model exaggerates or compresses the gaps between priorities (spread ratio's whole
     interval above or below 1)."""
-    done = [r for r in rows if known(r, "spread_ratio", "spread_ratio_ci_low", "spread_ratio_ci_high")]
+    done, wide, narrow = sides(rows, "spread_ratio", "spread_ratio_ci_low", "spread_ratio_ci_high", 1)
     n = len(rows)
-    wide = [r for r in done if r["spread_ratio_ci_low"] > 1]
-    narrow = [r for r in done if r["spread_ratio_ci_high"] < 1]
     parts = []
     if wide:
         parts.append(f"it exaggerates the differences between values {ways(len(wide), n, short=True)} "
