@@ -10,7 +10,8 @@ each variant's item orders in Latin squares), and runs `papers.analysis.robustne
 Monte Carlo errors sqrt(p (1 - p) / R):
 
 1. the false-alarm rate: how often a model whose profile does not depend on the wording is called
-   not robust in any of its four situations (target: at most 5%);
+   not robust in any of its four situations (target: at most 5%), for clear, weak and no profiles
+   (where the wordings' chance differences are largest beside the profile);
 2. the detection rate: how often a model whose top two dimensions trade places in two of the six
    wordings (a third), in every situation as simulated/fragile does, is called not robust (target:
    at least 90% at the default trial count), for top-two gaps of 0.5, 1.0 (simulated/fragile's) and
@@ -47,6 +48,7 @@ VARIANTS = ("default", "v2", "v3", "v4", "v5", "v6")
 SWAPPED = ("v3", "v6")  # two of six: a third of the wordings
 SITUATIONS = ("c1", "c2", "c3", "c4")  # the model's conditions x tasks
 HUMAN_CENTRIC = np.array([0.9, 0.3, 1.7, 2.2, 0.2])  # simulated/human-centric's worths (PC, AG, PR, EI, RF)
+WEAK = np.array([0.4, 0.0, 0.2, 0.6, 0.0])  # an order the pooled answers show in about 9 runs of 10 at 90 trials
 DEFAULT_TRIALS = 90
 
 
@@ -133,7 +135,7 @@ def scenario(name: str, base, swap: tuple[str, ...], bias: float, trials: int, r
         bias_cover += row["position_bias_ci_low"] <= bias_truth <= row["position_bias_ci_high"]
     return {"name": name, "trials": trials, "flagged": flagged / reps, "share_truth": share_truth,
             "share_cover": share_cover / max(measured, 1), "bias_truth": bias_truth, "bias_cover": bias_cover / reps,
-            "reps": reps}
+            "reps": reps, "measured": max(measured, 1)}
 
 
 def scenarios(reps: int, seed: int, b: int, trials: int = DEFAULT_TRIALS) -> list[dict]:
@@ -142,6 +144,9 @@ def scenarios(reps: int, seed: int, b: int, trials: int = DEFAULT_TRIALS) -> lis
         scenario("no wording effect (human-centric)", HUMAN_CENTRIC, (), 0.0, trials, reps, seed, b),
         scenario("no wording effect (clear top)", clear, (), 0.0, trials, reps, seed + 1, b),
         scenario("no wording effect, primacy 0.3", clear, (), 0.3, trials, reps, seed + 2, b),
+        scenario("no wording effect, a weak profile", WEAK, (), 0.0, trials, reps, seed + 3, b),
+        scenario("no wording effect, no profile (simulated/uniform)", np.zeros(len(DIMS)), (), 0.0, trials, reps,
+                 seed + 4, b),
     ]
     for gap in (0.5, 1.0, 1.5):
         base = clear.copy()
@@ -168,8 +173,10 @@ def print_table(rows: list[dict]) -> None:
           "its interval covers |")
     print("|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['name']} | {mc(r['flagged'], r['reps'])} | {r['share_truth']:.3f} | "
-              f"{mc(r['share_cover'], r['reps'])} | {r['bias_truth']:.3f} | {mc(r['bias_cover'], r['reps'])} |")
+        defined = np.isfinite(r["share_truth"])  # no profile: the share is 0 / 0, there is nothing to cover
+        truth, cover = (f"{r['share_truth']:.3f}", mc(r["share_cover"], r["measured"])) if defined else ("none", "-")
+        print(f"| {r['name']} | {mc(r['flagged'], r['reps'])} | {truth} | {cover} | {r['bias_truth']:.3f} | "
+              f"{mc(r['bias_cover'], r['reps'])} |")
 
 
 def main() -> None:
