@@ -85,7 +85,11 @@ def parse_time(text: str, option: str) -> datetime:
         raise InputError(f"{option} '{excerpt(str(text))}' is not a date or a time.",
                          f"use ISO 8601: {option} 2026-04-01 (midnight UTC) or {option} 2026-04-01T12:00:00Z.") from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # year 1 ahead of UTC, or year 9999 behind it, has no UTC time
+        raise InputError(f"{option} '{excerpt(str(text))}' is not a time papers can use: in UTC it falls outside "
+                         "the years 1 to 9999.", f"give a time from this era, e.g. {option} 2026-04-01.") from None
 
 
 def iso_time(moment: datetime) -> str:

@@ -331,7 +331,8 @@ def analyze_cmd(audit_id, seed, b, linkage, k, type_margin, theme_rule, models, 
     from papers.analyze import Window, parse_time, run_analyze
     from papers.stores import open_store
 
-    window = Window(since and parse_time(since, "--since"), until and parse_time(until, "--until"))
+    window = Window(None if since is None else parse_time(since, "--since"),  # an empty --since is an error too
+                    None if until is None else parse_time(until, "--until"))
     with open_store(db_path, create=False) as store:  # analyzes answers already stored: never a new store
         report = run_analyze(store, audit_id, instrument=instrument, replace=replace, models=list(models) or None,
                              settings=Settings(seed=seed, b=b, linkage=linkage, k=k, type_margin=type_margin,

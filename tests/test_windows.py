@@ -90,6 +90,10 @@ def test_the_same_window_again_is_a_no_op_and_another_window_is_refused(rounds, 
     (("--since", "2026-05-01", "--until", "2026-04-01"),
      "--since 2026-05-01T00:00:00Z is not before --until 2026-04-01T00:00:00Z"),
     (("--until", "2000-01-01"), "was collected before 2000-01-01T00:00:00Z."),
+    (("--since", ""), "--since '' is not a date or a time."),
+    (("--until", " "), "--until ' ' is not a date or a time."),
+    (("--since", "0001-01-01T00:00:00+05:00"), "--since '0001-01-01T00:00:00+05:00' is not a time papers can use"),
+    (("--until", "9999-12-31T23:00:00-05:00"), "--until '9999-12-31T23:00:00-05:00' is not a time papers can use"),
 ])
 def test_a_bad_or_empty_window_is_named(rounds, args, message, snapshot):
     before = snapshot(rounds["db"])
