@@ -182,6 +182,13 @@ def test_choose_variants(instrument):
         choose_variants(instrument, ["rank", "rate"], "nope")
     with pytest.raises(InputError, match="none of thrive-reversed is a variant of the rank task"):
         choose_variants(instrument, ["rank", "rate"], "thrive-reversed")
+    assert choose_variants(instrument, ["rank"], None) == choose_variants(instrument, ["rank"], "all")
+    for empty in ("", " ", ",", " , "):  # an unset shell variable is not "all"
+        with pytest.raises(InputError, match="--variants names no variant"):
+            choose_variants(instrument, ["rank"], empty)
+    with pytest.raises(InputError) as long:
+        choose_variants(instrument, ["rank"], "x" * 5000)
+    assert len(long.value.message) < 400
 
 
 def test_a_trial_asks_for_json_mode_only_where_its_variant_wants_json(instrument):

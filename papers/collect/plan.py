@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from papers.answers.keys import DEFAULT_VARIANT, response_id
 from papers.errors import InputError
 from papers.instrument import WORDED_TASKS, Instrument
+from papers.text import excerpt
 
 
 @dataclass(frozen=True)
@@ -178,21 +179,24 @@ def default_variants(instrument: Instrument, task: str) -> list[str]:
 def choose_variants(instrument: Instrument, tasks: list[str], choice: str) -> dict[str, list[str]]:
     """`--variants all|default|ID,...` as the variant ids of each task; an id a task lacks is
     skipped for that task, and every id must belong to one of the tasks."""
-    choice = (choice or "all").strip()
+    choice = "all" if choice is None else choice.strip()
     if choice == "all":
         return {task: default_variants(instrument, task) for task in tasks}
     if choice == DEFAULT_VARIANT:
         return {task: [DEFAULT_VARIANT] for task in tasks}
-    wanted = [v.strip() for v in choice.split(",") if v.strip()]
+    wanted = list(dict.fromkeys(v.strip() for v in choice.split(",") if v.strip()))
+    if not wanted:  # an empty --variants (an unset shell variable) is a mistake, not a quiet "all"
+        raise InputError(f"--variants names no variant: '{excerpt(choice)}'.",
+                         "give all, default, or variant ids separated by commas (papers instrument show lists them).")
     out = {task: [v for v in instrument.task(task).variant_ids if v in wanted] if task in WORDED_TASKS
            else [DEFAULT_VARIANT] for task in tasks}
     known = {v for task in tasks if task in WORDED_TASKS for v in instrument.task(task).variant_ids}
     for v in wanted:
         if v not in known:
-            raise InputError(f"--variants: '{v}' is not a variant of {', '.join(tasks)} in {instrument.label}.",
+            raise InputError(f"--variants: '{excerpt(v)}' is not a variant of {', '.join(tasks)} in {instrument.label}.",
                              f"variants: {', '.join(sorted(known)) or 'default only'}; or all, or default.")
     for task, ids in out.items():
         if not ids:
-            raise InputError(f"--variants: none of {', '.join(wanted)} is a variant of the {task} task.",
+            raise InputError(f"--variants: none of {excerpt(', '.join(wanted))} is a variant of the {task} task.",
                              f"{task} variants: {', '.join(instrument.task(task).variant_ids)}.")
     return out
