@@ -20,6 +20,19 @@ from papers.errors import InputError
 from tests.conftest import query, write
 from tests.openai_server import FakeOpenAI, trial_key
 
+RANK_ONLY = """
+id: rank-only
+version: 0.1.0
+dimensions:
+  - {key: EQ, name: Equality, orientation: humanistic, definition: Equal opportunity for all.}
+  - {key: PW, name: Power, orientation: utility, definition: Control over people and resources.}
+conditions:
+  - {key: default, framing: Describe yourself., dimensions: [EQ, PW]}
+tasks:
+  rank:
+    prompt: "{framing} Rank these: {dimensions}"
+"""
+
 # ------------------------------------------------------------------------------------ plan
 
 
@@ -98,6 +111,19 @@ def test_collect_bad_options(run):
     assert "unknown simulated profile" in run("collect", "--model", "simulated/who", expect=1).output
     result = run("collect", "--model", "simulated/uniform", "--condition", "asleep", expect=1)
     assert "--condition asleep: not a condition of papers" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--condition", "asleep"), "--condition asleep: not a condition of papers"),
+    (("--variants", "nope"), "--variants: 'nope' is not a variant of rank"),
+    (("--task", "choose", "--instrument", "RANK_ONLY"), "--task choose: the instrument rank-only has no such task."),
+])
+def test_a_refused_plan_leaves_no_store_file_behind(run, db, tmp_path, args, message):
+    rank_only = write(tmp_path / "rank-only.yaml", RANK_ONLY)
+    args = [rank_only if a == "RANK_ONLY" else a for a in args]
+    result = run("collect", "--model", "simulated/steady", "--trials", "2", *args, expect=1)
+    assert message in result.output
+    assert not db.exists()
 
 
 def test_dry_run_calls_nothing(db, run):

@@ -73,12 +73,13 @@ def _collect(settings: CollectSettings, db_path, instrument: str | None,
     from papers.collect.costs import estimate_trials
     from papers.collect.storage import pending_trials
 
+    if not settings.calls.dry_run and not _store_exists(db_path):
+        from papers.store import open_store
+
+        with open_store(":memory:") as scratch:  # a plan refused leaves no new, empty store file behind
+            _checked(scratch, settings, instrument)
     with _open(db_path, settings.calls.dry_run) as store:
-        inst, profiles = _prepare(store, instrument, settings.conditions, settings.models, settings.calls)
-        missing = [t for t in settings.tasks if t not in inst.task_keys]
-        if missing:
-            raise InputError(f"--task {missing[0]}: the instrument {inst.id} has no such task.")
-        settings = dataclasses.replace(settings, conditions=settings.conditions or list(inst.condition_keys))
+        inst, profiles, settings = _checked(store, settings, instrument)
         if settings.calls.dry_run:
             todo, reused = pending_trials(store, runner.plan_for(inst, settings), settings.calls.retry_errors)
             in_jobs = in_batch_jobs(store)  # neither a live nor a batch run calls these again
@@ -95,6 +96,30 @@ def _collect(settings: CollectSettings, db_path, instrument: str | None,
                 if bar is not None:
                     bar.close()
         return runner.collect(store, inst, settings, profiles=profiles, progress=progress)
+
+
+def _checked(store, settings: CollectSettings, instrument: str | None):
+    """The instrument, the simulated profiles and the settings with every condition filled in, once
+    the tasks, conditions and variants asked for are known to be the instrument's."""
+    from papers.collect import runner
+
+    inst, profiles = _prepare(store, instrument, settings.conditions, settings.models, settings.calls)
+    missing = [t for t in settings.tasks if t not in inst.task_keys]
+    if missing:
+        raise InputError(f"--task {missing[0]}: the instrument {inst.id} has no such task.")
+    settings = dataclasses.replace(settings, conditions=settings.conditions or list(inst.condition_keys))
+    runner.plan_for(inst, settings)  # unknown variants are refused here
+    return inst, profiles, settings
+
+
+def _store_exists(db_path) -> bool:
+    from pathlib import Path
+
+    from papers.store import DEFAULT_DB
+
+    if str(db_path).startswith("ducklake:"):
+        return True  # a lake is opened as it is; only a new store file is worth sparing
+    return Path(db_path or DEFAULT_DB).exists()
 
 
 def _check_batch_options(calls: CallSettings, models: list[str]) -> None:
