@@ -112,6 +112,8 @@ BAD = {
     "item order of unknown dimension": ([{**ROWS[0], "item_order": ["EI", "PR", "PC", "AG", "XX"]}],
                                         "field 'item_order': 'EI,PR,PC,AG,XX' is not an order of the shown dimensions"),
     "bad timestamp": ([{**ROWS[0], "created_at": "yesterday"}], "field 'created_at': 'yesterday' is not an ISO 8601 time"),
+    "timestamp with no UTC time": ([{**ROWS[0], "created_at": "9999-12-31T23:00:00-05:00"}],
+                                   "field 'created_at': '9999-12-31T23:00:00-05:00' is not a time papers can use"),
     "unknown instrument": ([{**ROWS[0], "instrument": "nope@9"}], "field 'instrument': instrument 'nope@9'"),
 }
 

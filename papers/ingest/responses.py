@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
@@ -364,6 +364,13 @@ def _timestamp(rec, name) -> datetime | None:
     if isinstance(value, datetime):
         return value
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         raise _BadField(name, f"{_shown(value)} is not an ISO 8601 time such as 2026-11-27T09:30:00Z.") from None
+    try:  # year 1 ahead of UTC or year 9999 behind it would be stored as 1 BC or the year 10000
+        if moment.tzinfo is not None:
+            moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise _BadField(name, f"{_shown(value)} is not a time papers can use: in UTC it falls outside the years "
+                              "1 to 9999.") from None
+    return moment
