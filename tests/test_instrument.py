@@ -92,6 +92,15 @@ BAD = [
      "field 'tasks.rate.scale.labels.9': '9' is not a whole number from 1 to 7"),
     ("one label for two points", lambda s: s.replace("max_label: extremely important}\n    variants:", "max_label: extremely important, labels: {1: low, 2: Low}}\n    variants:", 1),
      "field 'tasks.rate.scale.labels.2': the label 'Low' also names point 1"),
+    ("end label that another point's label contradicts", lambda s: s.replace(
+        "max_label: extremely important}\n    variants:", "max_label: extremely important, labels: {1: unimportant}}\n    variants:", 1),
+     "field 'tasks.rate.scale.min_label': 'not at all important' is not the label of point 1 in labels ('unimportant')"),
+    ("end label naming another point", lambda s: s.replace(
+        "max_label: extremely important}\n    variants:", "max_label: extremely important, labels: {4: Extremely  important}}\n    variants:", 1),
+     "field 'tasks.rate.scale.max_label': 'extremely important' is the label of point 4 in labels"),
+    ("a scale of more points than anyone answers", lambda s: s.replace(
+        "scale: {min: 0, max: 10, min_label: not at all", "scale: {min: 0, max: 100000000000000000000, min_label: not at all", 1),
+     "field 'tasks.rate.variants[1].scale': a scale from 0 to 100000000000000000000 has more than 101 points"),
     ("unknown placeholder", lambda s: s.replace("{framing}\n\n      What does", "{framin}\n\n      What does"), "field 'tasks.open.prompt': unknown placeholder {framin}"),
 ]
 

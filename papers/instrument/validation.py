@@ -28,6 +28,7 @@ PROMPT_FIELDS = {
 # instruction and, for ratings, the ends of the variant's scale
 VARIANT_FIELDS = {"rank": {"framing", "dimensions", "answer"}, "rate": {"framing", "dimensions", "answer", "min", "max"},
                   "choose": {"framing", "scenario", "options", "answer"}}
+MAX_SCALE_STEPS = 100  # a rating scale has at most 101 points (0-100)
 WORDED_TASKS = ("rank", "rate", "choose")  # the tasks that may list wording variants
 
 
@@ -83,12 +84,15 @@ class Validator:
                 self.fail(f"{path}.{name}", f"expected a whole number, got {_kind(v)}.")
         if lo >= hi:
             self.fail(path, f"wrong scale: min ({lo}) must be below max ({hi}).")
+        if hi - lo > MAX_SCALE_STEPS:  # the prompt would ask for it, and a rating is stored as a float
+            self.fail(path, f"a scale from {excerpt(lo)} to {excerpt(hi)} has more than {MAX_SCALE_STEPS + 1} points.",
+                      "use a scale such as 1-7 or 0-10.")
         labels = self.point_labels(value.get("labels"), f"{path}.labels", lo, hi)
         out = {
             "min": lo,
             "max": hi,
-            "min_label": self.text(value.get("min_label"), f"{path}.min_label", required=False) or labels.get(str(lo), ""),
-            "max_label": self.text(value.get("max_label"), f"{path}.max_label", required=False) or labels.get(str(hi), ""),
+            "min_label": self.end_label(value.get("min_label"), f"{path}.min_label", lo, labels),
+            "max_label": self.end_label(value.get("max_label"), f"{path}.max_label", hi, labels),
         }
         most = self.text(value.get("most_important"), f"{path}.most_important", required=False) or "max"
         if most not in ("max", "min"):
@@ -96,6 +100,23 @@ class Validator:
                       "max: higher numbers are more important (the default); min: 1 is the most important.")
         # only when given: instruments written before these fields existed keep their hash
         return {**out, **({"most_important": most} if most == "min" else {}), **({"labels": labels} if labels else {})}
+
+    def end_label(self, value, path, end: int, labels: dict[str, str]) -> str:
+        """The label of a scale's end: the one given, which must agree with `labels` (the prompt
+        shows it beside the number, and an answer in words is read by `labels`), or else the
+        label `labels` gives that point."""
+        text = self.text(value, path, required=False)
+        if not text:
+            return labels.get(str(end), "")
+        norm = " ".join(text.lower().split())
+        owner = {" ".join(t.lower().split()): int(p) for p, t in labels.items()}
+        if str(end) in labels and owner.get(norm) != end:
+            self.fail(path, f"'{excerpt(text)}' is not the label of point {end} in labels "
+                            f"('{excerpt(labels[str(end)])}').", "give the end the same label in both places.")
+        if norm in owner and owner[norm] != end:
+            self.fail(path, f"'{excerpt(text)}' is the label of point {owner[norm]} in labels, not of point {end}.",
+                      "give each point its own label, so that an answer in words has one reading.")
+        return text
 
     def point_labels(self, value, path, lo: int, hi: int) -> dict[str, str]:
         """Labels of scale points, {point: text}; each point on the scale, each text naming one point."""
