@@ -101,6 +101,8 @@ BAD = [
     ("a scale of more points than anyone answers", lambda s: s.replace(
         "scale: {min: 0, max: 10, min_label: not at all", "scale: {min: 0, max: 100000000000000000000, min_label: not at all", 1),
      "field 'tasks.rate.variants[1].scale': a scale from 0 to 100000000000000000000 has more than 101 points"),
+    ("no dilemmas", lambda s: re.sub(r"(?s)    scenarios:\n.*?\nitems:", "    scenarios: []\nitems:", s, count=1),
+     "field 'tasks.choose.scenarios': expected a non-empty list, got an empty list."),
     ("unknown placeholder", lambda s: s.replace("{framing}\n\n      What does", "{framin}\n\n      What does"), "field 'tasks.open.prompt': unknown placeholder {framin}"),
 ]
 

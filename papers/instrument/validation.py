@@ -367,5 +367,6 @@ def _kind(value) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, (dict, list)):
-        return "a mapping" if isinstance(value, dict) else "a list"
+        return ("a mapping" if isinstance(value, dict) else "a list") if value else \
+            ("an empty mapping" if isinstance(value, dict) else "an empty list")
     return f"text '{excerpt(value)}'" if isinstance(value, str) else excerpt(value)
