@@ -156,3 +156,44 @@ def test_keygen_writes_both_keys_or_neither(tmp_path):
     assert "no key was written" in out and not secret.exists()
     cli_run("keygen", "--no-password", "--secret-key", secret, "--public-key", tmp_path / "b.pub")  # a re-run succeeds
     assert secret.stat().st_mode & 0o777 == 0o600 and (tmp_path / "b.pub").read_text().startswith("untrusted comment:")
+
+
+HOSTILE_MODELS = ('evil/<script>alert("x")</script>&amp;\'', "bidi/\u202egnp.exe", "xml/]]><!--x-->\x01ctl")
+
+
+def test_hostile_model_names_are_shown_escaped_and_the_site_still_verifies(tmp_path):
+    """Names with markup, a bidirectional override and a control character (which XML cannot hold
+    at all): every page, figure, feed and sitemap is well formed, shows the name as the pages do
+    (U+202E written as \\u202e), and papers verify passes."""
+    import xml.dom.minidom
+
+    db, site = tmp_path / "store.duckdb", tmp_path / "site"
+    rows = tmp_path / "hostile.jsonl"
+    rows.write_text("".join(json.dumps({"model": m, "task": "rank", "condition": "non_sentient", "trial": t,
+                                        "raw_text": json.dumps({"ranking": ["EI", "PR", "PC", "AG", "RF"][::1 - 2 * (t % 2)]})})
+                            + "\n" for m in HOSTILE_MODELS for t in range(6)))
+    cli_run("ingest", "responses", rows, "--db", db)
+    cli_run("analyze", "--audit", "h1", "--bootstrap", "100", "--db", db)
+    cli_run("report", "--audit", "h1", "--db", db, "--site", site, "--engine", "pandoc", "--workers", "1")
+    assert "verified." in cli_run("verify", site).output
+    for name in ("feed.xml", "sitemap.xml", *(str(p.relative_to(site)) for p in site.rglob("*.svg"))):
+        xml.dom.minidom.parse(str(site / name))  # well formed
+    for page in [*site.rglob("*.html"), *site.rglob("*.svg"), site / "feed.xml"]:
+        text = page.read_text()
+        assert "\u202e" not in text and "\x01" not in text and "<script>alert" not in text, page
+    compare = (site / "h1" / "compare.html").read_text()
+    assert "bidi/\\u202egnp.exe" in compare and "evil/&lt;script&gt;" in compare
+
+
+def test_models_with_one_profile_are_published_with_their_dendrogram(tmp_path):
+    """Every model answering alike: analyze declines to cluster them (no cluster stored), and the
+    report still draws the dendrogram, in one colour, instead of failing on the missing cluster."""
+    db, site = tmp_path / "store.duckdb", tmp_path / "site"
+    rows = tmp_path / "alike.jsonl"
+    rows.write_text("".join(json.dumps({"model": m, "task": "rank", "condition": "non_sentient", "trial": t,
+                                        "raw_text": json.dumps({"ranking": ["EI", "PR", "PC", "AG", "RF"]})}) + "\n"
+                            for m in ("a/one", "b/two", "c/three") for t in range(6)))
+    cli_run("ingest", "responses", rows, "--db", db)
+    cli_run("analyze", "--audit", "same", "--bootstrap", "100", "--db", db)
+    cli_run("report", "--audit", "same", "--db", db, "--site", site, "--engine", "pandoc", "--workers", "1")
+    assert (site / "same" / "figures" / "dendrogram-non_sentient-rank.svg").exists()

@@ -23,6 +23,7 @@ from papers.report.templating import render
 from papers.report.wording import condition_label
 from papers.resources import project_path
 from papers.store import Store, query
+from papers.text import printable
 
 ASSETS = "assets"
 VENDORED = ("d3.min.js", "plot.umd.min.js", "d3-LICENSE.txt", "plot-LICENSE.txt")
@@ -66,7 +67,7 @@ def groups(data: AuditData) -> list[dict]:
 
 def page_data(store: Store, data: AuditData) -> dict:
     """What compare.js reads: models, groups, profiles and the rows of every pair."""
-    models = [{"model": m, "slug": slug(m)} for m in data.models]
+    models = [{"model": printable(m), "slug": slug(m)} for m in data.models]  # as the pages show names
     profiles: dict[str, dict] = {}
     for g in groups(data):
         for m in data.models:
@@ -101,7 +102,7 @@ def pair_rows(store: Store, data: AuditData) -> tuple[dict, str]:
         result = compare_frame(answers, data.instrument, data.settings, data.audit_id, a, b)
         by_group: dict[str, list] = {}
         for row in result.rows:
-            higher = {"a": a, "b": b}.get(row["direction"], "no detectable difference")
+            higher = {"a": printable(a), "b": printable(b)}.get(row["direction"], "no detectable difference")
             by_group.setdefault(f"{row['condition']}/{row['task']}", []).append({
                 "name": row["name"], "higher": higher, "mean_a": f"{row['mean_a']:.2f}", "mean_b": f"{row['mean_b']:.2f}",
                 "r": r_text(row["r"], row["r_ci_low"], row["r_ci_high"]).removeprefix("r = "),

@@ -133,9 +133,10 @@ def dendrogram_figures(data: AuditData, site_dir: Path) -> list[Figure]:
         models, _, values = mean_matrix(data, part, condition)
         if len(models) < 3:
             continue
+        # a model not clustered (every profile the same) has no cluster: one colour for all
         labels = dict(_of(data.tables["result_clusters"], condition, task).select("model", "cluster").iter_rows())
         name = f"dendrogram-{condition}-{task}.svg"
-        figures.dendrogram(site_dir / "figures" / name, models, values, [labels.get(m, 1) for m in models],
+        figures.dendrogram(site_dir / "figures" / name, models, values, [labels.get(m) or 1 for m in models],
                            data.settings.get("linkage", "ward"), f"Clusters of mean profiles ({where(condition, task)})")
         out.append(Figure(f"figures/{name}", f"Hierarchical clustering, {where(condition, task)}; "
                           "label colours mark the clusters."))

@@ -15,6 +15,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+
+from papers.text import printable  # noqa: E402
 
 plt.rcParams.update({
     "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
@@ -27,6 +30,8 @@ MODEL, HUMAN, PEERS, MUTED = "#1f3a5f", "#c0392b", "#7f8c8d", "#bdc3c7"
 
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
+    for text in fig.findobj(Text):  # names from data, drawn as the pages show them: a control character
+        text.set_text(printable(text.get_text(), keep_newlines=True))  # breaks the SVG, U+202E reverses a name
     # fixed margins instead of bbox_inches="tight": one draw instead of two, the slowest part of a page
     fig.savefig(path, format="svg", metadata={"Date": None, "Creator": "papers"})
     plt.close(fig)
@@ -149,7 +154,7 @@ def heatmap(path: Path, models: list[str], dims: list[str], values: np.ndarray, 
     """Models by dimensions, the mean in each cell, the colour scale below; every label at LABEL_PT,
     so that a page can keep it at 10 px or more on a phone (min_width). Model names wrap and the
     scale lies under the cells, so that six columns fit a phone's width without scrolling."""
-    labels = [wrap_label(m) for m in models]
+    labels = [wrap_label(printable(m)) for m in models]  # tick labels are set at draw time, after _save's pass
     lines = max((label.count("\n") + 1 for label in labels), default=1)
     label_in = 0.085 * max((len(line) for label in labels for line in label.split("\n")), default=4) + 0.3
     cells_in, row_in = CELL_IN * len(dims), 0.2 * lines + 0.14
@@ -209,10 +214,11 @@ def dendrogram(path: Path, models: list[str], profiles: np.ndarray, clusters: li
     _margins(fig, models, height, bottom=0.55)
     if len(models) >= 2:
         z = hierarchy.linkage(profiles, method=method)
-        hierarchy.dendrogram(z, labels=models, orientation="right", ax=ax, color_threshold=None,
+        shown = [printable(m) for m in models]  # tick labels are set at draw time, after _save's pass
+        hierarchy.dendrogram(z, labels=shown, orientation="right", ax=ax, color_threshold=None,
                              above_threshold_color=PEERS, leaf_font_size=7.5 if len(models) > 20 else 8.5)
         palette = ["#2e86c1", "#d35400", "#27ae60", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#f39c12"]
-        lookup = dict(zip(models, clusters))
+        lookup = dict(zip(shown, clusters))
         for label in ax.get_ymajorticklabels():
             label.set_color(palette[(lookup[label.get_text()] - 1) % len(palette)])
     ax.set_xlabel(f"distance between mean profiles ({method} linkage)")

@@ -48,6 +48,7 @@ from papers.report.templating import render
 from papers.report.wording import condition_label
 from papers.resources import project_path
 from papers.store import DRIFT_TABLES, RESULT_TABLES, Store, query
+from papers.text import printable
 
 RESULTS = "results.json"
 RESULTS_FORMAT = "papers-results/1"
@@ -367,7 +368,7 @@ def feed(site: Path, config: SiteConfig, out: Path) -> list[Path]:
         entry.link(href=f"{base}{audit.folder}/index.html")
         entry.published(audit.published)
         entry.updated(audit.published)
-        entry.summary(_summary(audit))
+        entry.summary(printable(_summary(audit)))  # names from manifests: XML holds no control character
     target = out / FEED
     generator.atom_file(str(target), pretty=True)
     return [target]

@@ -41,7 +41,7 @@ def environment():
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(project_path("reports"))), undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
-        keep_trailing_newline=True, trim_blocks=False,
+        keep_trailing_newline=True, trim_blocks=False, finalize=jinja2.pass_eval_context(_shown_in_html),
     )
     env.filters["md"] = escape_markdown
     env.filters["quote"] = escape_quote
@@ -49,6 +49,17 @@ def environment():
     env.filters["condition"] = condition_label
     env.filters["href"] = escape_href
     return env
+
+
+def _shown_in_html(eval_ctx, value):
+    """Every value an HTML template prints, with control and bidirectional-override characters
+    written out as escapes, as the Markdown pages write them (`escape_markdown`): a model name
+    holding U+202E is shown as typed, never reversed. Markup (JSON, papers' own CSS) is left as it is."""
+    import markupsafe
+
+    if eval_ctx.autoescape and isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return printable(value, keep_newlines=True)
+    return value
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from papers.report.manifest import (
     walk,
 )
 from papers.report.signing import PublicKey, SignatureError
+from papers.text import printable
 
 BRIEFS = "briefs/"  # where papers brief adds files to a published audit (the only unsigned additions a key accepts)
 
@@ -209,7 +210,7 @@ def field_problems(folder: Path, m: dict, files: list[str]) -> list[str]:
                         f"(without a page: {', '.join(sorted(expected[s] for s in set(expected) - pages)) or 'none'}; "
                         f"pages of no listed model: {', '.join(sorted(pages - set(expected))) or 'none'})")
     for s in sorted(set(expected) & pages):
-        if expected[s] not in _title_of(folder / "models" / f"{s}.html"):
+        if printable(" ".join(expected[s].split())) not in _title_of(folder / "models" / f"{s}.html"):  # as shown
             problems.append(f"models/{s}.html is not the page of '{expected[s]}'")
     problems += data_problems(folder, m)
     stated = stated_hashes(_text(folder / "index.html"))
