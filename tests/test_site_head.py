@@ -249,6 +249,27 @@ def test_the_site_files_are_whatever_the_writers_wrote(sites, tmp_path, monkeypa
     assert "site file missing: feeds/atom.xml" in cli_run("verify", site, expect=1).output
 
 
+def test_a_site_file_that_cannot_be_written_leaves_the_site_as_it_was(sites, tmp_path, monkeypatch):
+    """A site-level writer that fails once the new audit's folder is built (a model name a feed could
+    not hold, say) used to leave the audit in the site with no head naming it, so verify failed: the
+    new audit's folder is removed again and the site stays as its head describes it."""
+    site = copy(sites, "older", tmp_path / "site")
+    before = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+    def broken(site_root, config, out):
+        raise site_module.PapersError("the feed cannot hold this audit's summary.")
+
+    monkeypatch.setattr(site_module, "SITE_WRITERS", (*site_module.SITE_WRITERS, broken))
+    out = cli_run("report", "--audit", "a2", "--site", site, "--sign", sites["key"], *sites["publish"], expect=1).output
+    assert "the feed cannot hold this audit's summary" in out
+    assert not (site / "a2").exists() and not [p for p in site.iterdir() if p.name.startswith(".build")]
+    after = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert {k: v for k, v in after.items() if not k.endswith(".lock")} == \
+        {k: v for k, v in before.items() if not k.endswith(".lock")}
+    monkeypatch.undo()
+    assert cli_run("verify", site, "--key", sites["pub"]).output.rstrip().endswith("verified.")
+
+
 # ----------------------------------------------------------------------------- item 11: what papers walks and writes
 
 

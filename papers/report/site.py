@@ -143,7 +143,12 @@ def _publish(store: Store, data: AuditData, site: Path, plan: Plan, force: bool)
         result.pdfs = len(list(target.rglob("*.pdf")))
         result.signed = plan.key is not None
     result.manifest_sha256 = sha256_file(target / "manifest.json")
-    result.head = update_site(site, plan.config, plan.key)
+    try:
+        result.head = update_site(site, plan.config, plan.key)
+    except BaseException:
+        if result.pages:  # the audit just placed goes again: the site stays as its head describes it
+            shutil.rmtree(target, ignore_errors=True)
+        raise
     return result
 
 
