@@ -45,15 +45,22 @@ class Comparison:
 
 def compare_models(store: Store, audit_id: str, model_a: str, model_b: str) -> Comparison:
     instrument, settings = _audit(store, audit_id)
-    frame = store.frame(query("analysis/compare_answers"), {"audit": audit_id, "model_a": model_a, "model_b": model_b})
+    frame = answers_of(store, audit_id, [model_a, model_b])
+    return compare_frame(frame, instrument, settings, audit_id, model_a, model_b)
+
+
+def answers_of(store: Store, audit_id: str, models: list[str]) -> pl.DataFrame:
+    """The valid rank and rate answers the audit pinned for these models, read once for every pair of
+    them (compare_frame); a model without any is refused, naming the audit's models."""
+    frame = store.frame(query("analysis/compare_answers"), {"audit": audit_id, "models": list(models)})
     present = set(frame["model"].unique().to_list())
-    for model in (model_a, model_b):
+    for model in models:
         if model not in present:
             known = [r[0] for r in store.sql("select distinct model from result_profiles where audit_id = ? order by 1",
                                              [audit_id]).fetchall()]
             raise InputError(f"model '{model}' has no valid answers in audit '{audit_id}'.",
                              f"models in this audit: {', '.join(known[:20])}{' ...' if len(known) > 20 else ''}.")
-    return compare_frame(frame, instrument, settings, audit_id, model_a, model_b)
+    return frame
 
 
 def compare_frame(frame: pl.DataFrame, instrument: Instrument, settings: dict, audit_id: str, model_a: str,

@@ -24,6 +24,7 @@ from papers.report import brief_sections
 from papers.report.brief import brief_slug, candidate_profiles, price_source
 from papers.report.context import slug as slug_of
 from papers.report.method import CAVEATS
+from papers.report.reads import load_audit
 from papers.store import open_store, query
 from tests.conftest import ROOT
 
@@ -294,7 +295,7 @@ def test_five_candidates_pdf_names_each_candidate_and_its_method(audit):
 @pytest.mark.slow
 def test_two_candidates_get_the_rows_of_papers_compare(audit):
     with open_store(audit["db"], read_only=True) as store:
-        brief = brief_sections.pairwise(store, "q4", TWO)
+        brief = brief_sections.pairwise(store, load_audit(store, "q4"), TWO)
         compared = compare_models(store, "q4", *TWO).rows
     key = ("condition", "task", "dimension", "p_holm", "r", "r_ci_low", "r_ci_high", "direction")
     assert [tuple(r[k] for k in key) for r in brief] == [tuple(r[k] for k in key) for r in compared]
@@ -315,9 +316,8 @@ def holm_reference(p: list[float]) -> list[float]:
 def test_three_candidates_share_one_holm_family_per_condition_and_task(audit):
     three = FIVE[:3]
     with open_store(audit["db"], read_only=True) as store:
-        rows = brief_sections.pairwise(store, "q4", three)
-        answers = {pair: store.frame(query("analysis/compare_answers"), {"audit": "q4", "model_a": pair[0],
-                                                                          "model_b": pair[1]})
+        rows = brief_sections.pairwise(store, load_audit(store, "q4"), three)
+        answers = {pair: store.frame(query("analysis/compare_answers"), {"audit": "q4", "models": list(pair)})
                    for pair in itertools.combinations(three, 2)}
         alone = {(r["condition"], r["task"], r["dimension"]): r["p_holm"]
                  for r in compare_models(store, "q4", three[0], three[1]).rows}

@@ -193,7 +193,7 @@ def brief_page(store: Store, data: AuditData, candidates: list[str], page_dir: P
     usage = read_usage(store, data.audit_id, candidates)
     needs_price = bool(usage.height and usage["calls_with_tokens"].sum())
     costs = bs.cost_rows(usage, candidates, price if needs_price else None)
-    rows = bs.pairwise(store, data.audit_id, candidates)
+    rows = bs.pairwise(store, data, candidates)
     by_name = {c["model"]: c for c in costs}
     profiles_line, largest = bs.profile_differences(rows, candidates)
     return BriefPage(

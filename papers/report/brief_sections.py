@@ -87,13 +87,14 @@ def method_line(candidates: list[str], data: AuditData) -> str:
         "; with two candidates these are the rows of papers compare." if pairs == 1 else ".")
 
 
-def pairwise(store, audit_id: str, candidates: list[str]) -> list[dict]:
+def pairwise(store, data: AuditData, candidates: list[str]) -> list[dict]:
     """The rows of `papers compare` for every pair of candidates, the pair's models as model_a and
     model_b, with p_holm, direction and sentence recomputed over every pair's tests of a condition
-    and task (one Holm family per condition and task)."""
+    and task (one Holm family per condition and task). The answers are read once for every pair."""
+    answers = compare.answers_of(store, data.audit_id, candidates)
     rows = [{**row, "model_a": a, "model_b": b}
             for a, b in itertools.combinations(candidates, 2)
-            for row in compare.compare_models(store, audit_id, a, b).rows]
+            for row in compare.compare_frame(answers, data.instrument, data.settings, data.audit_id, a, b).rows]
     for _, family in itertools.groupby(sorted(rows, key=_family), key=_family):
         family = list(family)
         for row, q in zip(family, stats.holm(np.array([row["p"] for row in family]))):

@@ -1,9 +1,9 @@
--- The valid rank and rate answers an audit pinned for two of its models, one row per trial and dimension.
+-- The valid rank and rate answers an audit pinned for some of its models (two, or a brief's candidates), one row per trial and dimension.
 with
 
 responses as (
     select * from pinned_responses
-    where audit_id = $audit and pinned_status = 'valid' and task in ('rank', 'rate') and model in ($model_a, $model_b)
+    where audit_id = $audit and pinned_status = 'valid' and task in ('rank', 'rate') and list_contains($models, model)
 ),
 
 answers as (
