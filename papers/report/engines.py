@@ -68,12 +68,13 @@ def render(qmd: Path, engine: str, *, typst_source: bool = False, pdf: bool = Fa
 
         # the text, not the path: pypandoc expands a path as a glob, and a folder named with [ or * breaks it
         source = qmd.read_text(encoding="utf-8")
+        # verify_format=False: the formats are fixed here, and verifying them runs pandoc twice more per call
         if engine != "quarto":
-            pypandoc.convert_text(source, "html5", format="markdown", extra_args=pandoc_html_args(qmd, html)[4:],
-                                  outputfile=str(html))
+            pypandoc.convert_text(source, "html5", format="markdown", verify_format=False,
+                                  extra_args=pandoc_html_args(qmd, html)[4:], outputfile=str(html))
         if typ is not None:
-            pypandoc.convert_text(pdf_text or source, "typst", format="markdown", extra_args=pandoc_typst_args(typ)[4:],
-                                  outputfile=str(typ))
+            pypandoc.convert_text(pdf_text or source, "typst", format="markdown", verify_format=False,
+                                  extra_args=pandoc_typst_args(typ)[4:], outputfile=str(typ))
     except (RuntimeError, OSError) as e:
         raise PapersError(f"{qmd.name}: rendering failed ({str(e).strip().splitlines()[-1][:300]}).") from e
     scrolling_tables(html)

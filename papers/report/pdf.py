@@ -60,17 +60,28 @@ class PdfJob:
 
 def compile_pdf(job: PdfJob, root: Path) -> Path:
     """Compile the .typ into a PDF/A-3b file (root: the folder Typst may read from)."""
-    import typst
-
     try:
         stamp = {"timestamp": int(job.date.timestamp())} if job.date is not None else {}
-        typst.compile(str(job.typ), output=str(job.pdf), root=str(root), pdf_standards=STANDARD,
-                      sys_inputs={"papers": job.inputs()}, **stamp)
+        compiler().compile(input=str(job.typ), output=str(job.pdf), root=str(root), pdf_standards=STANDARD,
+                           sys_inputs={"papers": job.inputs()}, **stamp)
     except (RuntimeError, OSError, ValueError) as e:
         message = str(e).strip().splitlines() or ["unknown error"]
         raise PapersError(f"{job.pdf.name}: Typst could not make the PDF ({message[0][:300]}).") from e
     quiet_for_poppler(job.pdf)
     return job.pdf
+
+
+_COMPILERS: list = []
+
+
+def compiler():
+    """This process's Typst compiler, made once: typst.compile loads every font again on each call
+    (tens of milliseconds a PDF), a compiler keeps them; each compile names its own input and root."""
+    if not _COMPILERS:
+        import typst
+
+        _COMPILERS.append(typst.Compiler())
+    return _COMPILERS[0]
 
 
 def quiet_for_poppler(pdf: Path) -> None:
