@@ -200,6 +200,30 @@ def test_publishing_again_rebuilds_every_file_byte_for_byte(published, tmp_path,
     assert set(differ) <= {"papers-head.json", "papers-head.json.minisig"}, differ
 
 
+def test_a_report_that_changes_nothing_draws_no_history_figure_and_an_altered_page_is_made_again(
+        published, tmp_path, monkeypatch):
+    """The history pages are the head's recorded files again when their inputs have not changed; one
+    altered by hand is not the recorded file, so the next report makes it again from the audits."""
+    from papers.report import overtime
+
+    site = Path(shutil.copytree(published["site"], tmp_path / "site"))
+    before = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    drawn = []
+    draw = overtime.profile_over_time
+    monkeypatch.setattr(overtime, "profile_over_time", lambda audits, model: drawn.append(model) or draw(audits, model))
+    monkeypatch.chdir(published["root"])
+    publish = ("report", "--audit", "q2", "--db", published["db"], "--site", site, "--engine", "pandoc",
+               "--sign", published["root"] / "papers.key")
+    cli_run(*publish)
+    assert drawn == []
+    assert {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    steady = site / "history" / f"{slug('simulated/steady')}.html"
+    steady.write_bytes(steady.read_bytes().replace(b"no change detected", b"changed", 1))
+    cli_run(*publish)
+    assert drawn == ["simulated/steady"] and steady.read_bytes() == before[steady.relative_to(site).as_posix()]
+    assert cli_run("verify", site, "--key", published["pub"]).output.rstrip().endswith("verified.")
+
+
 def test_a_report_refuses_a_site_whose_results_json_was_altered(published, tmp_path, monkeypatch):
     site = Path(shutil.copytree(published["after_q1"], tmp_path / "site"))
     (site / "q1" / "results.json").write_text("{}")

@@ -29,6 +29,7 @@ one is never read):
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import math
@@ -246,17 +247,76 @@ def model_rows(site: Path) -> list[dict]:
 
 
 def history_pages(site: Path, config: SiteConfig, out: Path) -> list[Path]:
-    """history/<slug>.html of every model on the site (a SITE_WRITERS writer)."""
+    """history/<slug>.html of every model on the site (a SITE_WRITERS writer). A page whose inputs
+    have not changed since the site head recorded it (see _history_inputs) is the recorded file
+    again, so a report that changes nothing draws no figure: a figure costs a fifth of a second."""
     audits = site_audits(site)
     css = project_path("reports", "style.css").read_text(encoding="utf-8")
     (out / HISTORY).mkdir(parents=True, exist_ok=True)
+    recorded, code = _recorded_files(site), _code_sha256()
     written = []
     for model in sorted({m for a in audits for m in a.manifest["models"]}):
         mine = [a for a in audits if model in a.manifest["models"]]
+        name = f"{HISTORY}/{slug(model)}.html"
         page = {"model": model, "title": config.title, "publisher": config.publisher, "css": css,
-                "entries": [_entry(a, model) for a in mine], "figures": _figures(mine, model)}
-        written.append(render("history.html.j2", out / HISTORY / f"{slug(model)}.html", page=page))
+                "entries": [_entry(a, model) for a in mine]}
+        page["inputs"] = _history_inputs(page, mine, code)
+        if not _reused(site, name, recorded.get(name), page["inputs"], out / name):
+            render("history.html.j2", out / name, page={**page, "figures": _figures(mine, model)})
+        written.append(out / name)
     return written
+
+
+def _history_inputs(page: dict, audits: list[SiteAudit], code: str) -> str:
+    """A hash of everything a history page is made from: its words and entries, each audit's
+    instrument, profile rows of the model and dimension names (its figure), and the code and
+    templates that draw and write it."""
+    model = page["model"]
+    drawn = [{"audit": a.folder, "instrument": a.manifest["instrument"], "results": a.results is not None,
+              "rows": [r for r in a.table("result_profiles") if r.get("model") == model],
+              "dimensions": (a.results or {}).get("dimensions")} for a in audits]
+    text = json.dumps({"page": page, "drawn": drawn, "code": code}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _code_sha256() -> str:
+    """The templates, this module and the figures' module, and matplotlib's version."""
+    from importlib.metadata import version
+
+    from papers.report.templating import templates_sha256
+
+    digest = hashlib.sha256(templates_sha256().encode())
+    for path in (Path(__file__), Path(__file__).with_name("figures.py")):  # read, not imported: no matplotlib
+        digest.update(path.read_bytes())
+    digest.update(version("matplotlib").encode())
+    return digest.hexdigest()
+
+
+def _recorded_files(site: Path) -> dict[str, str]:
+    """The site-level files the site head records, with their SHA-256 ({} without a readable head)."""
+    from papers.errors import PapersError
+    from papers.report import head
+
+    try:
+        return dict(head.read_head(site)["files"]) if (Path(site) / head.HEAD).is_file() else {}
+    except PapersError:
+        return {}
+
+
+def _reused(site: Path, name: str, digest: str | None, inputs: str, target: Path) -> bool:
+    """Copy the site's page `name` to `target` when it is the file the head records and was made
+    from these inputs (its papers-inputs meta); False, and nothing written, otherwise."""
+    path = Path(site) / name
+    try:
+        if digest is None or not safefs.is_regular(path):
+            return False
+        data = safefs.read_bytes(path)
+    except OSError:
+        return False
+    if hashlib.sha256(data).hexdigest() != digest or f'<meta name="papers-inputs" content="{inputs}">'.encode() not in data:
+        return False
+    target.write_bytes(data)
+    return True
 
 
 def _entry(audit: SiteAudit, model: str) -> dict:
