@@ -409,18 +409,26 @@ def brief_cmd(candidates, audit_id, out_dir, site, engine, sign_key, db_path, as
     differences), then the profiles on one plot, every dimension where they differ, stability,
     type, agreement, the two conditions, data quality, cost and latency, and the method's limits.
     """
-    from papers.report.brief import make_brief, publish_brief
     from papers.report.signing import load_secret_key
-    from papers.stores import open_store
 
     if sign_key and out_dir is not None:
         raise click.UsageError("--sign signs a brief published into its audit; a brief written with --out stands alone.")
-    key = load_secret_key(sign_key, lambda: _key_password(sign_key)) if sign_key else None
-    with open_store(db_path, read_only=True, audit=audit_id) as store:
-        if out_dir is not None:
-            result = make_brief(store, audit_id, list(candidates), out_dir, engine=engine)
-        else:
-            result = publish_brief(store, audit_id, list(candidates), site, engine=engine, key=key)
+    key = load_secret_key(sign_key, lambda: _key_password(sign_key)) if sign_key else None  # a prompt before any bar
+    progress = bars(as_json)
+    with progress or _nothing():
+        if progress:  # the bar shows from the start: the imports below take a second or two
+            progress("brief", 0, 4)
+        from papers.report.brief import make_brief, publish_brief
+        from papers.stores import open_store
+
+        if progress:
+            progress("brief", 1, 4)
+        with open_store(db_path, read_only=True, audit=audit_id) as store:
+            if out_dir is not None:
+                result = make_brief(store, audit_id, list(candidates), out_dir, engine=engine, progress=progress)
+            else:
+                result = publish_brief(store, audit_id, list(candidates), site, engine=engine, key=key,
+                                       progress=progress)
     said = (f"{result.html} is already published from the same inputs; nothing changed." if result.unchanged
             else f"Wrote the brief of {len(candidates)} candidates: {result.html} and {result.pdf}")
     emit({"audit": audit_id, "candidates": list(candidates), "html": str(result.html), "pdf": str(result.pdf),

@@ -492,3 +492,27 @@ def test_out_replaces_only_its_own_earlier_brief(audit, tmp_path, monkeypatch):
     refused = cli_run("brief", "--audit", "q4", *TWO, "--out", out, "--engine", "pandoc", "--db", audit["db"], expect=1)
     assert f"{out / 'brief.html'} was not written by papers brief" in refused.output
     assert (out / "brief.html").read_text() == "<p>my own page</p>" and (out / "brief.pdf").is_file()
+
+
+# ----------------------------------------------------------------------------- progress
+
+
+@pytest.mark.slow
+def test_report_and_brief_show_their_progress_on_a_terminal_and_nothing_else_elsewhere(audit, tmp_path):
+    from tests.test_lake import PAPERS, on_a_terminal
+
+    site = tmp_path / "_site"
+    shown = on_a_terminal(["report", "--audit", "q4", "--site", str(site), "--engine", "pandoc", "--workers", "1",
+                           "--db", str(audit["db"])], tmp_path)
+    assert re.search(r"pages: +\d+%\|.*\| \d/6 ", shown) and re.search(r"PDFs: +\d+%\|.*\| \d/6 ", shown), shown
+    assert "Published audit q4" in shown
+    shown = on_a_terminal(["brief", "--audit", "q4", *FIVE, "--site", str(site), "--engine", "pandoc",
+                           "--db", str(audit["db"])], tmp_path)
+    assert re.search(r"brief: +\d+%\|.*\| [0-4]/4 ", shown) and "Wrote the brief of 5 candidates" in shown, shown
+    # under --json, and where output is not a terminal, no bar
+    quiet = subprocess.run([PAPERS, "report", "--audit", "q4", "--site", str(tmp_path / "quiet"), "--engine", "pandoc",
+                            "--db", str(audit["db"]), "--json"], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert quiet.returncode == 0 and quiet.stderr == "" and json.loads(quiet.stdout)["audit"] == "q4"
+    quiet = subprocess.run([PAPERS, "brief", "--audit", "q4", *TWO, "--out", str(tmp_path / "quiet-brief"), "--engine",
+                            "pandoc", "--db", str(audit["db"])], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout.startswith("Wrote the brief of 2 candidates")

@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import polars as pl
 
@@ -302,23 +302,36 @@ def candidate_profiles(path: Path, dims: list[str], candidates: list[tuple[str, 
 
 
 def write_brief(store: Store, data: AuditData, candidates: list[str], folder: Path, stem: str, engine: str, *,
-                nav: list[Link] | None = None, links: dict[str, str] | None = None, url: str = "") -> BriefResult:
+                nav: list[Link] | None = None, links: dict[str, str] | None = None, url: str = "",
+                progress: Progress | None = None) -> BriefResult:
     """The one place a brief is written: folder/<stem>.html, .pdf and <stem>/*.svg, built in a
     temporary folder inside `folder` and moved into place only when both files rendered (whatever
     was there under those names is replaced). `url` is the folder's public address, for the PDF's
-    links (papers.report.templating.LinkStyle); without it the PDF names its links without linking."""
+    links (papers.report.templating.LinkStyle); without it the PDF names its links without linking.
+    `progress(stage, done, total)` is told of each of the brief's STEPS done after the audit is read."""
     folder.mkdir(parents=True, exist_ok=True)
     with _staging(folder) as build:
         page = brief_page(store, data, candidates, build, stem, nav or [], links or {})
+        _step(progress, 3)
         for name in (("_quarto.yml",), ("reports", "style.css")):  # as the site's pages have them, for Quarto
             shutil.copy(project_path(*name), build / name[-1])
         qmd = render("brief.qmd.j2", build / f"{stem}.qmd", page=page)
         pdf_text = render_text("brief.qmd.j2", page=page, link=LinkStyle(pdf=True, base=url))
         # dated as report dates its PDFs
         engines.render(qmd, engine, pdf=True, date=publication_date(data.created_at), pdf_text=pdf_text)
+        _step(progress, 4)
         for name in (f"{stem}.html", f"{stem}.pdf", stem):
             _replace(build / name, folder / name)
     return BriefResult(folder / f"{stem}.html", folder / f"{stem}.pdf")
+
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total), as papers.report.folder's
+STEPS = 4  # the brief's steps as progress counts them: started (imports), audit read, compared and drawn, rendered
+
+
+def _step(progress: Progress | None, done: int) -> None:
+    if progress is not None:
+        progress("brief", done, STEPS)
 
 
 @contextlib.contextmanager
@@ -343,7 +356,8 @@ def _remove(target: Path) -> None:
         target.unlink()
 
 
-def make_brief(store: Store, audit_id: str, candidates: list[str], out: Path, *, engine: str = "auto") -> BriefResult:
+def make_brief(store: Store, audit_id: str, candidates: list[str], out: Path, *, engine: str = "auto",
+               progress: Progress | None = None) -> BriefResult:
     """`papers brief --out DIR`: DIR/brief.html, DIR/brief.pdf and DIR/brief/ (its figures). DIR
     may not lie inside a published audit, whose files its manifest lists: a brief is published
     there without --out, and listed."""
@@ -356,8 +370,9 @@ def make_brief(store: Store, audit_id: str, candidates: list[str], out: Path, *,
                              "leave out --out to publish the brief into its audit (listed in additions.json), "
                              "or write it to a folder outside the site.")
     data, candidates, engine = _prepare(store, audit_id, candidates, engine)
+    _step(progress, 2)
     check_replaceable(out, "brief")
-    return write_brief(store, data, candidates, out, "brief", engine)
+    return write_brief(store, data, candidates, out, "brief", engine, progress=progress)
 
 
 def check_replaceable(folder: Path, stem: str) -> None:
@@ -388,7 +403,7 @@ def _head(path: Path, size: int) -> bytes:
 
 
 def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path, *,
-                  engine: str = "auto", key: SecretKey | None = None) -> BriefResult:
+                  engine: str = "auto", key: SecretKey | None = None, progress: Progress | None = None) -> BriefResult:
     """`papers brief` without --out: the brief inside the audit's published folder,
     site/<audit>/briefs/<slug>.html|.pdf (figures in briefs/<slug>/), its candidates linked to their
     model pages and the page to the audit's comparison.
@@ -408,6 +423,7 @@ def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path
     from papers.report.siteconfig import load_site_config
 
     data, candidates, engine = _prepare(store, audit_id, candidates, engine)
+    _step(progress, 2)
     site = Path(site)
     audit_dir = site / data.audit_id
     if not audit_dir.is_symlink() and not read_manifest(audit_dir):
@@ -428,7 +444,7 @@ def publish_brief(store: Store, audit_id: str, candidates: list[str], site: Path
         folder.mkdir(exist_ok=True)
         with _staging(folder) as trial:
             fresh = write_brief(store, data, candidates, trial, stem, engine, nav=nav, links=links,
-                                url=briefs_url(data.audit_id))
+                                url=briefs_url(data.audit_id), progress=progress)
             if result.html.exists():
                 if result.html.read_bytes() != fresh.html.read_bytes():
                     raise PapersError(f"{result.html} is already published, from other inputs; a published brief is "
