@@ -170,17 +170,20 @@ class _Pusher:
 
     def guards(self, keys: list[str]) -> None:
         """Create the guard tables (one row each) the lake lacks, in one transaction; none where the
-        tables listed before (has_schema) hold them all."""
-        def missing(tables) -> list[str]:
-            existing = {name for schema, name in tables if schema == GUARD_SCHEMA}
-            return [key for key in keys if guard_table(key).rsplit(".", 1)[1].strip('"') not in existing]
+        tables listed before (has_schema) hold them all. The lake is not listed again inside the
+        transaction (a quarter of a second): a guard another pusher has made since is left as it is
+        (`if not exists`), and one it makes at the same moment conflicts at commit, and the retry
+        finds it."""
+        existing = {name for schema, name in (getattr(self, "tables", None) or self.lake_tables())
+                    if schema == GUARD_SCHEMA}
+        missing = [key for key in keys if guard_table(key).rsplit(".", 1)[1].strip('"') not in existing]
 
         def work():
-            for key in missing(self.lake_tables()):
+            for key in missing:
                 self.con.execute(f"create table if not exists {guard_table(key)} as "
                                  "select ?::varchar as guard, 0::bigint as writes", [key])
 
-        if missing(getattr(self, "tables", None) or self.lake_tables()):
+        if missing:
             self.run(work, "the guards")
 
     def _count(self, table: str, sql: str, params=None) -> None:
