@@ -104,10 +104,17 @@ def mds_map(path: Path, points: list[tuple[str, float, float, str]], highlight: 
     fig, ax = plt.subplots(figsize=(6.0, 4.6))
     fig.subplots_adjust(left=0.1, right=0.97, top=0.92, bottom=0.11)
     colours = {"human-centric": "#2e86c1", "utility-driven": "#d35400", "no clear type": PEERS, "not typed": MUTED}
+    others: dict[str, list[tuple[float, float]]] = {}  # one scatter per type, not per point: a fifth of the time
+    for name, x, y, kind in points:
+        if name != highlight:
+            others.setdefault(kind, []).append((x, y))
+    for kind, xy in others.items():
+        ax.scatter([p[0] for p in xy], [p[1] for p in xy], s=34, color=colours.get(kind, PEERS), edgecolor="white",
+                   linewidth=0.5, zorder=2)
     for name, x, y, kind in points:
         mine = name == highlight
-        ax.scatter(x, y, s=90 if mine else 34, color=colours.get(kind, PEERS), edgecolor="black" if mine else "white",
-                   linewidth=1.5 if mine else 0.5, zorder=3 if mine else 2)
+        if mine:
+            ax.scatter(x, y, s=90, color=colours.get(kind, PEERS), edgecolor="black", linewidth=1.5, zorder=3)
         if mine or len(points) <= 16:
             ax.annotate(name, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7.5 if not mine else 9,
                         fontweight="bold" if mine else "normal")
