@@ -548,14 +548,18 @@ def power_icc(target, statistic, task, null, participants, trials, sample, profi
 def report_cmd(audit_id, engine, site, workers, sign_key, force, db_path, as_json):
     """Publish an audit as a static site: a page and PDF per model, a comparison, a manifest."""
     from papers.report.signing import load_secret_key
-    from papers.report.site import build_report
-    from papers.stores import open_store
 
-    key = load_secret_key(sign_key, lambda: _key_password(sign_key)) if sign_key else None
+    key = load_secret_key(sign_key, lambda: _key_password(sign_key)) if sign_key else None  # a prompt before any bar
     progress = bars(as_json)
-    with open_store(db_path, read_only=True, audit=audit_id) as store, progress or _nothing():
-        result = build_report(store, audit_id, site=site, engine=engine, workers=workers, key=key, force=force,
-                              progress=progress)
+    with progress or _nothing():
+        if progress:  # shown from the start: the imports and reading the audit take seconds
+            progress("reading the audit", 0, 1)
+        from papers.report.site import build_report
+        from papers.stores import open_store
+
+        with open_store(db_path, read_only=True, audit=audit_id) as store:
+            result = build_report(store, audit_id, site=site, engine=engine, workers=workers, key=key, force=force,
+                                  progress=progress)
     text = result.notes or [f"Published audit {audit_id}: {result.pages} pages and {result.pdfs} PDFs in "
                             f"{result.seconds:.1f} s" + (", manifest signed." if result.signed else ".")]
     emit({"audit": audit_id, "index": str(result.index), "unchanged": result.unchanged, "pages": result.pages,

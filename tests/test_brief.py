@@ -505,6 +505,7 @@ def test_report_and_brief_show_their_progress_on_a_terminal_and_nothing_else_els
     shown = on_a_terminal(["report", "--audit", "q4", "--site", str(site), "--engine", "pandoc", "--workers", "1",
                            "--db", str(audit["db"])], tmp_path)
     assert re.search(r"pages: +\d+%\|.*\| \d/6 ", shown) and re.search(r"PDFs: +\d+%\|.*\| \d/6 ", shown), shown
+    assert "reading the audit:" in shown and re.search(r"site files: +\d+%\|.*\| \d/5 ", shown), shown
     assert "Published audit q4" in shown
     shown = on_a_terminal(["brief", "--audit", "q4", *FIVE, "--site", str(site), "--engine", "pandoc",
                            "--db", str(audit["db"])], tmp_path)

@@ -254,7 +254,7 @@ def history_pages(site: Path, config: SiteConfig, out: Path) -> list[Path]:
     css = project_path("reports", "style.css").read_text(encoding="utf-8")
     (out / HISTORY).mkdir(parents=True, exist_ok=True)
     recorded, code = _recorded_files(site), _code_sha256()
-    written = []
+    written, todo = [], []
     for model in sorted({m for a in audits for m in a.manifest["models"]}):
         mine = [a for a in audits if model in a.manifest["models"]]
         name = f"{HISTORY}/{slug(model)}.html"
@@ -262,9 +262,38 @@ def history_pages(site: Path, config: SiteConfig, out: Path) -> list[Path]:
                 "entries": [_entry(a, model) for a in mine]}
         page["inputs"] = _history_inputs(page, mine, code)
         if not _reused(site, name, recorded.get(name), page["inputs"], out / name):
-            render("history.html.j2", out / name, page={**page, "figures": _figures(mine, model)})
+            todo.append((name, page, [_drawn_part(a, model) for a in mine], model))
         written.append(out / name)
+    for (name, page, _, _), figures in zip(todo, _draw_all([(mine, model) for _, _, mine, model in todo])):
+        render("history.html.j2", out / name, page={**page, "figures": figures})
     return written
+
+
+DRAW_IN_WORKERS_FROM = 8  # history figures to draw from which worker processes draw them (each starts in a second)
+
+
+def _draw_all(tasks: list[tuple[list[SiteAudit], str]]) -> list[list[dict]]:
+    """_figures of each (audits, model), in order: on every core when there are many (a new audit
+    on a site of 75 models redraws 75 of them, a fifth of a second each), else here."""
+    if len(tasks) < DRAW_IN_WORKERS_FROM:
+        return [_figures(*task) for task in tasks]
+    from papers.report.folder import worker_pool
+
+    with worker_pool(None, len(tasks)) as run:
+        return run(_figures_task, tasks, "history figures", None)
+
+
+def _figures_task(task: tuple[list[SiteAudit], str]) -> list[dict]:
+    return _figures(*task)
+
+
+def _drawn_part(audit: SiteAudit, model: str) -> SiteAudit:
+    """The part of an audit a model's history figure is drawn from (all _figures reads), so that a
+    worker is sent the model's rows, not the audit's whole results.json."""
+    results = None if audit.results is None else {
+        "dimensions": audit.results.get("dimensions"),
+        "tables": {"result_profiles": [r for r in audit.table("result_profiles") if r.get("model") == model]}}
+    return SiteAudit(audit.folder, {"instrument": audit.manifest["instrument"]}, results)
 
 
 def _history_inputs(page: dict, audits: list[SiteAudit], code: str) -> str:

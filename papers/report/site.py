@@ -144,7 +144,7 @@ def _publish(store: Store, data: AuditData, site: Path, plan: Plan, force: bool)
         result.signed = plan.key is not None
     result.manifest_sha256 = sha256_file(target / "manifest.json")
     try:
-        result.head = update_site(site, plan.config, plan.key)
+        result.head = update_site(site, plan.config, plan.key, plan.progress)
     except BaseException:
         if result.pages:  # the audit just placed goes again: the site stays as its head describes it
             shutil.rmtree(target, ignore_errors=True)
@@ -191,14 +191,18 @@ def refuse_case_twin(site: Path, audit_id: str) -> None:
                               "or publish it into another site with --site.")
 
 
-def update_site(site: Path, config: SiteConfig, key: SecretKey | None) -> str:
+def update_site(site: Path, config: SiteConfig, key: SecretKey | None, progress: Progress | None = None) -> str:
     """Write the site-level files (SITE_WRITERS) and the site head naming them and every audit,
     signed with a key; the head is left as it is when what it names has not changed. Everything is
     written in a staging folder first and refused there (a link where a file goes, a signed head
     that would be unsigned), so a refusal changes nothing."""
     with staging(site, "site") as build:
         try:
-            written = [path for writer in SITE_WRITERS for path in writer(site, config, build)]
+            written = []
+            for done, writer in enumerate(SITE_WRITERS):
+                if progress:
+                    progress("site files", done, len(SITE_WRITERS))
+                written += writer(site, config, build)
             files = {path.relative_to(build).as_posix(): sha256_file(path) for path in written}
             content = head.head_content(site, files)
             keep = head_unchanged(site, content, key)
