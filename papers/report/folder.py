@@ -37,10 +37,8 @@ from papers.report.context import Frame, Link, Masthead, slug
 from papers.report.datapage import write_data_index
 from papers.report.manifest import FORMAT, MANIFEST, SIGNATURE, dumps, file_hashes, sha256_file, versions, write_manifest
 from papers.report.overtime import write_over_time
-from papers.report.pages import comparison_page, downloads, model_nav, model_page, navigation
 from papers.report.pdf import Attachment, PdfJob, compile_pdf
 from papers.report.reads import AuditData
-from papers.report.sections import notice
 from papers.report.signing import SecretKey
 from papers.report.siteconfig import SiteConfig, iso_date, readable_date
 from papers.report.templating import LinkStyle, render, render_text
@@ -82,6 +80,10 @@ class Previous:
 
 def write_audit(store: Store, data: AuditData, build: Path, plan: Plan, inputs: str, previous: Previous | None) -> dict:
     """Every file of the audit's folder, in the build folder; returns the manifest."""
+    # here, not above: a report with nothing to build (an unchanged re-run) never imports them (scipy, matplotlib)
+    from papers.report.pages import downloads, navigation
+    from papers.report.sections import notice
+
     nav = navigation(previous.audit_id if previous else None)
     shutil.copy(project_path("_quarto.yml"), build / "_quarto.yml")
     shutil.copy(project_path("reports", "style.css"), build / "style.css")
@@ -127,6 +129,8 @@ def render_page(task: tuple) -> RenderedPage:
     """One page: figures, .qmd, HTML and the .typ of its PDF (run in a worker process). The PDF's
     Markdown differs from the HTML's only in its links (templating.LinkStyle): absolute from the
     audit's public address (`url`, from the site's base-url), or plain text when it is not known."""
+    from papers.report.pages import comparison_page, model_nav, model_page  # see write_audit
+
     data, model, root, engine, nav, masthead, url = task
     links = [Link(**n) for n in nav]
     if model is None:
@@ -166,6 +170,8 @@ def page_pdf(page: RenderedPage, plan: Plan, data: AuditData) -> PdfJob:
 
 
 def keywords(data: AuditData) -> list[str]:
+    from papers.report.sections import notice
+
     return ["value audit", "large language models", "PAPERS", f"instrument {data.instrument.label}",
             f"audit {data.audit_id}"] + ["synthetic data"] * bool(notice(data))
 
