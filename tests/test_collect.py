@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -653,3 +654,23 @@ def test_waiting_for_batch_jobs_shows_a_bar_on_a_terminal_and_nothing_in_json(tm
     assert "batch jobs:" in shown and "1 running (1 in_progress)" in shown, shown
     assert quiet.returncode == 0 and "batch jobs" not in quiet.stderr + quiet.stdout
     assert json.loads(quiet.stdout)["stored"] == 6
+
+
+@pytest.mark.slow
+def test_a_live_collection_shows_a_bar_on_a_terminal_and_nothing_in_json_or_through_a_pipe(tmp_path):
+    from tests.test_lake import on_a_terminal
+
+    server = FakeOpenAI(latency=0.05).start()
+    args = ["collect", "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--task", "rank", "--trials", "10",
+            "--concurrency", "4"]
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test"}
+    try:
+        shown = on_a_terminal([*args, "--db", str(tmp_path / "a.duckdb")], tmp_path, env=env)
+        quiet = [subprocess.run([sys.executable, "-m", "papers.cli", *args, "--db", str(tmp_path / f"{name}.duckdb"),
+                                 *extra], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+                 for name, extra in (("b", ["--json"]), ("c", []))]
+    finally:
+        server.stop()
+    assert re.search(r"collecting: +\d+%\|.*\| *\d+/20 ", shown), shown
+    assert all(q.returncode == 0 and "collecting" not in q.stderr + q.stdout for q in quiet), quiet
+    assert json.loads(quiet[0].stdout)["made"] == 20
