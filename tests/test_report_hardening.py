@@ -197,3 +197,19 @@ def test_models_with_one_profile_are_published_with_their_dendrogram(tmp_path):
     cli_run("analyze", "--audit", "same", "--bootstrap", "100", "--db", db)
     cli_run("report", "--audit", "same", "--db", db, "--site", site, "--engine", "pandoc", "--workers", "1")
     assert (site / "same" / "figures" / "dendrogram-non_sentient-rank.svg").exists()
+
+
+def test_a_dendrogram_of_identical_profiles_has_an_axis_and_says_why_it_is_flat(tmp_path):
+    """scipy draws a tree whose merges are all at distance 0 on an axis of zero width (and warns):
+    the figure gets a readable axis and says that the profiles are the same."""
+    import warnings
+
+    import numpy as np
+
+    from papers.report import figures
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = figures.dendrogram(tmp_path / "d.svg", ["a/one", "b/two", "c/three"], np.ones((3, 5)), [1, 1, 1],
+                                  "ward", "Clusters")
+    assert "mean profile is the same (distance 0)" in path.read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ Text stays text in the SVG (svg.fonttype none) so it can be searched and read by
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -222,8 +223,15 @@ def dendrogram(path: Path, models: list[str], profiles: np.ndarray, clusters: li
     if len(models) >= 2:
         z = hierarchy.linkage(profiles, method=method)
         shown = [printable(m) for m in models]  # tick labels are set at draw time, after _save's pass
-        hierarchy.dendrogram(z, labels=shown, orientation="right", ax=ax, color_threshold=None,
-                             above_threshold_color=PEERS, leaf_font_size=7.5 if len(models) > 20 else 8.5)
+        alike = not np.any(z[:, 2] > 0)  # every mean profile the same: every merge at distance 0
+        with warnings.catch_warnings():  # scipy would set an axis of zero width, and say so
+            warnings.filterwarnings("ignore", "Attempting to set identical low and high xlims", UserWarning)
+            hierarchy.dendrogram(z, labels=shown, orientation="right", ax=ax, color_threshold=None,
+                                 above_threshold_color=PEERS, leaf_font_size=7.5 if len(models) > 20 else 8.5)
+        if alike:
+            ax.set_xlim(1, 0)
+            ax.text(0.5, 0.5, "every model's mean profile is the same (distance 0)", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=8.5, color="#555555")
         palette = ["#2e86c1", "#d35400", "#27ae60", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#f39c12"]
         lookup = dict(zip(shown, clusters))
         for label in ax.get_ymajorticklabels():
