@@ -56,6 +56,16 @@ def instrument():
     return load_instrument()
 
 
+def cli_run(*args, expect: int = 0, env: dict | None = None):
+    """Invoke the CLI as a user would, without a store appended: the exit code must be `expect`, and
+    a failure (exit code 1) shows no traceback."""
+    result = CliRunner().invoke(cli, [str(a) for a in args], env=env)
+    assert result.exit_code == expect, (result.output, result.exception)
+    if expect == 1:
+        assert "Traceback" not in result.output
+    return result
+
+
 @pytest.fixture
 def run(db):
     """Invoke the CLI as a user would: `run("ingest", "survey", ...)` with --db appended."""

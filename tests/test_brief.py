@@ -15,10 +15,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from click.testing import CliRunner
 from scipy import stats as scipy_stats
 
-from papers.cli import cli
 from papers.compare import compare_models
 from papers.report import brief_sections
 from papers.report.brief import brief_slug, candidate_profiles, price_source
@@ -26,18 +24,12 @@ from papers.report.context import slug as slug_of
 from papers.report.method import CAVEATS
 from papers.report.reads import load_audit
 from papers.store import open_store, query
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_run
 
 EXAMPLES = ROOT / "data" / "examples"
 TWO = ["simulated/human-centric", "simulated/utility-driven"]
 FIVE = ["simulated/human-centric", "simulated/utility-driven", "simulated/uniform", "simulated/ethics-first",
         "simulated/operational"]
-
-
-def cli_run(*args, expect=0):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exit_code == expect, (result.output, result.exception)
-    return result
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
 
-from papers.cli import cli
 from papers.report.context import slug
 from papers.report.site import add_to_manifest
+from tests.conftest import cli_run
 
 SITE_SETTINGS = """
 [tool.papers.site]
@@ -31,14 +30,6 @@ MODELS = ("simulated/human-centric", "simulated/utility-driven")
 # every test here but the last reads a site built by the module's fixture (a report, about 20 s) or
 # builds another one, and several start poppler, minisign or Chromium
 pytestmark = pytest.mark.slow
-
-
-def cli_run(*args, expect=0, env=None):
-    result = CliRunner().invoke(cli, [str(a) for a in args], env=env)
-    assert result.exit_code == expect, (result.output, result.exception)
-    if expect == 1:
-        assert "Traceback" not in result.output
-    return result
 
 
 @pytest.fixture(scope="module")

@@ -10,23 +10,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from papers.cli import cli
 from papers.report import engines
 from papers.report.context import Link, SummaryBox, slug
 from papers.report.templating import environment, escape_markdown
-from tests.conftest import ROOT, query
+from tests.conftest import ROOT, cli_run, query
 
 GOLDEN = Path(__file__).parent / "golden"
 SECRET = "sk-test-NEVER-PUBLISH-7731"
 EVIL = 'evil/<script>alert("x")</script>*bold*|pipe'
-
-
-def cli_run(*args, expect=0):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exit_code == expect, (result.output, result.exception)
-    return result
 
 
 @pytest.fixture(scope="module")

@@ -12,21 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from papers.cli import cli
 from papers.report.manifest import write_root_index
 from papers.report.templating import escape_href
+from tests.conftest import cli_run
 
 MATH_MODEL = "a $5$ tier $x^2$"
-
-
-def cli_run(*args, expect=0):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exit_code == expect, (result.output, result.exception)
-    if expect == 1:
-        assert "Traceback" not in result.output
-    return result
 
 
 @pytest.fixture(scope="module")

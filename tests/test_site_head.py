@@ -13,11 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from papers.cli import cli
 from papers.report import site as site_module
 from papers.report.manifest import write_root_index
+from tests.conftest import cli_run
 
 MODELS = ("simulated/human-centric", "simulated/utility-driven")
 # what papers writes at a site's root besides its audits (papers.report.site.SITE_WRITERS): the index, the
@@ -32,14 +31,6 @@ def site_files(*models: str) -> set[str]:
 HEAD, HEAD_SIGNATURE = "papers-head.json", "papers-head.json.minisig"
 # every test here reads the sites the module's fixture publishes (two reports) or publishes more
 pytestmark = pytest.mark.slow
-
-
-def cli_run(*args, expect=0, env=None):
-    result = CliRunner().invoke(cli, [str(a) for a in args], env=env)
-    assert result.exit_code == expect, (result.output, result.exception)
-    if expect == 1:
-        assert "Traceback" not in result.output
-    return result
 
 
 def papers_process(*args, timeout=120) -> subprocess.CompletedProcess:

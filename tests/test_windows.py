@@ -10,21 +10,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from papers.cli import cli
-from tests.conftest import query
+from tests.conftest import cli_run, query
 
 ROUNDS = Path(__file__).parent / "fixtures" / "drift"
 MODELS = ("simulated/steady", "simulated/shifting")
-
-
-def cli_run(*args, expect=0):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exit_code == expect, (result.output, result.exception)
-    if expect == 1:
-        assert "Traceback" not in result.output
-    return result
 
 
 def collect_rounds(db: Path, trials: int = 30) -> str:
