@@ -318,7 +318,8 @@ def check_version(store: Store) -> int:
 
 
 def pending(store: Store) -> list[int]:
-    """The numbered migrations this store has not seen (a store written by an older papers)."""
+    """The numbered migrations this store has not seen (a store written by an older papers), by
+    number: one numbered below one already applied (merged later from another branch) counts too."""
     done = {r[0] for r in store.sql("select version from schema_version").fetchall()}
     return [number for number, _ in migrations() if number not in done]
 
@@ -349,10 +350,10 @@ def migrate(store: Store) -> list[int]:
     check_version(store)
     # applied by number, not by the highest: a migration numbered below one already applied (merged
     # later from another branch) is still applied
-    done = {r[0] for r in store.sql("select version from schema_version").fetchall()}
+    todo = set(pending(store))
     applied = []
     for number, path in migrations():
-        if number in done:
+        if number not in todo:
             continue
         with store.transaction():
             try:
