@@ -45,7 +45,6 @@ MIN_SHARE = 0.05  # a wording effect smaller than this share of the profile's va
 ALPHA = 0.05
 TOLERANCE = 1e-12  # a variance component below this is rounding residue: zero
 PERMUTATIONS = 999
-GATED = "_gated"  # a row's mark, dropped before the table: tested for a profile, none found (see _holm_verdicts)
 
 SCHEMA = {
     "model": pl.String, "condition": pl.String, "task": pl.String, "n_variants": pl.Int64, "n_trials": pl.Int64,
@@ -399,8 +398,6 @@ def robustness(answers: pl.DataFrame, shown: dict[str, tuple[str, ...]], rng: np
         variant_rows += per_variant
     for model in {r["model"] for r in rows}:
         _holm_verdicts([r for r in rows if r["model"] == model])
-    for r in rows:
-        r.pop(GATED, None)
     return pl.DataFrame(rows, schema=SCHEMA), pl.DataFrame(variant_rows, schema=VARIANT_SCHEMA)
 
 
@@ -408,14 +405,15 @@ def _holm_verdicts(rows: list[dict]) -> None:
     """Adjust one model's wording tests across its conditions and tasks (Holm), and give each row its
     verdict and reason from the adjusted p (in place).
 
-    The family is every situation with enough wordings to be tested, including those where no
-    order of priorities was found (GATED, counted with p = 1). That gate is not independent of the
-    wording test: it passes more often where the wordings' profiles differ by chance, so a family
-    cut down to the situations that passed it would call a model with a flat or weak profile not
-    robust far more often than 5% (bench/robustness.py: 10-13% before this rule). With the whole
-    family, Holm's bound holds whatever the gate does: it can only remove rejections."""
+    The family is every situation with enough wordings to be tested (MIN_VARIANTS), including those
+    where no order of priorities was found (counted with p = 1). A family cut down to the situations
+    that passed the gate is only sound if the gate is independent of the wording test: the earlier
+    gate ("some wording has an order") was not, and called a model with a flat or weak profile not
+    robust in 10-13% of runs (bench/robustness.py). With the whole family, Holm's bound holds
+    whatever the gate does: it can only remove rejections."""
     measured = [r for r in rows if r.get("wording_p") is not None and r.get("wording_share") is not None]
-    family = [r["wording_p"] for r in measured] + [1.0] * sum(bool(r.get(GATED)) for r in rows)
+    testable = sum(r["n_variants"] >= MIN_VARIANTS for r in rows)  # the measured ones and those with no order
+    family = [r["wording_p"] for r in measured] + [1.0] * (testable - len(measured))
     adjusted = stats.holm(np.array(family, float)) if measured else []
     for r, p in zip(measured, adjusted):
         r["wording_p_holm"] = float(p)
@@ -446,11 +444,10 @@ def _group(trials: Trials, rng: np.random.Generator, b: int) -> tuple[dict, list
     if flat >= ALPHA:  # no order of priorities: nothing for the wording to move
         why = (f"robustness: no order of priorities in the pooled answers beyond chance (p = {_p(flat)}), so "
                "nothing for the wording to move")
-        return {**row, **_declined(_notes(why, no_bias)), **bias, GATED: True}, per_variant
+        return {**row, **_declined(_notes(why, no_bias)), **bias}, per_variant
     measured = _measure(y, groups, kept, trials.dims, per_variant, rng, b)
     if measured["wording_share"] is None:  # flat in every wording: nothing for the wording to move
-        return {**row, **_declined(_notes("robustness: no profile in any wording", no_bias)), **bias,
-                GATED: True}, per_variant
+        return {**row, **_declined(_notes("robustness: no profile in any wording", no_bias)), **bias}, per_variant
     return {**row, **measured, **bias, "note": _notes(None, no_bias)}, per_variant
 
 
