@@ -18,7 +18,7 @@ from typing import Iterator
 
 from papers.errors import StoreError
 from papers.limits import MAX_ANSWER_CHARS
-from papers.store import Store
+from papers.store import Store, listed
 
 GUARDED = ("raw_text", "model_reported", "error", "evidence")  # the text columns filled from outside
 
@@ -33,11 +33,11 @@ def write_responses(store: Store, responses: list[dict], answers: list[dict], *,
         return set()
     within_caps(responses, "llm_responses")
     if replace_errors:
-        store.sql("delete from llm_responses where status = 'error' and response_id in (select unnest(?::varchar[]))",
-                  [[r["response_id"] for r in responses]])
+        store.sql("delete from llm_responses where status = 'error' and response_id in "
+                  "(select unnest(from_json(?, '[\"VARCHAR\"]')))", [listed(r["response_id"] for r in responses)])
     stored = {r[0] for r in store.sql(
-        "select response_id from llm_responses where response_id in (select unnest(?::varchar[]))",
-        [[r["response_id"] for r in responses]]).fetchall()}
+        "select response_id from llm_responses where response_id in (select unnest(from_json(?, '[\"VARCHAR\"]')))",
+        [listed(r["response_id"] for r in responses)]).fetchall()}
     new = [r for r in responses if r["response_id"] not in stored]
     if new:
         with rows_source(store, "llm_responses", new) as (source, columns):
@@ -58,7 +58,8 @@ def write_codes(store: Store, codes: list[dict], *, replace_errors_of: str | Non
     within_caps(codes, "codes")
     if replace_errors_of is not None:
         store.sql("delete from codes where coder = ? and status = 'error' and response_id in "
-                  "(select unnest(?::varchar[]))", [replace_errors_of, list({c["response_id"] for c in codes})])
+                  "(select unnest(from_json(?, '[\"VARCHAR\"]')))",
+                  [replace_errors_of, listed({c["response_id"] for c in codes})])
     with rows_source(store, "codes", codes) as (source, _):
         store.sql(f"insert into codes by name select * from {source}")
 
@@ -89,9 +90,10 @@ def rows_source(store: Store, table: str, rows: list[dict]) -> Iterator[tuple[st
     columns = [c for c in types if c in rows[0]]
     spec = ", ".join(f"'{c}': '{types[c]}'" for c in columns)  # names and types from the store's own schema
     longest = 0
+    encode = json.JSONEncoder(ensure_ascii=False, default=_json_value).encode  # one encoder, not one per row
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".jsonl", prefix="papers-rows-") as file:
         for row in rows:
-            line = json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False, default=_json_value)
+            line = encode({c: row.get(c) for c in columns})
             longest = max(longest, len(line))
             file.write(line + "\n")
         file.flush()

@@ -45,7 +45,7 @@ from papers.collect.storage import pending_trials, write_outcomes
 from papers.errors import InputError, ProviderError
 from papers.instrument import Instrument
 from papers.limits import answer_problem, load_json
-from papers.store import Store
+from papers.store import Store, listed
 from papers.text import excerpt, redact
 
 MAX_BYTES = 190 * 2**20  # OpenAI takes input files up to 200 MB
@@ -239,11 +239,11 @@ class Jobs:
                 [key, self.kind, run_id, model, provider, public_url(base), meta["instrument_sha256"],
                  json.dumps(meta["settings"]), len(requests), uploaded.id])
             columns = list(zip(*(r.row for r in requests)))  # one list per column: one statement, not a row each
+            types = ('"VARCHAR"', '"VARCHAR"', '"VARCHAR"', '"INTEGER"', '["VARCHAR"]', '"BIGINT"', '"VARCHAR"', '"VARCHAR"')
             self.store.sql("insert into batch_requests (batch_key, response_id, task, condition, trial, item_order, "
-                           "sampling_seed, variant, scenario) select ?, unnest(?::varchar[]), unnest(?::varchar[]), "
-                           "unnest(?::varchar[]), unnest(?::integer[]), unnest(?::varchar[][]), unnest(?::bigint[]), "
-                           "unnest(?::varchar[]), unnest(?::varchar[])",
-                           [key, [r.custom_id for r in requests], *map(list, columns)])
+                           "sampling_seed, variant, scenario) select ?, "
+                           + ", ".join(f"unnest(from_json(?, '[{t}]'))" for t in types),
+                           [key, *map(listed, [[r.custom_id for r in requests], *columns])])
         await self._create(key, model, provider, base, uploaded.id)
 
     async def _create(self, key: str, model: str, provider: str, api_base: str | None, file_id: str) -> None:

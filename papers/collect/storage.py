@@ -16,14 +16,14 @@ from papers.collect.calls import Outcome
 from papers.collect.plan import Decoding, Trial
 from papers.collect.rows import chunk_rows, outcome_rows
 from papers.instrument import Instrument
-from papers.store import Store, query
+from papers.store import Store, listed, query
 
 
 def pending_trials(store: Store, plan: list[Trial], retry_errors: bool) -> tuple[list[Trial], int]:
     """Trials not yet stored (and, with retry_errors, those stored as errors); and how many are reused."""
     if not plan:
         return [], 0
-    stored = dict(store.sql(query("collect/stored_trials"), {"response_ids": [t.response_id for t in plan]}).fetchall())
+    stored = dict(store.sql(query("collect/stored_trials"), {"response_ids": listed(t.response_id for t in plan)}).fetchall())
     todo = [t for t in plan if t.response_id not in stored or (retry_errors and stored[t.response_id] == "error")]
     return todo, len(plan) - len(todo)
 
@@ -96,6 +96,7 @@ def log_faults(store: Store, run_id: int, outcomes: list[Outcome], label: str = 
     rows = [(o.trial.response_id, run_id, attempt, label + fault)
             for o in outcomes for attempt, fault in enumerate(o.faults, 1)]
     if rows:  # one statement: a row's own statement costs DuckDB a millisecond or so
-        columns = [list(c) for c in zip(*rows)]
-        store.sql("insert into llm_errors (response_id, run_id, attempt, error) select unnest(?::varchar[]), "
-                  "unnest(?::integer[]), unnest(?::integer[]), unnest(?::varchar[])", columns)
+        columns = [listed(c) for c in zip(*rows)]
+        store.sql("insert into llm_errors (response_id, run_id, attempt, error) select "
+                  "unnest(from_json(?, '[\"VARCHAR\"]')), unnest(from_json(?, '[\"INTEGER\"]')), "
+                  "unnest(from_json(?, '[\"INTEGER\"]')), unnest(from_json(?, '[\"VARCHAR\"]'))", columns)

@@ -8,7 +8,7 @@ responses as (
 ),
 
 asked as (
-    select unnest($response_ids::varchar[]) as response_id
+    select unnest(from_json($response_ids, '["VARCHAR"]')) as response_id
 ),
 
 final as (
