@@ -101,14 +101,14 @@ def _collect(settings: CollectSettings, db_path, instrument: str | None,
 def _checked(store, settings: CollectSettings, instrument: str | None):
     """The instrument, the simulated profiles and the settings with every condition filled in, once
     the tasks, conditions and variants asked for are known to be the instrument's."""
-    from papers.collect import runner
+    from papers.collect.plan import choose_variants
 
     inst, profiles = _prepare(store, instrument, settings.conditions, settings.models, settings.calls)
     missing = [t for t in settings.tasks if t not in inst.task_keys]
     if missing:
         raise InputError(f"--task {missing[0]}: the instrument {inst.id} has no such task.")
     settings = dataclasses.replace(settings, conditions=settings.conditions or list(inst.condition_keys))
-    runner.plan_for(inst, settings)  # unknown variants are refused here
+    choose_variants(inst, settings.tasks, settings.variants)  # unknown variants are refused here, before a plan
     return inst, profiles, settings
 
 

@@ -173,11 +173,20 @@ class Instrument:
     def label(self) -> str:
         return f"{self.id} {self.version} ({self.sha256[:12]})"
 
+    @cached_property
+    def _by_key(self) -> dict[str, dict]:
+        """Dimensions, conditions, tasks and dilemmas by key, built once: a trial's prompt and its
+        answer's parse look up each shown dimension."""
+        choose = [t for t in self.tasks if t.key == "choose"]
+        return {"dimension": {d.key: d for d in self.dimensions}, "condition": {c.key: c for c in self.conditions},
+                "task": {t.key: t for t in self.tasks},
+                "scenario": {s.key: s for s in choose[0].scenarios} if choose else {}}
+
     def dimension(self, key: str) -> Dimension:
-        return {d.key: d for d in self.dimensions}[key]
+        return self._by_key["dimension"][key]
 
     def scenario(self, key: str) -> Scenario:
-        return {s.key: s for s in self.task("choose").scenarios}[key]
+        return self._by_key["scenario"][key]
 
     def scenarios(self, condition: str) -> tuple[Scenario, ...]:
         """The dilemmas a condition asks: those whose two actions serve dimensions it shows."""
@@ -187,10 +196,10 @@ class Instrument:
         return tuple(s for s in self.task("choose").scenarios if set(s.pair) <= shown)
 
     def condition(self, key: str) -> Condition:
-        return {c.key: c for c in self.conditions}[key]
+        return self._by_key["condition"][key]
 
     def task(self, key: str) -> Task:
-        return {t.key: t for t in self.tasks}[key]
+        return self._by_key["task"][key]
 
     @property
     def condition_keys(self) -> tuple[str, ...]:
