@@ -16,6 +16,7 @@ import email.utils
 import logging
 import math
 import random
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -92,8 +93,12 @@ class EmptyResponse(Exception):
 def quiet_litellm():
     """litellm, imported with its "Provider List: ..." banner and debug hints switched off (they
     would land in --json output)."""
-    import litellm
+    litellm = sys.modules.get("litellm")
+    if litellm is None:
+        from papers.startup import long_lived
 
+        with long_lived():
+            import litellm
     litellm.suppress_debug_info = True
     return litellm
 
