@@ -286,6 +286,29 @@ def test_quarto_command_and_engine_choice(monkeypatch, tmp_path):
     assert engines.choose("auto") == "quarto"
 
 
+def test_pandoc_reads_the_page_on_stdin_with_a_small_heap_and_names_its_failure(monkeypatch, tmp_path):
+    import pypandoc
+
+    folder = tmp_path / "odd [*] name"  # nothing in a folder's name is read as a glob or an option
+    folder.mkdir()
+    qmd = folder / "page.qmd"
+    qmd.write_text("---\ntitle: t\n---\n\nHello *world*.\n", encoding="utf-8")
+    typ = engines.render(qmd, "pandoc", typst_source=True)
+    assert "<em>world</em>" in (folder / "page.html").read_text(encoding="utf-8")
+    assert "Hello" in typ.read_text(encoding="utf-8")
+    fake = tmp_path / "pandoc"  # stands in for a Pandoc that fails: its last line of stderr is the message
+    fake.write_text('#!/bin/sh\necho "heap $GHCRTS" > "$(dirname "$0")/seen"\ncat > /dev/null\n'
+                    'echo "pandoc: something went wrong" >&2\necho "Unknown reader: markdown" >&2\nexit 64\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: str(fake))
+    with pytest.raises(engines.PapersError, match=r"page.qmd: rendering failed \(Unknown reader: markdown\)"):
+        engines.render(qmd, "pandoc")
+    assert (tmp_path / "seen").read_text().strip() == f"heap {engines.PANDOC_RTS}"
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: str(tmp_path / "missing"))
+    with pytest.raises(engines.PapersError, match="Pandoc could not start"):
+        engines.render(qmd, "pandoc")
+
+
 def test_quarto_renders_a_page_where_installed(tmp_path):
     if not shutil.which("quarto"):
         pytest.skip("no quarto binary on PATH: Quarto's PyPI package cannot download it here; the Pandoc + Typst "
