@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -38,3 +39,30 @@ def test_a_tall_heatmap_is_printed_no_taller_than_a_page(tmp_path):
     width, height = (float(x) / 72 for x in re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)', drawn.read_text()).groups())
     printed = float(pdf_width(drawn).removesuffix("in"))
     assert height > PDF_TEXT[1] and abs(printed / width * height - PDF_TEXT[1]) < 0.1  # printed to 0.01 in
+
+
+def test_a_large_map_is_drawn_once_and_each_page_marks_its_own_model_where_matplotlib_would(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from papers.report import figures
+
+    rng = np.random.default_rng(0)
+    names = [f"lab/model-{i:02d}" for i in range(30)] + ["odd <&> \x07name\u202e"]
+    kinds = ["human-centric", "utility-driven", "no clear type", "not typed"]
+    points = [(n, *map(float, rng.normal(size=2)), kinds[i % 4]) for i, n in enumerate(names)]
+    figures._MAP_BASE.clear()
+    for model in (names[4], names[-1]):
+        drawn = figures.mds_map(tmp_path / "fast.svg", points, model, "Where it sits", 0.61)
+        whole = figures._draw_map(tmp_path / "whole.svg", points, model, "Where it sits", 0.61)
+        fast, slow = drawn.read_text(encoding="utf-8"), whole.read_text(encoding="utf-8")
+        ET.fromstring(fast.encode("utf-8"))  # well-formed, the odd name escaped
+        mark = ET.fromstring(fast.encode("utf-8")).find(".//{http://www.w3.org/2000/svg}g[@id='highlight']")
+        label = mark.find("{http://www.w3.org/2000/svg}text")
+        assert label.text == figures.printable(model)  # shown as every page shows a name: no bell, no reversal
+        # matplotlib's own annotation of the model, drawn the slow way, sits exactly where the fast one does
+        slow_label = re.search(r'x="([\d.]+)" y="([\d.]+)"[^>]*>' + re.escape(escape(label.text)) + "<", slow)
+        assert [float(label.get("x")), float(label.get("y"))] == [float(v) for v in slow_label.groups()]
+        assert fast.index('id="highlight"') < fast.index('id="legend_1"')  # under the legend
+    assert len(figures._MAP_BASE) == 3 and figures._MAP_BASE["key"][0] == tuple(points)  # one map, drawn once
+    few = figures.mds_map(tmp_path / "few.svg", points[:5], names[1], "t", 0.5).read_text(encoding="utf-8")
+    assert 'id="highlight"' not in few and few.count("lab/model-0") == 5  # a small map names every point
