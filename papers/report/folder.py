@@ -25,7 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import polars as pl
 
@@ -78,8 +78,19 @@ class Previous:
     sequence: int
 
 
-def write_audit(store: Store, data: AuditData, build: Path, plan: Plan, inputs: str, previous: Previous | None) -> dict:
-    """Every file of the audit's folder, in the build folder; returns the manifest."""
+def page_workers(plan: Plan, data: AuditData):
+    """The worker processes that build an audit's pages and PDFs (a context giving run, see
+    worker_pool); the site's history figures are drawn on them too while they are open."""
+    return worker_pool(plan.workers, len(data.models) + 1, shared=data, prepare=import_page_builders)
+
+
+def write_audit(store: Store, data: AuditData, build: Path, plan: Plan, inputs: str, previous: Previous | None,
+                run: Callable | None = None) -> dict:
+    """Every file of the audit's folder, in the build folder; returns the manifest. `run`: the
+    open page_workers to use (default: its own)."""
+    if run is None:
+        with page_workers(plan, data) as run:
+            return write_audit(store, data, build, plan, inputs, previous, run)
     # here, not above: a report with nothing to build (an unchanged re-run) never imports them (scipy, matplotlib)
     from papers.report.pages import downloads, navigation
     from papers.report.sections import notice
@@ -89,24 +100,23 @@ def write_audit(store: Store, data: AuditData, build: Path, plan: Plan, inputs: 
     shutil.copy(project_path("reports", "style.css"), build / "style.css")
     (build / "models").mkdir()
     rows = reads.pinned_rows(store, data)
-    with worker_pool(plan.workers, len(data.models) + 1) as run:
-        tasks = [(data, model, build, plan.engine, [asdict(n) for n in nav], plan.masthead,
-                  plan.config.audit_url(data.audit_id)) for model in [None, *data.models]]
-        pages = run(render_page, tasks, "pages", plan.progress)
-        if previous and previous.audit_id in reads.audit_ids(store):
-            write_changes(store, build, data.audit_id, previous.audit_id, nav, plan.masthead,
-                          Frame(downloads(0, None), notice(data)))
-        counts = export_data(rows, data, build / "data")
-        write_data_index(build, data.audit_id, counts, plan.masthead, notice(data))
-        write_over_time(store, data, build, plan.masthead, notice(data))  # results.json, compare.html
-        jobs = [page_pdf(page, plan, data) for page in pages]
-        fields = manifest_fields(data, plan, inputs, previous, counts)
-        date = iso_date(plan.published)
-        write_citation(build, data, plan.config, date)
-        to_come = [j.pdf.relative_to(build).as_posix() for j in jobs] + [MANIFEST] + [SIGNATURE] * bool(plan.key)
-        write_crate(build, data, plan.config, date, sorted(published_files(build)) + to_come)
-        write_evidence(build, fields, rows, data)
-        run(compile_pdf_task, [(job, build) for job in jobs], "PDFs", plan.progress)
+    tasks = [(model, build, plan.engine, [asdict(n) for n in nav], plan.masthead,
+              plan.config.audit_url(data.audit_id)) for model in [None, *data.models]]
+    pages = run(render_page, tasks, "pages", plan.progress)
+    if previous and previous.audit_id in reads.audit_ids(store):
+        write_changes(store, build, data.audit_id, previous.audit_id, nav, plan.masthead,
+                      Frame(downloads(0, None), notice(data)))
+    counts = export_data(rows, data, build / "data")
+    write_data_index(build, data.audit_id, counts, plan.masthead, notice(data))
+    write_over_time(store, data, build, plan.masthead, notice(data))  # results.json, compare.html
+    jobs = [page_pdf(page, plan, data) for page in pages]
+    fields = manifest_fields(data, plan, inputs, previous, counts)
+    date = iso_date(plan.published)
+    write_citation(build, data, plan.config, date)
+    to_come = [j.pdf.relative_to(build).as_posix() for j in jobs] + [MANIFEST] + [SIGNATURE] * bool(plan.key)
+    write_crate(build, data, plan.config, date, sorted(published_files(build)) + to_come)
+    write_evidence(build, fields, rows, data)
+    run(compile_pdf_task, [(job, build) for job in jobs], "PDFs", plan.progress)
     clean_sources(build)
     manifest = {**fields, "files": file_hashes(build)}
     write_manifest(build, manifest)
@@ -125,13 +135,22 @@ class RenderedPage:
     pdf: Path
 
 
+def import_page_builders() -> None:
+    """What render_page needs (scipy, matplotlib, jinja2 and Typst), imported before the first page."""
+    import papers.report.pages  # noqa: F401
+    from papers.report.pdf import compiler
+
+    compiler()
+
+
 def render_page(task: tuple) -> RenderedPage:
     """One page: figures, .qmd, HTML and the .typ of its PDF (run in a worker process). The PDF's
     Markdown differs from the HTML's only in its links (templating.LinkStyle): absolute from the
     audit's public address (`url`, from the site's base-url), or plain text when it is not known."""
     from papers.report.pages import comparison_page, model_nav, model_page  # see write_audit
 
-    data, model, root, engine, nav, masthead, url = task
+    model, root, engine, nav, masthead, url = task
+    data: AuditData = shared()
     links = [Link(**n) for n in nav]
     if model is None:
         page, template, qmd, pdf = comparison_page(data, root, links, masthead), "comparison.qmd.j2", \
@@ -267,29 +286,70 @@ def sign_manifest(folder: Path, key: SecretKey, audit_id: str) -> Path:
 # ----------------------------------------------------------------------------- workers
 
 
-def worker_pool(workers: int | None, tasks: int):
+def worker_pool(workers: int | None, tasks: int, shared: Any = None, prepare: Callable[[], None] | None = None):
     """A context giving run(function, tasks, stage, progress) -> results in order: worker processes
-    when there is more than one task and core, else this process."""
-    return _Pool(min(workers or os.cpu_count() or 1, max(tasks, 1)))
+    when there is more than one task and core, else this process. `shared` (what every task reads,
+    such as the audit's data) reaches each worker once, not with every task; a task reads it with
+    shared(). `prepare` (a module's function) imports what the tasks need as each worker starts;
+    what it and `shared` make is kept out of the garbage collector's walks (papers.startup)."""
+    return _Pool(min(workers or os.cpu_count() or 1, max(tasks, 1)), shared, prepare)
+
+
+_SHARED: dict[str, Any] = {}
+_OPEN: list[_Pool] = []  # the pools open in this process, innermost last
+
+
+def shared() -> Any:
+    """In a task of worker_pool: the value the pool was given to share."""
+    return _SHARED["value"]
+
+
+def open_workers() -> Callable | None:
+    """The run of the innermost open pool with worker processes, for tasks that need no shared value
+    (the site's history figures, drawn on the page workers instead of on new ones); None if none."""
+    pools = [p for p in _OPEN if p.executor is not None]
+    return pools[-1].run if pools else None
+
+
+def _start_worker(parent: int, value: Any, prepare: Callable[[], None] | None) -> None:
+    from papers.startup import long_lived
+
+    with long_lived():
+        _SHARED["value"] = value
+        if prepare is not None:
+            prepare()
+    end_with_parent(parent)
 
 
 class _Pool:
-    def __init__(self, workers: int):
-        self.workers, self.executor = workers, None
+    def __init__(self, workers: int, shared: Any = None, prepare: Callable[[], None] | None = None):
+        self.workers, self.shared, self.prepare, self.executor, self.before = workers, shared, prepare, None, None
 
     def __enter__(self):
+        self.before = _SHARED.get("value")  # a pool inside another's task gives it back on leaving
+        _SHARED["value"] = self.shared  # the tasks run here when there is one worker
         if self.workers > 1:
             # spawn, not fork: the parent holds DuckDB and polars thread pools, which a fork would copy
             # mid-lock; each worker ends itself when this process is gone
             self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=end_with_parent, initargs=(os.getpid(),))
+                                                initializer=_start_worker,
+                                                initargs=(os.getpid(), self.shared, self.prepare))
+        _OPEN.append(self)
         return self.run
 
     def __exit__(self, *exc) -> None:
+        _SHARED["value"] = self.before
+        _OPEN.remove(self)
         if self.executor:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
     def run(self, function: Callable, tasks: list, stage: str, progress: Progress | None) -> list:
+        if self.executor is None and self.prepare is not None and tasks:  # here, once, when there is work
+            from papers.startup import long_lived
+
+            with long_lived():
+                self.prepare()
+            self.prepare = None
         results: list = []
         outputs: Iterator = self.executor.map(function, tasks) if self.executor else map(function, tasks)
         for result in outputs:

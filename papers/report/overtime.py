@@ -275,12 +275,19 @@ DRAW_IN_WORKERS_FROM = 8  # history figures to draw from which worker processes 
 def _draw_all(tasks: list[tuple[list[SiteAudit], str]]) -> list[list[dict]]:
     """_figures of each (audits, model), in order: on every core when there are many (a new audit
     on a site of 75 models redraws 75 of them, a fifth of a second each), else here."""
+    from papers.report.folder import open_workers, worker_pool
+
+    run = open_workers()  # a report's page workers, still open: no new processes to start
+    if run is not None and tasks:
+        return run(_figures_task, tasks, "history figures", None)
     if len(tasks) < DRAW_IN_WORKERS_FROM:
         return [_figures(*task) for task in tasks]
-    from papers.report.folder import worker_pool
-
-    with worker_pool(None, len(tasks)) as run:
+    with worker_pool(None, len(tasks), prepare=import_figures) as run:
         return run(_figures_task, tasks, "history figures", None)
+
+
+def import_figures() -> None:
+    import papers.report.figures  # noqa: F401
 
 
 def _figures_task(task: tuple[list[SiteAudit], str]) -> list[dict]:

@@ -50,7 +50,7 @@ from papers import __version__
 from papers.errors import InputError, PapersError
 from papers.names import check_audit_name
 from papers.report import engines, head, overtime, safefs
-from papers.report.folder import Plan, Previous, Progress, sign_manifest, write_audit
+from papers.report.folder import Plan, Previous, Progress, page_workers, sign_manifest, write_audit
 from papers.report.manifest import (
     ADDITIONS,
     ADDITIONS_SIGNATURE,
@@ -131,17 +131,23 @@ def _publish(store: Store, data: AuditData, site: Path, plan: Plan, force: bool)
     result = ReportResult(data.audit_id, target, target / "index.html")
     if target.exists():
         _unchanged(target, inputs, plan, result)
-    else:
-        if not force:
-            refuse_duplicate(site, data)
-        data.over_time = overtime.over_time(store, site, data)  # each model against its previous audit here
+        return _site_files(site, target, plan, result)
+    if not force:
+        refuse_duplicate(site, data)
+    data.over_time = overtime.over_time(store, site, data)  # each model against its previous audit here
+    with page_workers(plan, data) as run:  # open for the site files too: the history figures are drawn on them
         with staging(site, data.audit_id) as build:
-            write_audit(store, data, build, plan, inputs, previous_link(site))
+            write_audit(store, data, build, plan, inputs, previous_link(site), run)
             web_readable(build)
             build.rename(target)
         result.pages = len(data.models) + 1
         result.pdfs = len(list(target.rglob("*.pdf")))
         result.signed = plan.key is not None
+        return _site_files(site, target, plan, result)
+
+
+def _site_files(site: Path, target: Path, plan: Plan, result: ReportResult) -> ReportResult:
+    """The site-level files and head after an audit's folder is in place (or found unchanged)."""
     result.manifest_sha256 = sha256_file(target / "manifest.json")
     try:
         result.head = update_site(site, plan.config, plan.key, plan.progress)
