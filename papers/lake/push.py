@@ -9,9 +9,10 @@ conflict at commit, and the loser rolls back, waits (exponential backoff with ji
 now seeing the winner's rows. Different models and samples use different guard tables and proceed
 in parallel.
 
-Rows go in batches (`BATCH` responses or participants per transaction, by ranges of their ids), each
-batch all or nothing, so a push killed at any point leaves whole batches, and running it again adds
-only what is missing. Run ids are local counters, so the lake gives each run its own id (the next
+Rows go in batches (at most `BATCH` responses or participants, by ranges of their ids), each batch
+all or nothing, so a push killed at any point leaves whole batches, and running it again adds only
+what is missing. Small batches of different models or samples share a transaction (each still
+updates its own guard) while their rows add up to at most `BATCH`. Run ids are local counters, so the lake gives each run its own id (the next
 free one, under the runs guard) and maps every row's run_id; a run is the same run in every store
 that holds it (copies of a store) when its kind, start time, instrument, settings, tool version,
 source and load key agree. A response or code the lake holds as an error, and the store holds as
@@ -92,8 +93,10 @@ def _push(store_path: str | Path, url: str, data_path: str | None, batch: int, p
         # mostly work under different guards, and find the batches the others wrote already there
         batches = [b for m in models for b in pusher.model_batches(m)] + [b for s in samples for b in pusher.sample_batches(s)]
         random.shuffle(batches)
-        for done, (what, guard, steps) in enumerate(batches, 1):
-            pusher.push_batch(what, guard, steps)
+        done = 0
+        for group in grouped(batches, batch):
+            pusher.push_group(group)
+            done += len(group)
             if progress:
                 progress(done, len(batches))
         report.snapshot = current_snapshot(con)
@@ -117,6 +120,22 @@ class _LocalView:
 
     def schema_version(self):
         return self.scalar("select coalesce(max(version), 0) from schema_version")
+
+
+def grouped(batches: list, size: int) -> list[list]:
+    """Batches in transactions: consecutive ones of different guards together while their rows add up
+    to at most `size` (a store of many models with a few hundred responses each commits a few
+    times, not once per model: a commit to the lake costs tens of milliseconds); a full batch alone."""
+    groups: list[list] = []
+    rows = 0
+    for b in batches:
+        if groups and rows + b[3] <= size and all(other[1] != b[1] for other in groups[-1]):
+            groups[-1].append(b)
+            rows += b[3]
+        else:
+            groups.append([b])
+            rows = b[3]
+    return groups
 
 
 def guard_table(key: str) -> str:
@@ -242,19 +261,24 @@ class _Pusher:
 
     # ------------------------------------------------------------------------------ by model
 
-    def _ranges(self, sql: str, params: list) -> list[tuple[str | None, str | None]]:
-        """(after, upto] id ranges of at most `batch` ids: the ids of `sql` (one column, ordered) cut."""
-        cuts = [r[0] for r in self.con.execute(
-            f"select id from (select id, row_number() over (order by id) as n from ({sql})) "
-            f"where n % {int(self.batch)} = 0 order by id", params).fetchall()]
-        bounds = [None, *cuts]
-        return [(bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None) for i in range(len(bounds))]
+    def _ranges(self, sql: str, params: list) -> list[tuple[str | None, str | None, int]]:
+        """(after, upto] id ranges of at most `batch` ids, with how many ids each holds: the ids of `sql`
+        (one column, ordered) cut, the last range open-ended (ids added since are in it) but never
+        empty: no cut after the last id."""
+        rows = self.con.execute(
+            f"select id, total from (select id, row_number() over (order by id) as n, count(*) over () as total "
+            f"from ({sql})) where n % {int(self.batch)} = 0 and n < total order by id", params).fetchall()
+        total = rows[0][1] if rows else self.con.execute(f"select count(*) from ({sql})", params).fetchone()[0]
+        bounds = [None, *(r[0] for r in rows)]
+        return [(bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None,
+                 self.batch if i + 1 < len(bounds) else total - self.batch * (len(bounds) - 1))
+                for i in range(len(bounds))]
 
     def model_batches(self, model: str) -> list:
         guard = guard_table(f"model:{model}")
         ranges = self._ranges("select response_id as id from local.llm_responses where model = ?", [model])
         absent = self._absent(model)
-        return [(f"model {model}", guard, self._model_steps(model, after, upto, absent)) for after, upto in ranges]
+        return [(f"model {model}", guard, self._model_steps(model, after, upto, absent), n) for after, upto, n in ranges]
 
     def _absent(self, model: str) -> set[str]:
         """The steps of a model's batches that can have nothing to do, read once for all its batches: no
@@ -289,23 +313,30 @@ class _Pusher:
                                                  ).fetchone()[0]
         return self._error_codes
 
-    def push_batch(self, what: str, guard: str, steps: tuple[list, dict]) -> None:
-        """One batch: skipped when the lake already holds all of it (read outside any transaction, so a
-        batch another pusher has written costs no write and no conflict), else written under its guard,
-        each statement only where its check found rows to change or a statement it follows runs (an
-        insert follows the delete of the errors it replaces; answers follow their responses, which mark
-        them as pushed, and are not read twice). The lake only gains rows, but for an error replaced
-        by its retry, which the same transaction inserts: a check that found nothing stays true until
-        the write."""
-        statements, params = steps
-        needed = [self._found(check, params, table) for table, check, _, _ in statements]
-        for _ in statements:  # until every statement a needed one follows is needed too
-            needed = [need or any(needed[j] for j in follows) for need, (_, _, _, follows) in zip(needed, statements)]
-        if not any(needed):
+    def push_group(self, group: list) -> None:
+        """Batches (see grouped) in one transaction: each skipped when the lake already holds all of it
+        (read outside any transaction, so a batch another pusher has written costs no write and no
+        conflict), else written under its guard, each statement only where its check found rows to
+        change or a statement it follows runs (an insert follows the delete of the errors it replaces;
+        answers follow their responses, which mark them as pushed, and are not read twice). The lake
+        only gains rows, but for an error replaced by its retry, which the same transaction inserts: a
+        check that found nothing stays true until the write."""
+        writes = []
+        for what, guard, (statements, params), _ in group:
+            needed = [self._found(check, params, table) for table, check, _, _ in statements]
+            for _ in statements:  # until every statement a needed one follows is needed too
+                needed = [need or any(needed[j] for j in follows) for need, (_, _, _, follows) in zip(needed, statements)]
+            if any(needed):
+                writes.append((what, guard, [step[:3] for step, need in zip(statements, needed) if need], params))
+        if not writes:
             return
-        chosen = [step[:3] for step, need in zip(statements, needed) if need]
-        self.run(lambda: self._write(guard, chosen, params), what)
-        self.report.batches += 1
+
+        def work():
+            for _, guard, chosen, params in writes:
+                self._write(guard, chosen, params)
+
+        self.run(work, ", ".join(w[0] for w in writes))
+        self.report.batches += len(writes)
 
     def _found(self, check: str | None, params: dict, table: str | None) -> bool:
         """Does the check find rows to change? No check: a responses step needs no reading (see
@@ -374,7 +405,7 @@ class _Pusher:
     def sample_batches(self, sample: str) -> list:
         guard = guard_table(f"sample:{sample}")
         ranges = self._ranges("select participant_id as id from local.participants where sample = ?", [sample])
-        return [(f"sample {sample}", guard, self._sample_steps(sample, after, upto)) for after, upto in ranges]
+        return [(f"sample {sample}", guard, self._sample_steps(sample, after, upto), n) for after, upto, n in ranges]
 
     def _sample_steps(self, sample: str, after, upto) -> tuple[list, dict]:
         in_range = ("sample = $sample and ($after is null or participant_id > $after) "
