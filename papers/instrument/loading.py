@@ -44,7 +44,22 @@ def load_instrument(ref: str | Path | None = None) -> Instrument:
     return parse_instrument(text, source=str(path))
 
 
+_PARSED: dict[tuple[str, str], Instrument] = {}  # the last few instruments read in this process, by text and source
+
+
 def parse_instrument(text: str, source: str = "<instrument>") -> Instrument:
+    """An instrument from its YAML text. The same text read again in one process (a command checks its
+    plan before it opens the store, then reads the instrument there again) is the same, immutable,
+    Instrument: reading and checking one costs a tenth of a second."""
+    key = (text, source)
+    if key not in _PARSED:
+        if len(_PARSED) >= 8:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = _parse(text, source)
+    return _PARSED[key]
+
+
+def _parse(text: str, source: str) -> Instrument:
     try:
         raw = load_yaml(text)
     except DocumentError as e:  # an alias, or beyond papers' size and depth limits
