@@ -279,3 +279,29 @@ def test_an_older_store_that_cannot_be_written_is_named_with_what_to_do(db, monk
     monkeypatch.undo()
     assert "written by an older papers and must be upgraded" in str(caught.value)
     assert "wait for the papers command using it to finish" in caught.value.hint
+
+
+def test_a_long_list_is_bound_as_one_json_text_and_reads_back_as_given():
+    from papers.store import listed, open_store
+
+    values = ["plain", "it's \"quoted\"", "ünïcode ✓ 𝔘", "new\nline\ttab", "", None, "back\\slash", "\x00nul"]
+    with open_store(":memory:") as store:
+        got = store.sql("select unnest(from_json(?, '[\"VARCHAR\"]'))", [listed(values)]).fetchall()
+        assert [r[0] for r in got] == values
+        numbers = store.sql("select unnest(from_json(?, '[\"BIGINT\"]'))", [listed([2**40, -1, None])]).fetchall()
+        assert [r[0] for r in numbers] == [2**40, -1, None]
+        nested = store.sql("select unnest(from_json(?, '[[\"VARCHAR\"]]'))", [listed([["EI", "PR"], []])]).fetchall()
+        assert [r[0] for r in nested] == [["EI", "PR"], []]
+
+
+def test_long_lived_imports_pause_the_collector_and_freeze_what_they_made():
+    import gc
+
+    from papers.startup import long_lived
+
+    frozen = gc.get_freeze_count()
+    with long_lived():
+        assert not gc.isenabled()
+        made = [[i] for i in range(1000)]
+    assert gc.isenabled() and gc.get_freeze_count() >= frozen + len(made)
+    gc.unfreeze()  # give the test process its collector back
