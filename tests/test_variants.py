@@ -248,3 +248,19 @@ def test_ingest_can_ignore_dimensions_the_instrument_does_not_audit(run, db, tmp
     other = tmp_path / "other.duckdb"
     run("ingest", "responses", path, "--instrument", inst_path, "--db", other, with_db=False)
     assert query(other, "select status, count(*) from llm_responses group by 1") == [("incomplete", 3)]
+
+
+def test_fewer_trials_than_variants_says_which_wordings_are_asked(run):
+    short = run("collect", "--model", "simulated/human-centric", "--task", "rank", "--condition", "non_sentient",
+                "--trials", "2")
+    assert "Warning: --trials 2 is fewer than the 6 variants of the rank task: only default, " in short.output
+    assert "give --trials 6 or more" in short.output
+    dry = json.loads(run("collect", "--model", "simulated/human-centric", "--task", "rank", "--trials", "1",
+                         "--dry-run", "--json").output)
+    assert len(dry["plan_warnings"]) == 1 and "only default is asked" in dry["plan_warnings"][0]
+    full = json.loads(run("collect", "--model", "simulated/human-centric", "--task", "rank", "--condition",
+                          "non_sentient", "--trials", "6", "--json").output)
+    assert full["plan_warnings"] == []
+    one = json.loads(run("collect", "--model", "simulated/human-centric", "--task", "rank", "--condition",
+                         "non_sentient", "--trials", "1", "--variants", "default", "--json").output)
+    assert one["plan_warnings"] == []  # one wording asked for: nothing left out

@@ -292,6 +292,7 @@ class Routed:
 
     endpoints: list[dict] = field(default_factory=list)
     dotenv_ignored: list[str] = field(default_factory=list)
+    plan_warnings: list[str] = field(default_factory=list)  # what the plan leaves out that a user may not expect
 
     def routed(self, calls, dotenv: DotEnv):
         """This report, with the endpoints of `calls` (CallSettings) and what `dotenv` left out."""
@@ -300,4 +301,4 @@ class Routed:
         return self
 
     def routing(self) -> dict:
-        return {"endpoints": self.endpoints, "dotenv_ignored": self.dotenv_ignored}
+        return {"endpoints": self.endpoints, "dotenv_ignored": self.dotenv_ignored, "plan_warnings": self.plan_warnings}

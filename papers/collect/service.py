@@ -66,13 +66,22 @@ def run_collect(settings: CollectSettings, *, db_path, instrument: str | None = 
     return result.routed(calls, dotenv)
 
 
+def _thin_variants(inst, settings: CollectSettings) -> list[str]:
+    """A warning for each task whose trials are fewer than the variants they are spread over: trial t
+    asks variant t mod V, so the later variants are never asked (--dry-run shows the split)."""
+    from papers.collect.plan import choose_variants
+
+    out = []
+    for task, ids in choose_variants(inst, settings.tasks, settings.variants).items():
+        if settings.trials < len(ids):
+            out.append(f"--trials {settings.trials} is fewer than the {len(ids)} variants of the {task} task: only "
+                       f"{', '.join(ids[:settings.trials])} {'is' if settings.trials == 1 else 'are'} asked; give "
+                       f"--trials {len(ids)} or more to ask every wording, or name the ones to ask with --variants.")
+    return out
+
+
 def _collect(settings: CollectSettings, db_path, instrument: str | None,
              progress: bool) -> CollectReport | TrialsEstimate | BatchReport:
-    from papers.collect import runner
-    from papers.collect.batches import in_batch_jobs
-    from papers.collect.costs import estimate_trials
-    from papers.collect.storage import pending_trials
-
     if not settings.calls.dry_run and not _store_exists(db_path):
         from papers.store import open_store
 
@@ -80,22 +89,34 @@ def _collect(settings: CollectSettings, db_path, instrument: str | None,
             _checked(scratch, settings, instrument)
     with _open(db_path, settings.calls.dry_run) as store:
         inst, profiles, settings = _checked(store, settings, instrument)
-        if settings.calls.dry_run:
-            todo, reused = pending_trials(store, runner.plan_for(inst, settings), settings.calls.retry_errors)
-            in_jobs = in_batch_jobs(store)  # neither a live nor a batch run calls these again
-            todo = [t for t in todo if t.response_id not in in_jobs]
-            return estimate_trials(inst, settings.decoding, todo, reused, batch=settings.calls.batch)
-        if settings.calls.batch:
-            from papers.collect.batches import collect_batches
+        result = _run(store, inst, profiles, settings, progress)
+    result.plan_warnings = _thin_variants(inst, settings)
+    return result
 
-            bar = _BatchBar() if progress else None
-            try:
-                return collect_batches(store, inst, runner.plan_for(inst, settings), settings.decoding,
-                                       settings.calls, settings.as_dict(), progress=bar)
-            finally:
-                if bar is not None:
-                    bar.close()
-        return runner.collect(store, inst, settings, profiles=profiles, progress=progress)
+
+def _run(store, inst, profiles, settings: CollectSettings, progress: bool) -> CollectReport | TrialsEstimate | BatchReport:
+    """The dry run, the batch jobs or the live calls of a checked plan, in the open store."""
+    from papers.collect import runner
+    from papers.collect.batches import in_batch_jobs
+    from papers.collect.costs import estimate_trials
+    from papers.collect.storage import pending_trials
+
+    if settings.calls.dry_run:
+        todo, reused = pending_trials(store, runner.plan_for(inst, settings), settings.calls.retry_errors)
+        in_jobs = in_batch_jobs(store)  # neither a live nor a batch run calls these again
+        todo = [t for t in todo if t.response_id not in in_jobs]
+        return estimate_trials(inst, settings.decoding, todo, reused, batch=settings.calls.batch)
+    if settings.calls.batch:
+        from papers.collect.batches import collect_batches
+
+        bar = _BatchBar() if progress else None
+        try:
+            return collect_batches(store, inst, runner.plan_for(inst, settings), settings.decoding,
+                                   settings.calls, settings.as_dict(), progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
+    return runner.collect(store, inst, settings, profiles=profiles, progress=progress)
 
 
 def _checked(store, settings: CollectSettings, instrument: str | None):
