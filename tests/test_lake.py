@@ -322,3 +322,22 @@ def test_small_batches_of_different_guards_share_a_transaction_full_ones_go_alon
     assert [[b[0] for b in g] for g in grouped(batches, 50)] == [["a", "b"], ["c", "d"], ["e"], ["f"]]
     # never two batches of one guard in a transaction: each keeps its own all-or-nothing range
     assert [[b[0] for b in g] for g in grouped([("a", "g", None, 1), ("b", "g", None, 1)], 50)] == [["a"], ["b"]]
+
+
+def test_whole_models_with_the_same_statements_are_written_by_one_statement_under_all_their_guards():
+    from papers.lake.push import MODEL_ONE, MODEL_SET, merged
+
+    insert = ("llm_responses", None, f"insert into lake.llm_responses select * from local.llm_responses where {MODEL_ONE}")
+    other = ("llm_answers", None, f"insert into lake.llm_answers select * from x where {MODEL_ONE}")
+    whole = {"after": None, "upto": None}
+    out = merged([("gA", [insert], {"model": "a", **whole}), ("gB", [insert], {"model": "b/it's", **whole}),
+                  ("gC", [insert, other], {"model": "c", **whole}),
+                  ("gD", [insert], {"model": "d", "after": None, "upto": "r9"}),
+                  ("gS", [("participants", None, "insert ... where sample = $sample")],
+                   {"sample": "s", "after": None, "upto": None})])
+    by_guards = {tuple(g): (statements, params) for g, statements, params in out}
+    assert set(by_guards) == {("gA", "gB"), ("gC",), ("gD",), ("gS",)}
+    statements, params = by_guards[("gA", "gB")]
+    assert statements[0][2].endswith(MODEL_SET) and params == {"models": '["a", "b/it\'s"]', **whole}
+    assert by_guards[("gC",)][1] == {"model": "c", **whole}  # other statements: on its own
+    assert by_guards[("gD",)][1]["upto"] == "r9"  # a range of a model: on its own, as it was

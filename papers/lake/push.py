@@ -12,7 +12,9 @@ in parallel.
 Rows go in batches (at most `BATCH` responses or participants, by ranges of their ids), each batch
 all or nothing, so a push killed at any point leaves whole batches, and running it again adds only
 what is missing. Small batches of different models or samples share a transaction (each still
-updates its own guard) while their rows add up to at most `BATCH`. Run ids are local counters, so the lake gives each run its own id (the next
+updates its own guard) while their rows add up to at most `GROUP` batches; where such batches are
+whole models with the same statements, one statement per table writes them all (DuckLake writes a
+Parquet file per statement). Run ids are local counters, so the lake gives each run its own id (the next
 free one, under the runs guard) and maps every row's run_id; a run is the same run in every store
 that holds it (copies of a store) when its kind, start time, instrument, settings, tool version,
 source and load key agree. A response or code the lake holds as an error, and the store holds as
@@ -32,9 +34,12 @@ import duckdb
 from papers.errors import StoreError
 from papers.lake.engine import attach, connect, current_snapshot, first_line, redact_url
 from papers.lake.schema import GUARD_SCHEMA, check_lake_version, create_schema
-from papers.store import binding_without_pandas, check_version, open_store
+from papers.store import binding_without_pandas, check_version, listed, open_store
 
-BATCH = 50_000  # responses or participants per transaction: fewer, larger Parquet files
+BATCH = 50_000  # responses or participants per batch: fewer, larger Parquet files
+GROUP = 2  # batches' worth of rows a transaction may hold, when they are small batches of different guards
+MODEL_ONE = "model = $model"  # how a batch's statements pick its model's rows ...
+MODEL_SET = "model in (select unnest(from_json($models, '[\"VARCHAR\"]')))"  # ... and a merged group's
 ATTEMPTS = 40
 BACKOFF_S = 0.05
 BACKOFF_CAP_S = 2.0
@@ -94,7 +99,7 @@ def _push(store_path: str | Path, url: str, data_path: str | None, batch: int, p
         batches = [b for m in models for b in pusher.model_batches(m)] + [b for s in samples for b in pusher.sample_batches(s)]
         random.shuffle(batches)
         done = 0
-        for group in grouped(batches, batch):
+        for group in grouped(batches, GROUP * batch):
             pusher.push_group(group)
             done += len(group)
             if progress:
@@ -136,6 +141,29 @@ def grouped(batches: list, size: int) -> list[list]:
             groups.append([b])
             rows = b[3]
     return groups
+
+
+def merged(writes: list[tuple[str, list, dict]]) -> list[tuple[list[str], list, dict]]:
+    """(guards, statements, parameters) of a transaction's writes, each (guard, statements, params):
+    the writes of whole models (no id range) with the same statements become one write of all those
+    models under all their guards; any other stays as it is."""
+    out: list[tuple[list[str], list, dict]] = []
+    alike: dict[tuple, list] = {}
+    for guard, statements, params in writes:
+        whole = set(params) == {"model", "after", "upto"} and params["after"] is None and params["upto"] is None
+        if whole and all(MODEL_ONE in write for _, _, write in statements):
+            alike.setdefault(tuple(statements), []).append((guard, params["model"]))
+        else:
+            out.append(([guard], statements, params))
+    for statements, members in alike.items():
+        if len(members) == 1:
+            guard, model = members[0]
+            out.append(([guard], list(statements), {"model": model, "after": None, "upto": None}))
+        else:
+            out.append(([g for g, _ in members], [(table, check, write.replace(MODEL_ONE, MODEL_SET))
+                                                   for table, check, write in statements],
+                        {"models": listed(m for _, m in members), "after": None, "upto": None}))
+    return out
 
 
 def guard_table(key: str) -> str:
@@ -332,8 +360,8 @@ class _Pusher:
             return
 
         def work():
-            for _, guard, chosen, params in writes:
-                self._write(guard, chosen, params)
+            for guards, chosen, params in merged([w[1:] for w in writes]):
+                self._write(guards, chosen, params)
 
         self.run(work, ", ".join(w[0] for w in writes))
         self.report.batches += len(writes)
@@ -345,8 +373,9 @@ class _Pusher:
             return table == "llm_responses"
         return self.con.execute(f"select count(*) from ({check})", params).fetchone()[0] > 0
 
-    def _write(self, guard: str, statements: list, params: dict) -> None:
-        self.con.execute(f"update {guard} set writes = writes + 1")
+    def _write(self, guards: list[str], statements: list, params: dict) -> None:
+        for guard in guards:
+            self.con.execute(f"update {guard} set writes = writes + 1")
         for table, _, write in statements:
             if table is None:
                 self.con.execute(write, params)
