@@ -14,11 +14,13 @@ all or nothing, so a push killed at any point leaves whole batches, and running 
 what is missing. Small batches of different models or samples share a transaction (each still
 updates its own guard) while their rows add up to at most `GROUP` batches; where such batches are
 whole models with the same statements, one statement per table writes them all (DuckLake writes a
-Parquet file per statement). Run ids are local counters, so the lake gives each run its own id (the next
-free one, under the runs guard) and maps every row's run_id; a run is the same run in every store
-that holds it (copies of a store) when its kind, start time, instrument, settings, tool version,
-source and load key agree. A response or code the lake holds as an error, and the store holds as
-retried since, replaces the lake's one.
+Parquet file per statement).
+
+Run ids are local counters, so the lake gives each run its own id (the next free one, under the runs
+guard) and maps every row's run_id; a run is the same run in every store that holds it (copies of a
+store) when its kind, start time, instrument, settings, tool version, source and load key agree. A
+response or code the lake holds as an error, and the store holds as retried since, replaces the
+lake's one.
 """
 
 from __future__ import annotations
