@@ -41,7 +41,8 @@ def load_json(text: str | bytes):
         value = json.loads(text)
     except RecursionError:
         raise DocumentError(f"nested more than {MAX_DEPTH} levels deep") from None
-    opened = text.count(b"[") + text.count(b"{") if isinstance(text, bytes) else text.count("[") + text.count("{")
+    opened = (text.count(b"[") + text.count(b"{") if isinstance(text, (bytes, bytearray))
+              else text.count("[") + text.count("{"))
     if opened > MAX_DEPTH and nesting(value) > MAX_DEPTH:  # no deeper than its brackets: most texts need no walk
         raise DocumentError(f"nested more than {MAX_DEPTH} levels deep")
     return value

@@ -151,7 +151,7 @@ def test_the_shared_json_loader_refuses_deep_nesting_as_a_value_error():
     nested_ok = "[" * MAX_DEPTH + "]" * MAX_DEPTH
     assert load_json(nested_ok) is not None
     for text in (DEEP_JSON, "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), '{"a": ' * 500 + "1" + "}" * 500):
-        for given in (text, text.encode()):  # a batch job's result lines arrive as bytes
+        for given in (text, text.encode(), bytearray(text.encode())):  # a batch job's result lines arrive as bytes
             with pytest.raises(ValueError, match=f"nested more than {MAX_DEPTH} levels deep"):
                 load_json(given)
     # brackets inside strings count towards the quick check but not the depth: still read
