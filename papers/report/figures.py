@@ -113,17 +113,21 @@ def mds_map(path: Path, points: list[tuple[str, float, float, str]], highlight: 
     Every model page of an audit shows the same map with its own model marked. Where only that
     model is named (more than LABELLED_UP_TO points), the map is drawn once per process and each
     page's copy is that drawing with the model's marker and name added: drawing it for each of 75
-    pages took a tenth of a second each."""
+    pages took a tenth of a second each. The legend goes where it covers the fewest points and
+    names; where the added name would lie under the legend of the common drawing, the page's map is
+    drawn whole instead, so that its legend moves off the name as it always did."""
     mine = [p for p in points if p[0] == highlight]
     if len(points) <= LABELLED_UP_TO or not mine:
         return _draw_map(path, points, highlight, title, share)
     key = (tuple(points), title, repr(share))
     if _MAP_BASE.get("key") != key:
-        svg, where = _map_base(points, title, share)
-        _MAP_BASE.update(key=key, svg=svg, where=where)
+        svg, where, legend = _map_base(points, title, share)
+        _MAP_BASE.update(key=key, svg=svg, where=where, legend=legend)
     name, _, _, kind = mine[0]
     x, y = _MAP_BASE["where"][name]
     text = escape(printable(name))
+    if _overlaps(_label_box(printable(name), x, y), _MAP_BASE["legend"]):
+        return _draw_map(path, points, highlight, title, share)
     marker = (f'   <g id="highlight">\n    <circle cx="{x:f}" cy="{y:f}" r="{math.sqrt(90) / 2:f}" '
               f'style="fill: {MAP_COLOURS.get(kind, PEERS)}; stroke: #000000; stroke-width: 1.5"/>\n'
               f'    <text style="font-weight: 700; font-size: 9px; font-family: {SVG_FONTS}; text-anchor: start" '
@@ -140,8 +144,10 @@ SVG_FONTS = ("'DejaVu Sans', 'Bitstream Vera Sans', 'Computer Modern Sans Serif'
              "'Geneva', 'Lucid', 'Arial', 'Helvetica', 'Avant Garde', sans-serif")  # matplotlib's sans-serif
 
 
-def _map_base(points: list[tuple[str, float, float, str]], title: str, share: float | None) -> tuple[str, dict]:
-    """The map without a highlight, as SVG text, and where each model's point lies in its units."""
+def _map_base(points: list[tuple[str, float, float, str]], title: str,
+              share: float | None) -> tuple[str, dict, tuple[float, float, float, float] | None]:
+    """The map without a highlight, as SVG text, where each model's point lies and the legend's box
+    (x0, y0, x1, y1), in its units."""
     import io
 
     fig, ax = _map_figure(points, None, title, share)
@@ -154,8 +160,27 @@ def _map_base(points: list[tuple[str, float, float, str]], title: str, share: fl
     for name, x, y, _ in points:
         px, py = ax.transData.transform((x, y))
         where[name] = (px * scale, height - py * scale)
+    legend = ax.get_legend()
+    box = None
+    if legend is not None:
+        extent = legend.get_window_extent(fig.canvas.get_renderer())
+        box = (extent.x0 * scale, height - extent.y1 * scale, extent.x1 * scale, height - extent.y0 * scale)
     plt.close(fig)
-    return out.getvalue(), where
+    return out.getvalue(), where, box
+
+
+def _label_box(name: str, x: float, y: float) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1, SVG units) of a highlighted point and its name, with a margin."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    width, height, _ = TextToPath().get_text_width_height_descent(
+        name, FontProperties(size=9, weight="bold"), ismath=False)
+    return x - 7, y - 4 - height - 3, x + 4 + width + 3, y + 7
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float] | None) -> bool:
+    return b is not None and a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _draw_map(path: Path, points: list[tuple[str, float, float, str]], highlight: str | None, title: str,
