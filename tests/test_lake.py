@@ -317,9 +317,10 @@ def test_a_push_shows_its_progress_on_a_terminal_and_nothing_else_elsewhere(tmp_
 def test_small_batches_of_different_guards_share_a_transaction_full_ones_go_alone():
     from papers.lake.push import grouped
 
-    batches = [("a", "g1", None, 30), ("b", "g2", None, 15), ("c", "g3", None, 10), ("d", "g1", None, 5),
-               ("e", "g4", None, 50), ("f", "g5", None, 1)]
-    assert [[b[0] for b in g] for g in grouped(batches, 50)] == [["a", "b"], ["c", "d"], ["e"], ["f"]]
+    batches = [("a", "g1", None, 30), ("b", "g2", None, 45), ("c", "g3", None, 40), ("d", "g1", None, 5),
+               ("e", "g4", None, 50), ("f", "g5", None, 1), ("g", "g6", None, 50)]
+    # small ones together up to two batches' rows; a full batch (50) always alone
+    assert [[b[0] for b in g] for g in grouped(batches, 50)] == [["a", "b"], ["c", "d"], ["e"], ["f"], ["g"]]
     # never two batches of one guard in a transaction: each keeps its own all-or-nothing range
     assert [[b[0] for b in g] for g in grouped([("a", "g", None, 1), ("b", "g", None, 1)], 50)] == [["a"], ["b"]]
 

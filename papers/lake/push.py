@@ -101,7 +101,7 @@ def _push(store_path: str | Path, url: str, data_path: str | None, batch: int, p
         batches = [b for m in models for b in pusher.model_batches(m)] + [b for s in samples for b in pusher.sample_batches(s)]
         random.shuffle(batches)
         done = 0
-        for group in grouped(batches, GROUP * batch):
+        for group in grouped(batches, batch):
             pusher.push_group(group)
             done += len(group)
             if progress:
@@ -129,14 +129,17 @@ class _LocalView:
         return self.scalar("select coalesce(max(version), 0) from schema_version")
 
 
-def grouped(batches: list, size: int) -> list[list]:
-    """Batches in transactions: consecutive ones of different guards together while their rows add up
-    to at most `size` (a store of many models with a few hundred responses each commits a few
-    times, not once per model: a commit to the lake costs tens of milliseconds); a full batch alone."""
+def grouped(batches: list, batch: int) -> list[list]:
+    """Batches in transactions: consecutive ones smaller than `batch`, of different guards, together
+    while their rows add up to at most GROUP batches (a store of many models with a few hundred
+    responses each commits a few times, not once per model: a commit to the lake costs tens of
+    milliseconds); a full batch alone, so a transaction never holds more than one full batch's worth
+    of memory and work to redo beyond the small ones."""
     groups: list[list] = []
     rows = 0
     for b in batches:
-        if groups and rows + b[3] <= size and all(other[1] != b[1] for other in groups[-1]):
+        small = b[3] < batch and all(other[3] < batch for other in groups[-1]) if groups else False
+        if small and rows + b[3] <= GROUP * batch and all(other[1] != b[1] for other in groups[-1]):
             groups[-1].append(b)
             rows += b[3]
         else:
