@@ -286,7 +286,7 @@ def test_quarto_command_and_engine_choice(monkeypatch, tmp_path):
     assert engines.choose("auto") == "quarto"
 
 
-def test_pandoc_reads_the_page_on_stdin_with_a_small_heap_and_names_its_failure(monkeypatch, tmp_path):
+def test_pandoc_reads_the_page_on_stdin_with_a_small_heap_and_names_its_failure(monkeypatch, tmp_path, caplog):
     import pypandoc
 
     folder = tmp_path / "odd [*] name"  # nothing in a folder's name is read as a glob or an option
@@ -304,6 +304,14 @@ def test_pandoc_reads_the_page_on_stdin_with_a_small_heap_and_names_its_failure(
     with pytest.raises(engines.PapersError, match=r"page.qmd: rendering failed \(Unknown reader: markdown\)"):
         engines.render(qmd, "pandoc")
     assert (tmp_path / "seen").read_text().strip() == f"heap {engines.PANDOC_RTS}"
+    warns = tmp_path / "warns"  # a Pandoc that succeeds with warnings: they are passed on, its runtime's are not
+    warns.write_text('#!/bin/sh\ncat > /dev/null\necho "Warning: Ignoring GHCRTS variable as RTS options are disabled." >&2\n'
+                     'echo "[WARNING] Could not fetch resource missing.png" >&2\nexit 0\n')
+    warns.chmod(0o755)
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: str(warns))
+    with caplog.at_level("WARNING", logger="papers.report"):
+        engines.render(qmd, "pandoc")
+    assert [r.getMessage() for r in caplog.records] == ["page.qmd: [WARNING] Could not fetch resource missing.png"]
     monkeypatch.setattr(pypandoc, "get_pandoc_path", lambda: str(tmp_path / "missing"))
     with pytest.raises(engines.PapersError, match="Pandoc could not start"):
         engines.render(qmd, "pandoc")

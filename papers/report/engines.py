@@ -11,6 +11,7 @@ so a narrow screen scrolls the table, never the page.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import subprocess
@@ -105,7 +106,8 @@ def scrolling_tables(html: Path) -> None:
 
 # Pandoc's runtime starts with a 64 MB heap (its -H64m); a page needs a few, and setting up the rest
 # cost more than converting it: with 8 MB a model page's two conversions take a third less time
-# (0.16 s instead of 0.25 s here). A Pandoc built without runtime options warns and ignores it.
+# (0.16 s instead of 0.25 s here). GHC's runtime takes GHCRTS options even where a program accepts
+# only safe ones on its command line; one built with runtime options off warns and ignores them.
 PANDOC_RTS = "-H8m"
 
 
@@ -121,9 +123,12 @@ def _pandoc(args: list[str], text: str, qmd: Path) -> None:
                               env={**os.environ, "GHCRTS": PANDOC_RTS})
     except OSError as e:
         raise PapersError(f"{qmd.name}: rendering failed (Pandoc could not start: {e}).") from e
+    said = [line for line in done.stderr.decode("utf-8", "replace").strip().splitlines()
+            if line.strip() and "GHCRTS" not in line and "RTS options are disabled" not in line]
     if done.returncode != 0:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit status {done.returncode}"]
-        raise PapersError(f"{qmd.name}: rendering failed ({lines[-1][:300]}).")
+        raise PapersError(f"{qmd.name}: rendering failed ({(said or [f'exit status {done.returncode}'])[-1][:300]}).")
+    for line in said:  # what Pandoc warns of (a resource it could not fetch ...) reaches the user, as it did
+        logging.getLogger("papers.report").warning("%s: %s", qmd.name, line)
 
 
 def _run(command: list[str], cwd: Path) -> None:
