@@ -77,11 +77,20 @@ def query(name: str) -> str:
 
 
 def listed(values) -> str:
-    """A list of values as one JSON text, the parameter of `from_json(?, '["VARCHAR"]')` (or
-    '["INTEGER"]', '[["VARCHAR"]]', ...) in a statement. DuckDB binds a Python list value by value,
-    each time looking for pandas: about 10 microseconds a value, a quarter of a second for the
-    20,000 ids of one batch job; one text binds at once, and its JSON reader types the values."""
+    """A list of values as one JSON text, the parameter that unnest_listed reads in a statement.
+    DuckDB binds a Python list value by value, each time looking for pandas: about 10 microseconds
+    a value, a quarter of a second for the 20,000 ids of one batch job; one text binds at once, and
+    its JSON reader types the values."""
     return json.dumps(list(values))
+
+
+def unnest_listed(element: str = "VARCHAR", param: str = "?") -> str:
+    """SQL giving the values of a listed() parameter as rows of DuckDB type `element`
+    (`unnest(from_json(?, '["VARCHAR"]'))`); an element ending in [] is a list of that type."""
+    structure = '"' + element.removesuffix("[]") + '"'
+    if element.endswith("[]"):
+        structure = f"[{structure}]"
+    return f"unnest(from_json({param}, '[{structure}]'))"
 
 
 class _NoPandasForDuckDB:

@@ -18,7 +18,7 @@ from typing import Iterator
 
 from papers.errors import StoreError
 from papers.limits import MAX_ANSWER_CHARS
-from papers.store import Store, listed
+from papers.store import Store, listed, unnest_listed
 
 GUARDED = ("raw_text", "model_reported", "error", "evidence")  # the text columns filled from outside
 
@@ -33,10 +33,10 @@ def write_responses(store: Store, responses: list[dict], answers: list[dict], *,
         return set()
     within_caps(responses, "llm_responses")
     if replace_errors:
-        store.sql("delete from llm_responses where status = 'error' and response_id in "
-                  "(select unnest(from_json(?, '[\"VARCHAR\"]')))", [listed(r["response_id"] for r in responses)])
+        store.sql(f"delete from llm_responses where status = 'error' and response_id in (select {unnest_listed()})",
+                  [listed(r["response_id"] for r in responses)])
     stored = {r[0] for r in store.sql(
-        "select response_id from llm_responses where response_id in (select unnest(from_json(?, '[\"VARCHAR\"]')))",
+        f"select response_id from llm_responses where response_id in (select {unnest_listed()})",
         [listed(r["response_id"] for r in responses)]).fetchall()}
     new = [r for r in responses if r["response_id"] not in stored]
     if new:
@@ -57,8 +57,7 @@ def write_codes(store: Store, codes: list[dict], *, replace_errors_of: str | Non
         return
     within_caps(codes, "codes")
     if replace_errors_of is not None:
-        store.sql("delete from codes where coder = ? and status = 'error' and response_id in "
-                  "(select unnest(from_json(?, '[\"VARCHAR\"]')))",
+        store.sql(f"delete from codes where coder = ? and status = 'error' and response_id in (select {unnest_listed()})",
                   [replace_errors_of, listed({c["response_id"] for c in codes})])
     with rows_source(store, "codes", codes) as (source, _):
         store.sql(f"insert into codes by name select * from {source}")

@@ -45,7 +45,7 @@ from papers.collect.storage import pending_trials, write_outcomes
 from papers.errors import InputError, ProviderError
 from papers.instrument import Instrument
 from papers.limits import answer_problem, load_json
-from papers.store import Store, listed
+from papers.store import Store, listed, unnest_listed
 from papers.text import excerpt, redact
 
 MAX_BYTES = 190 * 2**20  # OpenAI takes input files up to 200 MB
@@ -239,10 +239,9 @@ class Jobs:
                 [key, self.kind, run_id, model, provider, public_url(base), meta["instrument_sha256"],
                  json.dumps(meta["settings"]), len(requests), uploaded.id])
             columns = list(zip(*(r.row for r in requests)))  # one list per column: one statement, not a row each
-            types = ('"VARCHAR"', '"VARCHAR"', '"VARCHAR"', '"INTEGER"', '["VARCHAR"]', '"BIGINT"', '"VARCHAR"', '"VARCHAR"')
+            types = ("VARCHAR", "VARCHAR", "VARCHAR", "INTEGER", "VARCHAR[]", "BIGINT", "VARCHAR", "VARCHAR")
             self.store.sql("insert into batch_requests (batch_key, response_id, task, condition, trial, item_order, "
-                           "sampling_seed, variant, scenario) select ?, "
-                           + ", ".join(f"unnest(from_json(?, '[{t}]'))" for t in types),
+                           "sampling_seed, variant, scenario) select ?, " + ", ".join(map(unnest_listed, types)),
                            [key, *map(listed, [[r.custom_id for r in requests], *columns])])
         await self._create(key, model, provider, base, uploaded.id)
 

@@ -27,7 +27,7 @@ from papers.collect.pool import run_calls
 from papers.collect.settings import CallSettings
 from papers.collect.storage import log_faults
 from papers.instrument import Instrument
-from papers.store import Store, listed, query
+from papers.store import Store, listed, query, unnest_listed
 
 PROMPT = """You are coding an answer for the value themes it expresses. For each theme below, decide \
 whether the answer expresses it, and quote the exact words of the answer that show it.
@@ -219,7 +219,7 @@ def code_in_batches(store: Store, instrument: Instrument, settings: CodingSettin
 
     def rebuild(job: dict, rows: list[tuple]) -> list[CodingJob]:
         answers = dict(store.sql("select response_id, raw_text from llm_responses where response_id in "
-                                 "(select unnest(from_json(?, '[\"VARCHAR\"]')))", [listed(r[0] for r in rows)]).fetchall())
+                                 f"(select {unnest_listed()})", [listed(r[0] for r in rows)]).fetchall())
         return [CodingJob(rid, job["model"], condition, answers.get(rid) or "") for rid, _, condition, *_ in rows]
 
     jobs = Jobs(store, settings.calls, "code", rebuild)

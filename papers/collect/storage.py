@@ -16,7 +16,7 @@ from papers.collect.calls import Outcome
 from papers.collect.plan import Decoding, Trial
 from papers.collect.rows import chunk_rows, outcome_rows
 from papers.instrument import Instrument
-from papers.store import Store, listed, query
+from papers.store import Store, listed, query, unnest_listed
 
 
 def pending_trials(store: Store, plan: list[Trial], retry_errors: bool) -> tuple[list[Trial], int]:
@@ -98,5 +98,4 @@ def log_faults(store: Store, run_id: int, outcomes: list[Outcome], label: str = 
     if rows:  # one statement: a row's own statement costs DuckDB a millisecond or so
         columns = [listed(c) for c in zip(*rows)]
         store.sql("insert into llm_errors (response_id, run_id, attempt, error) select "
-                  "unnest(from_json(?, '[\"VARCHAR\"]')), unnest(from_json(?, '[\"INTEGER\"]')), "
-                  "unnest(from_json(?, '[\"INTEGER\"]')), unnest(from_json(?, '[\"VARCHAR\"]'))", columns)
+                  + ", ".join(unnest_listed(t) for t in ("VARCHAR", "INTEGER", "INTEGER", "VARCHAR")), columns)

@@ -15,7 +15,7 @@ from papers.errors import InputError, located
 from papers.ingest.common import LoadReport, already_loaded, load_key
 from papers.ingest.files import read_csv_frame, remove_stale_staging, scan_csv
 from papers.instrument import Instrument
-from papers.store import Store, listed, query
+from papers.store import Store, listed, query, unnest_listed
 from papers.text import excerpt
 
 
@@ -76,7 +76,7 @@ class _Answers:
             query("coding/open_answers"), {"instrument": instrument.sha256}).fetchall()}
         self.by_sheet_id = {} if legacy else dict(store.sql(
             "select sheet_id, response_id from codesheet_ids where sheet_id in "
-            "(select unnest(from_json(?, '[\"VARCHAR\"]')))", [listed(i for i in sheet_ids if i)]).fetchall())
+            f"(select {unnest_listed()})", [listed(i for i in sheet_ids if i)]).fetchall())
         self.legacy = legacy
         self.coded = {r[0] for r in store.sql(query("coding/coded_by"), {"coder": coder}).fetchall()}
         self.coder = coder

@@ -36,12 +36,12 @@ import duckdb
 from papers.errors import StoreError
 from papers.lake.engine import attach, connect, current_snapshot, first_line, redact_url
 from papers.lake.schema import GUARD_SCHEMA, check_lake_version, create_schema
-from papers.store import binding_without_pandas, check_version, listed, open_store
+from papers.store import binding_without_pandas, check_version, listed, open_store, unnest_listed
 
 BATCH = 50_000  # responses or participants per batch: fewer, larger Parquet files
 GROUP = 2  # batches' worth of rows a transaction may hold, when they are small batches of different guards
 MODEL_ONE = "model = $model"  # how a batch's statements pick its model's rows ...
-MODEL_SET = "model in (select unnest(from_json($models, '[\"VARCHAR\"]')))"  # ... and a merged group's
+MODEL_SET = f"model in (select {unnest_listed(param='$models')})"  # ... and a merged group's
 ATTEMPTS = 40
 BACKOFF_S = 0.05
 BACKOFF_CAP_S = 2.0
@@ -157,17 +157,17 @@ def merged(writes: list[tuple[str, list, dict]]) -> list[tuple[list[str], list, 
     for guard, statements, params in writes:
         whole = set(params) == {"model", "after", "upto"} and params["after"] is None and params["upto"] is None
         if whole and all(MODEL_ONE in write for _, _, write in statements):
-            alike.setdefault(tuple(statements), []).append((guard, params["model"]))
+            alike.setdefault(tuple(statements), []).append((guard, params))
         else:
             out.append(([guard], statements, params))
     for statements, members in alike.items():
         if len(members) == 1:
-            guard, model = members[0]
-            out.append(([guard], list(statements), {"model": model, "after": None, "upto": None}))
+            guard, params = members[0]
+            out.append(([guard], list(statements), params))
         else:
             out.append(([g for g, _ in members], [(table, check, write.replace(MODEL_ONE, MODEL_SET))
                                                    for table, check, write in statements],
-                        {"models": listed(m for _, m in members), "after": None, "upto": None}))
+                        {"models": listed(p["model"] for _, p in members), "after": None, "upto": None}))
     return out
 
 
