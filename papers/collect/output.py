@@ -52,7 +52,7 @@ def routing_lines(result: Routed) -> list[str]:
     if result.dotenv_ignored:
         lines.append(f"Not taken from .env: {', '.join(result.dotenv_ignored)} (a .env supplies API keys only; give "
                      "an endpoint with --api-base, or add --env-endpoints to take every variable of the .env).")
-    return lines + [f"Warning: {w}" for w in getattr(result, "plan_warnings", [])]
+    return lines + [f"Warning: {w}" for w in result.plan_warnings]
 
 
 def _dry_run_lines(estimate: TrialsEstimate) -> list[str]:

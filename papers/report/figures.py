@@ -31,10 +31,16 @@ plt.rcParams.update({
 MODEL, HUMAN, PEERS, MUTED = "#1f3a5f", "#c0392b", "#7f8c8d", "#bdc3c7"
 
 
+def _printable_texts(fig) -> None:
+    """Every text of the figure (names from data) drawn as the pages show it: a control character
+    breaks the SVG, U+202E reverses a name."""
+    for text in fig.findobj(Text):
+        text.set_text(printable(text.get_text(), keep_newlines=True))
+
+
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    for text in fig.findobj(Text):  # names from data, drawn as the pages show them: a control character
-        text.set_text(printable(text.get_text(), keep_newlines=True))  # breaks the SVG, U+202E reverses a name
+    _printable_texts(fig)
     # fixed margins instead of bbox_inches="tight": one draw instead of two, the slowest part of a page
     fig.savefig(path, format="svg", metadata={"Date": None, "Creator": "papers"})
     plt.close(fig)
@@ -151,8 +157,7 @@ def _map_base(points: list[tuple[str, float, float, str]], title: str,
     import io
 
     fig, ax = _map_figure(points, None, title, share)
-    for text in fig.findobj(Text):
-        text.set_text(printable(text.get_text(), keep_newlines=True))
+    _printable_texts(fig)
     out = io.StringIO()
     fig.savefig(out, format="svg", metadata={"Date": None, "Creator": "papers"})
     scale, height = 72 / fig.dpi, fig.get_figheight() * 72  # SVG units are points; y grows downwards
