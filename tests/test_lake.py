@@ -122,6 +122,46 @@ def test_push_to_a_local_lake_copies_each_row_once_and_a_second_push_adds_nothin
     assert lake_rows(url)["llm_responses"][0] == len(ROWS)
 
 
+@pytest.mark.slow
+def test_a_push_carries_rejects_and_a_run_finished_since_and_reads_only_tables_that_held_rows(tmp_path):
+    from papers.lake.push import TABLES, PushReport, _Pusher
+
+    jsonl = tmp_path / "bad.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in ROWS[:20]) + json.dumps({"model": "x", "trial": 1}) + "\n")
+    store = tmp_path / "a.duckdb"
+    cli_ok("ingest", "responses", jsonl, "--db", store, "--skip-bad-rows")
+    with duckdb.connect(str(store)) as con:  # a run not finished yet (a collection still going, or killed)
+        con.execute("update runs set finished_at = null")
+    url = f"ducklake:{tmp_path / 'lake.ducklake'}"
+    first = json.loads(cli_ok("push", "--lake", url, "--data-path", tmp_path / "files", "--db", store, "--json"))
+    assert first["inserted"]["rejects"] == 1 and first["inserted"]["runs"] == 1
+    with duckdb.connect(str(store)) as con:
+        con.execute("update runs set finished_at = current_timestamp")
+    second = json.loads(cli_ok("push", "--lake", url, "--db", store, "--json"))
+    assert sum(second["inserted"].values()) == 0 and second["batches"] == 1  # the runs' write: finished_at
+    third = json.loads(cli_ok("push", "--lake", url, "--db", store, "--json"))
+    assert sum(third["inserted"].values()) == 0 and third["batches"] == 0  # nothing to write: no transaction
+    con = connect()
+    try:
+        attach(con, url)
+        runs = con.execute("select run_id, finished_at from lake.runs").fetchall()
+        assert len(runs) == 1 and runs[0][1] is not None
+        assert con.execute("select run_id, row_number, reason from lake.rejects").fetchall() == [
+            (runs[0][0], 21, "field 'task': is empty.")]
+        # the catalog's own listing and row counts, which spare the push DuckDB's listing and reads of
+        # empty tables, agree with what DuckDB says the lake holds
+        pusher = _Pusher(con, PushReport(url), 50_000, None)
+        assert pusher.lake_tables() == {tuple(r) for r in con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = 'lake'").fetchall()}
+        con.execute("delete from lake.rejects")  # a table emptied since still counts as holding rows
+        held = pusher.held_rows()
+        counts = {t: con.execute(f"select count(*) from lake.{t}").fetchone()[0] for t in TABLES}
+        assert {t for t, n in counts.items() if n} | {"rejects"} == held & set(TABLES)
+        assert "codes" not in held and "participants" not in held
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="module")
 def pg():
     if postgres_bin() is None:

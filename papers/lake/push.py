@@ -94,11 +94,11 @@ def _push(store_path: str | Path, url: str, data_path: str | None, batch: int, p
             check_lake_version(con)
         models = [r[0] for r in con.execute("select distinct model from local.llm_responses order by model").fetchall()]
         samples = [r[0] for r in con.execute("select distinct sample from local.participants order by sample").fetchall()]
-        pusher.guards(["runs", *(f"model:{m}" for m in models), *(f"sample:{s}" for s in samples)])
-        pusher.push_runs()
+        pusher.push_runs(pusher.missing_guards(["runs", *(f"model:{m}" for m in models),
+                                                *(f"sample:{s}" for s in samples)]))
         # each pusher takes the batches in its own random order, so that pushers of overlapping stores
         # mostly work under different guards, and find the batches the others wrote already there
-        batches = [b for m in models for b in pusher.model_batches(m)] + [b for s in samples for b in pusher.sample_batches(s)]
+        batches = pusher.model_batches(models) + pusher.sample_batches(samples)
         random.shuffle(batches)
         done = 0
         for group in grouped(batches, batch):
@@ -212,31 +212,51 @@ class _Pusher:
                 time.sleep(self.rng.uniform(0, min(BACKOFF_CAP_S, BACKOFF_S * 2 ** attempt)))
 
     def lake_tables(self) -> set[tuple[str, str]]:
-        """(schema, table) of every table in the lake, read once before the guards are made."""
-        return {tuple(r) for r in self.con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = 'lake'").fetchall()}
+        """(schema, table) of every table in the lake, read once before the guards are made: from the
+        lake's catalog database itself (a millisecond; DuckDB's own listing loads every table's entry,
+        a tenth of a second), or from that listing where the catalog's tables are not as expected."""
+        try:
+            rows = self.con.execute(
+                "select s.schema_name, t.table_name from __ducklake_metadata_lake.ducklake_table as t "
+                "inner join __ducklake_metadata_lake.ducklake_schema as s on s.schema_id = t.schema_id "
+                "where t.end_snapshot is null and s.end_snapshot is null").fetchall()
+        except duckdb.Error:
+            rows = self.con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = 'lake'").fetchall()
+        return {tuple(r) for r in rows}
+
+    def held_rows(self) -> set[str]:
+        """The lake's tables (main schema) that have ever held a row, by the catalog's own count of the
+        row ids given (DuckLake never lowers it): a table outside this set is empty, and costs no reading
+        (a read of a lake table costs ~10 ms of catalog look-ups). Every table where the catalog's tables
+        are not as expected."""
+        try:
+            return {r[0] for r in self.con.execute(
+                "select t.table_name from __ducklake_metadata_lake.ducklake_table_stats as stats "
+                "inner join __ducklake_metadata_lake.ducklake_table as t on t.table_id = stats.table_id "
+                "inner join __ducklake_metadata_lake.ducklake_schema as s on s.schema_id = t.schema_id "
+                "where t.end_snapshot is null and s.end_snapshot is null and s.schema_name = 'main' "
+                "and stats.next_row_id > 0").fetchall()}
+        except duckdb.Error:
+            return set(TABLES)
 
     def has_schema(self) -> bool:
         self.tables = self.lake_tables()
         return ("main", "schema_version") in self.tables
 
-    def guards(self, keys: list[str]) -> None:
-        """Create the guard tables (one row each) the lake lacks, in one transaction; none where the
-        tables listed before (has_schema) hold them all. The lake is not listed again inside the
-        transaction (a quarter of a second): a guard another pusher has made since is left as it is
-        (`if not exists`), and one it makes at the same moment conflicts at commit, and the retry
-        finds it."""
+    def missing_guards(self, keys: list[str]) -> list[str]:
+        """The keys whose guard tables the lake lacks, by the tables listed before (has_schema)."""
         existing = {name for schema, name in (getattr(self, "tables", None) or self.lake_tables())
                     if schema == GUARD_SCHEMA}
-        missing = [key for key in keys if guard_table(key).rsplit(".", 1)[1].strip('"') not in existing]
+        return [key for key in keys if guard_table(key).rsplit(".", 1)[1].strip('"') not in existing]
 
-        def work():
-            for key in missing:
-                self.con.execute(f"create table if not exists {guard_table(key)} as "
-                                 "select ?::varchar as guard, 0::bigint as writes", [key])
-
-        if missing:
-            self.run(work, "the guards")
+    def create_guards(self, keys: list[str]) -> None:
+        """Create these guard tables (one row each), inside the caller's transaction. The lake is not
+        listed again (a tenth of a second): a guard another pusher has made since is left as it is (`if
+        not exists`), and one it makes at the same moment conflicts at commit, and the retry finds it."""
+        for key in keys:
+            self.con.execute(f"create table if not exists {guard_table(key)} as "
+                             "select ?::varchar as guard, 0::bigint as writes", [key])
 
     def _count(self, table: str, sql: str, params=None) -> None:
         rows = self.con.execute(sql, params or []).fetchone()
@@ -244,106 +264,148 @@ class _Pusher:
 
     # -------------------------------------------------------------------------------------- runs
 
-    def push_runs(self) -> None:
+    def push_runs(self, missing_guards: list[str]) -> None:
+        """Instruments, runs and rejects the lake lacks, under the runs guard, with the guards the lake
+        lacks made in the same transaction; then the map of each local run to its id in the lake, kept
+        for the rest of the push (runs are never renumbered). The lake's runs are read once, before: a
+        push whose runs, instruments and rejects the lake holds already writes nothing under the runs
+        guard, so pushers of the same runs do not conflict there. What that read finds missing may have
+        been written by another pusher since; the transaction's statements insert only what its own
+        snapshot lacks."""
         guard = guard_table("runs")
         local_key, lake_key = RUN_KEY.format(t="r"), RUN_KEY.format(t="l")
+        self.held = self.held_rows()
+
+        def lake(table: str) -> str:  # a table that never held a row is read as empty, at no cost
+            return f"lake.{table}" if table in self.held else f"(select * from local.{table} limit 0)"
+
+        self.con.execute(f"create or replace temp table lake_runs as select l.run_id, {lake_key} as key, "
+                         f"l.finished_at is not null as finished from {lake('runs')} as l")
+        self.con.execute(f"create or replace temp table local_runs as "
+                         f"select r.run_id, {local_key} as key, r.finished_at is not null as finished from local.runs as r")
+        read_map = """(select r.run_id as local_run_id, min(l.run_id) as lake_run_id
+            from local_runs as r inner join lake_runs as l using (key) group by r.run_id)"""
+        runs, instruments, rejects = self.con.execute(f"""select
+            (select count(*) from local_runs as r where not exists (
+                select 1 from lake_runs as l where l.key = r.key and (l.finished or not r.finished))),
+            (select count(*) from local.instruments as i
+             where not exists (select 1 from {lake('instruments')} as l where l.sha256 = i.sha256)),
+            (select count(*) from local.rejects)""").fetchone()
+        if rejects and "rejects" in self.held:  # the lake's rejects are read only where both hold some
+            rejects = self.con.execute(f"""select count(*) from local.rejects as rejects
+                left join {read_map} as run_map on run_map.local_run_id = rejects.run_id
+                where not exists (select 1 from lake.rejects as l
+                                  where l.run_id = run_map.lake_run_id and l.row_number = rejects.row_number)"""
+                                       ).fetchone()[0]
         run_map = f"""(select r.run_id as local_run_id, min(l.run_id) as lake_run_id
             from local.runs as r inner join lake.runs as l on {lake_key} = {local_key} group by r.run_id)"""
 
         def work():
+            self.create_guards(missing_guards)
+            if not (runs or instruments or rejects):
+                return
             self.con.execute(f"update {guard} set writes = writes + 1")
-            self._count("instruments", "insert into lake.instruments by name select * from local.instruments as i "
-                        "where not exists (select 1 from lake.instruments as l where l.sha256 = i.sha256)")
-            self._count("runs", f"""
-                insert into lake.runs by name
-                with new as (
-                    select r.* from local.runs as r
-                    where not exists (select 1 from lake.runs as l where {lake_key} = {local_key})
-                )
-                select * replace (
-                    (select coalesce(max(run_id), 0) from lake.runs)
-                    + row_number() over (order by started_at, run_id) as run_id)
-                from new""")
-            self.con.execute(f"""
-                update lake.runs as l set finished_at = r.finished_at
-                from local.runs as r
-                where l.finished_at is null and r.finished_at is not null and {lake_key} = {local_key}""")
-            self._count("rejects", f"""
-                insert into lake.rejects by name
-                select rejects.* replace (run_map.lake_run_id as run_id)
-                from local.rejects as rejects
-                inner join {run_map} as run_map on run_map.local_run_id = rejects.run_id
-                where not exists (select 1 from lake.rejects as l
-                                  where l.run_id = run_map.lake_run_id and l.row_number = rejects.row_number)""")
+            if instruments:  # the lake only gains instruments: none missing before is none missing now
+                self._count("instruments", "insert into lake.instruments by name select * from local.instruments as i "
+                            "where not exists (select 1 from lake.instruments as l where l.sha256 = i.sha256)")
+            if runs:
+                self._count("runs", f"""
+                    insert into lake.runs by name
+                    with new as (
+                        select r.* from local.runs as r
+                        where not exists (select 1 from lake.runs as l where {lake_key} = {local_key})
+                    )
+                    select * replace (
+                        (select coalesce(max(run_id), 0) from lake.runs)
+                        + row_number() over (order by started_at, run_id) as run_id)
+                    from new""")
+                self.con.execute(f"""
+                    update lake.runs as l set finished_at = r.finished_at
+                    from local.runs as r
+                    where l.finished_at is null and r.finished_at is not null and {lake_key} = {local_key}""")
+            if rejects:
+                self._count("rejects", f"""
+                    insert into lake.rejects by name
+                    select rejects.* replace (run_map.lake_run_id as run_id)
+                    from local.rejects as rejects
+                    inner join {run_map} as run_map on run_map.local_run_id = rejects.run_id
+                    where not exists (select 1 from lake.rejects as l
+                                      where l.run_id = run_map.lake_run_id and l.row_number = rejects.row_number)""")
+            # the map as this transaction wrote it (a temp table: DuckDB lets a transaction write there too)
+            self.con.execute(f"create or replace temp table run_map as select * from {run_map}")
 
-        missing = f"""select
-            (select count(*) from local.instruments as i
-             where not exists (select 1 from lake.instruments as l where l.sha256 = i.sha256))
-          + (select count(*) from local.runs as r
-             where not exists (select 1 from lake.runs as l where {lake_key} = {local_key} and
-                               (l.finished_at is not null or r.finished_at is null)))
-          + (select count(*) from local.rejects as rejects
-             left join {run_map} as run_map on run_map.local_run_id = rejects.run_id
-             where not exists (select 1 from lake.rejects as l
-                               where l.run_id = run_map.lake_run_id and l.row_number = rejects.row_number))"""
-        if self.con.execute(missing).fetchone()[0]:  # else nothing to write: no transaction, no conflict
-            self.run(work, "runs")
-            self.report.batches += 1
-        # each local run's id in the lake, fixed for the rest of the push (runs are never renumbered)
-        self.con.execute(f"create or replace temp table run_map as select * from {run_map}")
+        if missing_guards or runs or instruments or rejects:  # else nothing to write: no transaction, no conflict
+            self.run(work, "runs" if runs or instruments or rejects else "the guards")
+            if runs or instruments or rejects:
+                self.report.batches += 1
+                return
+        self.con.execute(f"create or replace temp table run_map as select * from {read_map}")
 
     # ------------------------------------------------------------------------------ by model
 
-    def _ranges(self, sql: str, params: list) -> list[tuple[str | None, str | None, int]]:
-        """(after, upto] id ranges of at most `batch` ids, with how many ids each holds: the ids of `sql`
-        (one column, ordered) cut, the last range open-ended (ids added since are in it) but never
-        empty: no cut after the last id."""
-        rows = self.con.execute(
-            f"select id, total from (select id, row_number() over (order by id) as n, count(*) over () as total "
-            f"from ({sql})) where n % {int(self.batch)} = 0 and n < total order by id", params).fetchall()
-        total = rows[0][1] if rows else self.con.execute(f"select count(*) from ({sql})", params).fetchone()[0]
-        bounds = [None, *(r[0] for r in rows)]
-        return [(bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None,
-                 self.batch if i + 1 < len(bounds) else total - self.batch * (len(bounds) - 1))
-                for i in range(len(bounds))]
+    def _ranges(self, sql: str) -> dict[str, list[tuple[str | None, str | None, int]]]:
+        """Per key, (after, upto] id ranges of at most `batch` ids, with how many ids each holds: the
+        (key, id) rows of `sql` cut, per key, the last range open-ended (ids added since are in it) but
+        never empty: no cut after a key's last id. One pass for every key (a model's or sample's own
+        query costs milliseconds, which a store of a hundred models would pay a hundred times)."""
+        totals = self.con.execute(f"select key, count(*) from ({sql}) group by key").fetchall()
+        cuts: dict[str, list] = {}
+        if any(total > self.batch for _, total in totals):  # else no key is cut: no ids to sort
+            for key, cut in self.con.execute(
+                    f"select key, id from (select key, id, row_number() over (partition by key order by id) as n, "
+                    f"count(*) over (partition by key) as total from ({sql})) "
+                    f"where n % {int(self.batch)} = 0 and n < total order by key, id").fetchall():
+                cuts.setdefault(key, []).append(cut)
+        ranges = {}
+        for key, total in totals:
+            bounds = [None, *cuts.get(key, ())]
+            ranges[key] = [(bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None,
+                            self.batch if i + 1 < len(bounds) else total - self.batch * (len(bounds) - 1))
+                           for i in range(len(bounds))]
+        return ranges
 
-    def model_batches(self, model: str) -> list:
-        guard = guard_table(f"model:{model}")
-        ranges = self._ranges("select response_id as id from local.llm_responses where model = ?", [model])
-        absent = self._absent(model)
-        return [(f"model {model}", guard, self._model_steps(model, after, upto, absent), n) for after, upto, n in ranges]
+    def model_batches(self, models: list[str]) -> list:
+        """(what, guard, (statements, parameters), responses) of each batch of these models' responses."""
+        ranges = self._ranges("select model as key, response_id as id from local.llm_responses")
+        with_rows = {name: {r[0] for r in self.con.execute(
+            f"select distinct responses.model from local.{table} inner join local.llm_responses as responses "
+            "using (response_id)").fetchall()} for name, table in (("errors", "llm_errors"), ("codes", "codes"))}
+        batches = []
+        for model in models:
+            guard = guard_table(f"model:{model}")
+            absent = self._absent(model, {name for name, holding in with_rows.items() if model not in holding})
+            batches += [(f"model {model}", guard, self._model_steps(model, after, upto, absent), n)
+                        for after, upto, n in ranges.get(model, ())]
+        return batches
 
-    def _absent(self, model: str) -> set[str]:
-        """The steps of a model's batches that can have nothing to do, read once for all its batches: no
-        failed attempts or codes in this store, no error in the lake to replace (an error another pusher
-        adds meanwhile is replaced by the next push, as any retried since), and no check of the lake's
-        responses where it held none of the model's (a batch another pusher writes meanwhile is found
-        by the write itself, which inserts only what the lake lacks)."""
-        local = "select response_id from local.llm_responses where model = $model"
-        checks = {"errors": f"select 1 from local.llm_errors where response_id in ({local})",
-                  "codes": f"select 1 from local.codes where response_id in ({local})"}
-        absent = {name for name, sql in checks.items()
-                  if not self.con.execute(f"select exists ({sql})", {"model": model}).fetchone()[0]}
+    def _absent(self, model: str, empty: set[str]) -> set[str]:
+        """The steps of a model's batches that can have nothing to do, for all its batches: `empty`
+        (errors, codes: this store holds none of the model's), retried codes where the store holds
+        no codes of the model or the lake no code that is an error, and any check of the lake's responses
+        where it held none of the model's, or none that is an error (an error another pusher adds
+        meanwhile is replaced by the next push, as any retried since; a batch another pusher writes
+        meanwhile is found by the write itself, which inserts only what the lake lacks)."""
+        absent = set(empty)
         in_lake = self._in_lake()
         if model not in in_lake:
             absent |= {"retried", "check responses"}
         elif not in_lake[model]:
             absent.add("retried")
-        if not self._lake_error_codes():
+        if "codes" in absent or not self._lake_error_codes():  # the lake's codes are read only where needed
             absent.add("retried codes")
         return absent
 
     def _in_lake(self) -> dict[str, bool]:
         """Each model the lake holds responses of, and whether any of them is an error (one query)."""
         if not hasattr(self, "_lake_models"):
-            self._lake_models = dict(self.con.execute(
+            self._lake_models = {} if "llm_responses" not in self.held else dict(self.con.execute(
                 "select model, bool_or(status = 'error') from lake.llm_responses group by model").fetchall())
         return self._lake_models
 
     def _lake_error_codes(self) -> bool:
         if not hasattr(self, "_error_codes"):
-            self._error_codes = self.con.execute("select exists (select 1 from lake.codes where status = 'error')"
-                                                 ).fetchone()[0]
+            self._error_codes = "codes" in self.held and self.con.execute(
+                "select exists (select 1 from lake.codes where status = 'error')").fetchone()[0]
         return self._error_codes
 
     def push_group(self, group: list) -> None:
@@ -436,10 +498,11 @@ class _Pusher:
 
     # ----------------------------------------------------------------------------- by sample
 
-    def sample_batches(self, sample: str) -> list:
-        guard = guard_table(f"sample:{sample}")
-        ranges = self._ranges("select participant_id as id from local.participants where sample = ?", [sample])
-        return [(f"sample {sample}", guard, self._sample_steps(sample, after, upto), n) for after, upto, n in ranges]
+    def sample_batches(self, samples: list[str]) -> list:
+        """(what, guard, (statements, parameters), participants) of each batch of these samples."""
+        ranges = self._ranges("select sample as key, participant_id as id from local.participants")
+        return [(f"sample {sample}", guard_table(f"sample:{sample}"), self._sample_steps(sample, after, upto), n)
+                for sample in samples for after, upto, n in ranges.get(sample, ())]
 
     def _sample_steps(self, sample: str, after, upto) -> tuple[list, dict]:
         in_range = ("sample = $sample and ($after is null or participant_id > $after) "
