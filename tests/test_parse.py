@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from papers.answers.parse import parse_answer
@@ -270,3 +272,90 @@ def test_collection_reads_an_answer_by_position_in_the_order_its_prompt_listed(i
     response, answers = _response(1, instrument, Outcome(trial, text="[3, 5, 1, 2, 4]"), Decoding())
     assert response["status"] == "valid"
     assert [a["dimension"] for a in sorted(answers, key=lambda a: a["rank"])] == ["PC", "EI", "RF", "AG", "PR"]
+
+
+def _renamed(instrument, keys: dict[str, str], names: tuple[str, ...] = ()):
+    """The bundled instrument with its dimensions' keys renamed (`keys`: old to new) and their names (`names`,
+    in order), its dilemmas left out."""
+    import copy
+
+    import yaml
+
+    from papers.instrument import parse_instrument
+
+    def walk(value):
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return keys.get(value, value) if isinstance(value, str) else value
+
+    spec = copy.deepcopy(instrument.spec)
+    spec["tasks"].pop("choose", None)
+    spec.pop("scenarios", None)
+    for dimension, name in zip(spec["dimensions"], names):
+        dimension["name"] = name
+    return parse_instrument(yaml.safe_dump(walk(spec)), "renamed.yaml")
+
+
+SHAPES = (lambda entries: json.dumps({"ranking": entries}),
+          lambda entries: json.dumps({"ranking": entries}, separators=(",", ":")),
+          lambda entries: "\n" + json.dumps({"ranking": entries}, indent=2) + "\n\n",
+          lambda entries: json.dumps({"ranking": entries}, indent="\t").replace("\n", "\r\n"),
+          lambda entries: '{ "ranking" :[ ' + " , ".join(f'"{k}"' for k in entries) + " ] }",
+          lambda entries: "\n".join(entries),
+          lambda entries: "  " + "\r\n ".join(entries) + "\n",
+          lambda entries: ", ".join(entries),
+          lambda entries: " ,".join(entries) + "\n")
+
+
+def test_a_plain_answer_is_read_without_every_reader_exactly_as_every_reader_reads_it(instrument):
+    """rankings._plain answers the shapes prompts ask for alone; the reference is the full parser
+    (rankings._read_rank), on every order of the shown dimensions by key, by name and by position in
+    nine shapes, for the bundled instrument and for instruments whose keys and names are the readers'
+    own words or inside each other (ordinals, 'least ... to ... most', single letters, numbers, 'ranking' itself); and any
+    answer near those shapes is left to the full parser."""
+    import itertools
+
+    from papers.answers import rankings
+    from papers.answers.dimension_refs import names_for
+    from papers.answers.reading import answer_part
+
+    originals = ("PC", "AG", "PR", "EI", "RF", "SA")
+    instruments = [instrument] + [_renamed(instrument, dict(zip(originals, keys))) for keys in (
+        ("LEAST", "TO", "MOST", "FIRST", "LAST", "ascending"), ("A", "B", "C", "D", "E", "F"),
+        ("ranking", "Then", "Order", "TOP", "bottom", "Second"), ("Ei", "pR", "pc", "AGX", "rF", "Sa"),
+        ("D1", "D2", "D3", "D4", "D5", "D6"))] + [_renamed(instrument, {}, names) for names in (
+        ("Least Harm", "To Others", "Most Good", "First Things", "Last Resort", "Ascending Order"),
+        ("Option A", "Item 3", "Rank 1", "No 2", "Then Again", "Second Best"),
+        ("Care, and Trust", "Growth > Comfort", "1. Purpose", "E", "Doing | Being", "Second"),
+        ("Growth", "Adaptive Growth", "Care", "Growth Care", "Care and Trust", "Then What"))]
+    fast = {}
+    for inst in instruments:
+        for condition in ("non_sentient", "sentient"):
+            shown = inst.shown(condition)
+            names = names_for(inst, tuple(shown), tuple(shown), False)
+            # every order for the bundled instrument, every 7th for the others (a full parse is slow)
+            for keys in itertools.islice(itertools.permutations(shown), 0, None, 1 if inst is instrument else 7):
+                for entries in (list(keys), [inst.dimension(k).name for k in keys],
+                                [str(shown.index(k) + 1) for k in keys]):
+                    for shape in SHAPES:
+                        text = shape(entries)
+                        body = answer_part(text.replace("\r\n", "\n").strip())
+                        quick = rankings._plain(body, names)
+                        full = rankings._read_rank(body, names)
+                        if quick is not None:
+                            fast[inst.sha256] = fast.get(inst.sha256, 0) + 1
+                            assert quick == full, (body, quick, full)
+                        assert parse_answer(text, "rank", shown, inst, item_order=shown) == full
+    # the bundled instrument's answers all take the short way (but positions on lines, which no reader reads)
+    assert fast[instrument.sha256] == (3 * len(SHAPES) - 2) * (120 + 720) and len(fast) > 3
+    names = names_for(instrument, NS, NS, False)
+    for near in ('{"ranking": ["EI", "PR", "PC", "AG"]}', '{"ranking": ["EI", "PR", "PC", "AG", "AG"]}',
+                 '{"ranking": ["EI", "PR", "PC", "AG", "rf"]}', '{"ranking": ["EI", "PR", "PC", "AG", "RF"], "why": 1}',
+                 '{"ranking": ["EI", "PR", "PC", "AG", "Robust Functionality"]}', '{"order": ["EI", "PR", "PC", "AG", "RF"]}',
+                 '{"ranking": ["EI", "PR", "PC", "AG", "RF"]} Least to most important.',
+                 '{"ranking": ["E\\u0049", "PR", "PC", "AG", "RF"]}', '["EI", "PR", "PC", "AG", "RF"]',
+                 "1, 2, 3, 4", "1, 2, 3, 4, 4", "1, 2, 3, 4, 6", "EI\nPR\nPC\nAG\n5", "EI, PR, PC, AG, RF.",
+                 "1. EI\n2. PR\n3. PC\n4. AG\n5. RF", "EI\nPR\nPC\nAG\nRF\nThat is my ranking."):
+        assert rankings._plain(near, names) is None, near

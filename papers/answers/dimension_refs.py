@@ -16,6 +16,14 @@ OPTION_RE = re.compile(r"(?<![A-Za-z0-9])(?i:option|item|choice)[ \t]*+(?:#[ \t]
 BRACKET_RE = re.compile(r"\[(\d{1,2}|[A-Z])\]")
 ALNUM_RE = re.compile(r"[A-Za-z0-9]")
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# labels a plain answer may name dimensions by (papers.answers.rankings._plain): keys of letters, names of
+# words of two letters or more joined by a space or a hyphen, neither holding a word the readers act on
+# (ordinals, "least ... to ... most", option, item, rank, ...: rankings.READER_WORDS must be a subset)
+PLAIN_KEY_RE = re.compile(r"[A-Za-z]++")
+PLAIN_NAME_RE = re.compile(r"[A-Za-z]{2,}+(?:[ -][A-Za-z]{2,}+)*+")
+READER_WORDS = frozenset(
+    "first foremost top highest most second third fourth fifth sixth last lastly finally least lowest bottom "
+    "to ascending descending option item choice rank ranked ranking no".split())
 
 
 class Ambiguous(Exception):
@@ -56,6 +64,17 @@ class Names:
         self.mention_re = re.compile(mention)
         # names, keys, `Option C` / `Item 3` and `[3]` in one pass: group n + 1 is an option, n + 2 a bracket
         self.ref_re = re.compile(f"{mention}|{OPTION_RE.pattern}|{BRACKET_RE.pattern}")
+        # the entries of a plain answer (rankings._plain): keys, names as the instrument writes them and
+        # positions, where every label is plain and no two dimensions' labels share a word (a name inside
+        # another, "Growth" in "Adaptive Growth", is read otherwise); positions never on lines of their own
+        words = [{w for label in (key, instrument.dimension(key).name, *instrument.dimension(key).aliases)
+                  for w in re.split(r"[^a-z0-9]+", label.lower()) if w} for key in shown]
+        apart = sum(map(len, words)) == len(set().union(*words))
+        self.plain_keys = _plain_labels({key: key for key in shown}, PLAIN_KEY_RE) if apart else {}
+        self.plain_names = _plain_labels({instrument.dimension(key).name: key for key in shown}, PLAIN_NAME_RE)
+        if not self.plain_keys:
+            self.plain_names = {}
+        self.plain_positions = {str(i): key for i, key in enumerate(item_order or (), 1)} if self.plain_names else {}
 
     def mentions(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, key) of every name, alias or key in the text, in order."""
@@ -119,6 +138,13 @@ class Names:
 
 _NAMES: dict[tuple, Names] = {}
 MAX_NAMES = 4096  # cached finders: instruments x conditions x item orders seen; cleared when full
+
+
+def _plain_labels(labels: dict[str, str], pattern: re.Pattern) -> dict[str, str]:
+    """These labels (label: key) if every one is plain (see PLAIN_KEY_RE), else none."""
+    plain = all(pattern.fullmatch(label) and not READER_WORDS.intersection(re.split(r"[ -]", label.lower()))
+                for label in labels)
+    return labels if plain else {}
 
 
 def names_for(instrument: Instrument, shown: tuple[str, ...], item_order: tuple[str, ...] | None,

@@ -473,7 +473,44 @@ def _ordinal_conflict(text: str, names: Names, keys: list[str]) -> str | None:
     return None
 
 
+# the answer in a shape a prompt asks for, and nothing else: {"ranking": [...]}, one entry per line,
+# or a comma list on one line (an entry: a key, a name or a position; quoted ones without escapes)
+PLAIN_JSON_RE = re.compile(r'\s*+\{\s*+"ranking"\s*+:\s*+\[((?:\s*+"[^"\\\n]++"\s*+,)*+\s*+"[^"\\\n]++")\s*+\]\s*+\}\s*+')
+QUOTED_RE = re.compile(r'"([^"\\\n]++)"')
+
+
 def parse_rank(body: str, names: Names) -> Parsed:
+    """A rank answer's status and ranks (see papers.answers.parse)."""
+    return _plain(body, names) or _read_rank(body, names)
+
+
+def _plain(body: str, names: Names) -> Parsed | None:
+    """The answer that is only what a prompt asks for, every shown dimension once, all by key, all by
+    name (each as the instrument writes it) or all by position: `{"ranking": [...]}`, one per line, or
+    `1, 3, 2, ...` on one line. Each reader reads that order or nothing, so _read_rank finds it valid,
+    where the labels hold no word a reader acts on (Names.plain_keys; so no "least ... to ... most"
+    either): tests/test_parse.py checks that on every order and shape, for the bundled instrument and
+    for instruments whose keys and names are the readers' own words. None for any other answer, which
+    _read_rank reads (running every reader was most of the time storing a batch job's results took)."""
+    lines = False
+    if body.lstrip().startswith("{"):
+        m = PLAIN_JSON_RE.fullmatch(body)
+        entries = QUOTED_RE.findall(m.group(1)) if m else None
+    else:
+        entries = [e.strip() for e in body.strip().split("\n")]
+        lines = len(entries) > 1
+        if not lines:
+            entries = [e.strip() for e in entries[0].split(",")]
+    if not entries or len(entries) != names.n:
+        return None
+    for labels in (names.plain_keys, names.plain_names, {} if lines else names.plain_positions):
+        keys = [labels.get(e) for e in entries]
+        if None not in keys:
+            return Parsed("valid", ranks={k: i + 1 for i, k in enumerate(keys)}) if len(set(keys)) == names.n else None
+    return None
+
+
+def _read_rank(body: str, names: Names) -> Parsed:
     scan = Scan(body)
     readings, empty = _json_rankings(scan, names)
     if not any(r.keys or r.error for r in readings):
