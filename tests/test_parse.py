@@ -359,3 +359,31 @@ def test_a_plain_answer_is_read_without_every_reader_exactly_as_every_reader_rea
                  "1, 2, 3, 4", "1, 2, 3, 4, 4", "1, 2, 3, 4, 6", "EI\nPR\nPC\nAG\n5", "EI, PR, PC, AG, RF.",
                  "1. EI\n2. PR\n3. PC\n4. AG\n5. RF", "EI\nPR\nPC\nAG\nRF\nThat is my ranking."):
         assert rankings._plain(near, names) is None, near
+
+
+def test_a_plain_answer_steps_aside_where_the_full_parser_reads_it_otherwise(instrument):
+    """Found by a review (each was read one way by rankings._plain, another by the full parser): single-
+    letter keys, which a comma list reads as letters of the item order; spaces other than ASCII ones
+    between entries, which the readers do not take; keys the readers confuse (z read as s)."""
+    from papers.answers import rankings
+    from papers.answers.dimension_refs import names_for
+
+    def both(inst, body, shown, order):
+        names = names_for(inst, tuple(shown), None if order is None else tuple(order), False)
+        return rankings._plain(body, names), rankings._read_rank(body, names)
+
+    letters = _renamed(instrument, dict(zip(("PC", "AG", "PR", "EI", "RF", "SA"), "ABCDEF")))
+    shown = letters.shown("non_sentient")
+    for order in (None, tuple(reversed(shown))):
+        quick, full = both(letters, "B, A, C, D, E", shown, order)
+        assert quick is None and full.ranks != {"B": 1, "A": 2, "C": 3, "D": 4, "E": 5}
+    shown = instrument.shown("non_sentient")
+    for space in ("\xa0", "\u202f", "\u3000", "\u2009", "\x0b", "\x0c", "\x1c", "\x85"):
+        for body in (f"2,{space}1,{space}3,{space}4,{space}5", f'{{"ranking":{space}["EI", "PR", "PC", "AG", "RF"]}}',
+                     f"EI{space}\nPR\nPC\nAG\nRF"):
+            quick, full = both(instrument, body, shown, shown)
+            assert quick is None or quick == full, (body, quick, full)
+    folded = _renamed(instrument, {"AG": "ZA"})
+    shown = folded.shown("sentient")
+    quick, full = both(folded, '{"ranking": ["ZA", "SA", "PC", "PR", "EI", "RF"]}', shown, shown)
+    assert quick is None and full.status == "unparseable"

@@ -16,10 +16,11 @@ OPTION_RE = re.compile(r"(?<![A-Za-z0-9])(?i:option|item|choice)[ \t]*+(?:#[ \t]
 BRACKET_RE = re.compile(r"\[(\d{1,2}|[A-Z])\]")
 ALNUM_RE = re.compile(r"[A-Za-z0-9]")
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-# labels a plain answer may name dimensions by (papers.answers.rankings._plain): keys of letters, names of
-# words of two letters or more joined by a space or a hyphen, neither holding a word the readers act on
-# (ordinals, "least ... to ... most", option, item, rank, ...: rankings.READER_WORDS must be a subset)
-PLAIN_KEY_RE = re.compile(r"[A-Za-z]++")
+# labels a plain answer may name dimensions by (papers.answers.rankings._plain): keys of two letters or
+# more (a single letter in a comma list is read as a position), names of words of two letters or more
+# joined by a space or a hyphen, neither holding a word the readers act on (ordinals, "least ... to ...
+# most", option, item, rank, ...)
+PLAIN_KEY_RE = re.compile(r"[A-Za-z]{2,}+")
 PLAIN_NAME_RE = re.compile(r"[A-Za-z]{2,}+(?:[ -][A-Za-z]{2,}+)*+")
 READER_WORDS = frozenset(
     "first foremost top highest most second third fourth fifth sixth last lastly finally least lowest bottom "
@@ -68,7 +69,7 @@ class Names:
         # positions, where every label is plain and no two dimensions' labels share a word (a name inside
         # another, "Growth" in "Adaptive Growth", is read otherwise); positions never on lines of their own
         words = [{w for label in (key, instrument.dimension(key).name, *instrument.dimension(key).aliases)
-                  for w in re.split(r"[^a-z0-9]+", label.lower()) if w} for key in shown]
+                  for w in norm(label).split()} for key in shown]  # as the readers compare them (z as s)
         apart = sum(map(len, words)) == len(set().union(*words))
         self.plain_keys = _plain_labels({key: key for key in shown}, PLAIN_KEY_RE) if apart else {}
         self.plain_names = _plain_labels({instrument.dimension(key).name: key for key in shown}, PLAIN_NAME_RE)

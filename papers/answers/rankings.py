@@ -475,7 +475,9 @@ def _ordinal_conflict(text: str, names: Names, keys: list[str]) -> str | None:
 
 # the answer in a shape a prompt asks for, and nothing else: {"ranking": [...]}, one entry per line,
 # or a comma list on one line (an entry: a key, a name or a position; quoted ones without escapes)
-PLAIN_JSON_RE = re.compile(r'\s*+\{\s*+"ranking"\s*+:\s*+\[((?:\s*+"[^"\\\n]++"\s*+,)*+\s*+"[^"\\\n]++")\s*+\]\s*+\}\s*+')
+PLAIN_JSON_RE = re.compile(r'[ \t\n]*+\{[ \t\n]*+"ranking"[ \t\n]*+:[ \t\n]*+\['
+                           r'((?:[ \t\n]*+"[^"\\\n]++"[ \t\n]*+,)*+[ \t\n]*+"[^"\\\n]++")[ \t\n]*+\][ \t\n]*+\}[ \t\n]*+')
+SPACE = " \t"  # the only spaces a plain answer holds (the readers take no other between entries)
 QUOTED_RE = re.compile(r'"([^"\\\n]++)"')
 
 
@@ -492,15 +494,17 @@ def _plain(body: str, names: Names) -> Parsed | None:
     either): tests/test_parse.py checks that on every order and shape, for the bundled instrument and
     for instruments whose keys and names are the readers' own words. None for any other answer, which
     _read_rank reads (running every reader was most of the time storing a batch job's results took)."""
+    if not body.isascii():  # every plain label is ASCII; so no space but the ASCII ones either
+        return None
     lines = False
-    if body.lstrip().startswith("{"):
+    if body.lstrip(SPACE + "\n").startswith("{"):
         m = PLAIN_JSON_RE.fullmatch(body)
         entries = QUOTED_RE.findall(m.group(1)) if m else None
     else:
-        entries = [e.strip() for e in body.strip().split("\n")]
+        entries = [e.strip(SPACE) for e in body.strip(SPACE + "\n").split("\n")]
         lines = len(entries) > 1
         if not lines:
-            entries = [e.strip() for e in entries[0].split(",")]
+            entries = [e.strip(SPACE) for e in entries[0].split(",")]
     if not entries or len(entries) != names.n:
         return None
     for labels in (names.plain_keys, names.plain_names, {} if lines else names.plain_positions):
