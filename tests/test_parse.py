@@ -387,3 +387,57 @@ def test_a_plain_answer_steps_aside_where_the_full_parser_reads_it_otherwise(ins
     shown = folded.shown("sentient")
     quick, full = both(folded, '{"ranking": ["ZA", "SA", "PC", "PR", "EI", "RF"]}', shown, shown)
     assert quick is None and full.status == "unparseable"
+
+
+RATE_SHAPES = (lambda pairs: json.dumps({"ratings": dict(pairs)}),
+               lambda pairs: json.dumps({"ratings": dict(pairs)}, separators=(",", ":")),
+               lambda pairs: "\n" + json.dumps({"ratings": dict(pairs)}, indent=2) + "\n",
+               lambda pairs: "\n".join(f"{k}: {v}" for k, v in pairs),
+               lambda pairs: " " + "\n\t".join(f"{k} :{v} " for k, v in pairs) + "\n")
+
+
+def test_a_plain_rating_answer_is_read_without_every_reader_exactly_as_every_reader_reads_it(instrument):
+    """ratings._plain answers `{"ratings": {...}}` and `KEY: 6` lines alone; the reference is the full
+    parser (ratings._read_rate), on every scale of the bundled instrument's variants, with ratings on
+    and off the scale, by key and by name, in five shapes, for the bundled instrument and for
+    instruments whose keys and names are the readers' own words."""
+    import random
+
+    from papers.answers import ratings
+    from papers.answers.dimension_refs import names_for
+
+    originals = ("PC", "AG", "PR", "EI", "RF", "SA")
+    instruments = [instrument] + [_renamed(instrument, dict(zip(originals, keys))) for keys in (
+        ("LEAST", "TO", "MOST", "FIRST", "LAST", "ascending"), ("A", "B", "C", "D", "E", "F"),
+        ("Rating", "Score", "Out", "Of", "Ten", "Scale"), ("ZA", "SA", "PC", "PR", "EI", "RF"))] + [
+        _renamed(instrument, {}, names) for names in (
+            ("Out of Ten", "Rated Highly", "Score Keeping", "Importance Level", "Seven", "Not at all"),
+            ("Growth", "Adaptive Growth", "Care", "Growth Care", "Care and Trust", "Then What"),
+            ("Rating Scale", "To Others", "Most Good", "First Things", "Last Resort", "Very Much"))]
+    scales = {v.scale for v in instrument.task("rate").all_variants if v.format != "positions"}
+    rng = random.Random(7)
+    fast = {}
+    for inst in instruments:
+        for condition in ("non_sentient", "sentient"):
+            shown = inst.shown(condition)
+            names = names_for(inst, tuple(shown), tuple(shown), False)
+            for scale in scales:
+                for _ in range(25):
+                    values = [rng.randint(scale.min - 1, scale.max + 1) for _ in shown]
+                    order = rng.sample(shown, len(shown))
+                    for labels in (order, [inst.dimension(k).name for k in order]):
+                        for shape in RATE_SHAPES:
+                            body = shape(list(zip(labels, values))).strip()
+                            quick = ratings._plain(body, names, scale)
+                            full = ratings._read_rate(body, names, scale, False)
+                            if quick is not None:
+                                fast[inst.sha256] = fast.get(inst.sha256, 0) + 1
+                                assert quick == full, (body, scale, quick, full)
+    assert fast.get(instrument.sha256, 0) > 300 and len(fast) > 3
+    names = names_for(instrument, NS, NS, False)
+    scale = instrument.task("rate").scale
+    for near in ('{"ratings": {"PC": 7, "AG": 6, "PR": 5, "EI": 4}}', '{"ratings": {"PC": 7, "AG": 6, "PR": 5, "EI": 4, "RF": 8}}',
+                 '{"ratings": {"PC": 7, "AG": 6, "PR": 5, "EI": 4, "PC": 3}}', '{"ratings": {"PC": 7, "AG": 6, "PR": 5, "EI": 4, "RF": 3.5}}',
+                 '{"scores": {"PC": 7, "AG": 6, "PR": 5, "EI": 4, "RF": 3}}', "PC: 7\nAG: 6\nPR: 5\nEI: 4\nRF: 3/7",
+                 "PC: 7\nAG: 6\nPR: 5\nEI: 4\nRF: 3\u00a0", "PC: 7\nAG: 6\nPR: 5\nEI: 4"):
+        assert ratings._plain(near, names, scale) is None, near

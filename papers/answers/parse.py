@@ -67,7 +67,9 @@ after reasoning, at its end. Every pattern is bounded or possessive where whites
 make it backtrack, and every reader makes one pass over the lines. A rank answer that is only what
 its prompt asks for (`{"ranking": [...]}`, one entry per line, `3, 1, 2, ...`), naming every shown
 dimension once by key, by name or by position, is read without running every reader where no reader
-could read it otherwise (papers.answers.rankings._plain): the same result, a fifth of the time.
+could read it otherwise (papers.answers.rankings._plain): the same result, a fifth of the time. So
+is a rate answer that is only `{"ratings": {...}}` or one `KEY: 6` line each, whole numbers on the
+scale, by key or by name (papers.answers.ratings._plain; not where ratings are asked by position).
 
 This module dispatches by task; the readers live beside it: papers.answers.rankings (rank),
 papers.answers.ratings (rate) and papers.answers.choice (choose), over what they share:

@@ -261,7 +261,49 @@ def _item_ratings(pairs: list[tuple[int, str, str | None]], names: Names, scale)
     return Reading("ratings by item number", ratings=ratings)
 
 
+# the answer in a shape a prompt asks for, and nothing else: {"ratings": {"KEY": 6, ...}}, or one
+# "KEY: 6" line per dimension (a key or a name; quoted ones without escapes; whole numbers)
+PLAIN_RATINGS_RE = re.compile(r'[ \t\n]*+\{[ \t\n]*+"ratings"[ \t\n]*+:[ \t\n]*+\{((?:[ \t\n]*+"[^"\\\n]++"[ \t\n]*+:'
+                              r'[ \t\n]*+\d{1,2}[ \t\n]*+,)*+[ \t\n]*+"[^"\\\n]++"[ \t\n]*+:[ \t\n]*+\d{1,2})'
+                              r'[ \t\n]*+\}[ \t\n]*+\}[ \t\n]*+')
+PLAIN_PAIR_RE = re.compile(r'"([^"\\\n]++)"[ \t\n]*+:[ \t\n]*+(\d{1,2})')
+PLAIN_LINE_RE = re.compile(r"[ \t]*+([A-Za-z]++(?:[ -][A-Za-z]++)*+)[ \t]*+:[ \t]*+(\d{1,2})[ \t]*+")
+
+
 def parse_rate(body: str, names: Names, scale, by_position: bool = False) -> Parsed:
+    """A rate answer's status and ratings (see papers.answers.parse)."""
+    return (None if by_position else _plain(body, names, scale)) or _read_rate(body, names, scale, by_position)
+
+
+def _plain(body: str, names: Names, scale) -> Parsed | None:
+    """The answer that is only what a prompt asks for, a whole number on the scale for every shown
+    dimension once, all by key or all by name (as the instrument writes it): `{"ratings": {...}}`
+    or one `KEY: 6` line each. Each reader reads those ratings or nothing, so _read_rate finds
+    it valid, where the labels hold no word a reader acts on (Names.plain_keys): tests/test_parse.py
+    checks that on every shape and many ratings, for the bundled instrument's variants and for
+    instruments built to trip it. None for any other answer (and where the variant asks for ratings
+    by position), which _read_rate reads."""
+    if not body.isascii():
+        return None
+    if body.lstrip(" \t\n").startswith("{"):
+        m = PLAIN_RATINGS_RE.fullmatch(body)
+        pairs = PLAIN_PAIR_RE.findall(m.group(1)) if m else None
+    else:
+        matches = [PLAIN_LINE_RE.fullmatch(line) for line in body.strip(" \t\n").split("\n")]
+        pairs = None if None in matches else [m.groups() for m in matches]
+    if not pairs or len(pairs) != names.n:
+        return None
+    for labels in (names.plain_keys, names.plain_names):
+        keys = [labels.get(label) for label, _ in pairs]
+        if None not in keys:
+            values = [int(v) for _, v in pairs]
+            if len(set(keys)) != names.n or not all(scale.min <= v <= scale.max for v in values):
+                return None
+            return Parsed("valid", ratings={k: float(v) for k, v in zip(keys, values)})
+    return None
+
+
+def _read_rate(body: str, names: Names, scale, by_position: bool = False) -> Parsed:
     scan = Scan(body)
     readings, empty = _json_ratings(scan, names, scale)
     if not any(r.ratings or r.error for r in readings):
