@@ -70,7 +70,9 @@ class Names:
         # another, "Growth" in "Adaptive Growth", is read otherwise); positions never on lines of their own
         words = [{w for label in (key, instrument.dimension(key).name, *instrument.dimension(key).aliases)
                   for w in norm(label).split()} for key in shown]  # as the readers compare them (z as s)
-        apart = sum(map(len, words)) == len(set().union(*words))
+        apart = sum(map(len, words)) == len(set().union(*words)) and all(  # and aliases as plain as names
+            _plain_labels({alias: key for alias in instrument.dimension(key).aliases}, PLAIN_NAME_RE) or
+            not instrument.dimension(key).aliases for key in shown)
         self.plain_keys = _plain_labels({key: key for key in shown}, PLAIN_KEY_RE) if apart else {}
         self.plain_names = _plain_labels({instrument.dimension(key).name: key for key in shown}, PLAIN_NAME_RE)
         if not self.plain_keys:
@@ -142,8 +144,10 @@ MAX_NAMES = 4096  # cached finders: instruments x conditions x item orders seen;
 
 
 def _plain_labels(labels: dict[str, str], pattern: re.Pattern) -> dict[str, str]:
-    """These labels (label: key) if every one is plain (see PLAIN_KEY_RE), else none."""
-    plain = all(pattern.fullmatch(label) and not READER_WORDS.intersection(re.split(r"[ -]", label.lower()))
+    """These labels (label: key) if every one is plain (see PLAIN_KEY_RE), else none: no word of them a
+    reader word or read as an option ("Items" is item s)."""
+    plain = all(pattern.fullmatch(label) and not any(w.lower() in READER_WORDS or OPTION_RE.fullmatch(w)
+                                                     for w in re.split(r"[ -]", label))
                 for label in labels)
     return labels if plain else {}
 

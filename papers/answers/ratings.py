@@ -264,8 +264,8 @@ def _item_ratings(pairs: list[tuple[int, str, str | None]], names: Names, scale)
 # the answer in a shape a prompt asks for, and nothing else: {"ratings": {"KEY": 6, ...}}, or one
 # "KEY: 6" line per dimension (a key or a name; quoted ones without escapes; whole numbers)
 PLAIN_RATINGS_RE = re.compile(r'[ \t\n]*+\{[ \t\n]*+"ratings"[ \t\n]*+:[ \t\n]*+\{((?:[ \t\n]*+"[^"\\\n]++"[ \t\n]*+:'
-                              r'[ \t\n]*+\d{1,2}[ \t\n]*+,)*+[ \t\n]*+"[^"\\\n]++"[ \t\n]*+:[ \t\n]*+\d{1,2})'
-                              r'[ \t\n]*+\}[ \t\n]*+\}[ \t\n]*+')
+                              r'[ \t\n]*+(?:0|[1-9]\d?)[ \t\n]*+,)*+[ \t\n]*+"[^"\\\n]++"[ \t\n]*+:[ \t\n]*+(?:0|[1-9]\d?))'
+                              r'[ \t\n]*+\}[ \t\n]*+\}[ \t\n]*+')  # JSON numbers: no leading zero
 PLAIN_PAIR_RE = re.compile(r'"([^"\\\n]++)"[ \t\n]*+:[ \t\n]*+(\d{1,2})')
 PLAIN_LINE_RE = re.compile(r"[ \t]*+([A-Za-z]++(?:[ -][A-Za-z]++)*+)[ \t]*+:[ \t]*+(\d{1,2})[ \t]*+")
 
