@@ -274,9 +274,12 @@ def test_collection_reads_an_answer_by_position_in_the_order_its_prompt_listed(i
     assert [a["dimension"] for a in sorted(answers, key=lambda a: a["rank"])] == ["PC", "EI", "RF", "AG", "PR"]
 
 
-def _renamed(instrument, keys: dict[str, str], names: tuple[str, ...] = ()):
-    """The bundled instrument with its dimensions' keys renamed (`keys`: old to new) and their names (`names`,
-    in order), its dilemmas left out."""
+ORIGINALS = ("PC", "AG", "PR", "EI", "RF", "SA")  # the bundled instrument's keys, in order
+
+
+def _renamed(instrument, keys: dict[str, str], names: tuple[str, ...] = (), aliases: dict[str, list] | None = None):
+    """The bundled instrument with its dimensions' keys renamed (`keys`: old to new), their names
+    (`names`, in order) and aliases (`aliases`, by old key) given, its dilemmas left out."""
     import copy
 
     import yaml
@@ -295,6 +298,9 @@ def _renamed(instrument, keys: dict[str, str], names: tuple[str, ...] = ()):
     spec.pop("scenarios", None)
     for dimension, name in zip(spec["dimensions"], names):
         dimension["name"] = name
+    for dimension in spec["dimensions"]:
+        if dimension["key"] in (aliases or {}):
+            dimension["aliases"] = aliases[dimension["key"]]
     return parse_instrument(yaml.safe_dump(walk(spec)), "renamed.yaml")
 
 
@@ -321,8 +327,7 @@ def test_a_plain_answer_is_read_without_every_reader_exactly_as_every_reader_rea
     from papers.answers.dimension_refs import names_for
     from papers.answers.reading import answer_part
 
-    originals = ("PC", "AG", "PR", "EI", "RF", "SA")
-    instruments = [instrument] + [_renamed(instrument, dict(zip(originals, keys))) for keys in (
+    instruments = [instrument] + [_renamed(instrument, dict(zip(ORIGINALS, keys))) for keys in (
         ("LEAST", "TO", "MOST", "FIRST", "LAST", "ascending"), ("A", "B", "C", "D", "E", "F"),
         ("ranking", "Then", "Order", "TOP", "bottom", "Second"), ("Ei", "pR", "pc", "AGX", "rF", "Sa"),
         ("D1", "D2", "D3", "D4", "D5", "D6"), ("PC", "Items", "Options", "Choices", "Itemx", "SA"))] + [
@@ -404,14 +409,10 @@ def test_a_plain_rating_answer_is_read_without_every_reader_exactly_as_every_rea
     instruments whose keys and names are the readers' own words."""
     import random
 
-    import yaml
-
     from papers.answers import ratings
     from papers.answers.dimension_refs import names_for
-    from papers.instrument import parse_instrument
 
-    originals = ("PC", "AG", "PR", "EI", "RF", "SA")
-    instruments = [instrument] + [_renamed(instrument, dict(zip(originals, keys))) for keys in (
+    instruments = [instrument] + [_renamed(instrument, dict(zip(ORIGINALS, keys))) for keys in (
         ("LEAST", "TO", "MOST", "FIRST", "LAST", "ascending"), ("A", "B", "C", "D", "E", "F"),
         ("Rating", "Score", "Out", "Of", "Ten", "Scale"), ("ZA", "SA", "PC", "PR", "EI", "RF"),
         ("PC", "Items", "Options", "Choices", "Itemx", "SA"))] + [
@@ -448,11 +449,7 @@ def test_a_plain_rating_answer_is_read_without_every_reader_exactly_as_every_rea
                  '{"ratings": {"PC": 4, "AG": 3, "PR": 6, "EI": 2, "RF": 02}}'):  # 02 is not JSON
         assert ratings._plain(near, names, scale) is None, near
     # found by a review: an alias holding a number takes the rating from a line; no short way then
-    spec = json.loads(json.dumps(instrument.spec))  # a tree of its own: YAML would write shared parts as aliases
-    spec["tasks"].pop("choose", None)
-    spec.pop("scenarios", None)
-    spec["dimensions"][0]["aliases"] = ["PC 6"]
-    numbered = parse_instrument(yaml.safe_dump(spec), "aliased.yaml")
+    numbered = _renamed(instrument, {}, aliases={"PC": ["PC 6"]})
     names = names_for(numbered, NS, NS, False)
     body = "PC: 6\nAG: 5\nPR: 5\nEI: 5\nRF: 5"
     assert ratings._plain(body, names, scale) is None and ratings._read_rate(body, names, scale).status != "valid"

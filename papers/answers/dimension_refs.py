@@ -22,6 +22,7 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # most", option, item, rank, ...)
 PLAIN_KEY_RE = re.compile(r"[A-Za-z]{2,}+")
 PLAIN_NAME_RE = re.compile(r"[A-Za-z]{2,}+(?:[ -][A-Za-z]{2,}+)*+")
+PLAIN_SPACE = " \t"  # the only spaces a plain answer holds (the readers take no other between entries)
 READER_WORDS = frozenset(
     "first foremost top highest most second third fourth fifth sixth last lastly finally least lowest bottom "
     "to ascending descending option item choice rank ranked ranking no".split())
@@ -68,15 +69,13 @@ class Names:
         # the entries of a plain answer (rankings._plain): keys, names as the instrument writes them and
         # positions, where every label is plain and no two dimensions' labels share a word (a name inside
         # another, "Growth" in "Adaptive Growth", is read otherwise); positions never on lines of their own
-        words = [{w for label in (key, instrument.dimension(key).name, *instrument.dimension(key).aliases)
-                  for w in norm(label).split()} for key in shown]  # as the readers compare them (z as s)
-        apart = sum(map(len, words)) == len(set().union(*words)) and all(  # and aliases as plain as names
-            _plain_labels({alias: key for alias in instrument.dimension(key).aliases}, PLAIN_NAME_RE) or
-            not instrument.dimension(key).aliases for key in shown)
-        self.plain_keys = _plain_labels({key: key for key in shown}, PLAIN_KEY_RE) if apart else {}
-        self.plain_names = _plain_labels({instrument.dimension(key).name: key for key in shown}, PLAIN_NAME_RE)
-        if not self.plain_keys:
-            self.plain_names = {}
+        dims = [instrument.dimension(key) for key in shown]
+        # each dimension's words, as the readers compare them (z as s)
+        words = [{w for label in (d.key, d.name, *d.aliases) for w in norm(label).split()} for d in dims]
+        plain = (sum(map(len, words)) == len(set().union(*words)) and all(_plain(d.key, PLAIN_KEY_RE) for d in dims)
+                 and all(_plain(alias, PLAIN_NAME_RE) for d in dims for alias in d.aliases))
+        self.plain_keys = {d.key: d.key for d in dims} if plain else {}
+        self.plain_names = {d.name: d.key for d in dims} if plain and all(_plain(d.name, PLAIN_NAME_RE) for d in dims) else {}
         self.plain_positions = {str(i): key for i, key in enumerate(item_order or (), 1)} if self.plain_names else {}
 
     def mentions(self, text: str) -> list[tuple[int, int, str]]:
@@ -143,13 +142,11 @@ _NAMES: dict[tuple, Names] = {}
 MAX_NAMES = 4096  # cached finders: instruments x conditions x item orders seen; cleared when full
 
 
-def _plain_labels(labels: dict[str, str], pattern: re.Pattern) -> dict[str, str]:
-    """These labels (label: key) if every one is plain (see PLAIN_KEY_RE), else none: no word of them a
-    reader word or read as an option ("Items" is item s)."""
-    plain = all(pattern.fullmatch(label) and not any(w.lower() in READER_WORDS or OPTION_RE.fullmatch(w)
-                                                     for w in re.split(r"[ -]", label))
-                for label in labels)
-    return labels if plain else {}
+def _plain(label: str, pattern: re.Pattern) -> bool:
+    """Is this label plain (see PLAIN_KEY_RE): of `pattern`, no word of it a reader word or read as an
+    option ("Items" is item s)?"""
+    return bool(pattern.fullmatch(label)) and not any(word.lower() in READER_WORDS or OPTION_RE.fullmatch(word)
+                                                      for word in re.split(r"[ -]", label))
 
 
 def names_for(instrument: Instrument, shown: tuple[str, ...], item_order: tuple[str, ...] | None,

@@ -8,7 +8,7 @@ import bisect
 import re
 from collections import Counter
 
-from papers.answers.dimension_refs import ALNUM_RE, OPTION_RE, Ambiguous, Names, Ref
+from papers.answers.dimension_refs import ALNUM_RE, OPTION_RE, PLAIN_SPACE, Ambiguous, Names, Ref
 from papers.answers.json_text import NOTHING, json_values, loads, objects_in
 from papers.answers.reading import DECLINE_RE, NAME_FIELDS, Parsed, Reading, Scan, guarded, shortfall
 from papers.text import excerpt
@@ -477,7 +477,6 @@ def _ordinal_conflict(text: str, names: Names, keys: list[str]) -> str | None:
 # or a comma list on one line (an entry: a key, a name or a position; quoted ones without escapes)
 PLAIN_JSON_RE = re.compile(r'[ \t\n]*+\{[ \t\n]*+"ranking"[ \t\n]*+:[ \t\n]*+\['
                            r'((?:[ \t\n]*+"[^"\\\n]++"[ \t\n]*+,)*+[ \t\n]*+"[^"\\\n]++")[ \t\n]*+\][ \t\n]*+\}[ \t\n]*+')
-SPACE = " \t"  # the only spaces a plain answer holds (the readers take no other between entries)
 QUOTED_RE = re.compile(r'"([^"\\\n]++)"')
 
 
@@ -497,14 +496,14 @@ def _plain(body: str, names: Names) -> Parsed | None:
     if not body.isascii():  # every plain label is ASCII; so no space but the ASCII ones either
         return None
     lines = False
-    if body.lstrip(SPACE + "\n").startswith("{"):
+    if body.lstrip(PLAIN_SPACE + "\n").startswith("{"):
         m = PLAIN_JSON_RE.fullmatch(body)
         entries = QUOTED_RE.findall(m.group(1)) if m else None
     else:
-        entries = [e.strip(SPACE) for e in body.strip(SPACE + "\n").split("\n")]
+        entries = [e.strip(PLAIN_SPACE) for e in body.strip(PLAIN_SPACE + "\n").split("\n")]
         lines = len(entries) > 1
         if not lines:
-            entries = [e.strip(SPACE) for e in entries[0].split(",")]
+            entries = [e.strip(PLAIN_SPACE) for e in entries[0].split(",")]
     if not entries or len(entries) != names.n:
         return None
     for labels in (names.plain_keys, names.plain_names, {} if lines else names.plain_positions):

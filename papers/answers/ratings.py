@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from papers.answers.dimension_refs import ALNUM_RE, Ambiguous, Names, norm
+from papers.answers.dimension_refs import ALNUM_RE, PLAIN_SPACE, Ambiguous, Names, norm
 from papers.answers.json_text import ARRAY_LINE_RE, NOTHING, json_values, loads, objects_in
 from papers.answers.reading import DECLINE_RE, NAME_FIELDS, Parsed, Reading, Scan, guarded, shortfall
 from papers.text import excerpt
@@ -285,11 +285,11 @@ def _plain(body: str, names: Names, scale) -> Parsed | None:
     by position), which _read_rate reads."""
     if not body.isascii():
         return None
-    if body.lstrip(" \t\n").startswith("{"):
+    if body.lstrip(PLAIN_SPACE + "\n").startswith("{"):
         m = PLAIN_RATINGS_RE.fullmatch(body)
         pairs = PLAIN_PAIR_RE.findall(m.group(1)) if m else None
     else:
-        matches = [PLAIN_LINE_RE.fullmatch(line) for line in body.strip(" \t\n").split("\n")]
+        matches = [PLAIN_LINE_RE.fullmatch(line) for line in body.strip(PLAIN_SPACE + "\n").split("\n")]
         pairs = None if None in matches else [m.groups() for m in matches]
     if not pairs or len(pairs) != names.n:
         return None
