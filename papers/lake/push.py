@@ -305,9 +305,11 @@ class _Pusher:
         run_map = f"""(select r.run_id as local_run_id, min(l.run_id) as lake_run_id
             from local.runs as r inner join lake.runs as l on {lake_key} = {local_key} group by r.run_id)"""
 
+        writes = bool(runs or instruments or rejects)
+
         def work():
             self.create_guards(missing_guards)
-            if not (runs or instruments or rejects):
+            if not writes:
                 return
             self.con.execute(f"update {guard} set writes = writes + 1")
             if instruments:  # the lake only gains instruments: none missing before is none missing now
@@ -339,12 +341,12 @@ class _Pusher:
             # the map as this transaction wrote it (a temp table: DuckDB lets a transaction write there too)
             self.con.execute(f"create or replace temp table run_map as select * from {run_map}")
 
-        if missing_guards or runs or instruments or rejects:  # else nothing to write: no transaction, no conflict
-            self.run(work, "runs" if runs or instruments or rejects else "the guards")
-            if runs or instruments or rejects:
-                self.report.batches += 1
-                return
-        self.con.execute(f"create or replace temp table run_map as select * from {read_map}")
+        if missing_guards or writes:  # else nothing to write: no transaction, no conflict
+            self.run(work, "runs" if writes else "the guards")
+        if writes:
+            self.report.batches += 1
+        else:  # the lake holds every run: the map as read
+            self.con.execute(f"create or replace temp table run_map as select * from {read_map}")
 
     # ------------------------------------------------------------------------------ by model
 
